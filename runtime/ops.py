@@ -1,0 +1,36 @@
+"""Small functions that stand for Python syntax in the IR and in generated code.
+
+Each is the primitive behind one piece of syntax that has no function in the
+`operator` module, so the rule table can be keyed by a callable for every
+operation, and the tape engine can call the same thing the compiler prints.
+"""
+
+
+def identity(x):
+    """`y = x`: a copy of a reference."""
+    return x
+
+
+def make_tuple(*items):
+    """`(a, b, c)`"""
+    return items
+
+
+def make_list(*items):
+    """`[a, b, c]`"""
+    return list(items)
+
+
+def contains(container, item):
+    """`item in container`"""
+    return item in container
+
+
+def not_contains(container, item):
+    """`item not in container`"""
+    return item not in container
+
+
+def truth(x):
+    """`bool(x)` as used by `if x:`"""
+    return bool(x)

@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+
+from runtime.numeric import numeric_grad
+
+
+def assert_close(actual, expected, rtol=1e-6, atol=1e-8):
+    """Compare (possibly nested tuples of) scalars and arrays, with shapes."""
+    if isinstance(expected, (tuple, list)):
+        assert isinstance(actual, (tuple, list)) and len(actual) == len(expected), \
+            f"expected {len(expected)} values, got {actual!r}"
+        for a, e in zip(actual, expected):
+            assert_close(a, e, rtol, atol)
+        return
+    assert np.shape(actual) == np.shape(expected), \
+        f"shape {np.shape(actual)} != expected {np.shape(expected)}"
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol)
+
+
+def check_against_fd(df, f, args, wrt, rtol=1e-5, atol=1e-7):
+    """Assert that the gradient `df(*args)` matches central differences of `f`."""
+    got = df(*args)
+    want = numeric_grad(f, args, wrt)
+    assert_close(got, want, rtol, atol)
+    return got
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+_MODULES = []
+
+
+def function_from_source(source, name, tmp_dir, extra_globals=None):
+    """Write `source` to a module file (so it has source to read) and return `name` from it."""
+    import importlib.util
+    import os
+    import textwrap
+    path = os.path.join(str(tmp_dir), f"generated_{len(_MODULES)}.py")
+    with open(path, "w") as fh:
+        fh.write("import math\nimport numpy as np\n\n" + textwrap.dedent(source))
+    spec = importlib.util.spec_from_file_location(f"generated_{len(_MODULES)}", path)
+    module = importlib.util.module_from_spec(spec)
+    module.__dict__.update(extra_globals or {})
+    spec.loader.exec_module(module)
+    _MODULES.append(module)
+    return getattr(module, name)

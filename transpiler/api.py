@@ -1,0 +1,109 @@
+"""The differential operators users call: `grad`, `value_and_grad`.
+
+    >>> from transpiler import grad
+    >>> def f(x, y):
+    ...     return (x + y) * y
+    >>> grad(f, wrt=(0, 1))(3.0, 2.0)
+    (2.0, 7.0)
+"""
+from __future__ import annotations
+
+import functools
+import weakref
+
+import numpy as np
+
+from .kinds import kind_of_value
+from .pipeline import transform
+
+_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _transformed(fn, wrt, optimize=True, kinds=None):
+    """The cached transformation of `fn` (one per function, wrt, setting and
+    argument kinds)."""
+    key = (wrt if not isinstance(wrt, list) else tuple(wrt), optimize, kinds)
+    try:
+        per_fn = _CACHE.setdefault(fn, {})
+    except TypeError:  # not weak-referenceable: no caching
+        return transform(fn, wrt, optimize, kinds)
+    if key not in per_fn:
+        per_fn[key] = transform(fn, wrt, optimize, kinds)
+    return per_fn[key]
+
+
+class Gradient:
+    """The gradient of `fn`: call it like `fn`; `.source` is the generated code."""
+
+    def __init__(self, fn, wrt=0, with_value=False, optimize=True):
+        self.fn, self.wrt, self.with_value, self.optimize = fn, wrt, with_value, optimize
+        self._generic = None
+        self._by_types = {}  # argument types -> compiled specialization
+        self._last = None  # the Transformed of the latest call
+        functools.update_wrapper(self, fn)
+
+    def compile(self, *example_args):
+        """Transform now (otherwise it happens on the first call); returns self.
+        With example arguments, also compile the specialization for their types."""
+        if example_args:
+            self._specialize(example_args)
+        elif self._generic is None:
+            self._generic = _transformed(self.fn, self.wrt, self.optimize).code.fn
+        return self
+
+    def _specialize(self, args):
+        kinds = tuple(kind_of_value(a) for a in args)
+        self._last = _transformed(self.fn, self.wrt, self.optimize, kinds)
+        compiled = self._last.code.fn
+        self._by_types[tuple(map(type, args))] = compiled
+        return compiled
+
+    @property
+    def transformed(self):
+        """The stages of the latest specialization used (the generic one before any call)."""
+        return self._last or _transformed(self.fn, self.wrt, self.optimize)
+
+    @property
+    def source(self):
+        """The generated adjoint function, as Python source."""
+        return self.transformed.code.source
+
+    @property
+    def ssa(self):
+        """The SSA listing of the primal function."""
+        return self.transformed.stage_text("ssa")
+
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            compiled = self._generic or self.compile()._generic
+        else:
+            compiled = self._by_types.get(tuple(map(type, args))) or self._specialize(args)
+        value, grads = compiled(*args, **kwargs)
+        if type(value) is not float and np.ndim(value) != 0:
+            raise TypeError(
+                f"grad requires {self.fn.__name__} to return a scalar, but it returned a "
+                f"value of shape {np.shape(value)}; use vjp or jacobian for array outputs, "
+                "or reduce the output (e.g. with np.sum)")
+        return (value, grads) if self.with_value else grads
+
+    def __repr__(self):
+        kind = "value_and_grad" if self.with_value else "grad"
+        return f"<{kind} of {self.fn.__qualname__} wrt={self.wrt!r}>"
+
+
+def grad(fn=None, wrt=0, optimize=True):
+    """The gradient of scalar-valued `fn` with respect to parameter(s) `wrt`.
+
+    `wrt` is an index, a parameter name, or a tuple of these (then a tuple of
+    gradients is returned). Usable as `@grad` and `@grad(wrt=...)`.
+    """
+    if fn is None:
+        return lambda f: Gradient(f, wrt, optimize=optimize)
+    return Gradient(fn, wrt, optimize=optimize)
+
+
+def value_and_grad(fn=None, wrt=0, optimize=True):
+    """Like `grad`, but the call returns `(value, gradient)`."""
+    if fn is None:
+        return lambda f: Gradient(f, wrt, with_value=True, optimize=optimize)
+    return Gradient(fn, wrt, with_value=True, optimize=optimize)

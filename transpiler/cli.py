@@ -1,0 +1,91 @@
+"""Command line: `python -m transpiler dump path/to/file.py:func [--wrt x,y] [--stage S]`."""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+
+from .errors import TranspileError
+
+DUMP_STAGES = {"parse": "parse", "normalize": "normalize", "ssa": "ssa",
+               "activity": "activity", "adjoint": "code", "adjoint-ir": "adjoint",
+               "optimized-ir": "optimized"}
+
+
+def load_function(target):
+    """`path/to/file.py:func` -> the function object (the file is imported as a module)."""
+    path, sep, name = target.rpartition(":")
+    if not sep or not path or not name:
+        raise SystemExit(f"expected FILE.py:FUNCTION, got {target!r}")
+    if not os.path.exists(path):
+        raise SystemExit(f"no such file: {path}")
+    module_name = "_tapeless_cli_" + os.path.splitext(os.path.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    spec.loader.exec_module(module)
+    obj = module
+    for part in name.split("."):
+        if not hasattr(obj, part):
+            raise SystemExit(f"{path} has no function {name!r}")
+        obj = getattr(obj, part)
+    return getattr(obj, "fn", obj)  # a @grad-decorated function: its primal
+
+
+def parse_wrt(text):
+    if text is None:
+        return 0
+    items = [int(t) if t.strip().lstrip("-").isdigit() else t.strip() for t in text.split(",")]
+    return items[0] if len(items) == 1 else tuple(items)
+
+
+def parse_args_text(text, fn):
+    """`--args "1.0, np.ones(3)"` -> a tuple, evaluated with the function's globals."""
+    if text is None:
+        return None
+    value = eval(f"({text},)", dict(fn.__globals__))  # noqa: S307 - the user's own input
+    return tuple(value)
+
+
+def cmd_dump(args):
+    from .kinds import kind_of_value
+    from .pipeline import transform
+    fn = load_function(args.target)
+    example = parse_args_text(args.args, fn)
+    kinds = tuple(kind_of_value(a) for a in example) if example else None
+    transformed = transform(fn, parse_wrt(args.wrt), optimize=not args.no_optimize, kinds=kinds)
+    sys.stdout.write(transformed.stage_text(DUMP_STAGES[args.stage]))
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m transpiler",
+                                     description="tapeless: source-transformation AD")
+    sub = parser.add_subparsers(dest="command", required=True)
+    dump = sub.add_parser("dump", help="print one stage of the transformation of a function")
+    dump.add_argument("target", help="path/to/file.py:function")
+    dump.add_argument("--wrt", help="parameters to differentiate: indices or names, comma "
+                      "separated (default: the first)")
+    dump.add_argument("--stage", choices=list(DUMP_STAGES), default="adjoint",
+                      help="which stage to print (default: adjoint, the generated code)")
+    dump.add_argument("--args", help="example arguments, e.g. \"1.0, 2.0\": specialize the "
+                      "code for them (scalars need no unbroadcast)")
+    dump.add_argument("--no-optimize", action="store_true",
+                      help="show the code before the SSA optimizations")
+    dump.set_defaults(run=cmd_dump)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except TranspileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

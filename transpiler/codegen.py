@@ -1,0 +1,357 @@
+"""Stage 7: SSA function -> readable Python source -> a callable.
+
+Takes an `ir.Function`; guarantees Python text that computes the same thing,
+compiled in the user's module globals (so module data is read live), with
+library objects bound as closure variables, and registered with `linecache`
+so tracebacks and pdb show the generated lines. On the way out of SSA:
+
+- single-use compiler temporaries are folded back into the expression that
+  uses them (`d_x = d_y * np.cos(x)`, not two lines);
+- phis become copies at the ends of their branches;
+- versions of one variable (`x`, `x_1`, `d_y`, `d_y_2`) share one name
+  wherever their lifetimes do not overlap, so the code reads like the source;
+- each rule's lines carry a `# adjoint of line N: <source>` comment.
+
+    d_y = d_f * a            (SSA)          d_y = d_f * a
+    t = d_f * y        ->                   d_y = d_y + d_f * y
+    d_y_1 = d_y + t
+"""
+from __future__ import annotations
+
+import ast
+import itertools
+import linecache
+import os
+import textwrap
+from dataclasses import dataclass, field
+
+from . import ir, syntax
+from .optimize import is_pure
+from runtime import ops
+
+_COUNTER = itertools.count(1)
+
+
+@dataclass
+class Generated:
+    name: str
+    source: str
+    fn: object
+    filename: str
+    line_locs: dict = field(default_factory=dict)  # line of `source` -> user source Loc
+
+
+def generate(fn, globals_):
+    """Compile `fn` (see module docstring)."""
+    return Emitter(fn).compile(globals_)
+
+
+# -- folding --------------------------------------------------------------------
+
+def _operand_vars(operands):
+    return [v for v in operands if isinstance(v, ir.Var)]
+
+
+def _count_uses(stmts, counts):
+    for s in ir.walk(stmts):
+        for v in _operand_vars(ir.uses(s)):
+            counts[v.name] = counts.get(v.name, 0) + 1
+    return counts
+
+
+def foldable(fn):
+    """Single-use temporaries whose one use follows them in the same block."""
+    counts = _count_uses(fn.body, {})
+    out = {}
+    _fold_block(fn.body, fn.temps, counts, out)
+    return out
+
+
+def _fold_block(stmts, temps, counts, out):
+    pending = {}
+    for s in stmts:
+        direct = []
+        if isinstance(s, ir.Assign):
+            direct = s.operands()
+        elif isinstance(s, ir.If):
+            direct = [s.cond]
+        elif isinstance(s, ir.Return):
+            direct = [s.value]
+        elif isinstance(s, ir.Loop) and s.iterable is not None:
+            direct = [s.iterable]
+        sweep = getattr(s, "reverse", False)
+        for v in _operand_vars(direct):
+            if v.name in pending and pending[v.name].reverse == sweep:
+                out[v.name] = pending.pop(v.name)
+        if isinstance(s, ir.Assign) and s.target is not None and s.target.name in temps \
+                and counts.get(s.target.name) == 1 and is_pure(s.fn):
+            pending[s.target.name] = s
+        for region in _regions(s):
+            _fold_block(region, temps, counts, out)
+
+
+def _regions(s):
+    if isinstance(s, ir.If):
+        return [s.body, s.orelse]
+    if isinstance(s, ir.Loop):
+        return [s.test, s.body]
+    return []
+
+
+# -- out of SSA -----------------------------------------------------------------
+
+def out_of_ssa(stmts):
+    """Copy of `stmts` with If phis turned into copies at the ends of branches."""
+    out = []
+    for s in stmts:
+        if isinstance(s, ir.If):
+            body, orelse = out_of_ssa(s.body), out_of_ssa(s.orelse)
+            for p in s.phis:
+                body.append(ir.Assign(p.target, ops.identity, [p.inputs[0]], reverse=s.reverse))
+                orelse.append(ir.Assign(p.target, ops.identity, [p.inputs[1]],
+                                        reverse=s.reverse))
+            out.append(ir.If(s.cond, body, orelse, [], s.loc, s.note, s.reverse))
+        else:
+            out.append(s)
+    return out
+
+
+# -- coalescing -----------------------------------------------------------------
+
+class Interference:
+    def __init__(self, folded):
+        self.folded = folded
+        self.edges = {}
+
+    def add(self, a, b):
+        if a != b:
+            self.edges.setdefault(a, set()).add(b)
+            self.edges.setdefault(b, set()).add(a)
+
+    def uses(self, operands):
+        out = set()
+        for v in _operand_vars(operands):
+            if v.name in self.folded:
+                out |= self.uses(self.folded[v.name].operands())
+            else:
+                out.add(v.name)
+        return out
+
+    def block(self, stmts, live):
+        live = set(live)
+        for s in reversed(stmts):
+            if isinstance(s, ir.Assign):
+                if s.target is not None and s.target.name in self.folded:
+                    continue
+                used = self.uses(s.operands())
+                if s.target is not None:
+                    t = s.target.name
+                    source = used if s.fn is ops.identity else set()
+                    for v in live - source:
+                        self.add(t, v)
+                    live.discard(t)
+                live |= used
+            elif isinstance(s, ir.If):
+                live = self.block(s.body, live) | self.block(s.orelse, live) | \
+                    self.uses([s.cond])
+            elif isinstance(s, ir.Return):
+                live |= self.uses([s.value])
+        return live
+
+
+def coalesce(fn, stmts, folded, reserved):
+    """Map every SSA name to its Python name (see module docstring)."""
+    graph = Interference(folded)
+    live_in = graph.block(stmts, set())
+    params = [p.name for p in fn.params]
+    for p in params:
+        for v in live_in | set(params):
+            graph.add(p, v)
+    order = list(params)
+    for s in ir.walk(stmts):
+        if isinstance(s, ir.Assign) and s.target is not None and s.target.name not in folded:
+            if s.target.name not in order:
+                order.append(s.target.name)
+    classes = {}  # base -> list of member sets
+    for name in order:
+        base = fn.source_names.get(name, name)
+        groups = classes.setdefault(base, [])
+        for members in groups:
+            if name in params and not members.isdisjoint(params):
+                continue
+            if graph.edges.get(name, set()).isdisjoint(members):
+                members.add(name)
+                break
+        else:
+            groups.append({name})
+    taken = set(reserved) | set(params)
+    names = {p: p for p in params}
+    for base, groups in classes.items():
+        for members in groups:
+            fixed = [m for m in members if m in params]
+            if fixed:
+                chosen = fixed[0]
+            else:
+                chosen, n = base, 0
+                while chosen in taken:
+                    n += 1
+                    chosen = f"{base}_{n}"
+                taken.add(chosen)
+            for m in members:
+                names[m] = chosen
+    return names
+
+
+# -- emission -----------------------------------------------------------------
+
+class Emitter:
+    def __init__(self, fn):
+        self.fn = fn
+        self.folded = foldable(fn)
+        self.stmts = out_of_ssa(fn.body)
+        self.bindings = {}  # name -> object
+        self.root_names = {}  # id(root object) -> bound name
+        self.globals = set()
+        self._collect(self.stmts)
+        for value in fn.defaults.values():
+            if not _is_literal(value):
+                self._bind("default", value)
+        self.names = coalesce(fn, self.stmts, self.folded,
+                              set(self.bindings) | self.globals)
+        self.lines, self.line_locs = [], {}
+
+    # binding external objects as closure variables
+    def _bind(self, name, obj):
+        key = id(obj)
+        if key in self.root_names:
+            return self.root_names[key]
+        chosen, n = name, 0
+        while chosen in self.bindings:
+            n += 1
+            chosen = f"{name}_{n}"
+        self.bindings[chosen] = obj
+        self.root_names[key] = chosen
+        return chosen
+
+    def _collect(self, stmts):
+        for s in ir.walk(stmts):
+            operands = list(ir.uses(s))
+            if isinstance(s, ir.Assign) and s.callee is not None:
+                operands.append(s.callee)
+            for v in operands:
+                if isinstance(v, ir.Ext):
+                    self._bind(v.spelling.split(".")[0], v.root)
+                elif isinstance(v, ir.Global):
+                    self.globals.add(v.name)
+
+    def spell(self, ext):
+        root, *rest = ext.spelling.split(".")
+        return ".".join([self.root_names[id(ext.root)]] + rest)
+
+    def operand(self, v):
+        if isinstance(v, ir.Var):
+            if v.name in self.folded:
+                return self.expr(self.folded[v.name])
+            return ast.Name(id=self.names.get(v.name, v.name), ctx=ast.Load())
+        if isinstance(v, ir.Ext):
+            return ast.parse(self.spell(v), mode="eval").body
+        return syntax.operand_ast(v)
+
+    def expr(self, s):
+        if s.callee is not None:
+            s = ir.Assign(s.target, s.fn, s.args, s.kwargs, s.loc,
+                          ir.Ext(s.callee.obj, self.spell(s.callee), s.callee.root))
+        return syntax.assign_expr(s, self.operand)
+
+    # statements
+    def write(self, depth, text, loc=None):
+        self.lines.append("    " * depth + text)
+        if loc is not None:
+            self.line_locs[len(self.lines)] = loc
+
+    def block(self, stmts, depth):
+        start = len(self.lines)
+        for s in stmts:
+            self.stmt(s, depth)
+        if len(self.lines) == start:
+            self.write(depth, "pass")
+
+    def comment(self, s, depth):
+        loc = getattr(s, "adjoint_of", None) or (s.loc if getattr(s, "note", None) == "reverse"
+                                                   else None)
+        if loc is not None and loc.lineno != self._last_comment:
+            self._last_comment = loc.lineno
+            self.write(depth, f"# adjoint of line {loc.lineno}: {loc.line.strip()}")
+
+    def stmt(self, s, depth):
+        if isinstance(s, ir.Assign):
+            if s.target is not None and s.target.name in self.folded:
+                return
+            value = self.expr(s)
+            text = ast.unparse(value)
+            if s.target is not None:
+                target = self.names.get(s.target.name, s.target.name)
+                if s.fn is ops.identity and text == target:
+                    return
+                text = f"{target} = {text}"
+            self.comment(s, depth)
+            self.write(depth, text, s.loc or s.adjoint_of)
+        elif isinstance(s, ir.If):
+            self.comment(s, depth)
+            self.write(depth, f"if {ast.unparse(self.operand(s.cond))}:", s.loc)
+            self.block(s.body, depth + 1)
+            if s.orelse and not all(self._invisible(x) for x in s.orelse):
+                self.write(depth, "else:")
+                self.block(s.orelse, depth + 1)
+        elif isinstance(s, ir.Return):
+            self.write(depth, f"return {ast.unparse(self.operand(s.value))}", s.loc)
+
+    def _invisible(self, s):
+        if isinstance(s, ir.Assign):
+            if s.target is not None and s.target.name in self.folded:
+                return True
+            if s.fn is ops.identity and isinstance(s.args[0], ir.Var):
+                return self.names.get(s.target.name) == self.names.get(s.args[0].name)
+        return False
+
+    def signature(self):
+        parts = []
+        for p in self.fn.params:
+            if p.name in self.fn.defaults:
+                value = self.fn.defaults[p.name]
+                text = repr(value) if _is_literal(value) else self.root_names[id(value)]
+                parts.append(f"{p.name}={text}")
+            else:
+                parts.append(p.name)
+        return ", ".join(parts)
+
+    def source(self):
+        self._last_comment = None
+        self.write(0, f"def {self.fn.name}({self.signature()}):")
+        self.block(self.stmts, 1)
+        return "\n".join(self.lines) + "\n"
+
+    def compile(self, globals_):
+        source = self.source()
+        filename = f"<tapeless {self.fn.name} #{next(_COUNTER)} " \
+                   f"from {os.path.basename(self.fn.filename)}>"
+        factory = "def __tapeless_factory__(" + ", ".join(self.bindings) + "):\n" + \
+            textwrap.indent(source, "    ") + f"    return {self.fn.name}\n"
+        text_lines = factory.splitlines(True)
+        linecache.cache[filename] = (len(factory), None, text_lines, filename)
+        namespace = {}
+        exec(compile(factory, filename, "exec"), globals_, namespace)
+        func = namespace["__tapeless_factory__"](*self.bindings.values())
+        locs = {line + 1: loc for line, loc in self.line_locs.items()}  # factory line offset
+        return Generated(self.fn.name, source, func, filename, locs)
+
+
+def _is_literal(value):
+    if isinstance(value, (int, float, complex, str, bool, type(None))):
+        try:
+            return ast.literal_eval(repr(value)) == value
+        except (ValueError, SyntaxError):
+            return False
+    if isinstance(value, tuple):
+        return all(_is_literal(v) for v in value)
+    return False

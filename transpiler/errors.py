@@ -1,0 +1,61 @@
+"""Errors that carry a source location.
+
+Every construct the compiler cannot differentiate raises `TranspileError` at
+transform time. The message names the file, line and column, quotes the line
+with a caret under the construct, says why, and suggests a fix:
+
+    model.py:12:8: cannot differentiate a `try` statement
+        try:
+        ^
+    why: exceptions make the order of operations depend on run-time failures ...
+    fix: move the try/except outside the differentiated function
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Loc:
+    """A position in user source: file, 1-based line, 0-based column, line text."""
+
+    filename: str
+    lineno: int
+    col: int
+    line: str = ""
+
+    def __str__(self):
+        return f"{self.filename}:{self.lineno}:{self.col + 1}"
+
+    def excerpt(self):
+        """The source line with a caret under the column."""
+        if not self.line:
+            return ""
+        text = self.line.rstrip("\n")
+        stripped = text.lstrip()
+        indent = len(text) - len(stripped)
+        caret = " " * max(self.col - indent, 0) + "^"
+        return f"    {stripped}\n    {caret}"
+
+
+class TranspileError(Exception):
+    """The function cannot be transformed; raised before any wrong gradient exists."""
+
+    def __init__(self, what, loc=None, why="", fix=""):
+        self.what, self.loc, self.why, self.fix = what, loc, why, fix
+        super().__init__(self.render())
+
+    def render(self):
+        head = f"{self.loc}: {self.what}" if self.loc else self.what
+        parts = [head]
+        if self.loc is not None and self.loc.line:
+            parts.append(self.loc.excerpt())
+        if self.why:
+            parts.append(f"why: {self.why}")
+        if self.fix:
+            parts.append(f"fix: {self.fix}")
+        return "\n".join(parts)
+
+
+class GradientMismatch(AssertionError):
+    """Raised by `check_grad(..., raise_on_failure=True)` when gradients disagree."""

@@ -1,0 +1,115 @@
+"""Shape kinds: which values are known to have shape () (a Python or NumPy scalar).
+
+The compiler specializes a gradient on whether each argument is a scalar.
+Where both sides of a broadcasting rule are known scalars, `unbroadcast` is
+the identity and is left out, so scalar code reads (and runs) like
+hand-written math:
+
+    d_x = unbroadcast(d_f * y, x)     ->     d_x = d_f * y
+"""
+from __future__ import annotations
+
+import builtins
+import math
+import operator
+
+import numpy as np
+
+from . import ir
+from runtime import helpers, ops
+
+SCALAR = "scalar"
+
+_ELEMENTWISE = {
+    operator.add, operator.sub, operator.mul, operator.truediv, operator.floordiv,
+    operator.mod, operator.pow, operator.neg, operator.pos, operator.lt, operator.le,
+    operator.gt, operator.ge, operator.eq, operator.ne, operator.not_, ops.identity,
+    builtins.max, builtins.min, builtins.abs, builtins.float, builtins.int, builtins.bool,
+    builtins.round, builtins.len,
+}
+_ALWAYS_SCALAR = {builtins.float, builtins.int, builtins.bool, builtins.len}
+_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.std, np.var, np.linalg.norm,
+               np.trace}
+
+
+def kind_of_value(value):
+    """The kind of a run-time argument (used to pick a specialization)."""
+    if type(value) in (float, int, bool) or isinstance(value, np.generic):
+        return SCALAR
+    return None
+
+
+class Kinds:
+    """Shape tokens: two values with the same token have the same shape.
+
+    A value's token is SCALAR (shape ()), or the name of a value it provably
+    shares its shape with (by default its own name: nothing is known)."""
+
+    def __init__(self, param_kinds=None):
+        self.table = dict(param_kinds or {})
+        self.shapes = {}  # name of an np.shape(v) result -> v's token
+
+    def of(self, v):
+        if isinstance(v, ir.Const):
+            return SCALAR if type(v.value) in (int, float, bool) else None
+        if isinstance(v, ir.Var):
+            return self.table.get(v.name, v.name)
+        return None
+
+    def infer(self, s):
+        """Record the shape token of `s.target` from its operands."""
+        if s.target is not None:
+            token = self._token(s)
+            if token is not None:
+                self.table[s.target.name] = token
+        return s
+
+    def _token(self, s):
+        fn, args = s.fn, s.args
+        if getattr(fn, "__module__", None) == "math" or fn in _ALWAYS_SCALAR:
+            return SCALAR
+        if fn in _ELEMENTWISE or isinstance(fn, np.ufunc):
+            return self.broadcast([self.of(a) for a in args]) if args else None
+        if fn in _REDUCTIONS and s.kwargs.get("axis", ir.Const(None)) == ir.Const(None) \
+                and len(args) == 1:
+            return SCALAR
+        if fn in (helpers.unbroadcast, helpers.zeros_like) and args:
+            return self.of(args[-1])
+        if fn is np.shape and args:  # remember whose shape this is
+            self.shapes[s.target.name] = self.of(args[0])
+        if fn in (np.full, np.zeros, np.ones, np.broadcast_to) and args:
+            shape = args[1] if fn is np.broadcast_to else args[0]
+            if isinstance(shape, ir.Var):
+                return self.shapes.get(shape.name)
+        return None
+
+    @staticmethod
+    def broadcast(tokens):
+        """The token of an elementwise result, when the operands' tokens decide it."""
+        known = [t for t in tokens if t != SCALAR]
+        if None in known:
+            return None
+        if not known:
+            return SCALAR
+        return known[0] if all(t == known[0] for t in known) else None
+
+    def block(self, stmts):
+        """Infer tokens for every Assign in `stmts` and the phis after ifs."""
+        for s in stmts:
+            if isinstance(s, ir.Assign):
+                self.infer(s)
+            elif isinstance(s, ir.If):
+                self.block(s.body)
+                self.block(s.orelse)
+                for p in s.phis:
+                    tokens = {self.of(v) for v in p.inputs}
+                    if len(tokens) == 1 and None not in tokens:
+                        self.table[p.target.name] = tokens.pop()
+            elif isinstance(s, ir.Loop):
+                self.block(s.test)
+                self.block(s.body)
+        return self
+
+    def same_shape(self, a, b):
+        ta = self.of(a)
+        return ta is not None and ta == self.of(b)

@@ -1,0 +1,435 @@
+"""Stage 2: gast FunctionDef -> the same function in A-normal form (ANF).
+
+Takes the parsed function; guarantees that every statement is one of
+`name = <one operation on names and constants>`, a call kept for its effect,
+`if name:` with normalized regions, `for`/`while` with normalized regions,
+and exactly one `return name` at the end. Augmented assignment, chained
+comparisons, `and`/`or`, conditional expressions and tuple unpacking are
+desugared; early returns become if/else regions. Constructs that cannot be
+differentiated raise `TranspileError` here, at their line.
+
+    def f(x, y):                    def f(x, y):
+        if x > y:                       gt = x > y
+            return x * y       ->       if gt:
+        return (x + y) * 2                  f = x * y
+                                        else:
+                                            add = x + y
+                                            f = add * 2
+                                        return f
+"""
+from __future__ import annotations
+
+import gast
+
+from . import nodes
+from .errors import TranspileError
+from .syntax import BINARY, COMPARE, STEMS, UNARY, stem
+
+UNSUPPORTED = {
+    "Try": ("a `try` statement", "exceptions make which operations ran depend on run-time "
+            "failures, which the reverse sweep cannot replay",
+            "move the try/except outside the differentiated function"),
+    "TryStar": ("a `try` statement", "exception groups cannot be replayed in reverse",
+                "move the try/except outside the differentiated function"),
+    "With": ("a `with` statement", "context managers run code on exit that the reverse "
+             "sweep cannot see", "move the with block outside the differentiated function"),
+    "AsyncWith": ("an `async with` statement", "coroutines cannot be differentiated",
+                  "differentiate a plain synchronous function"),
+    "AsyncFor": ("an `async for` loop", "coroutines cannot be differentiated",
+                 "differentiate a plain synchronous function"),
+    "AsyncFunctionDef": ("an `async def`", "coroutines cannot be differentiated",
+                         "differentiate a plain synchronous function"),
+    "Global": ("a `global` statement", "writes to module state are side effects the "
+               "gradient cannot account for", "pass the value in as an argument and return it"),
+    "Nonlocal": ("a `nonlocal` statement", "writes to an enclosing function's variables are "
+                 "side effects the gradient cannot account for",
+                 "pass the value in as an argument and return it"),
+    "Delete": ("a `del` statement", "deleting names or items would remove values the "
+               "reverse sweep needs", "drop the del; values are freed when the function returns"),
+    "ClassDef": ("a class definition", "classes cannot be defined inside a differentiated "
+                 "function", "define the class at module level"),
+    "Import": ("an `import` statement", "imports inside a differentiated function are not "
+               "supported", "import at module level"),
+    "ImportFrom": ("an `import` statement", "imports inside a differentiated function are "
+                   "not supported", "import at module level"),
+    "Yield": ("a `yield` expression", "generators suspend and resume, so there is no single "
+              "sweep to reverse", "return a list or array instead of yielding values"),
+    "YieldFrom": ("a `yield from` expression", "generators cannot be differentiated",
+                  "return a list or array instead of yielding values"),
+    "Await": ("an `await` expression", "coroutines cannot be differentiated",
+              "differentiate a plain synchronous function"),
+    "Raise": ("a `raise` statement", "raising makes the operations that ran depend on "
+              "run-time failures", "check arguments before calling the gradient"),
+    "Assert": ("an `assert` statement", "asserts are not supported inside differentiated "
+               "code", "check arguments before calling the gradient"),
+    "Match": ("a `match` statement", "structural pattern matching is not supported yet",
+              "rewrite it with if/elif/else"),
+    "NamedExpr": ("an assignment expression (:=)", "assignment expressions are not "
+                  "supported", "assign on a separate line"),
+    "Lambda": ("a lambda", "lambdas are not supported yet", "define a function with def at "
+               "module level and call it"),
+    "FunctionDef": ("a nested function definition", "nested functions are not supported yet",
+                    "define the function at module level and pass values as arguments"),
+    "ListComp": ("a list comprehension", "comprehensions are not supported yet",
+                 "write the loop out, or use a NumPy expression"),
+    "SetComp": ("a set comprehension", "sets are not differentiable containers",
+                "use a list or an array"),
+    "DictComp": ("a dict comprehension", "dict comprehensions are not supported yet",
+                 "build the dict with explicit keys"),
+    "GeneratorExp": ("a generator expression", "generators cannot be differentiated",
+                     "use a list or a NumPy expression"),
+    "JoinedStr": ("an f-string", "string formatting is not supported inside differentiated "
+                  "code", "format strings outside the differentiated function"),
+    "Starred": ("a starred expression", "`*args` unpacking is not supported yet",
+                "pass the arguments one by one"),
+    "Set": ("a set display", "sets are not differentiable containers", "use a list or an array"),
+    "Dict": ("a dict display", "dicts are not supported yet", "pass values as arguments"),
+}
+
+
+def normalize(parsed):
+    """Return the ANF gast FunctionDef of `parsed` (see module docstring)."""
+    return Normalizer(parsed).function(parsed.node)
+
+
+def _all_names(node):
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+
+
+def assigned_names(node):
+    """Names a function assigns or takes as parameters: its locals."""
+    out = set()
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param)):
+            out.add(n.id)
+    return out
+
+
+class Normalizer:
+    def __init__(self, parsed):
+        self.parsed = parsed
+        self.taken = _all_names(parsed.node)
+        self.locals = assigned_names(parsed.node)
+        self.temps = set()
+
+    # -- helpers ----------------------------------------------------------
+    def error(self, node, what, why="", fix=""):
+        raise TranspileError(f"cannot differentiate {what}", self.parsed.loc(node), why, fix)
+
+    def unsupported(self, node):
+        what, why, fix = UNSUPPORTED[type(node).__name__]
+        self.error(node, what, why, fix)
+
+    def fresh(self, hint):
+        base = hint if hint.isidentifier() else "t"
+        candidate, n = base, 0
+        while candidate in self.taken:
+            n += 1
+            candidate = f"{base}_{n}"
+        self.taken.add(candidate)
+        self.temps.add(candidate)
+        return candidate
+
+    def is_free(self, node):
+        """A dotted name that does not start at a local: a module, function or global."""
+        while isinstance(node, gast.Attribute):
+            node = node.value
+        return isinstance(node, gast.Name) and node.id not in self.locals
+
+    # -- function ---------------------------------------------------------
+    def function(self, node):
+        args = node.args
+        if args.vararg or args.kwarg or args.kwonlyargs:
+            self.error(node, "a function with *args, **kwargs or keyword-only parameters",
+                       "only plain positional parameters can be differentiated yet",
+                       "give every parameter a name")
+        body = self.block(node.body)
+        ret = self.fresh(node.name)
+        body, returns = self.single_exit(body, ret)
+        if not returns:
+            self.error(node, f"{node.name}: it does not return a value on every path",
+                       "a gradient needs an output to start from", "return the value")
+        if len(body) >= 1 and isinstance(body[-1], gast.Assign) and \
+                body[-1].targets[0].id == ret and isinstance(body[-1].value, gast.Name):
+            last = body.pop()
+            body.append(nodes.ret(last.value, like=last))
+        else:
+            body.append(nodes.ret(nodes.name(ret), like=node))
+        out = gast.FunctionDef(name=node.name, args=args, body=body, decorator_list=[],
+                               returns=None, type_comment=None, type_params=[])
+        out.temps = self.temps  # names made up here, so later stages may fold them away
+        return gast.copy_location(out, node)
+
+    def block(self, stmts):
+        out = []
+        for s in stmts:
+            out.extend(self.stmt(s))
+        return out
+
+    # -- statements -------------------------------------------------------
+    def stmt(self, s):
+        kind = type(s).__name__
+        method = getattr(self, f"stmt_{kind}", None)
+        if method is not None:
+            return method(s)
+        if kind in UNSUPPORTED:
+            self.unsupported(s)
+        self.error(s, f"a `{kind}` statement", "it is not part of the supported subset")
+
+    def stmt_Pass(self, s):
+        return []
+
+    def stmt_Expr(self, s):
+        if isinstance(s.value, gast.Constant):  # docstring or bare literal
+            return []
+        out = []
+        value = self.simple(s.value, out)
+        if isinstance(value, gast.Call):
+            out.append(nodes.expr_stmt(value, like=s))
+        return out
+
+    def stmt_Assign(self, s):
+        out = []
+        if len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+            value = self.simple(s.value, out)
+            out.append(nodes.assign(s.targets[0].id, value, like=s))
+            return out
+        value = self.atom(s.value, out)
+        for target in s.targets:
+            self.bind(target, value, out, s)
+        return out
+
+    def stmt_AnnAssign(self, s):
+        if s.value is None:
+            return []
+        return self.stmt_Assign(nodes.assign(s.target, s.value, like=s))
+
+    def stmt_AugAssign(self, s):
+        if not isinstance(s.target, gast.Name):
+            self.error(s, "an augmented assignment to an item or attribute",
+                       "in-place updates of array items are not supported yet",
+                       "build a new array, e.g. with np.where or concatenation")
+        value = gast.BinOp(left=nodes.name(s.target.id), op=s.op, right=s.value)
+        gast.copy_location(value, s)
+        return self.stmt_Assign(nodes.assign(s.target.id, value, like=s))
+
+    def bind(self, target, value, out, where):
+        """Assign atom `value` to a target pattern (a name or nested tuple/list)."""
+        if isinstance(target, gast.Name):
+            out.append(nodes.assign(target.id, value, like=where))
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            for i, elt in enumerate(target.elts):
+                if isinstance(elt, gast.Starred):
+                    self.unsupported(elt)
+                item = nodes.subscript(value, nodes.const(i))
+                if isinstance(elt, gast.Name):
+                    out.append(nodes.assign(elt.id, item, like=where))
+                else:
+                    tmp = self.fresh("item")
+                    out.append(nodes.assign(tmp, item, like=where))
+                    self.bind(elt, nodes.name(tmp), out, where)
+        elif isinstance(target, gast.Subscript):
+            self.error(where, "an assignment to an array item",
+                       "in-place writes are not supported yet",
+                       "build a new array, e.g. with np.where or np.concatenate")
+        else:
+            self.error(where, f"an assignment to a {type(target).__name__}",
+                       "only names and tuples of names can be assigned", "assign to a name")
+
+    def stmt_If(self, s):
+        out = []
+        test = self.atom(s.test, out, "cond")
+        out.append(nodes.if_(test, self.block(s.body), self.block(s.orelse), like=s))
+        return out
+
+    def stmt_Return(self, s):
+        out = []
+        value = nodes.const(None) if s.value is None else \
+            self.atom(s.value, out, self.parsed.node.name)
+        out.append(nodes.ret(value, like=s))
+        return out
+
+    def stmt_For(self, s):
+        self.error(s, "a `for` loop", "loops are not supported yet", "unroll the loop")
+
+    def stmt_While(self, s):
+        self.error(s, "a `while` loop", "loops are not supported yet", "unroll the loop")
+
+    # -- single exit --------------------------------------------------------
+    def single_exit(self, stmts, ret):
+        """Rewrite `return v` into `ret = v` so the block has one exit at its end.
+        Returns (statements, whether every path through them returned)."""
+        out = []
+        for i, s in enumerate(stmts):
+            if isinstance(s, gast.Return):
+                out.append(nodes.assign(ret, s.value, like=s))
+                return out, True
+            if isinstance(s, gast.If) and _has_return(s):
+                rest = stmts[i + 1:]
+                body, b_ret = self.single_exit(s.body, ret)
+                orelse, o_ret = self.single_exit(s.orelse, ret)
+                if b_ret and not o_ret:
+                    orelse, o_ret = self.single_exit(s.orelse + rest, ret)
+                elif o_ret and not b_ret:
+                    body, b_ret = self.single_exit(s.body + rest, ret)
+                elif not b_ret and not o_ret:
+                    self.error(_first_return(s), "a `return` inside an if whose branches "
+                               "both continue", "this early return is not supported yet",
+                               "restructure the function so one branch of the if returns")
+                out.append(nodes.if_(s.test, body, orelse, like=s))
+                return out, b_ret and o_ret
+            out.append(s)
+        return out, False
+
+    # -- expressions ------------------------------------------------------
+    def atom(self, e, out, hint=None):
+        """Flatten `e` into `out`; return a Name or Constant holding its value."""
+        if isinstance(e, (gast.Name, gast.Constant)):
+            return e
+        value = self.simple(e, out)
+        if isinstance(value, (gast.Name, gast.Constant)):
+            return value
+        tmp = self.fresh(hint or self.hint(value))
+        out.append(nodes.assign(tmp, value, like=e))
+        return nodes.name(tmp)
+
+    def hint(self, value):
+        if isinstance(value, gast.BinOp):
+            return STEMS[BINARY[type(value.op).__name__]]
+        if isinstance(value, gast.UnaryOp):
+            return STEMS[UNARY[type(value.op).__name__]]
+        if isinstance(value, gast.Compare):
+            return STEMS.get(COMPARE[type(value.ops[0]).__name__], "cmp")
+        if isinstance(value, gast.Call):
+            func = value.func
+            name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "call")
+            return stem(None, name)
+        if isinstance(value, gast.Subscript):
+            return "item"
+        if isinstance(value, gast.Attribute):
+            return value.attr
+        return "t"
+
+    def simple(self, e, out):
+        """Flatten `e` into `out`; return one operation whose operands are atoms."""
+        kind = type(e).__name__
+        method = getattr(self, f"expr_{kind}", None)
+        if method is not None:
+            return method(e, out)
+        if kind in UNSUPPORTED:
+            self.unsupported(e)
+        self.error(e, f"a `{kind}` expression", "it is not part of the supported subset")
+
+    def expr_Name(self, e, out):
+        return e
+
+    def expr_Constant(self, e, out):
+        return e
+
+    def expr_BinOp(self, e, out):
+        return gast.copy_location(nodes.binop(self.atom(e.left, out), e.op,
+                                              self.atom(e.right, out)), e)
+
+    def expr_UnaryOp(self, e, out):
+        if isinstance(e.op, (gast.USub, gast.UAdd)) and isinstance(e.operand, gast.Constant) \
+                and isinstance(e.operand.value, (int, float, complex)):
+            sign = -1 if isinstance(e.op, gast.USub) else 1
+            return nodes.const(sign * e.operand.value)
+        return gast.copy_location(nodes.unaryop(e.op, self.atom(e.operand, out)), e)
+
+    def expr_Compare(self, e, out):
+        if len(e.ops) == 1:
+            return gast.copy_location(nodes.compare(self.atom(e.left, out), e.ops[0],
+                                                    self.atom(e.comparators[0], out)), e)
+        # a < b < c  ->  (a < b) and (b < c), evaluating b once
+        left = self.atom(e.left, out)
+        pairs = []
+        for op, right in zip(e.ops, e.comparators):
+            pairs.append((left, op, right))
+            left = right
+        values = [gast.copy_location(nodes.compare(a, op, b), e) for a, op, b in pairs]
+        return self.expr_BoolOp(gast.copy_location(gast.BoolOp(op=gast.And(), values=values),
+                                                   e), out)
+
+    def expr_BoolOp(self, e, out):
+        # a and b -> r = a; if r: r = b      a or b -> r = a; if r: pass else: r = b
+        result = self.fresh("and_" if isinstance(e.op, gast.And) else "or_")
+        out.append(nodes.assign(result, self.atom(e.values[0], out), like=e))
+        for value in e.values[1:]:
+            branch = []
+            branch.append(nodes.assign(result, self.atom(value, branch), like=e))
+            body, orelse = (branch, []) if isinstance(e.op, gast.And) else ([], branch)
+            out.append(nodes.if_(nodes.name(result), body, orelse, like=e))
+        return nodes.name(result)
+
+    def expr_IfExp(self, e, out):
+        result = self.fresh("choice")
+        test = self.atom(e.test, out, "cond")
+        body, orelse = [], []
+        body.append(nodes.assign(result, self.simple(e.body, body), like=e.body))
+        orelse.append(nodes.assign(result, self.simple(e.orelse, orelse), like=e.orelse))
+        out.append(nodes.if_(test, body, orelse, like=e))
+        return nodes.name(result)
+
+    def expr_Call(self, e, out):
+        func = e.func
+        if not self.is_free(func):
+            if isinstance(func, gast.Attribute):  # method call on a value: x.sum()
+                func = gast.copy_location(gast.Attribute(value=self.atom(func.value, out),
+                                                         attr=func.attr, ctx=gast.Load()), func)
+            else:
+                self.error(e, "a call of a local variable", "calling functions held in "
+                           "local variables is not supported yet",
+                           "call a module-level function by name")
+        args = []
+        for a in e.args:
+            if isinstance(a, gast.Starred):
+                self.unsupported(a)
+            args.append(self.atom(a, out))
+        keywords = []
+        for k in e.keywords:
+            if k.arg is None:
+                self.error(e, "a `**kwargs` call", "keyword unpacking is not supported yet",
+                           "pass keyword arguments by name")
+            keywords.append(nodes.keyword(k.arg, self.atom(k.value, out)))
+        return gast.copy_location(nodes.call(func, args, keywords), e)
+
+    def expr_Attribute(self, e, out):
+        if self.is_free(e):
+            return e
+        return gast.copy_location(gast.Attribute(value=self.atom(e.value, out), attr=e.attr,
+                                                 ctx=gast.Load()), e)
+
+    def expr_Subscript(self, e, out):
+        value = self.atom(e.value, out)
+        return gast.copy_location(nodes.subscript(value, self.index(e.slice, out)), e)
+
+    def index(self, node, out):
+        if isinstance(node, gast.Slice):
+            parts = [None if p is None else self.atom(p, out)
+                     for p in (node.lower, node.upper, node.step)]
+            return gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
+        if isinstance(node, gast.Tuple):
+            return nodes.tuple_(self.index(elt, out) for elt in node.elts)
+        return self.atom(node, out)
+
+    def expr_Tuple(self, e, out):
+        for elt in e.elts:
+            if isinstance(elt, gast.Starred):
+                self.unsupported(elt)
+        return gast.copy_location(nodes.tuple_(self.atom(elt, out) for elt in e.elts), e)
+
+    def expr_List(self, e, out):
+        for elt in e.elts:
+            if isinstance(elt, gast.Starred):
+                self.unsupported(elt)
+        return gast.copy_location(gast.List(elts=[self.atom(elt, out) for elt in e.elts],
+                                            ctx=gast.Load()), e)
+
+
+def _has_return(node):
+    return any(isinstance(n, gast.Return) for n in gast.walk(node))
+
+
+def _first_return(node):
+    return next(n for n in gast.walk(node) if isinstance(n, gast.Return))

@@ -1,0 +1,213 @@
+"""Optimizations on SSA: constant folding and algebraic peepholes, dead code
+elimination, common-subexpression elimination.
+
+Takes an `ir.Function` (primal or adjoint); guarantees the same values are
+returned, computed by no more statements. Only pure primitives are moved or
+removed; calls kept for their effect (`print`, random draws) stay.
+
+    s = 2 - 1                        (removed)
+    p = x ** s            ->         p = x
+    t = p * 1.0                      u = g * p
+    u = g * t                        return u
+    dead = np.exp(x)
+    return u
+"""
+from __future__ import annotations
+
+import math
+import operator
+import random
+
+import numpy as np
+
+from . import ir
+from runtime import ops
+from runtime.helpers import unbroadcast
+
+_FOLDABLE = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
+             operator.neg, operator.pos, math.log, math.sqrt}
+_FOLD_ANY = {operator.is_, operator.is_not, operator.eq, operator.ne, operator.not_}
+_IMPURE_MODULES = (random, np.random)
+
+
+def is_pure(fn):
+    if fn is print:
+        return False
+    module = getattr(fn, "__module__", "") or ""
+    self_ = getattr(fn, "__self__", None)
+    return not (module.startswith("numpy.random") or module == "random"
+                or isinstance(self_, (random.Random, np.random.RandomState, np.random.Generator)))
+
+
+def _num(v, *values):
+    return isinstance(v, ir.Const) and type(v.value) in (int, float) and v.value in values
+
+
+def peephole(s, kinds=None):
+    """Simplify one Assign: fold constants, drop x*1, x+0, x**1, and
+    `unbroadcast(g, x)` where both are known scalars. Returns the simplified
+    Assign, or the operand it reduces to."""
+    fn, args = s.fn, s.args
+    if fn is unbroadcast and kinds is not None and len(args) == 2 and \
+            kinds.same_shape(*args):
+        return args[0]
+    if s.kwargs or len(args) not in (1, 2):
+        return s
+    if fn in _FOLDABLE and all(isinstance(a, ir.Const) and type(a.value) in (int, float)
+                               for a in args):
+        try:
+            return ir.Const(fn(*(a.value for a in args)))
+        except (ArithmeticError, ValueError):
+            return s
+    if fn in _FOLD_ANY and all(isinstance(a, ir.Const) for a in args):
+        return ir.Const(fn(*(a.value for a in args)))
+    if fn is ops.identity:
+        return args[0]
+    if len(args) != 2:
+        return s
+    a, b = args
+    if fn is operator.mul:
+        if _num(b, 1):
+            return a
+        if _num(a, 1):
+            return b
+        if _num(b, -1):
+            return ir.Assign(None, operator.neg, [a], {}, s.loc)
+        if _num(a, -1):
+            return ir.Assign(None, operator.neg, [b], {}, s.loc)
+    if fn in (operator.add, operator.sub) and _num(b, 0):
+        return a
+    if fn is operator.add and _num(a, 0):
+        return b
+    if fn is operator.truediv and _num(b, 1):
+        return a
+    if fn is operator.pow and _num(b, 1):
+        return a
+    return s
+
+
+def optimize(fn):
+    """Run the SSA optimizations on `fn` in place and return it."""
+    eliminate_common_subexpressions(fn.body, {})
+    eliminate_dead_code(fn)
+    return fn
+
+
+# -- dead code --------------------------------------------------------------
+
+def eliminate_dead_code(fn):
+    while _dce_block(fn.body, _live_names(fn.body)):
+        pass
+
+
+def _live_names(stmts):
+    used = set()
+    for s in ir.walk(stmts):
+        for v in _uses_deep(s):
+            if isinstance(v, ir.Var):
+                used.add(v.name)
+    return used
+
+
+def _uses_deep(s):
+    if isinstance(s, ir.If):
+        return [s.cond] + [v for p in s.phis for v in p.inputs]
+    return ir.uses(s)
+
+
+def _dce_block(stmts, used):
+    changed = False
+    keep = []
+    for s in stmts:
+        if isinstance(s, ir.Assign) and s.target is not None and s.target.name not in used \
+                and is_pure(s.fn):
+            changed = True
+            continue
+        if isinstance(s, ir.If):
+            before = len(s.phis)
+            s.phis = [p for p in s.phis if p.target.name in used]
+            changed |= len(s.phis) != before
+            changed |= _dce_block(s.body, used)
+            changed |= _dce_block(s.orelse, used)
+            if not s.body and not s.orelse and not s.phis:
+                changed = True
+                continue
+        if isinstance(s, ir.Loop):
+            changed |= _dce_block(s.body, used)
+        keep.append(s)
+    stmts[:] = keep
+    return changed
+
+
+# -- common subexpressions ---------------------------------------------------
+
+def _key(s):
+    try:
+        key = (id(s.fn), tuple(s.args), tuple(sorted(s.kwargs.items())))
+        hash(key)
+        return key
+    except TypeError:
+        return None
+
+
+def eliminate_common_subexpressions(stmts, seen):
+    """Reuse the first of two identical pure computations (scoped to regions)."""
+    rename = {}
+    _cse_block(stmts, dict(seen), rename)
+    _rename_uses(stmts, rename)
+
+
+def _cse_block(stmts, seen, rename):
+    keep = []
+    for s in stmts:
+        _rename_stmt(s, rename)
+        if isinstance(s, ir.Assign) and s.target is not None and is_pure(s.fn):
+            key = _key(s)
+            if key is not None and key in seen:
+                rename[s.target.name] = seen[key]
+                continue
+            if key is not None:
+                seen[key] = s.target
+        elif isinstance(s, ir.If):
+            _cse_block(s.body, dict(seen), rename)
+            _cse_block(s.orelse, dict(seen), rename)
+            for p in s.phis:
+                p.inputs = [_r(v, rename) for v in p.inputs]
+        elif isinstance(s, ir.Loop):
+            _cse_block(s.test, dict(seen), rename)
+            _cse_block(s.body, dict(seen), rename)
+        keep.append(s)
+    stmts[:] = keep
+
+
+def _r(v, rename):
+    while isinstance(v, ir.Var) and v.name in rename:
+        v = rename[v.name]
+    return v
+
+
+def _rename_stmt(s, rename):
+    if not rename:
+        return
+    if isinstance(s, ir.Assign):
+        s.args = [_r(a, rename) for a in s.args]
+        s.kwargs = {k: _r(v, rename) for k, v in s.kwargs.items()}
+    elif isinstance(s, ir.If):
+        s.cond = _r(s.cond, rename)
+    elif isinstance(s, ir.Loop):
+        for p in s.phis:
+            p.inputs = [_r(v, rename) for v in p.inputs]
+        if s.iterable is not None:
+            s.iterable = _r(s.iterable, rename)
+        if s.cond is not None:
+            s.cond = _r(s.cond, rename)
+    elif isinstance(s, ir.Return):
+        s.value = _r(s.value, rename)
+
+
+def _rename_uses(stmts, rename):
+    for s in ir.walk(stmts):
+        _rename_stmt(s, rename)
+        if isinstance(s, ir.If):
+            for p in s.phis:
+                p.inputs = [_r(v, rename) for v in p.inputs]

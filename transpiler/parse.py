@@ -1,0 +1,113 @@
+"""Stage 1: function object -> gast FunctionDef with real source positions.
+
+Takes a Python function; guarantees a `Parsed` whose `node` is a gast
+FunctionDef with decorators stripped, line numbers equal to the lines of the
+file the function lives in, and column offsets of the original (indented)
+text. Names are not resolved here; `scope` gives the globals, closure cells
+and builtins the later stages resolve against.
+
+    @grad                     Parsed(node=FunctionDef(name='f', ...),
+    def f(x):          ->            filename='model.py', lineno=2,
+        return x * x                 indent=0, scope=...)
+"""
+from __future__ import annotations
+
+import builtins
+import inspect
+import linecache
+import textwrap
+from dataclasses import dataclass, field
+
+import gast
+
+from .errors import Loc, TranspileError
+
+
+@dataclass
+class Scope:
+    """What a name that is not local to the function refers to."""
+
+    globals: dict
+    closure: dict = field(default_factory=dict)
+
+    def lookup(self, name):
+        """Return (found, value) for a free name: closure, then globals, then builtins."""
+        if name in self.closure:
+            return True, self.closure[name]
+        if name in self.globals:
+            return True, self.globals[name]
+        if hasattr(builtins, name):
+            return True, getattr(builtins, name)
+        return False, None
+
+
+@dataclass
+class Parsed:
+    fn: object
+    node: gast.FunctionDef
+    filename: str
+    lines: list
+    indent: int
+    scope: Scope
+
+    def loc(self, node):
+        """The source location of a gast node (or None when it has none)."""
+        lineno = getattr(node, "lineno", None)
+        if lineno is None:
+            return None
+        col = getattr(node, "col_offset", 0) + self.indent
+        text = self.lines[lineno - 1] if 0 < lineno <= len(self.lines) else ""
+        return Loc(self.filename, lineno, col, text)
+
+
+def _closure_of(fn):
+    cells = getattr(fn, "__closure__", None) or ()
+    names = fn.__code__.co_freevars
+    out = {}
+    for name, cell in zip(names, cells):
+        try:
+            out[name] = cell.cell_contents
+        except ValueError:  # an empty cell: the name is not bound yet
+            pass
+    return out
+
+
+def _source_of(fn):
+    try:
+        lines, lineno = inspect.getsourcelines(fn)
+    except (OSError, TypeError) as exc:
+        name = getattr(fn, "__qualname__", repr(fn))
+        raise TranspileError(
+            f"cannot read the source of {name}",
+            why=f"inspect could not find it ({exc}); functions typed at an interactive "
+            "prompt or built by exec have no file to read",
+            fix="define the function in a file, or register a rule for it with transpiler.rule",
+        ) from None
+    return lines, max(lineno, 1)
+
+
+def parse(fn):
+    """Parse `fn` into a `Parsed` (see module docstring)."""
+    fn = inspect.unwrap(fn)
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        raise TranspileError(f"{fn!r} is not a Python function",
+                             fix="pass a function defined with def")
+    if getattr(fn, "__name__", "") == "<lambda>":
+        raise TranspileError("cannot differentiate a lambda directly",
+                             fix="define it with def, or call it from a def function")
+    lines, first = _source_of(fn)
+    filename = code.co_filename
+    text = "".join(lines)
+    dedented = textwrap.dedent(text)
+    indent = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
+    module = gast.parse(dedented)
+    node = module.body[0]
+    if not isinstance(node, gast.FunctionDef):
+        raise TranspileError(f"{fn.__name__} is not defined with a def statement",
+                             fix="define it with def")
+    gast.increment_lineno(module, first - 1)
+    node.decorator_list = []
+    all_lines = linecache.getlines(filename) or text.splitlines(True)
+    scope = Scope(fn.__globals__, _closure_of(fn))
+    return Parsed(fn, node, filename, all_lines, indent, scope)

@@ -1,0 +1,92 @@
+"""The pipeline, in one place: the order of the stages and what each produced.
+
+    parse -> normalize -> ssa -> activity -> adjoint -> optimize -> codegen
+
+`transform(f, wrt)` runs them all and keeps every stage's result on a
+`Transformed`, so `dump` can print any of them and tests can check each.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import ir
+from .analyze import analyze
+from .codegen import generate
+from .errors import TranspileError
+from .normalize import normalize
+from .optimize import optimize as optimize_ir
+from .parse import parse
+from .reverse import reverse
+from .rules import _load_builtin_rules
+from .ssa import to_ssa
+
+STAGES = ("parse", "normalize", "ssa", "activity", "adjoint", "optimized", "code")
+
+
+@dataclass
+class Transformed:
+    parsed: object
+    anf: object
+    ssa: ir.Function
+    activity: object
+    adjoint: ir.Function
+    optimized: ir.Function
+    code: object  # codegen.Generated
+
+    def stage_text(self, stage):
+        """Printable text of one stage."""
+        from .nodes import to_ast
+        import ast
+        if stage == "parse":
+            return ast.unparse(to_ast(self.parsed.node)) + "\n"
+        if stage == "normalize":
+            return ast.unparse(to_ast(self.anf)) + "\n"
+        if stage == "ssa":
+            return ir.format_function(self.ssa)
+        if stage == "activity":
+            return str(self.activity) + "\n"
+        if stage == "adjoint":
+            return ir.format_function(self.adjoint)
+        if stage == "optimized":
+            return ir.format_function(self.optimized)
+        if stage == "code":
+            return self.code.source
+        raise ValueError(f"unknown stage {stage!r}; choose from {', '.join(STAGES)}")
+
+
+def resolve_wrt(ssa_fn, wrt):
+    """Parameter names for `wrt` (an index, a name, or a tuple of these)."""
+    params = [p.name for p in ssa_fn.params]
+    items = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
+    names = []
+    for item in items:
+        if isinstance(item, int) and not isinstance(item, bool):
+            if not -len(params) <= item < len(params):
+                raise TranspileError(f"wrt={item} is out of range: {ssa_fn.name} takes "
+                                     f"{len(params)} parameters ({', '.join(params)})")
+            names.append(params[item])
+        elif isinstance(item, str) and item in params:
+            names.append(item)
+        else:
+            raise TranspileError(f"wrt={item!r} is not a parameter of {ssa_fn.name}",
+                                 fix=f"use an index or one of: {', '.join(params)}")
+    return names
+
+
+def transform(fn, wrt=0, optimize=True, kinds=None):
+    """Run every stage on `fn` for reverse mode with respect to `wrt`;
+    `kinds` (one per parameter, see kinds.py) specializes on scalar arguments."""
+    _load_builtin_rules()
+    parsed = parse(fn)
+    anf = normalize(parsed)
+    ssa_fn = to_ssa(parsed, anf)
+    ir.verify(ssa_fn)
+    names = resolve_wrt(ssa_fn, wrt)
+    activity = analyze(ssa_fn, names)
+    param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds or ()) if k is not None}
+    adjoint = reverse(ssa_fn, names, activity, param_kinds)
+    ir.verify(adjoint)
+    optimized = optimize_ir(ir.clone(adjoint)) if optimize else adjoint
+    ir.verify(optimized)
+    code = generate(optimized, parsed.scope.globals)
+    return Transformed(parsed, anf, ssa_fn, activity, adjoint, optimized, code)

@@ -1,0 +1,228 @@
+"""Stage 5: SSA function -> SSA adjoint function (reverse mode).
+
+Takes an `ir.Function`, the parameters to differentiate and their
+`Activity`; guarantees an `ir.Function` that runs the primal statements
+forward, then each active statement's rule in reverse order, and returns
+`(value, gradients)`. Adjoints are symbolic zeros until a first
+contribution arrives (nothing is emitted for a zero), later contributions
+are summed, and if-regions are reversed as if-regions on the same condition.
+
+    def f(x, y):                   def f_adjoint(x, y, d_f=1.0):
+        a = x + y                      a = x + y
+        f = a * y          ->          f = a * y
+        return f                       d_a = d_f * y
+                                       d_y = d_f * a
+                                       d_x = d_a
+                                       d_y_1 = d_y + d_a
+                                       return f, (d_x, d_y_1)
+"""
+from __future__ import annotations
+
+import operator
+
+from . import ir
+from .errors import TranspileError
+from .inline import Namer, inline
+from .kinds import Kinds
+from .optimize import peephole
+from .rules import is_nondifferentiable, lookup
+from runtime import helpers, ops
+
+ZEROS = ir.Ext(helpers.zeros_like, "zeros_like", helpers.zeros_like)
+UNBROADCAST = ir.Ext(helpers.unbroadcast, "unbroadcast", helpers.unbroadcast)
+
+
+def reverse(fn, wrt, activity, param_kinds=None):
+    """Build the adjoint of `fn` for parameter names `wrt` (see module docstring).
+    `param_kinds` says which parameters are known scalars (see kinds.py)."""
+    return Reverse(fn, activity, param_kinds).function(wrt)
+
+
+def _is_zero(v):
+    return isinstance(v, ir.Const) and type(v.value) in (int, float) and v.value == 0
+
+
+class Reverse:
+    def __init__(self, fn, activity, param_kinds=None):
+        self.fn, self.activity = fn, activity
+        self.kinds = Kinds(param_kinds).block(fn.body)
+        self.namer = Namer((v.name for v in _all_vars(fn)), dict(fn.source_names),
+                           set(fn.temps))
+        self.namer.taken.update(fn.source_names.values())
+
+    def base(self, var):
+        return self.fn.source_names.get(var.name, var.name)
+
+    def adjoint_name(self, var):
+        return self.namer.fresh("d_" + self.base(var))
+
+    # -- function ------------------------------------------------------------
+    def function(self, wrt):
+        fn = self.fn
+        *body, ret = fn.body
+        value = ret.value
+        seed = self.namer.fresh("d_" + (self.base(value) if isinstance(value, ir.Var) else fn.name))
+        adj = {}
+        if self.kinds.of(value) is not None:
+            self.kinds.table[seed.name] = self.kinds.of(value)
+        if self.activity.is_active(value):
+            adj[value.name] = seed
+        sweep = []
+        self.block(body, adj, sweep)
+        params = {p.name: p for p in fn.params}
+        grads = []
+        for name in wrt:
+            g = adj.get(name)
+            if g is None:
+                g = self.namer.fresh("d_" + name)
+                sweep.append(ir.Assign(g, helpers.zeros_like, [params[name]], {}, None, ZEROS))
+            grads.append(g)
+        out = list(body) + sweep
+        tail = len(out)
+        grad_value = grads[0] if len(grads) == 1 else self.emit(
+            out, "grads", ops.make_tuple, grads)
+        result = self.emit(out, "result", ops.make_tuple, [value, grad_value])
+        out.append(ir.Return(result))
+        for s in ir.walk(sweep + out[tail:]):
+            s.reverse = True
+        return ir.Function(f"{fn.name}_adjoint", list(fn.params) + [seed], out,
+                           {**fn.defaults, seed.name: 1.0}, fn.filename, self.namer.bases,
+                           self.namer.temps)
+
+    def emit(self, out, base, fn, args, kwargs=None, loc=None, callee=None):
+        target = self.namer.fresh(base, temp=True)
+        out.append(ir.Assign(target, fn, list(args), kwargs or {}, loc, callee))
+        return target
+
+    # -- statements --------------------------------------------------------
+    def block(self, stmts, adj, out):
+        for s in reversed(stmts):
+            if isinstance(s, ir.Assign):
+                self.assign(s, adj, out)
+            elif isinstance(s, ir.If):
+                self.if_(s, adj, out)
+            elif isinstance(s, ir.Loop):
+                raise TranspileError("cannot differentiate a loop yet", s.loc)
+
+    def accumulate(self, var, contribution, adj, out, loc):
+        """adj[var] += contribution, symbolically: the first one is a copy."""
+        if _is_zero(contribution):
+            return
+        previous = adj.get(var.name)
+        target = self.adjoint_name(var)
+        if previous is None:
+            stmt = ir.Assign(target, ops.identity, [contribution], {}, None, adjoint_of=loc)
+        else:
+            stmt = ir.Assign(target, operator.add, [previous, contribution], {}, None,
+                             adjoint_of=loc)
+        out.append(self.kinds.infer(stmt))
+        adj[var.name] = target
+
+    def assign(self, s, adj, out):
+        if s.target is None or s.target.name not in adj:
+            return
+        g = adj.pop(s.target.name)
+        active = [v for v in s.operands() if self.activity.is_active(v)]
+        if not active or is_nondifferentiable(s.fn):
+            return
+        rule = lookup(s.fn)
+        name = s.callee.spelling if s.callee else getattr(s.fn, "__name__", str(s.fn))
+        if rule is None:
+            raise TranspileError(
+                f"no derivative rule for `{name}`", s.loc,
+                "the compiler has no rule for this function and cannot read its source",
+                f"register one with @transpiler.rule({name}) (see docs/custom-rules.md)")
+        bound = rule.bind(s.args, s.kwargs)
+        if bound is not None:  # parameters left at their defaults become constants
+            bound = {k: v if isinstance(v, (ir.Var, ir.Const, ir.Global, ir.Ext)) else ir.Const(v)
+                     for k, v in bound.items()}
+        if bound is None:
+            raise TranspileError(f"`{name}` is called with arguments its derivative rule "
+                                 "does not take", s.loc, fix="call it with its usual "
+                                 "positional arguments")
+        for param, v in bound.items():
+            if self.activity.is_active(v) and param not in rule.wrt:
+                raise TranspileError(
+                    f"cannot differentiate `{name}` with respect to its argument `{param}`",
+                    s.loc, "its rule gives no gradient for that argument",
+                    "pass a value that does not depend on the differentiated inputs, or "
+                    "wrap it in transpiler.stop_gradient")
+        rule_loc = s.loc
+        start = len(out)
+        contributions = self.contributions(rule, g, s.target, bound, out)
+        for param, c in zip(rule.wrt, contributions):
+            v = bound[param]
+            if self.activity.is_active(v):
+                self.accumulate(v, c, adj, out, rule_loc)
+        for stmt in out[start:]:
+            stmt.adjoint_of = rule_loc
+
+    def contributions(self, rule, g, ans, bound, out):
+        if rule.adjoint is not None:
+            return inline(rule.adjoint, {"g": g, "ans": ans, **bound}, self.namer, out,
+                          kinds=self.kinds)
+        partials = inline(rule.partials, {"ans": ans, **bound}, self.namer, out,
+                          kinds=self.kinds)
+        result = []
+        for param, p in zip(rule.wrt, partials):
+            c = self.value(ir.Assign(None, operator.mul, [g, p]), out)
+            if len(rule.wrt) > 1 and not _is_zero(c):
+                c = self.value(ir.Assign(None, helpers.unbroadcast, [c, bound[param]], {},
+                                         None, UNBROADCAST), out)
+            result.append(c)
+        return result
+
+    def value(self, assign, out):
+        simplified = peephole(assign, self.kinds)
+        if isinstance(simplified, ir.Assign):
+            simplified.target = self.namer.fresh("t", temp=True)
+            out.append(self.kinds.infer(simplified))
+            return simplified.target
+        return simplified
+
+    def if_(self, s, adj, out):
+        inner = {v.name for st in ir.walk(s.body + s.orelse) for v in ir.defs(st)}
+        left, right = dict(adj), dict(adj)
+        body, orelse = [], []
+        for phi in s.phis:
+            g = adj.pop(phi.target.name, None)
+            left.pop(phi.target.name, None)
+            right.pop(phi.target.name, None)
+            if g is None:
+                continue
+            for branch_adj, branch_out, v in ((left, body, phi.inputs[0]),
+                                              (right, orelse, phi.inputs[1])):
+                if self.activity.is_active(v):
+                    self.accumulate(v, g, branch_adj, branch_out, s.loc)
+        self.block(s.body, left, body)
+        self.block(s.orelse, right, orelse)
+        phis = []
+        for name in dict.fromkeys(list(left) + list(right)):
+            if name in inner:
+                continue
+            a, b = left.get(name), right.get(name)
+            if a is not None and a == b:
+                adj[name] = a
+                continue
+            var = ir.Var(name)
+            if a is None:
+                a = self.zeros(var, body)
+            if b is None:
+                b = self.zeros(var, orelse)
+            target = self.adjoint_name(var)
+            phis.append(ir.Phi(target, [a, b]))
+            adj[name] = target
+        if body or orelse or phis:
+            out.append(ir.If(s.cond, body, orelse, phis, s.loc, note="reverse"))
+
+    def zeros(self, var, out):
+        target = self.adjoint_name(var)
+        out.append(self.kinds.infer(ir.Assign(target, helpers.zeros_like, [var], {}, None, ZEROS)))
+        return target
+
+
+def _all_vars(fn):
+    out = list(fn.params)
+    for s in ir.walk(fn.body):
+        out.extend(ir.defs(s))
+    return out

@@ -1,0 +1,174 @@
+"""The derivative rule table: one small Python function per primitive.
+
+Three forms, all plain functions that the compiler inlines (their bodies
+become generated code) and the tape engine calls:
+
+    @adjoint(np.dot)                      # reverse mode: cotangent in, one
+    def dot(g, ans, a, b):                # contribution per differentiable
+        return ..., ...                   # parameter out
+
+    @partials(np.sin)                     # elementwise ops: the local partial
+    def sin(ans, x):                      # derivatives; the compiler builds
+        return np.cos(x)                  # g * partial (reverse) and
+                                          # dx * partial (forward) from them
+
+    @tangent(np.dot, "a")                 # forward mode for one parameter
+    def dot_a(da, ans, a, b):
+        return np.dot(da, b)
+
+Differentiable parameters are those without defaults, unless `wrt=` names
+them. `nondifferentiable(f, ...)` marks functions whose output carries no
+gradient (comparisons, `len`, `np.argmax`). Partials of binary elementwise
+ops are summed back to each input's shape with `unbroadcast`.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+
+
+
+
+@dataclass
+class Rule:
+    prim: object
+    adjoint: object = None
+    partials: object = None
+    tangents: dict = field(default_factory=dict)
+    wrt: tuple = ()
+    linear: bool = False  # tangent = the primitive applied to the tangent (sum, reshape, ...)
+
+    @property
+    def signature(self):
+        fn = self.adjoint or self.partials
+        return inspect.signature(fn) if fn is not None else None
+
+    def params(self):
+        """The primitive's parameter names, as the rule spells them."""
+        names = list(self.signature.parameters)
+        return names[2:] if self.adjoint is not None else names[1:]
+
+    def bind(self, args, kwargs):
+        """Map a call's arguments to the rule's parameter names (None if they do not fit)."""
+        sig = self.signature
+        head = (None, None) if self.adjoint is not None else (None,)
+        try:
+            bound = sig.bind(*head, *args, **kwargs)
+        except TypeError:
+            return None
+        bound.apply_defaults()
+        out = dict(bound.arguments)
+        for k, v in list(out.items()):
+            if sig.parameters[k].kind is inspect.Parameter.VAR_POSITIONAL:
+                return None
+        return {k: out[k] for k in self.params()}
+
+    def vjp(self, g, ans, args, kwargs):
+        """Contributions to each differentiable parameter (the tape engine's call)."""
+        from runtime.helpers import unbroadcast
+        if self.adjoint is not None:
+            out = self.adjoint(g, ans, *args, **kwargs)
+            return out if len(self.wrt) > 1 else (out,)
+        out = self.partials(ans, *args, **kwargs)
+        out = out if len(self.wrt) > 1 else (out,)
+        bound = self.bind(args, kwargs)
+        many = len(self.wrt) > 1
+        return tuple(unbroadcast(g * p, bound[name]) if many else g * p
+                     for name, p in zip(self.wrt, out))
+
+
+_TABLE: dict = {}
+_NONDIFF: set = set()
+
+
+def _key(prim):
+    return id(prim)
+
+
+def lookup(prim):
+    """The Rule for `prim`, or None."""
+    return _TABLE.get(_key(prim))
+
+
+def is_nondifferentiable(prim):
+    return _key(prim) in _NONDIFF
+
+
+def _default_wrt(fn, skip):
+    params = list(inspect.signature(fn).parameters.values())[skip:]
+    return tuple(p.name for p in params if p.default is inspect.Parameter.empty
+                 and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+
+
+def _entry(prim):
+    key = _key(prim)
+    if key not in _TABLE:
+        _TABLE[key] = Rule(prim)
+    _NONDIFF.discard(key)
+    return _TABLE[key]
+
+
+def adjoint(*prims, wrt=None):
+    """Register `fn(g, ans, *args)` as the reverse-mode rule of each primitive."""
+    def register(fn):
+        for prim in prims:
+            rule = _entry(prim)
+            rule.adjoint, rule.partials = fn, None
+            rule.wrt = tuple(wrt) if wrt else _default_wrt(fn, 2)
+        return fn
+    return register
+
+
+def partials(*prims, wrt=None):
+    """Register `fn(ans, *args)` returning the local partial derivatives of an
+    elementwise primitive (one per differentiable parameter)."""
+    def register(fn):
+        for prim in prims:
+            rule = _entry(prim)
+            rule.partials, rule.adjoint = fn, None
+            rule.wrt = tuple(wrt) if wrt else _default_wrt(fn, 1)
+        return fn
+    return register
+
+
+def tangent(prim, param):
+    """Register `fn(d, ans, *args)`: the tangent of `prim`'s output along `param`."""
+    def register(fn):
+        _entry(prim).tangents[param] = fn
+        return fn
+    return register
+
+
+def nondifferentiable(*prims):
+    """Mark primitives whose outputs have no gradient."""
+    for prim in prims:
+        _NONDIFF.add(_key(prim))
+        _TABLE.pop(_key(prim), None)
+        _KEEP.append(prim)  # ids must stay unique while registered
+
+
+_KEEP: list = []
+
+
+def covered():
+    """All registered primitives: (name, kind) pairs, for generated docs."""
+    rows = []
+    for rule in _TABLE.values():
+        kind = "partials" if rule.partials else "adjoint" if rule.adjoint else "tangent"
+        rows.append((_name(rule.prim), kind, bool(rule.tangents or rule.partials or rule.linear)))
+    return sorted(rows)
+
+
+def _name(prim):
+    module = getattr(prim, "__module__", None) or ""
+    name = getattr(prim, "__qualname__", None) or getattr(prim, "__name__", repr(prim))
+    if isinstance(prim, type(abs)) and module == "builtins":
+        return name
+    return f"{module}.{name}" if module else name
+
+
+def _load_builtin_rules():
+    from . import rules_numpy, rules_python  # noqa: F401  (registration on import)
+
+
+

@@ -1,0 +1,259 @@
+"""Rules for Python's own operators, builtins and the `math` module."""
+from __future__ import annotations
+
+import builtins
+import math
+import operator
+import random
+
+import numpy as np
+
+from runtime import ops
+from runtime.helpers import unbroadcast
+from runtime.linalg import matmul_grad_a, matmul_grad_b
+
+from .rules import adjoint, nondifferentiable, partials, tangent
+
+# ---- arithmetic operators --------------------------------------------------
+
+
+@partials(operator.add)
+def add(ans, x, y):
+    return 1.0, 1.0
+
+
+@partials(operator.sub)
+def sub(ans, x, y):
+    return 1.0, -1.0
+
+
+@partials(operator.mul)
+def mul(ans, x, y):
+    return y, x
+
+
+@adjoint(operator.truediv)
+def truediv(g, ans, x, y):
+    return unbroadcast(g / y, x), unbroadcast(-g * ans / y, y)
+
+
+@tangent(operator.truediv, "x")
+def truediv_x(dx, ans, x, y):
+    return dx / y
+
+
+@tangent(operator.truediv, "y")
+def truediv_y(dy, ans, x, y):
+    return -dy * ans / y
+
+
+@partials(operator.pow)
+def pow_(ans, x, y):
+    return y * x ** (y - 1), ans * np.log(x)
+
+
+@partials(operator.neg)
+def neg(ans, x):
+    return -1.0
+
+
+@partials(operator.pos)
+def pos(ans, x):
+    return 1.0
+
+
+@adjoint(operator.matmul)
+def matmul(g, ans, a, b):
+    return matmul_grad_a(g, a, b), matmul_grad_b(g, a, b)
+
+
+@tangent(operator.matmul, "a")
+def matmul_a(da, ans, a, b):
+    return da @ b
+
+
+@tangent(operator.matmul, "b")
+def matmul_b(db, ans, a, b):
+    return a @ db
+
+
+@adjoint(ops.identity)
+def identity(g, ans, x):
+    return g
+
+
+# ---- builtins ----------------------------------------------------------------
+
+
+@partials(builtins.abs)
+def abs_(ans, x):
+    return np.sign(x)
+
+
+@partials(builtins.max)
+def max_(ans, x, y):
+    return x >= y, x < y
+
+
+@partials(builtins.min)
+def min_(ans, x, y):
+    return x <= y, x > y
+
+
+@partials(builtins.float)
+def float_(ans, x):
+    return 1.0
+
+
+# ---- math --------------------------------------------------------------------
+
+
+@partials(math.sin)
+def sin(ans, x):
+    return math.cos(x)
+
+
+@partials(math.cos)
+def cos(ans, x):
+    return -math.sin(x)
+
+
+@partials(math.tan)
+def tan(ans, x):
+    return 1.0 + ans * ans
+
+
+@partials(math.asin)
+def asin(ans, x):
+    return 1.0 / math.sqrt(1.0 - x * x)
+
+
+@partials(math.acos)
+def acos(ans, x):
+    return -1.0 / math.sqrt(1.0 - x * x)
+
+
+@partials(math.atan)
+def atan(ans, x):
+    return 1.0 / (1.0 + x * x)
+
+
+@partials(math.atan2)
+def atan2(ans, y, x):
+    return x / (x * x + y * y), -y / (x * x + y * y)
+
+
+@partials(math.sinh)
+def sinh(ans, x):
+    return math.cosh(x)
+
+
+@partials(math.cosh)
+def cosh(ans, x):
+    return math.sinh(x)
+
+
+@partials(math.tanh)
+def tanh(ans, x):
+    return 1.0 - ans * ans
+
+
+@partials(math.asinh)
+def asinh(ans, x):
+    return 1.0 / math.sqrt(x * x + 1.0)
+
+
+@partials(math.acosh)
+def acosh(ans, x):
+    return 1.0 / math.sqrt(x * x - 1.0)
+
+
+@partials(math.atanh)
+def atanh(ans, x):
+    return 1.0 / (1.0 - x * x)
+
+
+@partials(math.exp)
+def exp(ans, x):
+    return ans
+
+
+@partials(math.expm1)
+def expm1(ans, x):
+    return ans + 1.0
+
+
+@partials(math.log)
+def log(ans, x):
+    return 1.0 / x
+
+
+@partials(math.log1p)
+def log1p(ans, x):
+    return 1.0 / (1.0 + x)
+
+
+@partials(math.log2)
+def log2(ans, x):
+    return 1.0 / (x * math.log(2.0))
+
+
+@partials(math.log10)
+def log10(ans, x):
+    return 1.0 / (x * math.log(10.0))
+
+
+@partials(math.sqrt)
+def sqrt(ans, x):
+    return 0.5 / ans
+
+
+@partials(math.pow)
+def mpow(ans, x, y):
+    return y * math.pow(x, y - 1.0), ans * math.log(x)
+
+
+@partials(math.hypot)
+def hypot(ans, x, y):
+    return x / ans, y / ans
+
+
+@partials(math.erf)
+def erf(ans, x):
+    return 2.0 / math.sqrt(math.pi) * math.exp(-x * x)
+
+
+@partials(math.erfc)
+def erfc(ans, x):
+    return -2.0 / math.sqrt(math.pi) * math.exp(-x * x)
+
+
+@partials(math.fabs)
+def fabs(ans, x):
+    return math.copysign(1.0, x)
+
+
+@partials(math.degrees)
+def degrees(ans, x):
+    return 180.0 / math.pi
+
+
+@partials(math.radians)
+def radians(ans, x):
+    return math.pi / 180.0
+
+
+# ---- no gradient -----------------------------------------------------------
+
+nondifferentiable(
+    operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
+    operator.not_, operator.is_, operator.is_not, operator.floordiv, operator.and_,
+    operator.or_, operator.xor, operator.invert, operator.lshift, operator.rshift,
+    ops.contains, ops.not_contains, ops.truth,
+    builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round,
+    builtins.isinstance, builtins.type, builtins.print, builtins.getattr, builtins.slice,
+    builtins.str, builtins.repr, builtins.hash, builtins.id,
+    math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
+    math.copysign, math.factorial, math.comb, math.perm,
+    random.random, random.gauss, random.uniform, random.randint, random.choice,
+)

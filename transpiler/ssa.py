@@ -1,0 +1,294 @@
+"""Stage 3: ANF gast -> structured SSA (`ir.Function`).
+
+Takes the normalized function; guarantees every local is assigned once (the
+first definition keeps the source name, later ones are `x_1`, `x_2`, ...),
+values merging after an if become `Phi`s, copies are propagated as they are
+read, and every free name is resolved: library functions and modules become
+`Ext` operands, module-level data becomes `Global`, method calls on values
+(`x.sum()`) become calls of the NumPy function (`np.sum(x)`).
+
+    def f(x):                  def f(x):
+        y = x * 2                  y = x * 2
+        if y > 1:          ->      gt = y > 1
+            y = np.sin(y)          if gt:
+        return y                       y_1 = np.sin(y)
+                                   y_2 = phi(y_1, y)
+                                   return y_2
+"""
+from __future__ import annotations
+
+import operator
+import types
+
+import gast
+import numpy as np
+
+from . import ir
+from .errors import TranspileError
+from .normalize import assigned_names
+from .syntax import BINARY, COMPARE, UNARY, stem
+from runtime import ops
+
+# Array methods and attributes, as the NumPy functions they stand for.
+# name -> (function, spelling, how the receiver and arguments map to its arguments)
+METHODS = {
+    "sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
+    "std": np.std, "var": np.var, "dot": np.dot, "transpose": np.transpose,
+    "ravel": np.ravel, "squeeze": np.squeeze, "clip": np.clip, "cumsum": np.cumsum,
+    "cumprod": np.cumprod, "trace": np.trace, "argmax": np.argmax, "argmin": np.argmin,
+    "any": np.any, "all": np.all, "round": np.round, "conj": np.conj,
+    "swapaxes": np.swapaxes, "repeat": np.repeat, "diagonal": np.diagonal,
+}
+VARARG_SHAPE_METHODS = {"reshape": np.reshape}  # x.reshape(2, 3) == np.reshape(x, (2, 3))
+ATTRIBUTES = {"T": np.transpose}
+PLAIN_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "real", "imag", "flat"}
+
+_CALLABLE_KINDS = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
+                   types.MethodType, type, np.ufunc)
+
+
+def to_ssa(parsed, anf):
+    """Build the SSA `ir.Function` for the ANF FunctionDef `anf`."""
+    return Builder(parsed, anf).function()
+
+
+class Builder:
+    def __init__(self, parsed, anf):
+        self.parsed, self.anf = parsed, anf
+        self.locals = assigned_names(anf)
+        self.reserved = {n.id for n in gast.walk(anf) if isinstance(n, gast.Name)}
+        self.used = set()
+        self.source_names = {}
+        self.maybe_undefined = {}
+        self.temps = set(getattr(anf, "temps", ()))
+        self.temp_names = set()
+
+    # -- names ------------------------------------------------------------
+    def new_var(self, base, temp=False):
+        name, n = base, 0
+        while name in self.used or (name != base and name in self.reserved):
+            n += 1
+            name = f"{base}_{n}"
+        self.used.add(name)
+        self.source_names[name] = base
+        if temp or base in self.temps:
+            self.temp_names.add(name)
+        return ir.Var(name)
+
+    def error(self, node, what, why="", fix=""):
+        raise TranspileError(what, self.parsed.loc(node), why, fix)
+
+    # -- function ---------------------------------------------------------
+    def function(self):
+        node = self.anf
+        env = {}
+        params = []
+        for a in node.args.posonlyargs + node.args.args:
+            var = self.new_var(a.id)
+            env[a.id] = var
+            params.append(var)
+        defaults = {}
+        values = getattr(self.parsed.fn, "__defaults__", None) or ()
+        for var, value in zip(params[len(params) - len(values):], values):
+            defaults[var.name] = value
+        body = self.block(node.body, env)
+        return ir.Function(node.name, params, body, defaults, self.parsed.filename,
+                           self.source_names, self.temp_names)
+
+    def block(self, stmts, env):
+        out = []
+        for s in stmts:
+            self.stmt(s, env, out)
+        return out
+
+    def stmt(self, s, env, out):
+        loc = self.parsed.loc(s)
+        if isinstance(s, gast.Assign):
+            name = s.targets[0].id
+            value = self.value(s.value, env, out, name, loc)
+            if isinstance(value, ir.Assign):
+                value.target = self.new_var(name)
+                out.append(value)
+                env[name] = value.target
+            else:  # a copy: read the value itself from now on
+                env[name] = value
+            self.maybe_undefined.pop(name, None)
+        elif isinstance(s, gast.Expr):
+            call = self.value(s.value, env, out, "call", loc)
+            if isinstance(call, ir.Assign):
+                out.append(call)
+        elif isinstance(s, gast.If):
+            self.if_(s, env, out, loc)
+        elif isinstance(s, gast.Return):
+            out.append(ir.Return(self.operand(s.value, env, out), loc))
+        else:
+            self.error(s, f"internal: unexpected {type(s).__name__} after normalization")
+
+    def if_(self, s, env, out, loc):
+        cond = self.operand(s.test, env, out)
+        left, right = dict(env), dict(env)
+        body = self.block(s.body, left)
+        orelse = self.block(s.orelse, right)
+        phis = []
+        for name in list(dict.fromkeys(list(left) + list(right))):
+            if name in left and name in right:
+                a, b = left[name], right[name]
+                if a == b:
+                    env[name] = a
+                    continue
+                phi = ir.Phi(self.new_var(name), [a, b])
+                phis.append(phi)
+                env[name] = phi.target
+            else:
+                env.pop(name, None)
+                self.maybe_undefined[name] = s
+        out.append(ir.If(cond, body, orelse, phis, loc))
+
+    # -- operands and values ------------------------------------------------
+    def operand(self, node, env, out):
+        """An atom (Name or Constant) as an IR operand."""
+        if isinstance(node, gast.Constant):
+            return ir.Const(node.value)
+        if isinstance(node, gast.Name):
+            if node.id in self.locals:
+                if node.id not in env:
+                    why = ("it is assigned in only one branch of the if above"
+                           if node.id in self.maybe_undefined else "it has no value yet")
+                    self.error(node, f"`{node.id}` may be used before it is assigned", why,
+                               "assign it on every path before this line")
+                return env[node.id]
+            return self.free(node)
+        value = self.value(node, env, out, "t", self.parsed.loc(node))
+        if isinstance(value, ir.Assign):
+            base = stem(value.fn, value.callee and value.callee.spelling)
+            value.target = self.new_var(base, temp=True)
+            out.append(value)
+            return value.target
+        return value
+
+    def free(self, node):
+        """Resolve a free dotted name (`np.linalg.norm`, `W`, `math`)."""
+        parts = []
+        while isinstance(node, gast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        found, root = self.parsed.scope.lookup(node.id)
+        if not found:
+            self.error(node, f"name `{node.id}` is not defined",
+                       "it is neither a local, a global, nor a builtin",
+                       "define it before calling the gradient")
+        obj = root
+        for attr in reversed(parts):
+            try:
+                obj = getattr(obj, attr)
+            except AttributeError:
+                self.error(node, f"`{node.id}` has no attribute `{attr}`")
+        spelling = ".".join([node.id] + parts[::-1])
+        if isinstance(obj, (bool, int, float, complex, str, type(None))) and parts:
+            return ir.Const(obj)  # np.pi, np.newaxis: library constants
+        if isinstance(obj, _CALLABLE_KINDS) or callable(obj) or node.id in self.parsed.scope.closure:
+            return ir.Ext(obj, spelling, root)
+        if not parts:
+            return ir.Global(node.id)
+        return ir.Ext(obj, spelling, root)
+
+    def value(self, e, env, out, hint, loc):
+        """An operation as an unfinished `ir.Assign` (target unset), or an operand."""
+        op = lambda fn, *args, **kw: ir.Assign(None, fn, list(args), kw, loc)  # noqa: E731
+        if isinstance(e, (gast.Name, gast.Constant)):
+            return self.operand(e, env, out)
+        if isinstance(e, gast.BinOp):
+            return op(BINARY[type(e.op).__name__], self.operand(e.left, env, out),
+                      self.operand(e.right, env, out))
+        if isinstance(e, gast.UnaryOp):
+            return op(UNARY[type(e.op).__name__], self.operand(e.operand, env, out))
+        if isinstance(e, gast.Compare):
+            return op(COMPARE[type(e.ops[0]).__name__], self.operand(e.left, env, out),
+                      self.operand(e.comparators[0], env, out))
+        if isinstance(e, gast.Subscript):
+            return op(operator.getitem, self.operand(e.value, env, out),
+                      self.index(e.slice, env, out))
+        if isinstance(e, (gast.Tuple, gast.List)):
+            fn = ops.make_tuple if isinstance(e, gast.Tuple) else ops.make_list
+            return op(fn, *[self.operand(x, env, out) for x in e.elts])
+        if isinstance(e, gast.Attribute):
+            if e.value.__class__ is gast.Name and e.value.id not in self.locals:
+                return self.free(e)
+            return self.attribute(e, self.operand(e.value, env, out), loc)
+        if isinstance(e, gast.Call):
+            return self.call(e, env, out, loc)
+        self.error(e, f"internal: unexpected {type(e).__name__} after normalization")
+
+    def index(self, node, env, out):
+        if isinstance(node, gast.Slice):
+            parts = [ir.Const(None) if p is None else self.operand(p, env, out)
+                     for p in (node.lower, node.upper, node.step)]
+            if all(isinstance(p, ir.Const) for p in parts):
+                return ir.Const(slice(*(p.value for p in parts)))
+            return self.emit(ir.Assign(None, slice, parts, {}, None, ir.Ext(slice, "slice", slice)),
+                             "sl", out)
+        if isinstance(node, gast.Tuple):
+            items = [self.index(x, env, out) for x in node.elts]
+            if all(isinstance(p, ir.Const) for p in items):
+                return ir.Const(tuple(p.value for p in items))
+            return self.emit(ir.Assign(None, ops.make_tuple, items), "idx", out)
+        return self.operand(node, env, out)
+
+    def emit(self, assign, base, out):
+        assign.target = self.new_var(base, temp=True)
+        out.append(assign)
+        return assign.target
+
+    def attribute(self, e, receiver, loc):
+        if e.attr in ATTRIBUTES:
+            fn = ATTRIBUTES[e.attr]
+            return ir.Assign(None, fn, [receiver], {}, loc, numpy_ext(fn))
+        if e.attr in PLAIN_ATTRIBUTES:
+            return ir.Assign(None, getattr, [receiver, ir.Const(e.attr)], {}, loc)
+        self.error(e, f"cannot differentiate the attribute `.{e.attr}`",
+                   "only array attributes (.T, .shape, .ndim, .size, .dtype) are supported",
+                   "use the NumPy function instead")
+
+    def call(self, e, env, out, loc):
+        args = [self.operand(a, env, out) for a in e.args]
+        kwargs = {k.arg: self.operand(k.value, env, out) for k in e.keywords}
+        func = e.func
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                and func.value.id in self.locals:
+            return self.method(e, self.operand(func.value, env, out), args, kwargs, out, loc)
+        target = self.free(func)
+        if not isinstance(target, ir.Ext):
+            self.error(e, f"`{ast_name(func)}` is not callable")
+        return ir.Assign(None, target.obj, args, kwargs, loc, target)
+
+    def method(self, e, receiver, args, kwargs, out, loc):
+        name = e.func.attr
+        if name in METHODS:
+            fn = METHODS[name]
+            return ir.Assign(None, fn, [receiver] + args, kwargs, loc, numpy_ext(fn))
+        if name in VARARG_SHAPE_METHODS:
+            fn = VARARG_SHAPE_METHODS[name]
+            if len(args) != 1:  # x.reshape(2, n) == np.reshape(x, (2, n))
+                args = [self.emit(ir.Assign(None, ops.make_tuple, args), "shape", out)]
+            return ir.Assign(None, fn, [receiver] + args, kwargs, loc, numpy_ext(fn))
+        if name == "astype":
+            return ir.Assign(None, np.asarray, [receiver], {"dtype": args[0]}, loc,
+                             numpy_ext(np.asarray))
+        if name == "copy":
+            return ir.Assign(None, np.array, [receiver], {}, loc, numpy_ext(np.array))
+        self.error(e, f"cannot differentiate the method call `.{name}(...)`",
+                   "only NumPy array methods with a NumPy function equivalent are supported",
+                   f"call the function form, e.g. np.{name}(x, ...)")
+
+
+def numpy_ext(fn):
+    return ir.Ext(fn, f"np.{fn.__name__}", np)
+
+
+def ast_name(node):
+    parts = []
+    while isinstance(node, gast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return ".".join([getattr(node, "id", "?")] + parts[::-1])
+
