@@ -34,3 +34,8 @@ def not_contains(container, item):
 def truth(x):
     """`bool(x)` as used by `if x:`"""
     return bool(x)
+
+
+def append(stack, value):
+    """`stack.append(value)`: how a loop saves a value for its reverse sweep."""
+    stack.append(value)

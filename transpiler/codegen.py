@@ -111,9 +111,34 @@ def out_of_ssa(stmts):
                 orelse.append(ir.Assign(p.target, ops.identity, [p.inputs[1]],
                                         reverse=s.reverse))
             out.append(ir.If(s.cond, body, orelse, [], s.loc, s.note, s.reverse))
+        elif isinstance(s, ir.Loop):
+            for p in s.phis:
+                out.append(ir.Assign(p.target, ops.identity, [p.inputs[0]], reverse=s.reverse))
+            body = out_of_ssa(s.body) + _parallel_copies(s.phis, s.reverse)
+            out.append(ir.Loop([], body, s.target, s.iterable, out_of_ssa(s.test), s.cond,
+                               s.loc, s.note, s.reverse))
         else:
             out.append(s)
     return out
+
+
+def _parallel_copies(phis, reverse):
+    """`a = b; b = a` done at once: read every source before any target is written."""
+    targets = {p.target.name for p in phis}
+    pending = {}
+    copies = []
+    for p in phis:
+        src = p.inputs[1]
+        if isinstance(src, ir.Var) and src.name in targets and src.name != p.target.name:
+            pending.setdefault(src.name, ir.Var(f"{src.name}__prev"))
+    for name, tmp in pending.items():
+        copies.append(ir.Assign(tmp, ops.identity, [ir.Var(name)], reverse=reverse))
+    for p in phis:
+        src = p.inputs[1]
+        if isinstance(src, ir.Var) and src.name in pending:
+            src = pending[src.name]
+        copies.append(ir.Assign(p.target, ops.identity, [src], reverse=reverse))
+    return copies
 
 
 # -- coalescing -----------------------------------------------------------------
@@ -154,9 +179,33 @@ class Interference:
             elif isinstance(s, ir.If):
                 live = self.block(s.body, live) | self.block(s.orelse, live) | \
                     self.uses([s.cond])
+            elif isinstance(s, ir.Loop):
+                live = self.loop(s, live)
             elif isinstance(s, ir.Return):
                 live |= self.uses([s.value])
         return live
+
+
+    def loop(self, s, live_after):
+        """Live at the loop header: what the rest needs, the header test reads, and
+        what the body needs (again, until nothing changes)."""
+        header = set(live_after) | self.uses([s.iterable, s.cond])
+        while True:
+            live_in_body = self.block(s.test + s.body, header)
+            for t in _loop_targets(s):  # (re)defined at the top of every iteration
+                for v in live_in_body - {t.name}:
+                    self.add(t.name, v)
+                live_in_body.discard(t.name)
+            if live_in_body <= header:
+                return header
+            header |= live_in_body
+
+
+def _loop_targets(s):
+    t = s.target
+    if t is None:
+        return []
+    return list(t) if isinstance(t, (list, tuple)) else [t]
 
 
 def coalesce(fn, stmts, folded, reserved):
@@ -172,6 +221,8 @@ def coalesce(fn, stmts, folded, reserved):
         if isinstance(s, ir.Assign) and s.target is not None and s.target.name not in folded:
             if s.target.name not in order:
                 order.append(s.target.name)
+        if isinstance(s, ir.Loop):
+            order.extend(t.name for t in _loop_targets(s) if t.name not in order)
     classes = {}  # base -> list of member sets
     for name in order:
         base = fn.source_names.get(name, name)
@@ -303,6 +354,15 @@ class Emitter:
             if s.orelse and not all(self._invisible(x) for x in s.orelse):
                 self.write(depth, "else:")
                 self.block(s.orelse, depth + 1)
+        elif isinstance(s, ir.Loop):
+            self.comment(s, depth)
+            if s.iterable is not None:
+                targets = ", ".join(self.names.get(t.name, t.name) for t in _loop_targets(s))
+                self.write(depth, f"for {targets} in {ast.unparse(self.operand(s.iterable))}:",
+                           s.loc)
+            else:
+                self.write(depth, f"while {ast.unparse(self.operand(s.cond))}:", s.loc)
+            self.block(s.test + s.body, depth + 1)
         elif isinstance(s, ir.Return):
             self.write(depth, f"return {ast.unparse(self.operand(s.value))}", s.loc)
 

@@ -182,7 +182,8 @@ def defs(stmt):
     if isinstance(stmt, (If, Loop)):
         out = [p.target for p in stmt.phis]
         if isinstance(stmt, Loop) and stmt.target is not None:
-            out.append(stmt.target)
+            target = stmt.target
+            out.extend(target if isinstance(target, (list, tuple)) else [target])
         return out
     return []
 
@@ -246,7 +247,10 @@ def _format_loop(s, depth, lines):
     pad = "    " * depth
     _format_phis(s.phis, pad + "# header: ", lines)
     if s.iterable is not None:
-        lines.append(f"{pad}for {s.target} in {s.iterable}:")
+        target = s.target
+        if isinstance(target, (list, tuple)):
+            target = ", ".join(map(str, target))
+        lines.append(f"{pad}for {target} in {s.iterable}:")
     else:
         lines.append(f"{pad}while True:")
         _format_block(s.test, depth + 1, lines)

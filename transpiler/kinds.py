@@ -48,6 +48,7 @@ class Kinds:
     def __init__(self, param_kinds=None):
         self.table = dict(param_kinds or {})
         self.shapes = {}  # name of an np.shape(v) result -> v's token
+        self.ranges = set()  # names holding range objects (their items are ints)
 
     def of(self, v):
         if isinstance(v, ir.Const):
@@ -75,6 +76,8 @@ class Kinds:
             return SCALAR
         if fn in (helpers.unbroadcast, helpers.zeros_like) and args:
             return self.of(args[-1])
+        if fn is builtins.range:
+            self.ranges.add(s.target.name)
         if fn is np.shape and args:  # remember whose shape this is
             self.shapes[s.target.name] = self.of(args[0])
         if fn in (np.full, np.zeros, np.ones, np.broadcast_to) and args:
@@ -106,9 +109,31 @@ class Kinds:
                     if len(tokens) == 1 and None not in tokens:
                         self.table[p.target.name] = tokens.pop()
             elif isinstance(s, ir.Loop):
-                self.block(s.test)
-                self.block(s.body)
+                self.loop(s)
         return self
+
+    def loop(self, s):
+        """Guess each header phi keeps its entry token; keep the guess only if the
+        body confirms it."""
+        if isinstance(s.iterable, ir.Var) and s.iterable.name in self.ranges \
+                and isinstance(s.target, ir.Var):
+            self.table[s.target.name] = SCALAR
+        guesses = {p.target.name: self.of(p.inputs[0]) for p in s.phis}
+        for _ in range(3):
+            for name, token in guesses.items():
+                if token is None:
+                    self.table.pop(name, None)
+                else:
+                    self.table[name] = token
+            self.block(s.test)
+            self.block(s.body)
+            wrong = [p.target.name for p in s.phis
+                     if guesses[p.target.name] is not None
+                     and self.of(p.inputs[1]) != guesses[p.target.name]]
+            if not wrong:
+                return
+            for name in wrong:
+                guesses[name] = None
 
     def same_shape(self, a, b):
         ta = self.of(a)

@@ -23,6 +23,7 @@ import gast
 
 from . import nodes
 from .errors import TranspileError
+from .jumps import JumpLowering
 from .syntax import BINARY, COMPARE, STEMS, UNARY, stem
 
 UNSUPPORTED = {
@@ -111,6 +112,7 @@ class Normalizer:
         self.taken = _all_names(parsed.node)
         self.locals = assigned_names(parsed.node)
         self.temps = set()
+        self.pending = []
 
     # -- helpers ----------------------------------------------------------
     def error(self, node, what, why="", fix=""):
@@ -130,6 +132,11 @@ class Normalizer:
         self.temps.add(candidate)
         return candidate
 
+    def _fresh_local(self, hint):
+        name = self.fresh(hint)
+        self.locals.add(name)
+        return name
+
     def is_free(self, node):
         """A dotted name that does not start at a local: a module, function or global."""
         while isinstance(node, gast.Attribute):
@@ -143,8 +150,11 @@ class Normalizer:
             self.error(node, "a function with *args, **kwargs or keyword-only parameters",
                        "only plain positional parameters can be differentiated yet",
                        "give every parameter a name")
-        body = self.block(node.body)
         ret = self.fresh(node.name)
+        self.temps.discard(ret)
+        self.locals.add(ret)
+        JumpLowering(self._fresh_local, ret).function(node)
+        body = self.block(node.body)
         body, returns = self.single_exit(body, ret)
         if not returns:
             self.error(node, f"{node.name}: it does not return a value on every path",
@@ -163,7 +173,10 @@ class Normalizer:
     def block(self, stmts):
         out = []
         for s in stmts:
-            out.extend(self.stmt(s))
+            lowered = self.stmt(s)
+            while self.pending:  # values a statement needs computed before it
+                out.extend(self.stmt(self.pending.pop(0)))
+            out.extend(lowered)
         return out
 
     # -- statements -------------------------------------------------------
@@ -244,16 +257,81 @@ class Normalizer:
 
     def stmt_Return(self, s):
         out = []
-        value = nodes.const(None) if s.value is None else \
-            self.atom(s.value, out, self.parsed.node.name)
+        value = nodes.const(None) if s.value is None else self.simple(s.value, out)
         out.append(nodes.ret(value, like=s))
         return out
 
     def stmt_For(self, s):
-        self.error(s, "a `for` loop", "loops are not supported yet", "unroll the loop")
+        if s.orelse:
+            self.error(s, "a `for ... else` loop", "the else clause of a loop is not supported",
+                       "use a flag variable set before `break`")
+        out = []
+        rng, prefix, target = self.index_loop(s)
+        iterable = self.atom(rng, out, "range")
+        body = self.block(prefix + s.body)
+        out.append(nodes.for_(target, iterable, body, like=s))
+        return out
+
+    def index_loop(self, s):
+        """Every loop becomes `for k in range(...)` plus assignments of the
+        original targets, so the reverse sweep can index instead of re-iterating:
+        `for x in xs` -> `for i in range(len(xs)): x = xs[i]`."""
+        it, target = s.iter, s.target
+        kind = _builtin_call(it, self.locals)
+        if kind == "range" and isinstance(target, gast.Name):
+            return it, [], target
+        if kind == "range":
+            self.error(s, "a tuple target over range()", "range yields single numbers",
+                       "loop over one name")
+        k = self.fresh("i")
+        knode = nodes.name(k)
+        if kind == "enumerate" and len(it.args) == 1 and isinstance(target, gast.Tuple) \
+                and len(target.elts) == 2:
+            seqs, targets = [it.args[0]], [target.elts[1]]
+            prefix = [nodes.assign(target.elts[0], knode, like=s)]
+        elif kind == "zip" and isinstance(target, gast.Tuple) and \
+                len(target.elts) == len(it.args):
+            seqs, targets, prefix = list(it.args), list(target.elts), []
+        elif kind == "reversed" and len(it.args) == 1:
+            seqs, targets, prefix = [it.args[0]], [target], []
+        else:
+            seqs, targets, prefix = [it], [target], []
+        names = []
+        out_prefix = []
+        for seq in seqs:
+            if isinstance(seq, gast.Name):
+                names.append(seq)
+            else:
+                tmp = self.fresh("seq")
+                self.locals.add(tmp)
+                self.pending.append(nodes.assign(tmp, seq, like=s))
+                names.append(nodes.name(tmp))
+        lengths = [nodes.call(nodes.name("len"), [n]) for n in names]
+        n = lengths[0] if len(lengths) == 1 else nodes.call(nodes.name("min"), lengths)
+        if kind == "reversed":
+            one = nodes.const(1)
+            rng = nodes.call(nodes.name("range"), [nodes.binop(n, gast.Sub(), one),
+                                                    nodes.const(-1), nodes.const(-1)])
+        else:
+            rng = nodes.call(nodes.name("range"), [n])
+        for name, tgt in zip(names, targets):
+            out_prefix.append(nodes.assign(tgt, nodes.subscript(name, knode), like=s))
+        self.locals.add(k)
+        return gast.copy_location(rng, it), prefix + out_prefix, gast.copy_location(
+            nodes.name(k, store=True), s)
 
     def stmt_While(self, s):
-        self.error(s, "a `while` loop", "loops are not supported yet", "unroll the loop")
+        if s.orelse:
+            self.error(s, "a `while ... else` loop", "the else clause of a loop is not "
+                       "supported", "use a flag variable set before `break`")
+        out = []
+        cond = self.fresh("cond")
+        self.locals.add(cond)
+        out.append(nodes.assign(cond, self.simple(s.test, out), like=s))
+        body = self.block(s.body)
+        body.append(nodes.assign(cond, self.simple(s.test, body), like=s))
+        out.append(nodes.while_(nodes.name(cond), body, like=s))
+        return out
 
     # -- single exit --------------------------------------------------------
     def single_exit(self, stmts, ret):
@@ -425,6 +503,15 @@ class Normalizer:
                 self.unsupported(elt)
         return gast.copy_location(gast.List(elts=[self.atom(elt, out) for elt in e.elts],
                                             ctx=gast.Load()), e)
+
+
+def _builtin_call(node, locals_):
+    """'range', 'enumerate', 'zip' or 'reversed' when `node` calls that builtin."""
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+            node.func.id in ("range", "enumerate", "zip", "reversed") and \
+            node.func.id not in locals_ and not node.keywords:
+        return node.func.id
+    return None
 
 
 def _has_return(node):

@@ -31,7 +31,9 @@ _IMPURE_MODULES = (random, np.random)
 
 
 def is_pure(fn):
-    if fn is print:
+    """False for calls with effects, and for fresh mutable containers (two `[]`
+    are different lists)."""
+    if fn is print or fn is ops.append or fn is ops.make_list:
         return False
     module = getattr(fn, "__module__", "") or ""
     self_ = getattr(fn, "__self__", None)
@@ -88,9 +90,47 @@ def peephole(s, kinds=None):
 
 def optimize(fn):
     """Run the SSA optimizations on `fn` in place and return it."""
+    fold_constants(fn)
     eliminate_common_subexpressions(fn.body, {})
     eliminate_dead_code(fn)
     return fn
+
+
+# -- constants ----------------------------------------------------------------
+
+def fold_constants(fn):
+    """Apply `peephole` everywhere; an if on a constant keeps only its live branch."""
+    rename = {}
+    fn.body[:] = _fold_block(fn.body, rename)
+    _rename_uses(fn.body, rename)
+
+
+def _fold_block(stmts, rename):
+    out = []
+    for s in stmts:
+        _rename_stmt(s, rename)
+        if isinstance(s, ir.Assign) and s.target is not None and not s.kwargs and \
+                not (s.fn is ops.identity and isinstance(s.args[0], ir.Var)):  # names matter
+            value = peephole(s)
+            if not isinstance(value, ir.Assign):
+                rename[s.target.name] = value
+                continue
+        if isinstance(s, ir.If):
+            s.body = _fold_block(s.body, rename)
+            s.orelse = _fold_block(s.orelse, rename)
+            for p in s.phis:
+                p.inputs = [_r(v, rename) for v in p.inputs]
+            if isinstance(s.cond, ir.Const) and not s.reverse:
+                side = 0 if s.cond.value else 1
+                out.extend(s.body if side == 0 else s.orelse)
+                for p in s.phis:
+                    rename[p.target.name] = p.inputs[side]
+                continue
+        if isinstance(s, ir.Loop):
+            s.test = _fold_block(s.test, rename)
+            s.body = _fold_block(s.body, rename)
+        out.append(s)
+    return out
 
 
 # -- dead code --------------------------------------------------------------

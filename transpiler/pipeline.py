@@ -38,9 +38,9 @@ class Transformed:
         from .nodes import to_ast
         import ast
         if stage == "parse":
-            return ast.unparse(to_ast(self.parsed.node)) + "\n"
+            return ast.unparse(ast.fix_missing_locations(to_ast(self.parsed.node))) + "\n"
         if stage == "normalize":
-            return ast.unparse(to_ast(self.anf)) + "\n"
+            return ast.unparse(ast.fix_missing_locations(to_ast(self.anf))) + "\n"
         if stage == "ssa":
             return ir.format_function(self.ssa)
         if stage == "activity":

@@ -25,6 +25,7 @@ from .errors import TranspileError
 from .inline import Namer, inline
 from .kinds import Kinds
 from .optimize import peephole
+from .reverse_loops import LoopReverser
 from .rules import is_nondifferentiable, lookup
 from runtime import helpers, ops
 
@@ -59,7 +60,8 @@ class Reverse:
     # -- function ------------------------------------------------------------
     def function(self, wrt):
         fn = self.fn
-        *body, ret = fn.body
+        *body, ret = ir.clone_block(fn.body)  # a copy: loops get save statements added
+        self.index(body)
         value = ret.value
         seed = self.namer.fresh("d_" + (self.base(value) if isinstance(value, ir.Var) else fn.name))
         adj = {}
@@ -89,6 +91,46 @@ class Reverse:
                            {**fn.defaults, seed.name: 1.0}, fn.filename, self.namer.bases,
                            self.namer.temps)
 
+    # -- the forward sweep, for the loop reverser ---------------------------------
+    def index(self, stmts):
+        """Remember each statement's block, each value's defining Assign, and the
+        ifs (with side) around each value, so loops can be made to save values."""
+        self.parents, self.defs, self.sites = {}, {}, {}
+        self._index(stmts, [])
+
+    def _index(self, stmts, chain):
+        for s in stmts:
+            self.parents[id(s)] = stmts
+            if isinstance(s, ir.Assign) and s.target is not None:
+                self.defs[s.target.name] = s
+            for v in ir.defs(s):
+                self.sites[v.name] = list(chain)
+            if isinstance(s, ir.If):
+                self._index(s.body, chain + [(s, 0)])
+                self._index(s.orelse, chain + [(s, 1)])
+            elif isinstance(s, ir.Loop):
+                for v in ir.defs(s):
+                    self.sites[v.name] = list(chain) + [(s, None)]
+                self._index(s.test, chain + [(s, None)])
+                self._index(s.body, chain + [(s, None)])
+
+    def defining(self, var):
+        return self.defs.get(var.name)
+
+    def insert_before(self, stmt, new):
+        block = self.parents[id(stmt)]
+        block.insert(next(i for i, s in enumerate(block) if s is stmt), new)
+        self.parents[id(new)] = block
+
+    def branch_chain(self, loop_body, name):
+        """The (If, side) pairs between `loop_body` and the definition of `name`."""
+        chain = self.sites.get(name, [])
+        for i, (node, _) in enumerate(chain):
+            if isinstance(node, ir.Loop) and node.body is loop_body:
+                inner = chain[i + 1:]
+                return inner or None
+        return None
+
     def emit(self, out, base, fn, args, kwargs=None, loc=None, callee=None):
         target = self.namer.fresh(base, temp=True)
         out.append(ir.Assign(target, fn, list(args), kwargs or {}, loc, callee))
@@ -102,7 +144,7 @@ class Reverse:
             elif isinstance(s, ir.If):
                 self.if_(s, adj, out)
             elif isinstance(s, ir.Loop):
-                raise TranspileError("cannot differentiate a loop yet", s.loc)
+                LoopReverser(self)(s, adj, out)
 
     def accumulate(self, var, contribution, adj, out, loc):
         """adj[var] += contribution, symbolically: the first one is a copy."""

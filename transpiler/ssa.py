@@ -119,6 +119,8 @@ class Builder:
                 out.append(call)
         elif isinstance(s, gast.If):
             self.if_(s, env, out, loc)
+        elif isinstance(s, (gast.For, gast.While)):
+            self.loop(s, env, out, loc)
         elif isinstance(s, gast.Return):
             out.append(ir.Return(self.operand(s.value, env, out), loc))
         else:
@@ -143,6 +145,35 @@ class Builder:
                 env.pop(name, None)
                 self.maybe_undefined[name] = s
         out.append(ir.If(cond, body, orelse, phis, loc))
+
+    def loop(self, s, env, out, loc):
+        """Header phis for every variable the body assigns that exists before the
+        loop; their second input is the value at the end of the body."""
+        iterable = self.operand(s.iter, env, out) if isinstance(s, gast.For) else None
+        assigned = list(dict.fromkeys(
+            n.id for n in gast.walk(gast.Module(body=s.body, type_ignores=[]))
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)))
+        inner = dict(env)
+        phis = {}
+        for name in assigned:
+            if name in env:
+                phi = ir.Phi(self.new_var(name), [env[name], None])
+                phis[name] = phi
+                inner[name] = phi.target
+        target = None
+        if isinstance(s, gast.For):
+            target = self.new_var(s.target.id)
+            inner[s.target.id] = target
+        cond = self.operand(s.test, inner, out) if isinstance(s, gast.While) else None
+        body = self.block(s.body, inner)
+        for name, phi in phis.items():
+            phi.inputs[1] = inner[name]
+            env[name] = phi.target
+        for name in assigned:
+            if name not in phis:
+                env.pop(name, None)
+                self.maybe_undefined[name] = s
+        out.append(ir.Loop(list(phis.values()), body, target, iterable, [], cond, loc))
 
     # -- operands and values ------------------------------------------------
     def operand(self, node, env, out):

@@ -103,6 +103,8 @@ def assign_expr(stmt, emit):
         return ast.Subscript(args[0], _index_ast(args[1]), ast.Load())
     if fn is getattr and len(args) == 2 and isinstance(args[1], ast.Constant):
         return ast.Attribute(args[0], args[1].value, ast.Load())
+    if fn is ops.append and len(args) == 2:
+        return ast.Call(ast.Attribute(args[0], "append", ast.Load()), [args[1]], [])
     if fn is ops.make_tuple:
         return ast.Tuple(args, ast.Load())
     if fn is ops.make_list:
