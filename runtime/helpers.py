@@ -56,7 +56,7 @@ def zeros_like(x):
     if type(x) in _SCALARS:
         return 0.0
     x = np.asarray(x)
-    dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else np.float64
+    dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else np.dtype(np.float64)
     if x.ndim == 0:
         return dtype.type(0.0)
     return np.zeros(x.shape, dtype=dtype)
@@ -67,7 +67,7 @@ def ones_like(x):
     if type(x) in _SCALARS:
         return 1.0
     x = np.asarray(x)
-    dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else np.float64
+    dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else np.dtype(np.float64)
     return np.ones(x.shape, dtype=dtype) if x.ndim else dtype.type(1.0)
 
 

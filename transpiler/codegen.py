@@ -171,7 +171,9 @@ class Interference:
                 used = self.uses(s.operands())
                 if s.target is not None:
                     t = s.target.name
-                    source = used if s.fn is ops.identity else set()
+                    copy_of = s.args[0] if s.fn is ops.identity else None
+                    source = {copy_of.name} if isinstance(copy_of, ir.Var) and \
+                        copy_of.name not in self.folded else set()
                     for v in live - source:
                         self.add(t, v)
                     live.discard(t)

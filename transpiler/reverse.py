@@ -109,7 +109,7 @@ class Reverse:
                 self._index(s.body, chain + [(s, 0)])
                 self._index(s.orelse, chain + [(s, 1)])
             elif isinstance(s, ir.Loop):
-                for v in ir.defs(s):
+                for v in _loop_targets(s):  # header phis are visible after the loop
                     self.sites[v.name] = list(chain) + [(s, None)]
                 self._index(s.test, chain + [(s, None)])
                 self._index(s.body, chain + [(s, None)])
@@ -128,6 +128,7 @@ class Reverse:
         for i, (node, _) in enumerate(chain):
             if isinstance(node, ir.Loop) and node.body is loop_body:
                 inner = chain[i + 1:]
+                assert all(isinstance(n, ir.If) for n, _ in inner), name
                 return inner or None
         return None
 
@@ -261,6 +262,11 @@ class Reverse:
         target = self.adjoint_name(var)
         out.append(self.kinds.infer(ir.Assign(target, helpers.zeros_like, [var], {}, None, ZEROS)))
         return target
+
+
+def _loop_targets(loop):
+    t = loop.target
+    return [] if t is None else list(t) if isinstance(t, (list, tuple)) else [t]
 
 
 def _all_vars(fn):

@@ -152,8 +152,10 @@ class LoopReverser:
         """Make the forward loop save what `rbody` reads; return the reversed
         loop's (target, iterable)."""
         rev = self.rev
-        needed = [v for v in _free_vars(rbody) if v.name in inside]
+        inside = _defined_in(s)  # again: inner loops have added their stacks by now
         targets = {t.name for t in _targets(s)}
+        self.recompute(s, rbody, inside, targets)
+        needed = [v for v in _free_vars(rbody) if v.name in inside]
         restored = {v.name: rev.namer.fresh(rev.base(v)) for v in needed}
         for v in needed:
             if rev.kinds.of(v) is not None:
@@ -183,6 +185,39 @@ class LoopReverser:
         iterable = rev.emit(out, "backwards", builtins.reversed, [saved], callee=REVERSED)
         target = [restored[v.name] for v in needed] or [rev.namer.fresh("_")]
         return (target[0] if len(target) == 1 else target), iterable
+
+    def recompute(self, s, rbody, inside, targets):
+        """Values that do not depend on the differentiated inputs are computed
+        again in the reversed loop instead of being saved (when their inputs are
+        the loop counter, values from outside the loop, or other such values)."""
+        varied = self.rev.activity.varied
+        top = {st.target.name: st for st in s.body
+               if isinstance(st, ir.Assign) and st.target is not None}
+        from .optimize import is_pure
+        ok = set()
+        for name, st in top.items():  # forward order: inputs come first
+            inputs = [v for v in st.operands() if isinstance(v, ir.Var)]
+            if name not in varied and is_pure(st.fn) and all(
+                    v.name not in inside or v.name in ok or v.name in targets for v in inputs):
+                ok.add(name)
+        wanted = {v.name for v in _free_vars(rbody)} & ok
+        if not wanted:
+            return
+        while True:  # and whatever those need
+            more = {v.name for n in wanted for v in top[n].operands()
+                    if isinstance(v, ir.Var) and v.name in ok} - wanted
+            if not more:
+                break
+            wanted |= more
+        copies = [ir.clone_block([top[n]])[0] for n in top if n in wanted]
+        fresh = {}
+        for st in copies:
+            st.reverse = True
+            fresh[st.target.name] = self.rev.namer.fresh(self.rev.base(st.target), temp=True)
+            self.rev.kinds.table[fresh[st.target.name].name] = self.rev.kinds.of(st.target)
+            st.target = fresh[st.target.name]
+        rbody[:0] = copies
+        rename_uses(rbody, fresh)
 
     def is_range(self, v):
         return isinstance(v, ir.Var) and self.rev.defining(v) is not None and \
