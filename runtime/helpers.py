@@ -55,6 +55,11 @@ def zeros_like(x):
     """
     if type(x) in _SCALARS:
         return 0.0
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
+    if isinstance(x, (tuple, list)):
+        items = [zeros_like(v) for v in x]
+        return items if isinstance(x, list) else tuple(items)
     x = np.asarray(x)
     dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else np.dtype(np.float64)
     if x.ndim == 0:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import operator
 import linecache
 import os
 import textwrap
@@ -59,9 +60,9 @@ def _count_uses(stmts, counts):
     return counts
 
 
-def foldable(fn):
+def foldable(fn, counts=None):
     """Single-use temporaries whose one use follows them in the same block."""
-    counts = _count_uses(fn.body, {})
+    counts = counts if counts is not None else _count_uses(fn.body, {})
     out = {}
     _fold_block(fn.body, fn.temps, counts, out)
     return out
@@ -260,7 +261,8 @@ def coalesce(fn, stmts, folded, reserved):
 class Emitter:
     def __init__(self, fn):
         self.fn = fn
-        self.folded = foldable(fn)
+        self.counts = _count_uses(fn.body, {})
+        self.folded = foldable(fn, self.counts)
         self.stmts = out_of_ssa(fn.body)
         self.bindings = {}  # name -> object
         self.root_names = {}  # id(root object) -> bound name
@@ -324,10 +326,38 @@ class Emitter:
 
     def block(self, stmts, depth):
         start = len(self.lines)
-        for s in stmts:
-            self.stmt(s, depth)
+        i = 0
+        while i < len(stmts):
+            n = self.unpacking(stmts, i)
+            if n:
+                self.unpack(stmts[i], stmts[i + 1:i + 1 + n], depth)
+                i += 1 + n
+                continue
+            self.stmt(stmts[i], depth)
+            i += 1
         if len(self.lines) == start:
             self.write(depth, "pass")
+
+    def unpacking(self, stmts, i):
+        """n when stmts[i] makes a tuple that the next n statements take apart
+        (`t = f(x); a = t[0]; b = t[1]`, printed `a, b = f(x)`), else 0."""
+        s = stmts[i]
+        if not isinstance(s, ir.Assign) or s.target is None or s.target.name in self.folded:
+            return 0
+        uses = self.counts.get(s.target.name, 0)
+        n = 0
+        for k, t in enumerate(stmts[i + 1:i + 1 + uses]):
+            if not (isinstance(t, ir.Assign) and t.fn is operator.getitem and t.target
+                    and t.args[0] == s.target and t.args[1] == ir.Const(k)
+                    and t.target.name not in self.folded):
+                return 0
+            n += 1
+        return n if n >= 2 and n == uses else 0
+
+    def unpack(self, s, parts, depth):
+        targets = ", ".join(self.names.get(p.target.name, p.target.name) for p in parts)
+        self.comment(s, depth)
+        self.write(depth, f"{targets} = {ast.unparse(self.expr(s))}", s.loc or s.adjoint_of)
 
     def comment(self, s, depth):
         loc = getattr(s, "adjoint_of", None) or (s.loc if getattr(s, "note", None) == "reverse"

@@ -24,6 +24,7 @@ import gast
 from . import nodes
 from .errors import TranspileError
 from .jumps import JumpLowering
+from .local_functions import LocalFunctions
 from .syntax import BINARY, COMPARE, STEMS, UNARY, stem
 
 UNSUPPORTED = {
@@ -106,13 +107,15 @@ def assigned_names(node):
     return out
 
 
-class Normalizer:
+class Normalizer(LocalFunctions):
     def __init__(self, parsed):
         self.parsed = parsed
         self.taken = _all_names(parsed.node)
         self.locals = assigned_names(parsed.node)
         self.temps = set()
         self.pending = []
+        self.local_functions = {}  # nested defs and lambdas, inlined where called
+        self.inlining = []
 
     # -- helpers ----------------------------------------------------------
     def error(self, node, what, why="", fix=""):
@@ -203,6 +206,10 @@ class Normalizer:
 
     def stmt_Assign(self, s):
         out = []
+        if len(s.targets) == 1 and isinstance(s.targets[0], gast.Name) and \
+                isinstance(s.value, gast.Lambda):
+            self.record_local(s.targets[0].id, self.lambda_def(s.targets[0].id, s.value))
+            return out
         if len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
             value = self.simple(s.value, out)
             out.append(nodes.assign(s.targets[0].id, value, like=s))
@@ -399,6 +406,10 @@ class Normalizer:
         self.error(e, f"a `{kind}` expression", "it is not part of the supported subset")
 
     def expr_Name(self, e, out):
+        if e.id in self.local_functions:
+            self.error(e, f"the nested function `{e.id}` used as a value",
+                       "nested functions are inlined where they are called",
+                       "call it directly, or define it at module level")
         return e
 
     def expr_Constant(self, e, out):
@@ -451,6 +462,8 @@ class Normalizer:
 
     def expr_Call(self, e, out):
         func = e.func
+        if isinstance(func, gast.Name) and func.id in self.local_functions:
+            return self.inline_local(e, out)
         if not self.is_free(func):
             if isinstance(func, gast.Attribute):  # method call on a value: x.sum()
                 func = gast.copy_location(gast.Attribute(value=self.atom(func.value, out),

@@ -73,6 +73,15 @@ def resolve_wrt(ssa_fn, wrt):
     return names
 
 
+def front_end(fn):
+    """parse -> normalize -> ssa (verified): what every transformation starts from."""
+    _load_builtin_rules()
+    parsed = parse(fn)
+    ssa_fn = to_ssa(parsed, normalize(parsed))
+    ir.verify(ssa_fn)
+    return parsed, ssa_fn
+
+
 def transform(fn, wrt=0, optimize=True, kinds=None):
     """Run every stage on `fn` for reverse mode with respect to `wrt`;
     `kinds` (one per parameter, see kinds.py) specializes on scalar arguments."""

@@ -23,14 +23,17 @@ import operator
 from . import ir
 from .errors import TranspileError
 from .inline import Namer, inline
-from .kinds import Kinds
+from .kinds import SCALAR, Kinds
 from .optimize import peephole
-from .reverse_loops import LoopReverser
+from .calls import CallReverser, is_user_function
+from .reverse_loops import LoopReverser, free_vars
 from .rules import is_nondifferentiable, lookup
 from runtime import helpers, ops
+from runtime.containers import add_grads
 
 ZEROS = ir.Ext(helpers.zeros_like, "zeros_like", helpers.zeros_like)
 UNBROADCAST = ir.Ext(helpers.unbroadcast, "unbroadcast", helpers.unbroadcast)
+ADD_GRADS = ir.Ext(add_grads, "add_grads", add_grads)
 
 
 def reverse(fn, wrt, activity, param_kinds=None):
@@ -47,6 +50,9 @@ class Reverse:
     def __init__(self, fn, activity, param_kinds=None):
         self.fn, self.activity = fn, activity
         self.kinds = Kinds(param_kinds).block(fn.body)
+        self.containers = {s.args[0].name for s in ir.walk(fn.body)
+                           if isinstance(s, ir.Assign) and s.fn is operator.getitem
+                           and isinstance(s.args[0], ir.Var)}
         self.namer = Namer((v.name for v in _all_vars(fn)), dict(fn.source_names),
                            set(fn.temps))
         self.namer.taken.update(fn.source_names.values())
@@ -58,7 +64,9 @@ class Reverse:
         return self.namer.fresh("d_" + self.base(var))
 
     # -- function ------------------------------------------------------------
-    def function(self, wrt):
+    def sweeps(self, wrt):
+        """The forward statements (a copy), the reverse sweep, the returned value,
+        the seed parameter and the gradient of each `wrt` parameter."""
         fn = self.fn
         *body, ret = ir.clone_block(fn.body)  # a copy: loops get save statements added
         self.index(body)
@@ -79,6 +87,12 @@ class Reverse:
                 g = self.namer.fresh("d_" + name)
                 sweep.append(ir.Assign(g, helpers.zeros_like, [params[name]], {}, None, ZEROS))
             grads.append(g)
+        return body, sweep, value, seed, grads
+
+    def function(self, wrt):
+        """One function: forward, then reverse; returns (value, gradient(s))."""
+        fn = self.fn
+        body, sweep, value, seed, grads = self.sweeps(wrt)
         out = list(body) + sweep
         tail = len(out)
         grad_value = grads[0] if len(grads) == 1 else self.emit(
@@ -90,6 +104,33 @@ class Reverse:
         return ir.Function(f"{fn.name}_adjoint", list(fn.params) + [seed], out,
                            {**fn.defaults, seed.name: 1.0}, fn.filename, self.namer.bases,
                            self.namer.temps)
+
+    def split(self, wrt):
+        """Two functions for calls from other gradients: `forward(*params)` returns
+        (value, saved) and `backward(saved, d_value)` returns the gradients."""
+        fn = self.fn
+        body, sweep, value, seed, grads = self.sweeps(wrt)
+        tail = []
+        grad_tuple = self.emit(tail, "grads", ops.make_tuple, grads)
+        tail.append(ir.Return(grad_tuple))
+        defined = {p.name for p in fn.params} | {v.name for s in ir.walk(body)
+                                                 for v in ir.defs(s)}
+        residuals = [v for v in free_vars(sweep + tail) if v.name in defined]
+        fwd = list(body)
+        exported = [self.export(v, self.sites.get(v.name) or None) for v in residuals]
+        saved = self.emit(fwd, "saved", ops.make_tuple, exported)
+        fwd.append(ir.Return(self.emit(fwd, "result", ops.make_tuple, [value, saved])))
+        saved_param = self.namer.fresh("saved")
+        bwd = [ir.Assign(r, operator.getitem, [saved_param, ir.Const(i)])
+               for i, r in enumerate(residuals)] + sweep + tail
+        for s in ir.walk(bwd):
+            s.reverse = True
+        names, temps = self.namer.bases, self.namer.temps
+        forward = ir.Function(f"{fn.name}_forward", list(fn.params), fwd, dict(fn.defaults),
+                              fn.filename, names, temps)
+        backward = ir.Function(f"{fn.name}_backward", [saved_param, seed], bwd, {},
+                               fn.filename, names, temps)
+        return forward, backward
 
     # -- the forward sweep, for the loop reverser ---------------------------------
     def index(self, stmts):
@@ -113,6 +154,19 @@ class Reverse:
                     self.sites[v.name] = list(chain) + [(s, None)]
                 self._index(s.test, chain + [(s, None)])
                 self._index(s.body, chain + [(s, None)])
+
+    def export(self, var, chain):
+        """`var`, defined inside the ifs of `chain` ((If, side) pairs, outermost
+        first), as a value visible after them: phis carry it out, None elsewhere."""
+        if not chain:
+            return var
+        value = var
+        for if_, side in reversed(chain):
+            target = self.namer.fresh(self.base(var))
+            if_.phis.append(ir.Phi(target, [value, ir.Const(None)] if side == 0
+                                   else [ir.Const(None), value]))
+            value = target
+        return value
 
     def defining(self, var):
         return self.defs.get(var.name)
@@ -139,7 +193,7 @@ class Reverse:
 
     # -- statements --------------------------------------------------------
     def block(self, stmts, adj, out):
-        for s in reversed(stmts):
+        for s in reversed(list(stmts)):  # a copy: calls rewrite their forward statement
             if isinstance(s, ir.Assign):
                 self.assign(s, adj, out)
             elif isinstance(s, ir.If):
@@ -155,6 +209,9 @@ class Reverse:
         target = self.adjoint_name(var)
         if previous is None:
             stmt = ir.Assign(target, ops.identity, [contribution], {}, None, adjoint_of=loc)
+        elif var.name in self.containers:  # + would concatenate tuples
+            stmt = ir.Assign(target, add_grads, [previous, contribution], {}, None, ADD_GRADS,
+                             adjoint_of=loc)
         else:
             stmt = ir.Assign(target, operator.add, [previous, contribution], {}, None,
                              adjoint_of=loc)
@@ -168,8 +225,16 @@ class Reverse:
         active = [v for v in s.operands() if self.activity.is_active(v)]
         if not active or is_nondifferentiable(s.fn):
             return
+        if s.fn in (ops.make_tuple, ops.make_list):
+            for k, item in enumerate(s.args):
+                if self.activity.is_active(item):
+                    c = self.value(ir.Assign(None, operator.getitem, [g, ir.Const(k)]), out)
+                    self.accumulate(item, c, adj, out, s.loc)
+            return
         rule = lookup(s.fn)
         name = s.callee.spelling if s.callee else getattr(s.fn, "__name__", str(s.fn))
+        if rule is None and is_user_function(s.fn):
+            return CallReverser(self)(s, g, adj, out)
         if rule is None:
             raise TranspileError(
                 f"no derivative rule for `{name}`", s.loc,
@@ -209,6 +274,10 @@ class Reverse:
         result = []
         for param, p in zip(rule.wrt, partials):
             c = self.value(ir.Assign(None, operator.mul, [g, p]), out)
+            others = [v for name, v in bound.items() if name != param]
+            if all(self.kinds.of(v) == SCALAR for v in others):
+                result.append(c)  # the result has this operand's shape
+                continue
             if len(rule.wrt) > 1 and not _is_zero(c):
                 c = self.value(ir.Assign(None, helpers.unbroadcast, [c, bound[param]], {},
                                          None, UNBROADCAST), out)

@@ -50,7 +50,7 @@ def _used_in(stmts):
     return out
 
 
-def _free_vars(stmts):
+def free_vars(stmts):
     used = _used_in(stmts)
     defined = set()
     for s in ir.walk(stmts):
@@ -155,7 +155,7 @@ class LoopReverser:
         inside = _defined_in(s)  # again: inner loops have added their stacks by now
         targets = {t.name for t in _targets(s)}
         self.recompute(s, rbody, inside, targets)
-        needed = [v for v in _free_vars(rbody) if v.name in inside]
+        needed = [v for v in free_vars(rbody) if v.name in inside]
         restored = {v.name: rev.namer.fresh(rev.base(v)) for v in needed}
         for v in needed:
             if rev.kinds.of(v) is not None:
@@ -200,7 +200,7 @@ class LoopReverser:
             if name not in varied and is_pure(st.fn) and all(
                     v.name not in inside or v.name in ok or v.name in targets for v in inputs):
                 ok.add(name)
-        wanted = {v.name for v in _free_vars(rbody)} & ok
+        wanted = {v.name for v in free_vars(rbody)} & ok
         if not wanted:
             return
         while True:  # and whatever those need
@@ -224,15 +224,5 @@ class LoopReverser:
             self.rev.defining(v).fn is builtins.range
 
     def export(self, loop, var):
-        """`var` as a value visible at the end of `loop`'s body: values defined in a
-        branch are merged out through phis, with None on the other side."""
-        chain = self.rev.branch_chain(loop.body, var.name)
-        if chain is None:
-            return var
-        value = var
-        for if_, side in reversed(chain):
-            target = self.rev.namer.fresh(self.rev.base(var), temp=False)
-            inputs = [value, ir.Const(None)] if side == 0 else [ir.Const(None), value]
-            if_.phis.append(ir.Phi(target, inputs))
-            value = target
-        return value
+        """`var` as a value visible at the end of `loop`'s body."""
+        return self.rev.export(var, self.rev.branch_chain(loop.body, var.name))

@@ -9,6 +9,7 @@ import random
 import numpy as np
 
 from runtime import ops
+from runtime.containers import select_grad
 from runtime.helpers import unbroadcast
 from runtime.linalg import matmul_grad_a, matmul_grad_b
 
@@ -75,6 +76,16 @@ def matmul_a(da, ans, a, b):
 @tangent(operator.matmul, "b")
 def matmul_b(db, ans, a, b):
     return a @ db
+
+
+@adjoint(operator.getitem, wrt=("a",))
+def getitem(g, ans, a, b):
+    return select_grad(g, a, b)
+
+
+@tangent(operator.getitem, "a")
+def getitem_a(da, ans, a, b):
+    return da[b]
 
 
 @adjoint(ops.identity)

@@ -61,6 +61,7 @@ class Builder:
         self.source_names = {}
         self.maybe_undefined = {}
         self.temps = set(getattr(anf, "temps", ()))
+        self.tuples = {}  # SSA name -> the operands of the tuple it was built from
         self.temp_names = set()
 
     # -- names ------------------------------------------------------------
@@ -110,6 +111,8 @@ class Builder:
                 value.target = self.new_var(name)
                 out.append(value)
                 env[name] = value.target
+                if value.fn is ops.make_tuple:
+                    self.tuples[value.target.name] = list(value.args)
             else:  # a copy: read the value itself from now on
                 env[name] = value
             self.maybe_undefined.pop(name, None)
@@ -237,8 +240,13 @@ class Builder:
             return op(COMPARE[type(e.ops[0]).__name__], self.operand(e.left, env, out),
                       self.operand(e.comparators[0], env, out))
         if isinstance(e, gast.Subscript):
-            return op(operator.getitem, self.operand(e.value, env, out),
-                      self.index(e.slice, env, out))
+            container = self.operand(e.value, env, out)
+            index = self.index(e.slice, env, out)
+            items = self.tuples.get(container.name) if isinstance(container, ir.Var) else None
+            if items is not None and isinstance(index, ir.Const) and type(index.value) is int \
+                    and -len(items) <= index.value < len(items):
+                return items[index.value]  # (a, b)[0] is a: no tuple at run time
+            return op(operator.getitem, container, index)
         if isinstance(e, (gast.Tuple, gast.List)):
             fn = ops.make_tuple if isinstance(e, gast.Tuple) else ops.make_list
             return op(fn, *[self.operand(x, env, out) for x in e.elts])

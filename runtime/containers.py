@@ -1,0 +1,42 @@
+"""Gradients of values held in tuples, lists and dicts (and of array items).
+
+The gradient of a container has the container's structure (like a pytree):
+the gradient of a dict of arrays is a dict of arrays with the same keys.
+
+    >>> select_grad(2.0, {"w": 1.0, "b": 3.0}, "w")
+    {'w': 2.0, 'b': 0.0}
+    >>> add_grads((1.0, 2.0), (0.5, 0.5))
+    (1.5, 2.5)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .helpers import zeros_like
+
+CONTAINERS = (tuple, list, dict)
+
+
+def select_grad(g, x, index):
+    """The contribution to `x` of `x[index]` when the item's gradient is `g`."""
+    if isinstance(x, dict):
+        return {k: (g if k == index else zeros_like(v)) for k, v in x.items()}
+    if isinstance(x, (tuple, list)):
+        out = [zeros_like(v) for v in x]
+        out[index] = g
+        return type(x)(out) if isinstance(x, list) else tuple(out)
+    out = zeros_like(x)
+    if np.ndim(out) == 0:
+        return g
+    np.add.at(out, index, g)
+    return out
+
+
+def add_grads(a, b):
+    """a + b, item by item for containers (where + would concatenate)."""
+    if isinstance(a, dict):
+        return {k: add_grads(a[k], b[k]) for k in a}
+    if isinstance(a, (tuple, list)):
+        items = [add_grads(x, y) for x, y in zip(a, b)]
+        return items if isinstance(a, list) else tuple(items)
+    return a + b

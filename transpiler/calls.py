@@ -1,0 +1,143 @@
+"""Calls to the user's own functions: a companion forward/backward pair per callee.
+
+A call `y = helper(a, b)` with active arguments is not inlined. The callee
+gets a companion (generated once per function, set of differentiated
+parameters and argument kinds, then cached): `forward(a, b)` returns the value
+and what its reverse sweep needs, `backward(saved, d_y)` returns the
+gradients. Recursion works because the companion object exists (and is
+cached) before its code is generated, and generated code looks its functions
+up when it runs.
+
+    y = helper(a, b)        ->      y, helper_saved = helper_vjp.forward(a, b)
+                                    ...
+                                    helper_grads = helper_vjp.backward(helper_saved, d_y)
+                                    d_a = helper_grads[0]
+"""
+from __future__ import annotations
+
+import inspect
+import operator
+import types
+
+from . import ir
+from .errors import TranspileError
+from .kinds import SCALAR
+
+_COMPANIONS: dict = {}
+
+
+def is_user_function(fn):
+    """A plain Python function whose source the compiler can read."""
+    return isinstance(fn, types.FunctionType) and fn.__name__ != "<lambda>"
+
+
+class Companion:
+    """The forward and backward functions of one user function (see module docstring)."""
+
+    def __init__(self, fn, wrt):
+        self.fn, self.wrt = fn, wrt
+        self.forward = self.backward = None
+        self.sources = ()
+        self.backward_key = _BackwardKey(self)
+
+    def __repr__(self):
+        return f"<companion of {self.fn.__qualname__} wrt={self.wrt}>"
+
+
+class _BackwardKey:
+    """Stands for `companion.backward` in the IR (distinct from the forward)."""
+
+    def __init__(self, companion):
+        self.companion = companion
+
+
+def companion(fn, wrt, kinds):
+    """The cached Companion of `fn` for parameters `wrt` and argument `kinds`."""
+    key = (fn, wrt, kinds)
+    if key not in _COMPANIONS:
+        comp = _COMPANIONS[key] = Companion(fn, wrt)
+        try:
+            _build(comp, kinds)
+        except BaseException:
+            del _COMPANIONS[key]
+            raise
+    return _COMPANIONS[key]
+
+
+def _build(comp, kinds):
+    from .analyze import analyze
+    from .codegen import generate
+    from .optimize import optimize
+    from .pipeline import front_end
+    from .reverse import Reverse
+    parsed, ssa_fn = front_end(comp.fn)
+    activity = analyze(ssa_fn, list(comp.wrt))
+    param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds) if k is not None}
+    forward, backward = Reverse(ssa_fn, activity, param_kinds).split(list(comp.wrt))
+    made = []
+    for fn_ir in (forward, backward):
+        ir.verify(fn_ir)
+        made.append(generate(optimize(fn_ir), parsed.scope.globals))
+    comp.forward, comp.backward = made[0].fn, made[1].fn
+    comp.sources = (made[0].source, made[1].source)
+
+
+class CallReverser:
+    def __init__(self, rev):
+        self.rev = rev
+
+    def __call__(self, s, g, adj, out):
+        rev = self.rev
+        fn = s.fn
+        try:
+            bound = inspect.signature(fn).bind(*s.args, **s.kwargs)
+        except TypeError as exc:
+            raise TranspileError(f"cannot call `{fn.__name__}` with these arguments: {exc}",
+                                 s.loc) from None
+        params = inspect.signature(fn).parameters
+        for name, value in bound.arguments.items():
+            if params[name].kind in (params[name].VAR_POSITIONAL, params[name].VAR_KEYWORD):
+                if any(rev.activity.is_active(v) for v in
+                       (value.values() if isinstance(value, dict) else value)):
+                    raise TranspileError(
+                        f"cannot differentiate through `*{name}` of `{fn.__name__}`", s.loc,
+                        "differentiated values passed through *args/**kwargs are not "
+                        "supported yet", "give the parameter a name")
+        wrt = tuple(n for n, v in bound.arguments.items()
+                    if not isinstance(v, (tuple, dict)) and rev.activity.is_active(v))
+        kinds = tuple(SCALAR if rev.kinds.of(bound.arguments[p]) == SCALAR else None
+                      if p in bound.arguments and not isinstance(bound.arguments[p],
+                                                                 (tuple, dict)) else None
+                      for p in params)
+        comp = companion(fn, wrt, kinds)
+        saved = self.rewrite_forward(s, comp)
+        base = fn.__name__
+        grads = rev.emit(out, f"{base}_grads", comp.backward_key, [saved, g],
+                         callee=ir.Ext(comp.backward_key, f"{base}_vjp.backward", comp))
+        for k, name in enumerate(wrt):
+            c = rev.emit(out, "t", operator.getitem, [grads, ir.Const(k)])
+            rev.namer.temps.add(c.name)
+            rev.accumulate(bound.arguments[name], c, adj, out, s.loc)
+        for stmt in out[-(1 + 2 * len(wrt)):]:
+            stmt.adjoint_of = s.loc
+
+    def rewrite_forward(self, s, comp):
+        """`y = f(a)` -> `y, f_saved = f_vjp.forward(a)` in the forward sweep."""
+        rev = self.rev
+        base = comp.fn.__name__
+        result = rev.namer.fresh(f"{base}_out", temp=True)
+        saved = rev.namer.fresh(f"{base}_saved")
+        call = ir.Assign(result, comp, list(s.args), dict(s.kwargs), s.loc,
+                         ir.Ext(comp, f"{base}_vjp.forward", comp))
+        value = ir.Assign(s.target, operator.getitem, [result, ir.Const(0)], {}, s.loc)
+        keep = ir.Assign(saved, operator.getitem, [result, ir.Const(1)], {}, s.loc)
+        block = rev.parents[id(s)]
+        i = next(k for k, st in enumerate(block) if st is s)
+        block[i:i + 1] = [call, value, keep]
+        for st in (call, value, keep):
+            rev.parents[id(st)] = block
+        site = rev.sites.get(s.target.name, [])
+        rev.sites[saved.name] = list(site)
+        rev.defs[s.target.name] = value
+        rev.defs[saved.name] = keep
+        return saved
