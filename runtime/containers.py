@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .helpers import zeros_like
+from .helpers import unbroadcast, zeros_like
 
 CONTAINERS = (tuple, list, dict)
 
@@ -40,3 +40,10 @@ def add_grads(a, b):
         items = [add_grads(x, y) for x, y in zip(a, b)]
         return items if isinstance(a, list) else tuple(items)
     return a + b
+
+
+def spread(g, items):
+    """The gradient of `sum(items)` with respect to each item."""
+    if isinstance(items, np.ndarray):
+        return np.broadcast_to(g, items.shape[:1] + np.shape(g)).copy()
+    return [unbroadcast(g, v) for v in items]

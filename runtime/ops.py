@@ -39,3 +39,15 @@ def truth(x):
 def append(stack, value):
     """`stack.append(value)`: how a loop saves a value for its reverse sweep."""
     stack.append(value)
+
+
+def stop_gradient(x):
+    """The value of `x`, treated as a constant: no gradient flows through it."""
+    return x
+
+
+def list_append(items, value):
+    """`items.append(value)` as a value: the SSA form of appending to a list the
+    function built itself (the list is changed in place and returned)."""
+    items.append(value)
+    return items

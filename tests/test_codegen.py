@@ -6,6 +6,7 @@ import sys
 import traceback
 
 import numpy as np
+import pytest
 
 from transpiler import grad, transform
 
@@ -55,20 +56,34 @@ def test_branches_reverse_as_branches(tmp_path):
 
 
 def test_generated_lines_are_in_linecache_and_tracebacks(tmp_path):
-    f = function_from_source("def f(x):\n    return np.sum(np.log(x))\n", "f", tmp_path)
+    f = function_from_source("def f(x, y):\n    z = x * y\n    return np.sum(z)\n", "f",
+                             tmp_path)
     df = grad(f)
-    df(np.ones(2))
+    df(np.ones(2), np.ones(2))
     code = df.transformed.code
     assert linecache.getline(code.filename, 2).strip().startswith("def f_adjoint")
     try:
-        df(np.ones(2), 1.0, 2.0)  # too many arguments: raises inside the call
-    except TypeError:
-        pass
-    try:
-        df("not an array")
-    except Exception:
-        text = traceback.format_exc()
-        assert code.filename in text
+        df(np.ones(2), np.ones(3))  # shapes do not broadcast: fails inside generated code
+    except ValueError as exc:
+        text = "".join(traceback.format_exception(exc))
+        assert code.filename in text  # the traceback shows the generated line ...
+        assert "z = x * y" in text  # ... and the note names the user's line
+        assert f"{os.path.basename(f.__code__.co_filename)}:5" in text
+    else:
+        raise AssertionError("expected a ValueError")
+
+
+def test_bad_arguments_at_call_time(tmp_path):
+    f = function_from_source("def f(x, y):\n    return x * y\n", "f", tmp_path)
+    df = grad(f)
+    with pytest.raises(TypeError, match="string"):
+        df("a", 1.0)
+    with pytest.raises(TypeError, match="dtype object"):
+        df(np.array([1.0, None]), 1.0)
+    with pytest.raises(TypeError, match=r"^f\(\) missing a required argument: 'y'"):
+        df(1.0)
+    assert df(3, 2) == 2.0  # integers are differentiated as real numbers
+    assert isinstance(df(3, 2), float)
 
 
 def test_transformations_are_cached(tmp_path):

@@ -7,9 +7,15 @@
     >>> f(2.0)
     7.0
 """
+from runtime.ops import stop_gradient
+
 from .api import Gradient, grad, value_and_grad
 from .errors import GradientMismatch, TranspileError
 from .pipeline import STAGES, transform
+from .rules import adjoint, nondifferentiable, partials, tangent
+
+rule = adjoint  # @transpiler.rule(np.hypot) registers the reverse-mode rule of np.hypot
 
 __all__ = ["grad", "value_and_grad", "Gradient", "TranspileError", "GradientMismatch",
-           "transform", "STAGES"]
+           "transform", "STAGES", "rule", "adjoint", "partials", "tangent",
+           "nondifferentiable", "stop_gradient"]

@@ -52,6 +52,7 @@ class Gradient:
         return self
 
     def _specialize(self, args):
+        _check_arguments(self.fn, args)
         kinds = tuple(kind_of_value(a) for a in args)
         self._last = _transformed(self.fn, self.wrt, self.optimize, kinds)
         compiled = self._last.code.fn
@@ -78,7 +79,16 @@ class Gradient:
             compiled = self._generic or self.compile()._generic
         else:
             compiled = self._by_types.get(tuple(map(type, args))) or self._specialize(args)
-        value, grads = compiled(*args, **kwargs)
+        try:
+            value, grads = compiled(*args, **kwargs)
+        except TypeError as exc:
+            if exc.__traceback__.tb_next is None:  # the arguments did not bind
+                _raise_bad_arguments(self.fn, args, kwargs, exc)
+            _explain(exc)
+            raise
+        except Exception as exc:
+            _explain(exc)
+            raise
         if type(value) is not float and np.ndim(value) != 0:
             raise TypeError(
                 f"grad requires {self.fn.__name__} to return a scalar, but it returned a "
@@ -89,6 +99,49 @@ class Gradient:
     def __repr__(self):
         kind = "value_and_grad" if self.with_value else "grad"
         return f"<{kind} of {self.fn.__qualname__} wrt={self.wrt!r}>"
+
+
+def _check_arguments(fn, args):
+    """Reject arguments that cannot carry a gradient (checked once per argument types)."""
+    for i, a in enumerate(args):
+        if isinstance(a, (str, bytes)):
+            raise TypeError(f"{fn.__name__}: argument {i} is a string ({a!r:.40}); gradients "
+                            "need numbers or arrays of floats")
+        if isinstance(a, np.ndarray) and a.dtype.kind in "OSUV":
+            raise TypeError(f"{fn.__name__}: argument {i} is an array of dtype {a.dtype}; "
+                            "gradients need numeric arrays (convert with .astype(float))")
+
+
+def _raise_bad_arguments(fn, args, kwargs, exc):
+    import inspect
+    try:
+        inspect.signature(fn).bind(*args, **kwargs)
+    except TypeError as bad:
+        raise TypeError(f"{fn.__name__}() {bad}") from None
+    raise exc
+
+
+def _explain(exc):
+    """Add the generated line, and the user's line it came from, to an error
+    raised inside generated code."""
+    from .codegen import GENERATED
+    tb = exc.__traceback__
+    found = None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename in GENERATED:
+            found = (GENERATED[code.co_filename], tb.tb_lineno)
+        tb = tb.tb_next
+    if found is None or not hasattr(exc, "add_note"):
+        return
+    generated, line = found
+    import linecache
+    text = linecache.getline(generated.filename, line).strip()
+    note = f"in generated code {generated.name}, line {line - 1}: {text}"
+    loc = generated.line_locs.get(line)
+    if loc is not None:
+        note += f"\n  which comes from {loc}: {loc.line.strip()}"
+    exc.add_note(note)
 
 
 def grad(fn=None, wrt=0, optimize=True):

@@ -31,6 +31,7 @@ from .optimize import is_pure
 from runtime import ops
 
 _COUNTER = itertools.count(1)
+GENERATED: dict = {}  # file name of generated code -> Generated (for error messages)
 
 
 @dataclass
@@ -372,6 +373,14 @@ class Emitter:
                 return
             value = self.expr(s)
             text = ast.unparse(value)
+            if s.fn is ops.list_append and s.target is not None and \
+                    isinstance(s.args[0], ir.Var) and \
+                    self.names.get(s.args[0].name) == self.names.get(s.target.name):
+                items = self.names.get(s.target.name, s.target.name)
+                text = f"{items}.append({ast.unparse(self.operand(s.args[1]))})"
+                self.comment(s, depth)
+                self.write(depth, text, s.loc or s.adjoint_of)
+                return
             if s.target is not None:
                 target = self.names.get(s.target.name, s.target.name)
                 if s.fn is ops.identity and text == target:
@@ -408,7 +417,10 @@ class Emitter:
 
     def signature(self):
         parts = []
+        kwonly = set(self.fn.kwonly)
         for p in self.fn.params:
+            if p.name in kwonly and "*" not in parts:
+                parts.append("*")
             if p.name in self.fn.defaults:
                 value = self.fn.defaults[p.name]
                 text = repr(value) if _is_literal(value) else self.root_names[id(value)]
@@ -435,7 +447,9 @@ class Emitter:
         exec(compile(factory, filename, "exec"), globals_, namespace)
         func = namespace["__tapeless_factory__"](*self.bindings.values())
         locs = {line + 1: loc for line, loc in self.line_locs.items()}  # factory line offset
-        return Generated(self.fn.name, source, func, filename, locs)
+        generated = Generated(self.fn.name, source, func, filename, locs)
+        GENERATED[filename] = generated
+        return generated
 
 
 def _is_literal(value):

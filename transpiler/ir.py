@@ -159,6 +159,7 @@ class Function:
     filename: str = "<tapeless>"
     source_names: dict = field(default_factory=dict)  # SSA name -> the name it versions
     temps: set = field(default_factory=set)  # names the compiler made up for subexpressions
+    kwonly: list = field(default_factory=list)  # parameters that are keyword-only
 
 
 # -- walking --------------------------------------------------------------
@@ -341,7 +342,7 @@ def clone(fn):
     """A copy of `fn` whose statements can be changed without touching `fn`
     (operands are immutable and shared)."""
     from dataclasses import replace
-    return replace(fn, body=clone_block(fn.body), defaults=dict(fn.defaults),
+    return replace(fn, body=clone_block(fn.body), defaults=dict(fn.defaults), kwonly=list(fn.kwonly),
                    source_names=dict(fn.source_names), temps=set(fn.temps))
 
 

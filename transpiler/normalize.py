@@ -19,6 +19,8 @@ differentiated raise `TranspileError` here, at their line.
 """
 from __future__ import annotations
 
+import copy
+
 import gast
 
 from . import nodes
@@ -72,8 +74,6 @@ UNSUPPORTED = {
                "module level and call it"),
     "FunctionDef": ("a nested function definition", "nested functions are not supported yet",
                     "define the function at module level and pass values as arguments"),
-    "ListComp": ("a list comprehension", "comprehensions are not supported yet",
-                 "write the loop out, or use a NumPy expression"),
     "SetComp": ("a set comprehension", "sets are not differentiable containers",
                 "use a list or an array"),
     "DictComp": ("a dict comprehension", "dict comprehensions are not supported yet",
@@ -115,6 +115,9 @@ class Normalizer(LocalFunctions):
         self.temps = set()
         self.pending = []
         self.local_functions = {}  # nested defs and lambdas, inlined where called
+        node = parsed.node
+        self.params = {a.id for a in node.args.args + node.args.posonlyargs +
+                       node.args.kwonlyargs}
         self.inlining = []
 
     # -- helpers ----------------------------------------------------------
@@ -149,8 +152,8 @@ class Normalizer(LocalFunctions):
     # -- function ---------------------------------------------------------
     def function(self, node):
         args = node.args
-        if args.vararg or args.kwarg or args.kwonlyargs:
-            self.error(node, "a function with *args, **kwargs or keyword-only parameters",
+        if args.vararg or args.kwarg:
+            self.error(node, "a function with *args or **kwargs parameters",
                        "only plain positional parameters can be differentiated yet",
                        "give every parameter a name")
         ret = self.fresh(node.name)
@@ -198,11 +201,60 @@ class Normalizer(LocalFunctions):
     def stmt_Expr(self, s):
         if isinstance(s.value, gast.Constant):  # docstring or bare literal
             return []
+        call = s.value
+        if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
+                call.func.attr == "append" and isinstance(call.func.value, gast.Name) and \
+                call.func.value.id in self.locals:
+            return self.list_append(s, call)
         out = []
         value = self.simple(s.value, out)
         if isinstance(value, gast.Call):
             out.append(nodes.expr_stmt(value, like=s))
         return out
+
+    def list_append(self, s, call):
+        """`xs.append(v)` -> `xs = list_append(xs, v)`: a new SSA version of the list."""
+        name = call.func.value.id
+        if name in self.params:
+            self.error(s, f"an append to the argument list `{name}`", "changing an argument "
+                       "in place would change the caller's data and the values the reverse "
+                       "sweep reads", f"copy it first: {name} = list({name})")
+        if len(call.args) != 1 or call.keywords:
+            self.error(s, "an append with other than one argument")
+        value = nodes.call(nodes.name(_LIST_APPEND), [nodes.name(name), call.args[0]])
+        return self.stmt_Assign(nodes.assign(name, gast.copy_location(value, call), like=s))
+
+    def expr_ListComp(self, e, out):
+        """`[f(x) for x in xs if c]` -> a loop that appends."""
+        e = copy.deepcopy(e)
+        rename = {}  # comprehension variables do not leak into the function
+        for gen in e.generators:
+            for n in gast.walk(gen.target):
+                if isinstance(n, gast.Name):
+                    rename.setdefault(n.id, self.fresh(n.id))
+        scoped = [e.elt] + [gen.target for gen in e.generators] + \
+            [c for gen in e.generators for c in gen.ifs] + [g.iter for g in e.generators[1:]]
+        for part in scoped:
+            for n in gast.walk(part):
+                if isinstance(n, gast.Name) and n.id in rename:
+                    n.id = rename[n.id]
+        result = self.fresh("items")
+        self.locals.add(result)
+        out.extend(self.stmt(nodes.assign(result, gast.List(elts=[], ctx=gast.Load()), like=e)))
+        append = nodes.expr_stmt(nodes.call(gast.Attribute(
+            value=nodes.name(result), attr="append", ctx=gast.Load()), [e.elt]), like=e)
+        body = [append]
+        for gen in reversed(e.generators):
+            if gen.is_async:
+                self.unsupported(gen)
+            for cond in reversed(gen.ifs):
+                body = [nodes.if_(cond, body, [], like=e)]
+            for n in gast.walk(gen.target):
+                if isinstance(n, gast.Name):
+                    self.locals.add(n.id)
+            body = [nodes.for_(gen.target, gen.iter, body, like=e)]
+        out.extend(self.block(body))
+        return nodes.name(result)
 
     def stmt_Assign(self, s):
         out = []
@@ -516,6 +568,9 @@ class Normalizer(LocalFunctions):
                 self.unsupported(elt)
         return gast.copy_location(gast.List(elts=[self.atom(elt, out) for elt in e.elts],
                                             ctx=gast.Load()), e)
+
+
+_LIST_APPEND = "__tapeless_list_append__"  # resolved by the SSA builder
 
 
 def _builtin_call(node, locals_):

@@ -53,6 +53,9 @@ class Reverse:
         self.containers = {s.args[0].name for s in ir.walk(fn.body)
                            if isinstance(s, ir.Assign) and s.fn is operator.getitem
                            and isinstance(s.args[0], ir.Var)}
+        self.containers |= {s.target.name for s in ir.walk(fn.body)
+                            if isinstance(s, ir.Assign) and s.target is not None
+                            and s.fn in (ops.make_list, ops.make_tuple, ops.list_append)}
         self.namer = Namer((v.name for v in _all_vars(fn)), dict(fn.source_names),
                            set(fn.temps))
         self.namer.taken.update(fn.source_names.values())
@@ -103,7 +106,7 @@ class Reverse:
             s.reverse = True
         return ir.Function(f"{fn.name}_adjoint", list(fn.params) + [seed], out,
                            {**fn.defaults, seed.name: 1.0}, fn.filename, self.namer.bases,
-                           self.namer.temps)
+                           self.namer.temps, list(fn.kwonly) + ([seed.name] if fn.kwonly else []))
 
     def split(self, wrt):
         """Two functions for calls from other gradients: `forward(*params)` returns
@@ -127,7 +130,7 @@ class Reverse:
             s.reverse = True
         names, temps = self.namer.bases, self.namer.temps
         forward = ir.Function(f"{fn.name}_forward", list(fn.params), fwd, dict(fn.defaults),
-                              fn.filename, names, temps)
+                              fn.filename, names, temps, list(fn.kwonly))
         backward = ir.Function(f"{fn.name}_backward", [saved_param, seed], bwd, {},
                                fn.filename, names, temps)
         return forward, backward

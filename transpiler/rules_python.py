@@ -9,7 +9,7 @@ import random
 import numpy as np
 
 from runtime import ops
-from runtime.containers import select_grad
+from runtime.containers import select_grad, spread
 from runtime.helpers import unbroadcast
 from runtime.linalg import matmul_grad_a, matmul_grad_b
 
@@ -86,6 +86,16 @@ def getitem(g, ans, a, b):
 @tangent(operator.getitem, "a")
 def getitem_a(da, ans, a, b):
     return da[b]
+
+
+@adjoint(ops.list_append)
+def list_append(g, ans, items, value):
+    return g[:-1], g[-1]
+
+
+@adjoint(builtins.sum, wrt=("iterable",))
+def sum_(g, ans, iterable, start=0):
+    return spread(g, iterable)
 
 
 @adjoint(ops.identity)
@@ -260,7 +270,7 @@ nondifferentiable(
     operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
     operator.not_, operator.is_, operator.is_not, operator.floordiv, operator.and_,
     operator.or_, operator.xor, operator.invert, operator.lshift, operator.rshift,
-    ops.contains, ops.not_contains, ops.truth,
+    ops.contains, ops.not_contains, ops.truth, ops.stop_gradient,
     builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round,
     builtins.isinstance, builtins.type, builtins.print, builtins.getattr, builtins.slice,
     builtins.str, builtins.repr, builtins.hash, builtins.id,

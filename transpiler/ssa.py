@@ -25,7 +25,7 @@ import numpy as np
 
 from . import ir
 from .errors import TranspileError
-from .normalize import assigned_names
+from .normalize import _LIST_APPEND, assigned_names
 from .syntax import BINARY, COMPARE, UNARY, stem
 from runtime import ops
 
@@ -62,6 +62,7 @@ class Builder:
         self.maybe_undefined = {}
         self.temps = set(getattr(anf, "temps", ()))
         self.tuples = {}  # SSA name -> the operands of the tuple it was built from
+        self.consumed = {}  # lists appended to: their old versions must not be read again
         self.temp_names = set()
 
     # -- names ------------------------------------------------------------
@@ -84,17 +85,21 @@ class Builder:
         node = self.anf
         env = {}
         params = []
-        for a in node.args.posonlyargs + node.args.args:
+        for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
             var = self.new_var(a.id)
             env[a.id] = var
             params.append(var)
+        positional = params[:len(params) - len(node.args.kwonlyargs)]
         defaults = {}
         values = getattr(self.parsed.fn, "__defaults__", None) or ()
-        for var, value in zip(params[len(params) - len(values):], values):
+        for var, value in zip(positional[len(positional) - len(values):], values):
             defaults[var.name] = value
+        defaults.update(getattr(self.parsed.fn, "__kwdefaults__", None) or {})
         body = self.block(node.body, env)
-        return ir.Function(node.name, params, body, defaults, self.parsed.filename,
-                           self.source_names, self.temp_names)
+        fn = ir.Function(node.name, params, body, defaults, self.parsed.filename,
+                         self.source_names, self.temp_names)
+        fn.kwonly = [a.id for a in node.args.kwonlyargs]
+        return fn
 
     def block(self, stmts, env):
         out = []
@@ -111,6 +116,8 @@ class Builder:
                 value.target = self.new_var(name)
                 out.append(value)
                 env[name] = value.target
+                if value.fn is ops.list_append and isinstance(value.args[0], ir.Var):
+                    self.consumed[value.args[0].name] = s
                 if value.fn is ops.make_tuple:
                     self.tuples[value.target.name] = list(value.args)
             else:  # a copy: read the value itself from now on
@@ -172,6 +179,7 @@ class Builder:
         for name, phi in phis.items():
             phi.inputs[1] = inner[name]
             env[name] = phi.target
+            self.consumed.pop(phi.target.name, None)  # the list after the loop is current
         for name in assigned:
             if name not in phis:
                 env.pop(name, None)
@@ -190,7 +198,13 @@ class Builder:
                            if node.id in self.maybe_undefined else "it has no value yet")
                     self.error(node, f"`{node.id}` may be used before it is assigned", why,
                                "assign it on every path before this line")
-                return env[node.id]
+                value = env[node.id]
+                if isinstance(value, ir.Var) and value.name in self.consumed:
+                    self.error(node, f"`{node.id}` is read after a list it refers to was "
+                               "appended to", "another name for the same list was changed in "
+                               "place, so this value is not what it was", "copy the list "
+                               "(list(...)) before appending")
+                return value
             return self.free(node)
         value = self.value(node, env, out, "t", self.parsed.loc(node))
         if isinstance(value, ir.Assign):
@@ -206,6 +220,8 @@ class Builder:
         while isinstance(node, gast.Attribute):
             parts.append(node.attr)
             node = node.value
+        if node.id == _LIST_APPEND:
+            return ir.Ext(ops.list_append, "list_append", ops.list_append)
         found, root = self.parsed.scope.lookup(node.id)
         if not found:
             self.error(node, f"name `{node.id}` is not defined",
