@@ -56,6 +56,33 @@ def f(x):
         y = x
     return y
 """, "may be used before it is assigned", 5),
+    "nonlocal": ("""
+def f(x):
+    y = x
+    def g():
+        nonlocal y
+        y = 2.0
+        return y
+    return g() * x
+""", "`nonlocal` statement", 5),
+    "append to argument": ("""
+def f(xs):
+    xs.append(1.0)
+    return xs[0]
+""", "append to the argument list `xs`", 3),
+    "alias after append": ("""
+def f(x):
+    a = [x]
+    b = a
+    a.append(x)
+    return b[0]
+""", "read after a list it refers to was appended to", 6),
+    "raise": ("""
+def f(x):
+    if x < 0:
+        raise ValueError("negative")
+    return x
+""", "`raise` statement", 4),
     "unknown name": ("""
 def f(x):
     return x * undefined_thing
@@ -108,3 +135,11 @@ def test_bad_wrt(tmp_path):
         grad(f, wrt="z")(1.0, 2.0)
     with pytest.raises(TranspileError, match="out of range"):
         grad(f, wrt=5)(1.0, 2.0)
+
+
+def test_async_function_and_lambda_are_rejected(tmp_path):
+    f = function_from_source("async def f(x):\n    return x\n", "f", tmp_path)
+    with pytest.raises(TranspileError, match="not defined with a def statement"):
+        grad(f)(1.0)
+    with pytest.raises(TranspileError, match="lambda"):
+        grad(lambda x: x * x)(1.0)

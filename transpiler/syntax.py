@@ -61,9 +61,9 @@ def operand_ast(v):
 
 
 def constant_ast(value):
-    if isinstance(value, slice):
-        return ast.Slice(*(None if b is None else constant_ast(b)
-                           for b in (value.start, value.stop, value.step)))
+    if isinstance(value, slice):  # printed as x[a:b] inside a subscript (see _index_ast)
+        return ast.Call(ast.Name("slice", ast.Load()),
+                        [constant_ast(b) for b in (value.start, value.stop, value.step)], [])
     if isinstance(value, tuple):
         return ast.Tuple([constant_ast(v) for v in value], ast.Load())
     if value is Ellipsis:
