@@ -70,10 +70,9 @@ UNSUPPORTED = {
               "rewrite it with if/elif/else"),
     "NamedExpr": ("an assignment expression (:=)", "assignment expressions are not "
                   "supported", "assign on a separate line"),
-    "Lambda": ("a lambda", "lambdas are not supported yet", "define a function with def at "
-               "module level and call it"),
-    "FunctionDef": ("a nested function definition", "nested functions are not supported yet",
-                    "define the function at module level and pass values as arguments"),
+    "Lambda": ("a lambda used as a value", "lambdas are inlined where they are called, so "
+               "they must be assigned to a name and called", "assign it (`f = lambda x: ...`) "
+               "and call f(...), or use def"),
     "SetComp": ("a set comprehension", "sets are not differentiable containers",
                 "use a list or an array"),
     "DictComp": ("a dict comprehension", "dict comprehensions are not supported yet",
