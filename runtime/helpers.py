@@ -84,3 +84,11 @@ def repeat_to(g, x, axis=None, keepdims=False):
         axes = tuple(a % len(shape) for a in axes)
         g = np.expand_dims(g, axes)
     return np.broadcast_to(g, shape)
+
+
+def broadcast_like(t, x):
+    """A tangent with the shape of `x`: a scalar tangent of a broadcast input is
+    spread over the result it was broadcast into."""
+    if np.shape(t) == np.shape(x):
+        return t
+    return np.broadcast_to(t, np.shape(x)) + zeros_like(x)

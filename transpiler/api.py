@@ -13,6 +13,7 @@ import weakref
 
 import numpy as np
 
+from .higher import HigherGradient
 from .kinds import kind_of_value
 from .pipeline import transform
 
@@ -58,6 +59,15 @@ class Gradient:
         compiled = self._last.code.fn
         self._by_types[tuple(map(type, args))] = compiled
         return compiled
+
+    # what higher.HigherGradient needs from the gradient it differentiates
+    path = (1,)
+
+    def base_for(self, args):
+        return self._by_types.get(tuple(map(type, args))) or self._specialize(args)
+
+    def fixed_for(self, args):
+        return {}
 
     @property
     def transformed(self):
@@ -151,7 +161,11 @@ def grad(fn=None, wrt=0, optimize=True):
     gradients is returned). Usable as `@grad` and `@grad(wrt=...)`.
     """
     if fn is None:
-        return lambda f: Gradient(f, wrt, optimize=optimize)
+        return lambda f: grad(f, wrt, optimize)
+    if isinstance(fn, (Gradient, HigherGradient)):
+        if isinstance(fn, Gradient) and fn.with_value:
+            raise TypeError("take grad of grad(f), not of value_and_grad(f)")
+        return HigherGradient(fn, wrt)
     return Gradient(fn, wrt, optimize=optimize)
 
 

@@ -141,3 +141,58 @@ class CallReverser:
         rev.defs[s.target.name] = value
         rev.defs[saved.name] = keep
         return saved
+
+
+# -- forward mode ------------------------------------------------------------
+
+class TangentCompanion:
+    """The tangent function of one user function, for calls from forward-mode code."""
+
+    def __init__(self, fn, wrt):
+        self.fn, self.wrt = fn, wrt
+        self.tangent = None
+        self.source = ""
+
+    def __repr__(self):
+        return f"<tangent companion of {self.fn.__qualname__} wrt={self.wrt}>"
+
+
+def tangent_companion(fn, wrt, kinds):
+    key = ("tangent", fn, wrt, kinds)
+    if key not in _COMPANIONS:
+        comp = _COMPANIONS[key] = TangentCompanion(fn, wrt)
+        try:
+            from .pipeline import transform_forward
+            made = transform_forward(fn, list(wrt), kinds=kinds).code
+            comp.tangent, comp.source = made.fn, made.source
+        except BaseException:
+            del _COMPANIONS[key]
+            raise
+    return _COMPANIONS[key]
+
+
+def tangent_call(fwd, s, tan, out):
+    """`y = f(a)` -> `y, y_dot = f_jvp.tangent(a, a_dot=a_dot)` in forward-mode code."""
+    fn = s.fn
+    try:
+        bound = inspect.signature(fn).bind(*s.args, **s.kwargs)
+    except TypeError as exc:
+        raise TranspileError(f"cannot call `{fn.__name__}` with these arguments: {exc}",
+                             s.loc) from None
+    params = inspect.signature(fn).parameters
+    wrt = tuple(n for n, v in bound.arguments.items()
+                if isinstance(v, ir.Var) and v.name in tan)
+    kinds = tuple(SCALAR if p in bound.arguments and isinstance(bound.arguments[p], ir.Var)
+                  and fwd.kinds.of(bound.arguments[p]) == SCALAR else None for p in params)
+    comp = tangent_companion(fn, wrt, kinds)
+    base = fn.__name__
+    kwargs = dict(s.kwargs)
+    for name in wrt:
+        kwargs[name + "_dot"] = tan[bound.arguments[name].name]
+    result = fwd.namer.fresh(f"{base}_out", temp=True)
+    out.append(ir.Assign(result, comp, list(s.args), kwargs, s.loc,
+                         ir.Ext(comp, f"{base}_jvp.tangent", comp)))
+    out.append(ir.Assign(s.target, operator.getitem, [result, ir.Const(0)], {}, s.loc))
+    t = fwd.tangent_name(s.target)
+    out.append(ir.Assign(t, operator.getitem, [result, ir.Const(1)], {}, s.loc))
+    tan[s.target.name] = t

@@ -317,7 +317,7 @@ class Emitter:
         if s.callee is not None:
             s = ir.Assign(s.target, s.fn, s.args, s.kwargs, s.loc,
                           ir.Ext(s.callee.obj, self.spell(s.callee), s.callee.root))
-        return syntax.assign_expr(s, self.operand)
+        return _tidy(syntax.assign_expr(s, self.operand))
 
     # statements
     def write(self, depth, text, loc=None):
@@ -450,6 +450,14 @@ class Emitter:
         generated = Generated(self.fn.name, source, func, filename, locs)
         GENERATED[filename] = generated
         return generated
+
+
+def _tidy(node):
+    """`a + -b` reads better as `a - b`."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and \
+            isinstance(node.right, ast.UnaryOp) and isinstance(node.right.op, ast.USub):
+        return ast.BinOp(node.left, ast.Sub(), node.right.operand)
+    return node
 
 
 def _is_literal(value):

@@ -99,3 +99,17 @@ def transform(fn, wrt=0, optimize=True, kinds=None):
     ir.verify(optimized)
     code = generate(optimized, parsed.scope.globals)
     return Transformed(parsed, anf, ssa_fn, activity, adjoint, optimized, code)
+
+
+def transform_forward(fn, wrt=0, optimize=True, kinds=None):
+    """Run the stages for forward mode (tangents) with respect to `wrt`."""
+    from .forward import forward
+    parsed, ssa_fn = front_end(fn)
+    names = resolve_wrt(ssa_fn, wrt)
+    activity = analyze(ssa_fn, names)
+    param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds or ()) if k is not None}
+    tangent = forward(ssa_fn, names, activity, param_kinds)
+    ir.verify(tangent)
+    optimized = optimize_ir(ir.clone(tangent)) if optimize else tangent
+    code = generate(optimized, parsed.scope.globals)
+    return Transformed(parsed, None, ssa_fn, activity, tangent, optimized, code)

@@ -40,18 +40,22 @@ class Rule:
 
     @property
     def signature(self):
-        fn = self.adjoint or self.partials
+        fn = self.adjoint or self.partials or next(iter(self.tangents.values()), None)
         return inspect.signature(fn) if fn is not None else None
+
+    @property
+    def _skip(self):
+        """Leading rule parameters that are not the primitive's: (g, ans), (ans,) or (d, ans)."""
+        return 1 if self.adjoint is None and self.partials is not None else 2
 
     def params(self):
         """The primitive's parameter names, as the rule spells them."""
-        names = list(self.signature.parameters)
-        return names[2:] if self.adjoint is not None else names[1:]
+        return list(self.signature.parameters)[self._skip:]
 
     def bind(self, args, kwargs):
         """Map a call's arguments to the rule's parameter names (None if they do not fit)."""
         sig = self.signature
-        head = (None, None) if self.adjoint is not None else (None,)
+        head = (None,) * self._skip
         try:
             bound = sig.bind(*head, *args, **kwargs)
         except TypeError:
@@ -134,7 +138,10 @@ def partials(*prims, wrt=None):
 def tangent(prim, param):
     """Register `fn(d, ans, *args)`: the tangent of `prim`'s output along `param`."""
     def register(fn):
-        _entry(prim).tangents[param] = fn
+        rule = _entry(prim)
+        rule.tangents[param] = fn
+        if rule.adjoint is None and rule.partials is None:
+            rule.wrt = tuple(rule.tangents)
         return fn
     return register
 
@@ -169,6 +176,7 @@ def _name(prim):
 
 def _load_builtin_rules():
     from . import rules_numpy, rules_python  # noqa: F401  (registration on import)
+    from . import rules_runtime  # noqa: F401  (after the others: it overrides np.full)
 
 
 

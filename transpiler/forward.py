@@ -1,0 +1,253 @@
+"""Stage 5': SSA function -> SSA tangent function (forward mode).
+
+Takes an `ir.Function`, the parameters to differentiate and their
+`Activity`; guarantees an `ir.Function` taking the primal arguments plus one
+keyword-only tangent per differentiated parameter (`x_dot`), in which each
+primal statement is followed by the statement computing its tangent, and
+which returns `(value, value_dot)`. Tangents are symbolic zeros until a
+statement depends on a differentiated input; branches and loops keep their
+shape, with phis for tangents.
+
+    def f(x, y):                  def f_tangent(x, y, *, x_dot, y_dot):
+        a = x * y        ->           a = x * y
+        return np.sin(a)              a_dot = x_dot * y + y_dot * x
+                                      f = np.sin(a)
+                                      f_dot = a_dot * np.cos(a)
+                                      return f, f_dot
+"""
+from __future__ import annotations
+
+import operator
+
+from . import ir
+from .errors import TranspileError
+from .inline import Namer, inline
+from .kinds import SCALAR, Kinds
+from .optimize import peephole
+from .rules import is_nondifferentiable, lookup
+from runtime import helpers, ops
+
+ZEROS = ir.Ext(helpers.zeros_like, "zeros_like", helpers.zeros_like)
+EXPAND = ir.Ext(helpers.broadcast_like, "broadcast_like", helpers.broadcast_like)
+
+
+def forward(fn, wrt, activity, param_kinds=None):
+    """Build the tangent function of `fn` for parameter names `wrt`."""
+    return Forward(fn, activity, param_kinds).function(wrt)
+
+
+class Forward:
+    def __init__(self, fn, activity, param_kinds=None):
+        self.fn, self.activity = fn, activity
+        self.kinds = Kinds(param_kinds).block(fn.body)
+        names = [p.name for p in fn.params] + [v.name for s in ir.walk(fn.body)
+                                              for v in ir.defs(s)]
+        self.namer = Namer(names, dict(fn.source_names), set(fn.temps))
+        self.namer.taken.update(fn.source_names.values())
+
+    def base(self, var):
+        return self.fn.source_names.get(var.name, var.name)
+
+    def tangent_name(self, var):
+        return self.namer.fresh(self.base(var) + "_dot")
+
+    # -- function ------------------------------------------------------------
+    def function(self, wrt):
+        fn = self.fn
+        params = {p.name: p for p in fn.params}
+        tan = {}
+        tangent_params = []
+        for name in wrt:
+            t = self.namer.fresh(name + "_dot")
+            tan[name] = t
+            tangent_params.append(t)
+            if self.kinds.of(params[name]) is not None:
+                self.kinds.table[t.name] = self.kinds.of(params[name])
+        *body, ret = fn.body
+        out = self.block(body, tan)
+        value = ret.value
+        value_dot = tan.get(value.name) if isinstance(value, ir.Var) else None
+        if value_dot is None:
+            value_dot = self.zeros_of(value, out)
+        result = self.emit(out, "result", ops.make_tuple, [value, value_dot])
+        out.append(ir.Return(result))
+        kwonly = list(fn.kwonly) + [t.name for t in tangent_params]
+        return ir.Function(f"{fn.name}_tangent", list(fn.params) + tangent_params, out,
+                           dict(fn.defaults), fn.filename, self.namer.bases, self.namer.temps,
+                           kwonly)
+
+    def emit(self, out, base, fn, args, callee=None, kwargs=None):
+        target = self.namer.fresh(base, temp=True)
+        out.append(self.kinds.infer(ir.Assign(target, fn, list(args), kwargs or {}, None,
+                                              callee)))
+        return target
+
+    def value(self, assign, out):
+        simplified = peephole(assign, self.kinds)
+        if isinstance(simplified, ir.Assign):
+            simplified.target = self.namer.fresh("t", temp=True)
+            out.append(self.kinds.infer(simplified))
+            return simplified.target
+        return simplified
+
+    def zeros(self, var, out):
+        target = self.namer.fresh(self.base(var) + "_dot")
+        out.append(self.kinds.infer(ir.Assign(target, helpers.zeros_like, [var], {}, None,
+                                              ZEROS)))
+        self.kinds.table[target.name] = self.kinds.of(var)
+        return target
+
+    # -- statements ----------------------------------------------------------
+    def block(self, stmts, tan):
+        out = []
+        for s in stmts:
+            if isinstance(s, ir.Assign):
+                self.assign(s, tan, out)
+            elif isinstance(s, ir.If):
+                out.append(self.if_(s, tan))
+            elif isinstance(s, ir.Loop):
+                out.extend(self.loop(s, tan))
+            else:
+                out.append(s)
+        return out
+
+    def tangents_of(self, operands, tan):
+        return [tan.get(v.name) if isinstance(v, ir.Var) else None for v in operands]
+
+    def assign(self, s, tan, out):
+        primal = ir.clone_block([s])[0]
+        if s.target is None or is_nondifferentiable(s.fn) or \
+                not any(t is not None for t in self.tangents_of(s.operands(), tan)):
+            out.append(primal)
+            return
+        if s.fn in (ops.make_tuple, ops.make_list, ops.list_append):
+            out.append(primal)
+            items = [t if t is not None else self.zeros(a, out)
+                     for a, t in zip(s.args, self.tangents_of(s.args, tan))]
+            tan[s.target.name] = self.emit(out, self.base(s.target) + "_dot", s.fn, items,
+                                           s.callee)
+            return
+        rule = lookup(s.fn)
+        from .calls import is_user_function
+        if rule is None and is_user_function(s.fn):
+            from .calls import tangent_call
+            return tangent_call(self, s, tan, out)
+        out.append(primal)
+        name = s.callee.spelling if s.callee else getattr(s.fn, "__name__", str(s.fn))
+        if rule is None:
+            raise TranspileError(f"no derivative rule for `{name}`", s.loc,
+                                 fix=f"register one with @transpiler.rule({name})")
+        bound = rule.bind(s.args, s.kwargs)
+        if bound is None:
+            raise TranspileError(f"`{name}` is called with arguments its derivative rule "
+                                 "does not take", s.loc)
+        bound = {k: v if isinstance(v, (ir.Var, ir.Const, ir.Global, ir.Ext)) else ir.Const(v)
+                 for k, v in bound.items()}
+        parts = [c for c in self.contributions(rule, s, bound, tan, out, name)
+                 if not (isinstance(c, ir.Const) and type(c.value) in (int, float)
+                         and c.value == 0)]
+        total = None
+        for c in parts:
+            total = c if total is None else self.value(
+                ir.Assign(None, operator.add, [total, c]), out)
+        if total is None:
+            return
+        if self.may_be_narrow(rule, bound, tan, out) and \
+                self.kinds.of(total) != self.kinds.of(s.target):  # a broadcast input's tangent
+            total = self.value(ir.Assign(None, helpers.broadcast_like, [total, s.target], {},
+                                         None, EXPAND), out)
+        target = self.tangent_name(s.target)
+        out.append(self.kinds.infer(ir.Assign(target, ops.identity, [total], {}, s.loc)))
+        self.kinds.table[target.name] = self.kinds.of(s.target)
+        tan[s.target.name] = target
+
+    def may_be_narrow(self, rule, bound, tan, out):
+        """Whether the summed tangent may have fewer dimensions than the result: only
+        when a constant partial multiplies the tangent of an input that another,
+        non-scalar operand was broadcast against."""
+        if rule.partials is None or len(bound) < 2:
+            return False
+        inactive = [v for v in bound.values() if not (isinstance(v, ir.Var) and v.name in tan)]
+        if all(self.kinds.of(v) == SCALAR for v in inactive):
+            return False
+        return any(isinstance(p, ir.Const) for p in self.last_partials)
+
+    def contributions(self, rule, s, bound, tan, out, name):
+        active = [p for p, v in bound.items() if isinstance(v, ir.Var) and v.name in tan]
+        for p in active:
+            if p not in rule.wrt:
+                raise TranspileError(
+                    f"cannot differentiate `{name}` with respect to its argument `{p}`", s.loc,
+                    fix="wrap it in transpiler.stop_gradient")
+        if rule.partials is not None:
+            partials = dict(zip(rule.wrt, inline(rule.partials, {"ans": s.target, **bound},
+                                                 self.namer, out, kinds=self.kinds)))
+            self.last_partials = [partials[p] for p in active]
+            return [self.value(ir.Assign(None, operator.mul, [tan[bound[p].name],
+                                                              partials[p]]), out)
+                    for p in active]
+        parts = []
+        for p in active:
+            rule_fn = rule.tangents.get(p)
+            if rule_fn is None:
+                raise TranspileError(f"no forward-mode (tangent) rule for `{name}` with "
+                                     f"respect to `{p}`", s.loc,
+                                     fix=f"register one with @transpiler.tangent({name}, '{p}')")
+            parts.extend(inline(rule_fn, {_first_param(rule_fn): tan[bound[p].name],
+                                          "ans": s.target, **bound},
+                                self.namer, out, kinds=self.kinds))
+        return parts
+
+    def if_(self, s, tan):
+        left, right = dict(tan), dict(tan)
+        body, orelse = self.block(s.body, left), self.block(s.orelse, right)
+        phis = [ir.Phi(p.target, list(p.inputs)) for p in s.phis]
+        for p in s.phis:
+            a, b = [t.get(v.name) if isinstance(v, ir.Var) else None
+                    for t, v in ((left, p.inputs[0]), (right, p.inputs[1]))]
+            if a is None and b is None:
+                continue
+            a = a if a is not None else self.zeros_of(p.inputs[0], body)
+            b = b if b is not None else self.zeros_of(p.inputs[1], orelse)
+            target = self.tangent_name(p.target)
+            phis.append(ir.Phi(target, [a, b]))
+            tan[p.target.name] = target
+            self.kinds.table[target.name] = self.kinds.of(p.target)
+        return ir.If(s.cond, body, orelse, phis, s.loc)
+
+    def zeros_of(self, v, out):
+        if isinstance(v, ir.Var):
+            return self.zeros(v, out)
+        if isinstance(v, ir.Const) and type(v.value) in (int, float, bool):
+            return ir.Const(0.0)
+        return self.emit(out, "zero", helpers.zeros_like, [v], ZEROS)
+
+    def loop(self, s, tan):
+        pre = []
+        carried = {}
+        phis = [ir.Phi(p.target, list(p.inputs)) for p in s.phis]
+        tangent_phis = []
+        for p in s.phis:
+            if p.target.name in self.activity.varied:
+                init = tan.get(p.inputs[0].name) if isinstance(p.inputs[0], ir.Var) else None
+                if init is None:
+                    init = self.zeros_of(p.inputs[0], pre)
+                target = self.tangent_name(p.target)
+                tangent_phis.append((p, ir.Phi(target, [init, None])))
+                carried[p.target.name] = target
+                self.kinds.table[target.name] = self.kinds.of(p.target)
+        inner = dict(tan)
+        inner.update(carried)
+        body = self.block(s.body, inner)
+        for p, tp in tangent_phis:
+            end = inner.get(p.inputs[1].name) if isinstance(p.inputs[1], ir.Var) else None
+            tp.inputs[1] = end if end is not None else self.zeros_of(p.inputs[1], body)
+            tan[p.target.name] = tp.target
+        loop = ir.Loop(phis + [tp for _, tp in tangent_phis], body, s.target, s.iterable,
+                       self.block(s.test, inner), s.cond, s.loc)
+        return pre + [loop]
+
+
+def _first_param(fn):
+    import inspect
+    return next(iter(inspect.signature(fn).parameters))

@@ -1,0 +1,160 @@
+"""Rules for the helpers that generated gradient code calls, so that generated
+code can itself be differentiated (derivatives of derivatives).
+
+Every helper is linear in the gradient it is given, so its tangent is the
+helper applied to the tangent of that gradient.
+"""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from runtime import helpers, linalg, ops
+from runtime.containers import add_grads, select_grad, spread
+from runtime.helpers import broadcast_like, repeat_to, unbroadcast
+
+from .rules import adjoint, nondifferentiable, tangent
+
+nondifferentiable(helpers.zeros_like, helpers.ones_like)
+
+
+@adjoint(helpers.unbroadcast, wrt=("g",))
+def unbroadcast_(g_out, ans, g, x):
+    return broadcast_like(g_out, g)
+
+
+@tangent(helpers.unbroadcast, "g")
+def unbroadcast_g(dg, ans, g, x):
+    return unbroadcast(dg, x)
+
+
+@adjoint(helpers.broadcast_like, wrt=("t",))
+def broadcast_like_(g, ans, t, x):
+    return unbroadcast(g, t)
+
+
+@tangent(helpers.broadcast_like, "t")
+def broadcast_like_t(dt, ans, t, x):
+    return broadcast_like(dt, x)
+
+
+@tangent(helpers.repeat_to, "g")
+def repeat_to_g(dg, ans, g, x, axis=None, keepdims=False):
+    return repeat_to(dg, x, axis, keepdims)
+
+
+@tangent(np.full, "fill_value")
+def full_fill(dfill, ans, shape, fill_value):
+    return np.full(shape, dfill)
+
+
+@adjoint(np.full, wrt=("fill_value",))
+def full(g, ans, shape, fill_value):
+    return unbroadcast(g, fill_value)
+
+
+@tangent(linalg.matmul_grad_a, "g")
+def matmul_grad_a_g(dg, ans, g, a, b):
+    return linalg.matmul_grad_a(dg, a, b)
+
+
+@tangent(linalg.matmul_grad_a, "b")
+def matmul_grad_a_b(db, ans, g, a, b):
+    return linalg.matmul_grad_a(g, a, db)
+
+
+@tangent(linalg.matmul_grad_b, "g")
+def matmul_grad_b_g(dg, ans, g, a, b):
+    return linalg.matmul_grad_b(dg, a, b)
+
+
+@tangent(linalg.matmul_grad_b, "a")
+def matmul_grad_b_a(da, ans, g, a, b):
+    return linalg.matmul_grad_b(g, da, b)
+
+
+@tangent(linalg.dot_grad_a, "g")
+def dot_grad_a_g(dg, ans, g, a, b):
+    return linalg.dot_grad_a(dg, a, b)
+
+
+@tangent(linalg.dot_grad_a, "b")
+def dot_grad_a_b(db, ans, g, a, b):
+    return linalg.dot_grad_a(g, a, db)
+
+
+@tangent(linalg.dot_grad_b, "g")
+def dot_grad_b_g(dg, ans, g, a, b):
+    return linalg.dot_grad_b(dg, a, b)
+
+
+@tangent(linalg.dot_grad_b, "a")
+def dot_grad_b_a(da, ans, g, a, b):
+    return linalg.dot_grad_b(g, da, b)
+
+
+@tangent(select_grad, "g")
+def select_grad_g(dg, ans, g, x, index):
+    return select_grad(dg, x, index)
+
+
+@tangent(add_grads, "a")
+def add_grads_a(da, ans, a, b):
+    return da
+
+
+@tangent(add_grads, "b")
+def add_grads_b(db, ans, a, b):
+    return db
+
+
+@tangent(spread, "g")
+def spread_g(dg, ans, g, items):
+    return spread(dg, items)
+
+
+@tangent(builtins.sum, "iterable")
+def sum_iterable(d, ans, iterable, start=0):
+    return sum(d)
+
+
+@tangent(ops.identity, "x")
+def identity_x(dx, ans, x):
+    return dx
+
+
+# ---- arguments read only for their shape: no tangent -----------------------
+# (a zero contribution is dropped by the compiler)
+
+@tangent(helpers.unbroadcast, "x")
+@tangent(helpers.broadcast_like, "x")
+def shape_only_x(d, ans, g, x):
+    return 0.0
+
+
+@tangent(helpers.repeat_to, "x")
+def repeat_to_x(dx, ans, g, x, axis=None, keepdims=False):
+    return 0.0
+
+
+@tangent(linalg.matmul_grad_a, "a")
+@tangent(linalg.dot_grad_a, "a")
+def grad_a_a(da, ans, g, a, b):
+    return 0.0
+
+
+@tangent(linalg.matmul_grad_b, "b")
+@tangent(linalg.dot_grad_b, "b")
+def grad_b_b(db, ans, g, a, b):
+    return 0.0
+
+
+@tangent(select_grad, "x")
+def select_grad_x(dx, ans, g, x, index):
+    return 0.0
+
+
+@tangent(spread, "items")
+def spread_items(d, ans, g, items):
+    return 0.0
