@@ -437,8 +437,11 @@ class Emitter:
 
     def compile(self, globals_):
         source = self.source()
+        origin = self.fn.filename
+        if origin.startswith("<tapeless") and " from " in origin:  # code made from made code
+            origin = origin.rsplit(" from ", 1)[1].rstrip(">")
         filename = f"<tapeless {self.fn.name} #{next(_COUNTER)} " \
-                   f"from {os.path.basename(self.fn.filename)}>"
+                   f"from {os.path.basename(origin)}>"
         factory = "def __tapeless_factory__(" + ", ".join(self.bindings) + "):\n" + \
             textwrap.indent(source, "    ") + f"    return {self.fn.name}\n"
         text_lines = factory.splitlines(True)

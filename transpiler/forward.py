@@ -175,7 +175,7 @@ class Forward:
     def contributions(self, rule, s, bound, tan, out, name):
         active = [p for p, v in bound.items() if isinstance(v, ir.Var) and v.name in tan]
         for p in active:
-            if p not in rule.wrt:
+            if p not in rule.wrt and p not in rule.tangents:
                 raise TranspileError(
                     f"cannot differentiate `{name}` with respect to its argument `{p}`", s.loc,
                     fix="wrap it in transpiler.stop_gradient")

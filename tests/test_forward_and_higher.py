@@ -1,0 +1,150 @@
+"""Forward mode (jvp), vjp, jacobians, Hessians and derivatives of any order."""
+import math
+
+import autograd
+import autograd.numpy as anp
+import numpy as np
+import pytest
+
+from transpiler import grad, hessian, hvp, jacobian, jvp, vjp
+
+from conftest import assert_close
+from runtime.numeric import numeric_grad
+
+
+def layer(x, W):
+    return np.tanh(W @ x) * 2.0 + np.sum(x)
+
+
+def layer_ref(x, W):
+    return anp.tanh(anp.dot(W, x)) * 2.0 + anp.sum(x)
+
+
+def scalar_loss(x, W):
+    h = np.tanh(W @ x)
+    return np.sum(h ** 2) + np.sum(x ** 3)
+
+
+def scalar_loss_ref(x, W):
+    return anp.sum(anp.tanh(anp.dot(W, x)) ** 2) + anp.sum(x ** 3)
+
+
+@pytest.fixture
+def data(rng):
+    return rng.normal(size=3), rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=4)
+
+
+def test_jvp_against_jacobian_and_fd(data):
+    x, W, v, _ = data
+    value, tangent = jvp(layer)(x, W, tangents=v)
+    assert_close(value, layer(x, W))
+    J = autograd.jacobian(layer_ref)(x, W)
+    assert_close(tangent, J @ v, rtol=1e-12)
+    h = 1e-6  # the directional finite difference
+    assert_close(tangent, (layer(x + h * v, W) - layer(x - h * v, W)) / (2 * h), rtol=1e-6)
+
+
+def test_jvp_with_several_inputs(data):
+    x, W, v, _ = data
+    dW = np.ones_like(W)
+    _, tangent = jvp(layer, wrt=(0, 1))(x, W, tangents=(v, dW))
+    Jx = autograd.jacobian(layer_ref, 0)(x, W)
+    JW = autograd.jacobian(layer_ref, 1)(x, W)
+    assert_close(tangent, Jx @ v + np.einsum("ijk,jk->i", JW, dW), rtol=1e-12)
+
+
+def test_vjp_for_array_outputs(data):
+    x, W, _, u = data
+    value, pullback = vjp(layer)(x, W)
+    assert_close(value, layer(x, W))
+    assert_close(pullback(u), u @ autograd.jacobian(layer_ref)(x, W), rtol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", None])
+def test_jacobian_modes(data, mode):
+    x, W, _, _ = data
+    assert_close(jacobian(layer, mode=mode)(x, W), autograd.jacobian(layer_ref)(x, W),
+                 rtol=1e-12)
+
+
+def test_hessian_and_hvp_against_autograd(data):
+    x, W, v, _ = data
+    H = autograd.hessian(scalar_loss_ref)(x, W)
+    assert_close(hessian(scalar_loss)(x, W), H, rtol=1e-11, atol=1e-12)
+    assert_close(hvp(scalar_loss)(x, W, v=v), H @ v, rtol=1e-11, atol=1e-12)
+
+
+def mixed(x, y):
+    return x ** 2 * y ** 3 + math.sin(x * y)
+
+
+def test_mixed_partials():
+    x, y = 0.5, 1.5
+    want = 6 * x * y ** 2 + math.cos(x * y) - x * y * math.sin(x * y)
+    assert math.isclose(grad(grad(mixed, wrt="x"), wrt="y")(x, y), want, rel_tol=1e-13)
+    assert math.isclose(grad(grad(mixed, wrt="y"), wrt="x")(x, y), want, rel_tol=1e-13)
+
+
+def poly(x):
+    return 3.0 * x ** 4 - 2.0 * x ** 3 + x
+
+
+def test_polynomial_derivatives_to_fifth_order():
+    x = 1.3
+    want = [12 * x ** 3 - 6 * x ** 2 + 1, 36 * x ** 2 - 12 * x, 72 * x - 12, 72.0, 0.0]
+    d = poly
+    for k in range(5):
+        d = grad(d)
+        assert math.isclose(d(x), want[k], rel_tol=1e-12, abs_tol=1e-12), k
+
+
+def sin_exp(x):
+    return math.sin(x) * np.exp(x)
+
+
+def test_sin_exp_derivatives_against_closed_form():
+    # d^n/dx^n e^x sin x = 2^(n/2) e^x sin(x + n pi / 4)
+    x = 0.4
+    d = sin_exp
+    for n in range(1, 6):
+        d = grad(d)
+        want = 2 ** (n / 2) * math.exp(x) * math.sin(x + n * math.pi / 4)
+        assert math.isclose(d(x), want, rel_tol=1e-12), n
+
+
+def x5_sin_loop(x):
+    s = 0.0
+    for i in range(3):
+        s = s + x ** 5 * math.sin(x)
+    return s / 3.0
+
+
+def test_fourth_and_fifth_derivative_of_x5_sin_x_through_a_loop_are_exact():
+    def ref(x):
+        return x ** 5 * anp.sin(x)
+    d, r = x5_sin_loop, ref
+    for n in range(1, 6):
+        d, r = grad(d), autograd.grad(r)
+        if n >= 4:
+            assert math.isclose(d(0.7), r(0.7), rel_tol=1e-8), n
+
+
+def branchy(x):
+    if x > 0.0:
+        y = x ** 3
+    else:
+        y = -x ** 2
+    return y * np.exp(x)
+
+
+def test_second_derivative_through_branches():
+    for x in (-0.8, 0.6):
+        d2 = grad(grad(branchy))
+        fd = numeric_grad(grad(branchy), (x,), 0, rel_step=1e-6)
+        assert math.isclose(d2(x), fd, rel_tol=1e-6)
+
+
+def test_grad_of_vector_gradient_is_a_clear_error(data):
+    x, W, _, _ = data
+    with pytest.raises(TypeError, match="hessian or jacobian"):
+        grad(grad(scalar_loss))(x, W)
