@@ -28,8 +28,17 @@ def select_grad(g, x, index):
     out = zeros_like(x)
     if np.ndim(out) == 0:
         return g
-    np.add.at(out, index, g)
+    if _basic(index):  # no index repeats: plain assignment is exact (and fast)
+        out[index] = g
+    else:  # fancy indices may repeat: their gradients add up
+        np.add.at(out, index, g)
     return out
+
+
+def _basic(index):
+    if isinstance(index, tuple):
+        return all(_basic(i) for i in index)
+    return isinstance(index, (int, np.integer, slice)) or index is None or index is Ellipsis
 
 
 def add_grads(a, b):

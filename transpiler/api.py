@@ -34,13 +34,21 @@ def _transformed(fn, wrt, optimize=True, kinds=None):
 
 
 class Gradient:
-    """The gradient of `fn`: call it like `fn`; `.source` is the generated code."""
+    """The gradient of `fn`: call it like `fn`; `.source` is the generated code.
+
+    Each new combination of argument kinds (Python scalar, array of a given
+    rank, other) gets its own specialization; calls dispatch through a small
+    generated function that checks the argument types (see `_dispatcher`)."""
+
+    def __new__(cls, *args, **kwargs):
+        # a class per gradient, so its generated dispatcher can be its __call__
+        return super().__new__(type(cls.__name__, (cls,), {}))
 
     def __init__(self, fn, wrt=0, with_value=False, optimize=True):
         self.fn, self.wrt, self.with_value, self.optimize = fn, wrt, with_value, optimize
         self._generic = None
-        self._by_types = {}  # argument types -> compiled specialization
-        self._last = None  # the Transformed of the latest call
+        self._specs = {}  # argument signature -> compiled specialization
+        self._last = None  # the Transformed of the latest specialization
         functools.update_wrapper(self, fn)
 
     def compile(self, *example_args):
@@ -54,17 +62,45 @@ class Gradient:
 
     def _specialize(self, args):
         _check_arguments(self.fn, args)
-        kinds = tuple(kind_of_value(a) for a in args)
-        self._last = _transformed(self.fn, self.wrt, self.optimize, kinds)
-        compiled = self._last.code.fn
-        self._by_types[tuple(map(type, args))] = compiled
-        return compiled
+        key = tuple(_signature(a) for a in args)
+        if key not in self._specs:
+            kinds = tuple(_kind_of(k) for k in key)
+            self._last = _transformed(self.fn, self.wrt, self.optimize, kinds)
+            self._specs[key] = self._last.code.fn
+            type(self).__call__ = _dispatcher(self)
+        return self._specs[key]
+
+    def _slow(self, *args, **kwargs):
+        """Calls the fast dispatcher does not handle: new kinds, keyword arguments."""
+        if kwargs:
+            compiled = self._generic or self.compile()._generic
+        else:
+            compiled = self._specialize(args)
+        return self._finish(compiled, args, kwargs)
+
+    def _finish(self, compiled, args, kwargs):
+        try:
+            value, grads = compiled(*args, **kwargs)
+        except TypeError as exc:
+            if exc.__traceback__.tb_next is None:  # the arguments did not bind
+                _raise_bad_arguments(self.fn, args, kwargs, exc)
+            _explain(exc)
+            raise
+        except Exception as exc:
+            _explain(exc)
+            raise
+        if type(value) is not float and np.ndim(value) != 0:
+            _not_scalar(self.fn, value)
+        return (value, grads) if self.with_value else grads
+
+    def __call__(self, *args, **kwargs):
+        return self._slow(*args, **kwargs)
 
     # what higher.HigherGradient needs from the gradient it differentiates
     path = (1,)
 
     def base_for(self, args):
-        return self._by_types.get(tuple(map(type, args))) or self._specialize(args)
+        return self._specialize(args)
 
     def fixed_for(self, args):
         return {}
@@ -84,31 +120,64 @@ class Gradient:
         """The SSA listing of the primal function."""
         return self.transformed.stage_text("ssa")
 
-    def __call__(self, *args, **kwargs):
-        if kwargs:
-            compiled = self._generic or self.compile()._generic
-        else:
-            compiled = self._by_types.get(tuple(map(type, args))) or self._specialize(args)
-        try:
-            value, grads = compiled(*args, **kwargs)
-        except TypeError as exc:
-            if exc.__traceback__.tb_next is None:  # the arguments did not bind
-                _raise_bad_arguments(self.fn, args, kwargs, exc)
-            _explain(exc)
-            raise
-        except Exception as exc:
-            _explain(exc)
-            raise
-        if type(value) is not float and np.ndim(value) != 0:
-            raise TypeError(
-                f"grad requires {self.fn.__name__} to return a scalar, but it returned a "
-                f"value of shape {np.shape(value)}; use vjp or jacobian for array outputs, "
-                "or reduce the output (e.g. with np.sum)")
-        return (value, grads) if self.with_value else grads
-
     def __repr__(self):
         kind = "value_and_grad" if self.with_value else "grad"
         return f"<{kind} of {self.fn.__qualname__} wrt={self.wrt!r}>"
+
+
+def _signature(value):
+    """What a specialization depends on: the type, and an array's rank."""
+    if type(value) is np.ndarray:
+        return ("ndarray", value.ndim)
+    return type(value)
+
+
+def _kind_of(signature):
+    if isinstance(signature, tuple):
+        return signature[1]  # an array of known rank
+    return kind_of_value(signature(0)) if signature in (float, int, bool) or \
+        (isinstance(signature, type) and issubclass(signature, np.generic)) else None
+
+
+def _guard(i, signature, names):
+    if isinstance(signature, tuple):
+        return f"type(a{i}) is ndarray and a{i}.ndim == {signature[1]}"
+    names[f"T{i}"] = signature
+    return f"type(a{i}) is T{i}"
+
+
+def _dispatcher(gradient):
+    """Generate `__call__`: for each specialization, a type check on the
+    arguments and a direct call of its compiled adjoint (no dictionary lookup)."""
+    names = {"ndarray": np.ndarray, "ndim": np.ndim, "explain": _explain}
+    lines = ["def __call__(self, *args, **kwargs):", "    n = len(args)"]
+    for k, (key, fn) in enumerate(gradient._specs.items()):
+        names[f"spec{k}"] = fn
+        unpack = ", ".join(f"a{i}" for i in range(len(key)))
+        guards = " and ".join(_guard(i, sig, names) for i, sig in enumerate(key)) or "True"
+        lines.append(f"    if n == {len(key)} and not kwargs:")
+        if key:
+            lines.append(f"        {unpack}{',' if len(key) == 1 else ''} = args")
+        lines.append(f"        if {guards}:")
+        lines.append("            try:")
+        lines.append(f"                value, grads = spec{k}(*args)")
+        lines.append("            except Exception as exc:")
+        lines.append("                explain(exc)")
+        lines.append("                raise")
+        lines.append("            if type(value) is float or ndim(value) == 0:")
+        lines.append("                return (value, grads)" if gradient.with_value
+                     else "                return grads")
+    lines.append("    return self._slow(*args, **kwargs)")
+    namespace = {}
+    exec("\n".join(lines), names, namespace)
+    return namespace["__call__"]
+
+
+def _not_scalar(fn, value):
+    raise TypeError(
+        f"grad requires {fn.__name__} to return a scalar, but it returned a value of shape "
+        f"{np.shape(value)}; use vjp or jacobian for array outputs, or reduce the output "
+        "(e.g. with np.sum)")
 
 
 def _check_arguments(fn, args):

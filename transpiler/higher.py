@@ -65,7 +65,7 @@ def _basis(x):
 
 
 def _kinds(args):
-    return tuple(kind_of_value(a) for a in args)
+    return tuple(a.ndim if type(a) is np.ndarray else kind_of_value(a) for a in args)
 
 
 class HigherGradient:
@@ -128,7 +128,7 @@ class HigherGradient:
 
 def _adjoint_for(gradient, args):
     """The compiled adjoint of a `Gradient` specialized to `args`."""
-    return gradient._by_types.get(tuple(map(type, args))) or gradient._specialize(args)
+    return gradient._specialize(args)
 
 
 def jvp(fn, wrt=0):

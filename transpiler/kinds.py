@@ -46,7 +46,9 @@ class Kinds:
     shares its shape with (by default its own name: nothing is known)."""
 
     def __init__(self, param_kinds=None):
-        self.table = dict(param_kinds or {})
+        kinds = dict(param_kinds or {})
+        self.table = {k: v for k, v in kinds.items() if v == SCALAR}
+        self.ndims = {k: v for k, v in kinds.items() if type(v) is int}  # arrays of known rank
         self.shapes = {}  # name of an np.shape(v) result -> v's token
         self.ranges = set()  # names holding range objects (their items are ints)
 
@@ -67,6 +69,10 @@ class Kinds:
 
     def _token(self, s):
         fn, args = s.fn, s.args
+        self._rank(s)
+        if fn is operator.getitem and len(args) == 2 and self.rank(args[0]) == 1 and \
+                isinstance(args[1], ir.Const) and type(args[1].value) is int:
+            return SCALAR
         if getattr(fn, "__module__", None) == "math" or fn in _ALWAYS_SCALAR:
             return SCALAR
         if fn in _ELEMENTWISE or isinstance(fn, np.ufunc):
@@ -85,6 +91,28 @@ class Kinds:
             if isinstance(shape, ir.Var):
                 return self.shapes.get(shape.name)
         return None
+
+    def rank(self, v):
+        """The number of dimensions of `v`, when known."""
+        if self.of(v) == SCALAR:
+            return 0
+        return self.ndims.get(v.name) if isinstance(v, ir.Var) else None
+
+    def _rank(self, s):
+        if s.target is None:
+            return
+        fn, args = s.fn, s.args
+        ranks = [self.rank(a) for a in args]
+        rank = None
+        if (fn in _ELEMENTWISE or isinstance(fn, np.ufunc)) and args and None not in ranks:
+            rank = max(ranks)
+        elif fn is operator.getitem and ranks and ranks[0] is not None and \
+                isinstance(args[1], ir.Const) and type(args[1].value) is int:
+            rank = ranks[0] - 1
+        elif fn in (helpers.unbroadcast, helpers.zeros_like, ops.identity) and args:
+            rank = ranks[-1] if fn is not ops.identity else ranks[0]
+        if rank is not None:
+            self.ndims[s.target.name] = rank
 
     @staticmethod
     def broadcast(tokens):
