@@ -56,3 +56,22 @@ def spread(g, items):
     if isinstance(items, np.ndarray):
         return np.broadcast_to(g, items.shape[:1] + np.shape(g)).copy()
     return [unbroadcast(g, v) for v in items]
+
+
+def add_at(acc, index, g):
+    """`acc + select_grad(g, acc, index)`, without building the zeros: the
+    gradient of `x[index]` added into the gradient `acc` already holds for x."""
+    if isinstance(acc, dict):
+        out = dict(acc)
+        out[index] = add_grads(acc[index], g)
+        return out
+    if isinstance(acc, (tuple, list)):
+        out = list(acc)
+        out[index] = add_grads(acc[index], g)
+        return out if isinstance(acc, list) else tuple(out)
+    out = np.array(acc, dtype=np.result_type(acc, g))
+    if _basic(index):
+        out[index] += g
+    else:
+        np.add.at(out, index, g)
+    return out

@@ -50,11 +50,11 @@ def parse_args_text(text, fn):
 
 
 def cmd_dump(args):
-    from .kinds import kind_of_value
+    from .api import _kind_of, _signature
     from .pipeline import transform
     fn = load_function(args.target)
     example = parse_args_text(args.args, fn)
-    kinds = tuple(kind_of_value(a) for a in example) if example else None
+    kinds = tuple(_kind_of(_signature(a)) for a in example) if example else None
     transformed = transform(fn, parse_wrt(args.wrt), optimize=not args.no_optimize, kinds=kinds)
     sys.stdout.write(transformed.stage_text(DUMP_STAGES[args.stage]))
     return 0

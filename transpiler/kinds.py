@@ -136,6 +136,9 @@ class Kinds:
                     tokens = {self.of(v) for v in p.inputs}
                     if len(tokens) == 1 and None not in tokens:
                         self.table[p.target.name] = tokens.pop()
+                    ranks = {self.rank(v) for v in p.inputs}
+                    if len(ranks) == 1 and None not in ranks:
+                        self.ndims[p.target.name] = ranks.pop()
             elif isinstance(s, ir.Loop):
                 self.loop(s)
         return self
@@ -146,6 +149,9 @@ class Kinds:
         if isinstance(s.iterable, ir.Var) and s.iterable.name in self.ranges \
                 and isinstance(s.target, ir.Var):
             self.table[s.target.name] = SCALAR
+        for p in s.phis:  # ranks: guess the entry rank, check it below with the tokens
+            if self.rank(p.inputs[0]) is not None:
+                self.ndims[p.target.name] = self.rank(p.inputs[0])
         guesses = {p.target.name: self.of(p.inputs[0]) for p in s.phis}
         for _ in range(3):
             for name, token in guesses.items():
@@ -158,10 +164,14 @@ class Kinds:
             wrong = [p.target.name for p in s.phis
                      if guesses[p.target.name] is not None
                      and self.of(p.inputs[1]) != guesses[p.target.name]]
-            if not wrong:
+            wrong_rank = [p.target.name for p in s.phis if p.target.name in self.ndims
+                          and self.rank(p.inputs[1]) != self.ndims[p.target.name]]
+            if not wrong and not wrong_rank:
                 return
             for name in wrong:
                 guesses[name] = None
+            for name in wrong_rank:
+                del self.ndims[name]
 
     def same_shape(self, a, b):
         ta = self.of(a)

@@ -29,11 +29,12 @@ from .calls import CallReverser, is_user_function
 from .reverse_loops import LoopReverser, free_vars
 from .rules import is_nondifferentiable, lookup
 from runtime import helpers, ops
-from runtime.containers import add_grads
+from runtime.containers import add_at, add_grads, select_grad
 
 ZEROS = ir.Ext(helpers.zeros_like, "zeros_like", helpers.zeros_like)
 UNBROADCAST = ir.Ext(helpers.unbroadcast, "unbroadcast", helpers.unbroadcast)
 ADD_GRADS = ir.Ext(add_grads, "add_grads", add_grads)
+ADD_AT = ir.Ext(add_at, "add_at", add_at)
 
 
 def reverse(fn, wrt, activity, param_kinds=None):
@@ -212,6 +213,11 @@ class Reverse:
         target = self.adjoint_name(var)
         if previous is None:
             stmt = ir.Assign(target, ops.identity, [contribution], {}, None, adjoint_of=loc)
+        elif var.name in self.containers and out and isinstance(out[-1], ir.Assign) and \
+                out[-1].target == contribution and out[-1].fn is select_grad:
+            item = out.pop()  # acc + select_grad(g, x, i) -> add_at(acc, i, g)
+            stmt = ir.Assign(target, add_at, [previous, item.args[2], item.args[0]], {}, None,
+                             ADD_AT, adjoint_of=loc)
         elif var.name in self.containers:  # + would concatenate tuples
             stmt = ir.Assign(target, add_grads, [previous, contribution], {}, None, ADD_GRADS,
                              adjoint_of=loc)

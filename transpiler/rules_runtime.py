@@ -11,7 +11,7 @@ import builtins
 import numpy as np
 
 from runtime import helpers, linalg, ops
-from runtime.containers import add_grads, select_grad, spread
+from runtime.containers import add_at, add_grads, select_grad, spread
 from runtime.helpers import broadcast_like, repeat_to, unbroadcast
 
 from .rules import adjoint, nondifferentiable, tangent
@@ -107,6 +107,16 @@ def add_grads_a(da, ans, a, b):
 @tangent(add_grads, "b")
 def add_grads_b(db, ans, a, b):
     return db
+
+
+@tangent(add_at, "acc")
+def add_at_acc(dacc, ans, acc, index, g):
+    return dacc
+
+
+@tangent(add_at, "g")
+def add_at_g(dg, ans, acc, index, g):
+    return select_grad(dg, acc, index)
 
 
 @tangent(spread, "g")
