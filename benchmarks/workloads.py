@@ -1,5 +1,6 @@
-"""The benchmark workloads: each a NumPy primal, a hand-written NumPy gradient of it,
-an autograd version, and arguments. Used by run.py."""
+"""The benchmark workloads: each a NumPy primal, a hand-written NumPy version that
+returns (value, gradient) — what a training step needs, and what every reverse-mode
+gradient computes — an autograd version, and arguments. Used by run.py."""
 import math
 
 import numpy as np
@@ -19,8 +20,7 @@ def circuit(x, y, z):
 def circuit_hand(x, y, z):
     m = max(y, z)
     a = x + y
-    dm = a
-    return m, m + (dm if y >= z else 0.0), (dm if y < z else 0.0)
+    return a * m, (m, m + (a if y >= z else 0.0), (a if y < z else 0.0))
 
 
 def circuit_ag(x, y, z):
@@ -40,11 +40,12 @@ def sin_loop_hand(x, w):
     for _ in range(1000):
         xs.append(x)
         x = x + w * math.sin(x)
+    value = x
     dx, dw = 1.0, 0.0
     for x in reversed(xs):
         dw += dx * math.sin(x)
         dx = dx * (1.0 + w * math.cos(x))
-    return dx, dw
+    return value, (dx, dw)
 
 
 def sin_loop_ag(x, w):
@@ -56,22 +57,21 @@ def sin_loop_ag(x, w):
 # ---- logistic regression loss ------------------------------------------------
 
 def logistic(w, b, X, y):
+    """Mean cross-entropy, in the numerically stable form: log(1 + e^z) - y z."""
     z = X @ w + b
-    p = 1.0 / (1.0 + np.exp(-z))
-    return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+    return np.mean(np.logaddexp(0.0, z) - y * z)
 
 
 def logistic_hand(w, b, X, y):
     z = X @ w + b
-    p = 1.0 / (1.0 + np.exp(-z))
-    dz = (p - y) / y.shape[0]
-    return X.T @ dz, np.sum(dz)
+    value = np.mean(np.logaddexp(0.0, z) - y * z)
+    dz = (1.0 / (1.0 + np.exp(-z)) - y) / y.shape[0]
+    return value, (X.T @ dz, np.sum(dz))
 
 
 def logistic_ag(w, b, X, y):
     z = anp.dot(X, w) + b
-    p = 1.0 / (1.0 + anp.exp(-z))
-    return -anp.mean(y * anp.log(p) + (1.0 - y) * anp.log(1.0 - p))
+    return anp.mean(anp.logaddexp(0.0, z) - y * z)
 
 
 # ---- 2-layer MLP with softmax cross-entropy -------------------------------------
@@ -87,12 +87,14 @@ def mlp(W1, b1, W2, b2, X, Y):
 def mlp_hand(W1, b1, W2, b2, X, Y):
     h = np.tanh(X @ W1 + b1)
     z = h @ W2 + b2
-    e = np.exp(z - np.max(z, axis=1, keepdims=True))
-    p = e / np.sum(e, axis=1, keepdims=True)
-    dz = (p - Y) / X.shape[0]
+    m = np.max(z, axis=1, keepdims=True)
+    e = np.exp(z - m)
+    s = np.sum(e, axis=1, keepdims=True)
+    value = -np.sum(Y * (z - m - np.log(s))) / X.shape[0]
+    dz = (e / s - Y) / X.shape[0]
     dh = dz @ W2.T
     da = dh * (1.0 - h ** 2)
-    return X.T @ da, np.sum(da, axis=0), h.T @ dz, np.sum(dz, axis=0)
+    return value, (X.T @ da, np.sum(da, axis=0), h.T @ dz, np.sum(dz, axis=0))
 
 
 def mlp_ag(W1, b1, W2, b2, X, Y):
@@ -123,7 +125,7 @@ def rnn_hand(Wh, Wx, h, xs):
         dWh += hs[t].T @ da
         dWx += xs[t].T @ da
         dh = da @ Wh.T
-    return dWh, dWx, dh
+    return np.sum(hs[-1] ** 2), (dWh, dWx, dh)
 
 
 def rnn_ag(Wh, Wx, h, xs):
@@ -150,6 +152,7 @@ def lorenz_hand(s, sigma, rho, beta):
         states.append(s)
         x, y, z = s
         s = s + dt * np.array([sigma * (y - x), x * (rho - z) - y, x * y - beta * z])
+    value = np.sum(s)
     g = np.ones(3)
     dsigma = drho = dbeta = 0.0
     for s in reversed(states):
@@ -161,7 +164,7 @@ def lorenz_hand(s, sigma, rho, beta):
         g = g + np.array([-gx * sigma + gy * (rho - z) + gz * y,
                           gx * sigma - gy + gz * x,
                           -gy * x - gz * beta])
-    return g, dsigma, drho, dbeta
+    return value, (g, dsigma, drho, dbeta)
 
 
 def lorenz_ag(s, sigma, rho, beta):

@@ -146,9 +146,18 @@ def _parallel_copies(phis, reverse):
 # -- coalescing -----------------------------------------------------------------
 
 class Interference:
-    def __init__(self, folded):
+    """Which variables are live at once. Only pairs that could share a name
+    (versions of one variable) are recorded: that is all coalescing asks."""
+
+    def __init__(self, folded, bases=None, names=()):
         self.folded = folded
         self.edges = {}
+        self.bases = bases or {}
+        groups = {}
+        for name in names:
+            groups.setdefault(self.bases.get(name, name), set()).add(name)
+        # only versions of a variable that has several can share a name
+        self.versions = {n: g for g in groups.values() if len(g) > 1 for n in g}
 
     def add(self, a, b):
         if a != b:
@@ -176,8 +185,9 @@ class Interference:
                     copy_of = s.args[0] if s.fn is ops.identity else None
                     source = {copy_of.name} if isinstance(copy_of, ir.Var) and \
                         copy_of.name not in self.folded else set()
-                    for v in live - source:
-                        self.add(t, v)
+                    for v in self.versions.get(t, ()):
+                        if v in live and v not in source:
+                            self.add(t, v)
                     live.discard(t)
                 live |= used
             elif isinstance(s, ir.If):
@@ -197,8 +207,9 @@ class Interference:
         while True:
             live_in_body = self.block(s.test + s.body, header)
             for t in _loop_targets(s):  # (re)defined at the top of every iteration
-                for v in live_in_body - {t.name}:
-                    self.add(t.name, v)
+                for v in self.versions.get(t.name, ()):
+                    if v in live_in_body:
+                        self.add(t.name, v)
                 live_in_body.discard(t.name)
             if live_in_body <= header:
                 return header
@@ -214,19 +225,19 @@ def _loop_targets(s):
 
 def coalesce(fn, stmts, folded, reserved):
     """Map every SSA name to its Python name (see module docstring)."""
-    graph = Interference(folded)
-    live_in = graph.block(stmts, set())
     params = [p.name for p in fn.params]
+    order = dict.fromkeys(params)
+    for s in ir.walk(stmts):
+        if isinstance(s, ir.Assign) and s.target is not None and s.target.name not in folded:
+            order.setdefault(s.target.name)
+        if isinstance(s, ir.Loop):
+            for t in _loop_targets(s):
+                order.setdefault(t.name)
+    graph = Interference(folded, fn.source_names, order)
+    live_in = graph.block(stmts, set())
     for p in params:
         for v in live_in | set(params):
             graph.add(p, v)
-    order = list(params)
-    for s in ir.walk(stmts):
-        if isinstance(s, ir.Assign) and s.target is not None and s.target.name not in folded:
-            if s.target.name not in order:
-                order.append(s.target.name)
-        if isinstance(s, ir.Loop):
-            order.extend(t.name for t in _loop_targets(s) if t.name not in order)
     classes = {}  # base -> list of member sets
     for name in order:
         base = fn.source_names.get(name, name)
@@ -310,7 +321,7 @@ class Emitter:
                 return self.expr(self.folded[v.name])
             return ast.Name(id=self.names.get(v.name, v.name), ctx=ast.Load())
         if isinstance(v, ir.Ext):
-            return ast.parse(self.spell(v), mode="eval").body
+            return syntax.dotted(self.spell(v))
         return syntax.operand_ast(v)
 
     def expr(self, s):

@@ -26,12 +26,13 @@ from .pipeline import transform_forward
 _TANGENTS: dict = {}
 
 
-def _tangent_of(base, name, kinds):
+def _tangent_of(base, name, kinds, output=()):
     """The compiled tangent function of generated function `base` along parameter
-    `name` (cached), and the name of its new tangent parameter."""
-    key = (base, name, kinds)
+    `name`, returning only the `output` part of base's result and its tangent
+    (cached), and the name of its new tangent parameter."""
+    key = (base, name, kinds, output)
     if key not in _TANGENTS:
-        transformed = transform_forward(base, [name], kinds=kinds)
+        transformed = transform_forward(base, [name], kinds=kinds, output=output)
         params = list(inspect.signature(transformed.code.fn).parameters)
         _TANGENTS[key] = (transformed, params[-1])
     return _TANGENTS[key]
@@ -87,15 +88,13 @@ class HigherGradient:
         base, name, tname = self._tangent(args)
         return {**self.inner.fixed_for(args), tname: 1.0}
 
-    @property
-    def path(self):
-        return (1,) + self.inner.path
+    path = (1,)  # this level's functions return (inner derivative, its tangent)
 
     def _tangent(self, args):
         inner_base = self.inner.base_for(args)
         name, _ = _param_name(inner_base, self.wrt)
         kinds = _kinds(args)
-        transformed, tname = _tangent_of(inner_base, name, kinds)
+        transformed, tname = _tangent_of(inner_base, name, kinds, self.inner.path)
         self._last = transformed
         return transformed, name, tname
 
@@ -112,8 +111,7 @@ class HigherGradient:
         x = args[position] if position < len(args) else None
         results = {}
         for idx, e in _basis(x):
-            out = fn(*args, **fixed, **{tname: e})
-            value = _select(out[1], self.inner.path)
+            value = fn(*args, **fixed, **{tname: e})[1]
             if np.ndim(value) != 0:
                 raise TypeError("grad of a gradient needs the inner gradient to be a scalar "
                                 f"(it has shape {np.shape(value)}); use hessian or jacobian")
@@ -171,8 +169,8 @@ def hvp(fn, wrt=0):
     def run(*args, v):
         adjoint = _adjoint_for(gradient, args)
         name, _ = _param_name(adjoint, wrt)
-        transformed, tname = _tangent_of(adjoint, name, _kinds(args))
-        return transformed.code.fn(*args, **{tname: v})[1][1]
+        transformed, tname = _tangent_of(adjoint, name, _kinds(args), (1,))
+        return transformed.code.fn(*args, **{tname: v})[1]
     return run
 
 

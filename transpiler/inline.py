@@ -39,12 +39,14 @@ class Namer:
         self.taken = set(taken)
         self.bases = bases if bases is not None else {}  # name -> the name it was derived from
         self.temps = temps if temps is not None else set()  # compiler temporaries
+        self.counters = {}  # base -> last suffix tried, so fresh() does not rescan
 
     def fresh(self, base, temp=False):
-        name, n = base, 0
+        name, n = base, self.counters.get(base, 0)
         while name in self.taken:
             n += 1
             name = f"{base}_{n}"
+        self.counters[base] = n
         self.taken.add(name)
         self.bases[name] = base
         if temp:

@@ -101,10 +101,34 @@ def transform(fn, wrt=0, optimize=True, kinds=None):
     return Transformed(parsed, anf, ssa_fn, activity, adjoint, optimized, code)
 
 
-def transform_forward(fn, wrt=0, optimize=True, kinds=None):
-    """Run the stages for forward mode (tangents) with respect to `wrt`."""
+def select_output(ssa_fn, path):
+    """Make `ssa_fn` return only `result[path[0]][path[1]]...`, so that what computes
+    the rest of its result becomes dead code."""
+    import operator
+    from runtime import ops
+    defs = {s.target.name: s for s in ir.walk(ssa_fn.body)
+            if isinstance(s, ir.Assign) and s.target is not None}
+    ret = ssa_fn.body[-1]
+    value = ret.value
+    for k in path:
+        made = defs.get(value.name) if isinstance(value, ir.Var) else None
+        if made is not None and made.fn is ops.make_tuple:
+            value = made.args[k]
+        else:
+            item = ir.Var(f"{value}_item{k}")
+            ssa_fn.body.insert(len(ssa_fn.body) - 1,
+                               ir.Assign(item, operator.getitem, [value, ir.Const(k)]))
+            value = item
+    ret.value = value
+
+
+def transform_forward(fn, wrt=0, optimize=True, kinds=None, output=()):
+    """Run the stages for forward mode (tangents) with respect to `wrt`; with
+    `output`, only that part of the result (a path of tuple indices) and its tangent."""
     from .forward import forward
     parsed, ssa_fn = front_end(fn)
+    if output:
+        select_output(ssa_fn, output)
     names = resolve_wrt(ssa_fn, wrt)
     activity = analyze(ssa_fn, names)
     param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds or ()) if k is not None}

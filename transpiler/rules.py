@@ -41,7 +41,12 @@ class Rule:
     @property
     def signature(self):
         fn = self.adjoint or self.partials or next(iter(self.tangents.values()), None)
-        return inspect.signature(fn) if fn is not None else None
+        if fn is None:
+            return None
+        cached = _SIGNATURES.get(fn)
+        if cached is None:
+            cached = _SIGNATURES[fn] = inspect.signature(fn)
+        return cached
 
     @property
     def _skip(self):
@@ -82,6 +87,7 @@ class Rule:
 
 
 _TABLE: dict = {}
+_SIGNATURES: dict = {}
 _NONDIFF: set = set()
 
 

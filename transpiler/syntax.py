@@ -8,6 +8,7 @@ that the rule table is keyed by (`operator.add`, `operator.lt`,
 from __future__ import annotations
 
 import ast
+import functools
 import operator
 
 from runtime import ops
@@ -50,13 +51,19 @@ def stem(fn, spelling=None):
     return name if name.isidentifier() else "t"
 
 
+@functools.lru_cache(maxsize=4096)
+def dotted(spelling):
+    """`np.linalg.norm` as an ast expression (shared: printing never changes it)."""
+    return ast.parse(spelling, mode="eval").body
+
+
 def operand_ast(v):
     """The ast of an IR operand, printed plainly."""
     from .ir import Const, Ext
     if isinstance(v, Const):
         return constant_ast(v.value)
     if isinstance(v, Ext):
-        return ast.parse(v.spelling, mode="eval").body
+        return dotted(v.spelling)
     return ast.Name(id=str(v), ctx=ast.Load())
 
 
@@ -109,7 +116,7 @@ def assign_expr(stmt, emit):
         return ast.Tuple(args, ast.Load())
     if fn is ops.make_list:
         return ast.List(args, ast.Load())
-    func = ast.parse(stmt.callee.spelling, mode="eval").body if stmt.callee else \
+    func = dotted(stmt.callee.spelling) if stmt.callee else \
         ast.Name(id=getattr(fn, "__name__", "f"), ctx=ast.Load())
     keywords = [ast.keyword(arg=k, value=emit(v)) for k, v in stmt.kwargs.items()]
     return ast.Call(func, args, keywords)
