@@ -15,6 +15,7 @@ from conftest import function_from_source
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+@pytest.mark.source_text
 def test_circuit_adjoint_reads_like_hand_written_math(tmp_path):
     f = function_from_source("def f(x, y, z):\n    return (x + y) * max(y, z)\n", "f", tmp_path)
     df = grad(f, wrt=(0, 1, 2))
@@ -36,6 +37,7 @@ def f_adjoint(x, y, z, d_f=1.0):
     assert df.source == expected
 
 
+@pytest.mark.source_text
 def test_branches_reverse_as_branches(tmp_path):
     src = """
     def f(x, y):
@@ -102,6 +104,7 @@ def test_every_stage_prints(tmp_path):
     assert "active:" in t.stage_text("activity")
 
 
+@pytest.mark.source_text
 def test_cli_dump_prints_adjoint_and_ssa():
     env = dict(os.environ, PYTHONPATH=ROOT)
     out = subprocess.run([sys.executable, "-m", "transpiler", "dump",

@@ -5,6 +5,7 @@ import math
 import autograd
 import autograd.numpy as anp
 import numpy as np
+import pytest
 
 from transpiler import grad, value_and_grad
 
@@ -20,6 +21,7 @@ def sin_series(x, n):
     return s
 
 
+@pytest.mark.source_text
 def test_loop_carried_scalar_and_readable_reverse_loop():
     df = grad(sin_series)
     check_against_fd(df, sin_series, (0.7, 6), 0)
@@ -175,6 +177,7 @@ def inactive_values_are_not_saved(x, n):
     return s
 
 
+@pytest.mark.source_text
 def test_only_active_values_are_saved():
     df = grad(inactive_values_are_not_saved)
     assert df(2.0, 4) == sum(i * 2 + 1 for i in range(4))

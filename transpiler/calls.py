@@ -72,12 +72,15 @@ def _build(comp, kinds):
     from .reverse import Reverse
     parsed, ssa_fn = front_end(comp.fn)
     activity = analyze(ssa_fn, list(comp.wrt))
-    param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds) if k is not None}
+    from .pipeline import OPTIMIZE
+    param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds) if k is not None} \
+        if OPTIMIZE else {}
     forward, backward = Reverse(ssa_fn, activity, param_kinds).split(list(comp.wrt))
+    from .pipeline import OPTIMIZE
     made = []
     for fn_ir in (forward, backward):
         ir.verify(fn_ir)
-        made.append(generate(optimize(fn_ir), parsed.scope.globals))
+        made.append(generate(optimize(fn_ir) if OPTIMIZE else fn_ir, parsed.scope.globals))
     comp.forward, comp.backward = made[0].fn, made[1].fn
     comp.sources = (made[0].source, made[1].source)
 

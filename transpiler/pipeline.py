@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from . import ir
@@ -21,6 +22,10 @@ from .rules import _load_builtin_rules
 from .ssa import to_ssa
 
 STAGES = ("parse", "normalize", "ssa", "activity", "adjoint", "optimized", "code")
+
+# TAPELESS_OPTIMIZE=0 turns off the SSA optimizations and the specialization on
+# argument kinds everywhere (the test suite runs both ways: results must not change).
+OPTIMIZE = os.environ.get("TAPELESS_OPTIMIZE", "1") != "0"
 
 
 @dataclass
@@ -85,6 +90,7 @@ def front_end(fn):
 def transform(fn, wrt=0, optimize=True, kinds=None):
     """Run every stage on `fn` for reverse mode with respect to `wrt`;
     `kinds` (one per parameter, see kinds.py) specializes on scalar arguments."""
+    optimize, kinds = (optimize, kinds) if OPTIMIZE else (False, None)
     _load_builtin_rules()
     parsed = parse(fn)
     anf = normalize(parsed)
@@ -125,6 +131,7 @@ def select_output(ssa_fn, path):
 def transform_forward(fn, wrt=0, optimize=True, kinds=None, output=()):
     """Run the stages for forward mode (tangents) with respect to `wrt`; with
     `output`, only that part of the result (a path of tuple indices) and its tangent."""
+    optimize, kinds = (optimize, kinds) if OPTIMIZE else (False, None)
     from .forward import forward
     parsed, ssa_fn = front_end(fn)
     if output:

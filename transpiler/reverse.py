@@ -26,7 +26,7 @@ from .inline import Namer, inline
 from .kinds import SCALAR, Kinds
 from .optimize import peephole
 from .calls import CallReverser, is_user_function
-from .reverse_loops import LoopReverser, free_vars
+from .reverse_loops import LoopReverser, free_vars, rename_uses
 from .rules import is_nondifferentiable, lookup
 from runtime import helpers, ops
 from runtime.containers import add_at, add_grads, select_grad
@@ -140,12 +140,13 @@ class Reverse:
     def index(self, stmts):
         """Remember each statement's block, each value's defining Assign, and the
         ifs (with side) around each value, so loops can be made to save values."""
-        self.parents, self.defs, self.sites = {}, {}, {}
+        self.parents, self.defs, self.sites, self.stmt_sites = {}, {}, {}, {}
         self._index(stmts, [])
 
     def _index(self, stmts, chain):
         for s in stmts:
             self.parents[id(s)] = stmts
+            self.stmt_sites[id(s)] = list(chain)
             if isinstance(s, ir.Assign) and s.target is not None:
                 self.defs[s.target.name] = s
             for v in ir.defs(s):
@@ -169,6 +170,7 @@ class Reverse:
             target = self.namer.fresh(self.base(var))
             if_.phis.append(ir.Phi(target, [value, ir.Const(None)] if side == 0
                                    else [ir.Const(None), value]))
+            self.sites[target.name] = list(self.stmt_sites.get(id(if_), []))
             value = target
         return value
 
@@ -333,8 +335,29 @@ class Reverse:
             target = self.adjoint_name(var)
             phis.append(ir.Phi(target, [a, b]))
             adj[name] = target
+        self.export_branch_values(s, body, 0)
+        self.export_branch_values(s, orelse, 1)
         if body or orelse or phis:
             out.append(ir.If(s.cond, body, orelse, phis, s.loc, note="reverse"))
+
+    def export_branch_values(self, s, reverse_branch, side):
+        """Values a forward branch defines and its mirror in the reverse sweep reads
+        leave the forward if through phis (None on the other side), so the
+        generated code assigns them on every path and can be differentiated again."""
+        forward_branch = s.body if side == 0 else s.orelse
+        local = {v.name for st in ir.walk(forward_branch) for v in ir.defs(st)}
+        mapping = {}
+        for v in free_vars(reverse_branch):
+            if v.name not in local:
+                continue
+            chain = self.sites.get(v.name, [])
+            start = next((k for k, (node, _) in enumerate(chain) if node is s), None)
+            if start is None or any(isinstance(n, ir.Loop) for n, _ in chain[start:]):
+                continue
+            mapping[v.name] = self.export(v, chain[start:])
+            if self.kinds.of(v) is not None:
+                self.kinds.table[mapping[v.name].name] = self.kinds.of(v)
+        rename_uses(reverse_branch, mapping)
 
     def zeros(self, var, out):
         target = self.adjoint_name(var)
