@@ -134,12 +134,18 @@ def jvp(fn, wrt=0):
     where `t` has the structure of `wrt` (one tangent, or a tuple of them)."""
     many = isinstance(wrt, (tuple, list))
 
+    names = [_param_name(fn, w)[0] for w in (wrt if many else (wrt,))]
+    compiled = {}  # argument kinds -> (tangent function, its tangent parameters)
+
     def run(*args, tangents):
-        names = [_param_name(fn, w)[0] for w in (wrt if many else (wrt,))]
-        t = transform_forward(fn, names if many else names[0], kinds=_kinds(args))
-        params = list(inspect.signature(t.code.fn).parameters)[-len(names):]
+        kinds = _kinds(args)
+        if kinds not in compiled:
+            t = transform_forward(fn, names, kinds=kinds)
+            compiled[kinds] = (t.code.fn, list(inspect.signature(t.code.fn).parameters)[
+                -len(names):])
+        tangent_fn, params = compiled[kinds]
         values = tangents if many else (tangents,)
-        return t.code.fn(*args, **dict(zip(params, values)))
+        return tangent_fn(*args, **dict(zip(params, values)))
     run.__name__ = f"jvp_{getattr(fn, '__name__', 'f')}"
     return run
 
