@@ -2,6 +2,8 @@
 import os
 import re
 
+import pytest
+
 from transpiler.support import unsupported_table
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -30,3 +32,19 @@ def test_relative_links_resolve():
                 continue
             resolved = os.path.normpath(os.path.join(os.path.dirname(path), target))
             assert os.path.exists(resolved), f"{path}: broken link {target}"
+
+
+@pytest.mark.source_text
+def test_how_it_works_shows_the_current_output_of_every_stage():
+    import subprocess
+    import sys
+    with open(os.path.join(DOCS, "how-it-works.md")) as fh:
+        text = fh.read()
+    for stage in ("parse", "normalize", "ssa", "activity", "adjoint-ir", "adjoint"):
+        out = subprocess.run(
+            [sys.executable, "-m", "transpiler", "dump",
+             "docs/examples/running_example.py:model", "--wrt", "w", "--stage", stage,
+             "--args", "0.5, np.ones(3), 2"],
+            cwd=ROOT, capture_output=True, text=True, check=True,
+            env=dict(os.environ, PYTHONPATH=ROOT)).stdout
+        assert out in text, f"docs/how-it-works.md is out of date for --stage {stage}"
