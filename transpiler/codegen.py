@@ -27,7 +27,7 @@ import textwrap
 from dataclasses import dataclass, field
 
 from . import ir, syntax
-from .optimize import is_pure
+from .optimize import _ONE_SHOT, is_pure
 from runtime import ops
 
 _COUNTER = itertools.count(1)
@@ -86,7 +86,7 @@ def _fold_block(stmts, temps, counts, out):
             if v.name in pending and pending[v.name].reverse == sweep:
                 out[v.name] = pending.pop(v.name)
         if isinstance(s, ir.Assign) and s.target is not None and s.target.name in temps \
-                and counts.get(s.target.name) == 1 and is_pure(s.fn):
+                and counts.get(s.target.name) == 1 and (is_pure(s.fn) or s.fn in _ONE_SHOT):
             pending[s.target.name] = s
         for region in _regions(s):
             _fold_block(region, temps, counts, out)

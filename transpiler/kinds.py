@@ -51,6 +51,7 @@ class Kinds:
         self.ndims = {k: v for k, v in kinds.items() if type(v) is int}  # arrays of known rank
         self.shapes = {}  # name of an np.shape(v) result -> v's token
         self.ranges = set()  # names holding range objects (their items are ints)
+        self.counters = set()  # loop targets running over a range
 
     def of(self, v):
         if isinstance(v, ir.Const):
@@ -71,7 +72,7 @@ class Kinds:
         fn, args = s.fn, s.args
         self._rank(s)
         if fn is operator.getitem and len(args) == 2 and self.rank(args[0]) == 1 and \
-                isinstance(args[1], ir.Const) and type(args[1].value) is int:
+                self.is_int(args[1]):
             return SCALAR
         if getattr(fn, "__module__", None) == "math" or fn in _ALWAYS_SCALAR:
             return SCALAR
@@ -92,6 +93,12 @@ class Kinds:
                 return self.shapes.get(shape.name)
         return None
 
+    def is_int(self, v):
+        """An index known to be one integer (a constant, or a range loop's counter)."""
+        if isinstance(v, ir.Const):
+            return type(v.value) is int
+        return isinstance(v, ir.Var) and v.name in self.counters
+
     def rank(self, v):
         """The number of dimensions of `v`, when known."""
         if self.of(v) == SCALAR:
@@ -106,8 +113,12 @@ class Kinds:
         rank = None
         if (fn in _ELEMENTWISE or isinstance(fn, np.ufunc)) and args and None not in ranks:
             rank = max(ranks)
-        elif fn is operator.getitem and ranks and ranks[0] is not None and \
-                isinstance(args[1], ir.Const) and type(args[1].value) is int:
+        elif fn in (operator.matmul, np.matmul) and len(args) == 2 and None not in ranks \
+                and min(ranks) >= 2:
+            rank = max(ranks)
+        elif fn is np.transpose and len(args) == 1 and ranks[0] is not None:
+            rank = ranks[0]
+        elif fn is operator.getitem and ranks and ranks[0] and self.is_int(args[1]):
             rank = ranks[0] - 1
         elif fn in (helpers.unbroadcast, helpers.zeros_like, ops.identity) and args:
             rank = ranks[-1] if fn is not ops.identity else ranks[0]
@@ -149,6 +160,7 @@ class Kinds:
         if isinstance(s.iterable, ir.Var) and s.iterable.name in self.ranges \
                 and isinstance(s.target, ir.Var):
             self.table[s.target.name] = SCALAR
+            self.counters.add(s.target.name)
         for p in s.phis:  # ranks: guess the entry rank, check it below with the tokens
             if self.rank(p.inputs[0]) is not None:
                 self.ndims[p.target.name] = self.rank(p.inputs[0])

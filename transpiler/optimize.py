@@ -28,12 +28,14 @@ _FOLDABLE = {operator.add, operator.sub, operator.mul, operator.truediv, operato
              operator.neg, operator.pos, math.log, math.sqrt}
 _FOLD_ANY = {operator.is_, operator.is_not, operator.eq, operator.ne, operator.not_}
 _IMPURE_MODULES = (random, np.random)
+# iterators are used up by one loop: two equal calls are not the same value
+_ONE_SHOT = {reversed, iter, zip, enumerate, map, filter}
 
 
 def is_pure(fn):
     """False for calls with effects, and for fresh mutable containers (two `[]`
     are different lists)."""
-    if fn is print or fn is ops.append or fn is ops.make_list:
+    if fn is print or fn is ops.append or fn is ops.make_list or fn in _ONE_SHOT:
         return False
     module = getattr(fn, "__module__", "") or ""
     self_ = getattr(fn, "__self__", None)

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import operator
 
+import numpy as np
+
 from . import ir
 from .errors import TranspileError
 from .inline import Namer, inline
@@ -35,6 +37,7 @@ ZEROS = ir.Ext(helpers.zeros_like, "zeros_like", helpers.zeros_like)
 UNBROADCAST = ir.Ext(helpers.unbroadcast, "unbroadcast", helpers.unbroadcast)
 ADD_GRADS = ir.Ext(add_grads, "add_grads", add_grads)
 ADD_AT = ir.Ext(add_at, "add_at", add_at)
+MATMULS = (operator.matmul, np.matmul, np.dot)
 
 
 def reverse(fn, wrt, activity, param_kinds=None):
@@ -277,6 +280,12 @@ class Reverse:
             stmt.adjoint_of = rule_loc
 
     def contributions(self, rule, g, ans, bound, out):
+        if rule.prim in MATMULS and len(bound) == 2 and \
+                all(self.kinds.rank(v) == 2 for v in bound.values()):
+            from .rules_python import matmul_2d
+            a, b = bound.values()
+            return inline(matmul_2d, {"g": g, "ans": ans, "a": a, "b": b}, self.namer, out,
+                          kinds=self.kinds)
         if rule.adjoint is not None:
             return inline(rule.adjoint, {"g": g, "ans": ans, **bound}, self.namer, out,
                           kinds=self.kinds)

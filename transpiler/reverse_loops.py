@@ -158,8 +158,13 @@ class LoopReverser:
         needed = [v for v in free_vars(rbody) if v.name in inside]
         restored = {v.name: rev.namer.fresh(rev.base(v)) for v in needed}
         for v in needed:
+            new = restored[v.name].name
             if rev.kinds.of(v) is not None:
-                rev.kinds.table[restored[v.name]] = rev.kinds.of(v)
+                rev.kinds.table[new] = rev.kinds.of(v)
+            if rev.kinds.rank(v) is not None:
+                rev.kinds.ndims[new] = rev.kinds.rank(v)
+            if v.name in rev.kinds.counters:
+                rev.kinds.counters.add(new)
         rename_uses(rbody, restored)
         if self.is_range(s.iterable) and {v.name for v in needed} <= targets:
             iterable = rev.emit(out, "backwards", builtins.reversed, [s.iterable],

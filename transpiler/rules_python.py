@@ -68,6 +68,12 @@ def matmul(g, ans, a, b):
     return matmul_grad_a(g, a, b), matmul_grad_b(g, a, b)
 
 
+def matmul_2d(g, ans, a, b):
+    """The adjoint of a @ b when both are matrices (chosen by the compiler when it
+    knows the ranks): no broadcasting, so no unbroadcast."""
+    return g @ b.T, a.T @ g
+
+
 @tangent(operator.matmul, "a")
 def matmul_a(da, ans, a, b):
     return da @ b

@@ -11,6 +11,8 @@ import ast
 import functools
 import operator
 
+import numpy as np
+
 from runtime import ops
 
 BINARY = {
@@ -112,6 +114,8 @@ def assign_expr(stmt, emit):
         return ast.Attribute(args[0], args[1].value, ast.Load())
     if fn is ops.append and len(args) == 2:
         return ast.Call(ast.Attribute(args[0], "append", ast.Load()), [args[1]], [])
+    if fn is np.transpose and len(args) == 1 and not stmt.kwargs:
+        return ast.Attribute(args[0], "T", ast.Load())
     if fn is ops.make_tuple:
         return ast.Tuple(args, ast.Load())
     if fn is ops.make_list:

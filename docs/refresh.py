@@ -1,0 +1,14 @@
+"""Regenerate the command outputs shown in docs/how-it-works.md:  python docs/refresh.py"""
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from transpiler.support import refresh_dumps  # noqa: E402
+
+path = os.path.join(ROOT, "docs", "how-it-works.md")
+with open(path) as fh:
+    text = fh.read()
+with open(path, "w") as fh:
+    fh.write(refresh_dumps(text, ROOT))
