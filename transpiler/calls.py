@@ -85,6 +85,17 @@ def _build(comp, kinds):
     comp.sources = (made[0].source, made[1].source)
 
 
+def bind_call(s):
+    """The call's operands by the callee's parameter names, and its parameters."""
+    signature = inspect.signature(s.fn)
+    try:
+        bound = signature.bind(*s.args, **s.kwargs)
+    except TypeError as exc:
+        raise TranspileError(f"cannot call `{s.fn.__name__}` with these arguments: {exc}",
+                             s.loc) from None
+    return bound, signature.parameters
+
+
 class CallReverser:
     def __init__(self, rev):
         self.rev = rev
@@ -92,12 +103,7 @@ class CallReverser:
     def __call__(self, s, g, adj, out):
         rev = self.rev
         fn = s.fn
-        try:
-            bound = inspect.signature(fn).bind(*s.args, **s.kwargs)
-        except TypeError as exc:
-            raise TranspileError(f"cannot call `{fn.__name__}` with these arguments: {exc}",
-                                 s.loc) from None
-        params = inspect.signature(fn).parameters
+        bound, params = bind_call(s)
         for name, value in bound.arguments.items():
             if params[name].kind in (params[name].VAR_POSITIONAL, params[name].VAR_KEYWORD):
                 if any(rev.activity.is_active(v) for v in
@@ -177,12 +183,7 @@ def tangent_companion(fn, wrt, kinds):
 def tangent_call(fwd, s, tan, out):
     """`y = f(a)` -> `y, y_dot = f_jvp.tangent(a, a_dot=a_dot)` in forward-mode code."""
     fn = s.fn
-    try:
-        bound = inspect.signature(fn).bind(*s.args, **s.kwargs)
-    except TypeError as exc:
-        raise TranspileError(f"cannot call `{fn.__name__}` with these arguments: {exc}",
-                             s.loc) from None
-    params = inspect.signature(fn).parameters
+    bound, params = bind_call(s)
     wrt = tuple(n for n, v in bound.arguments.items()
                 if isinstance(v, ir.Var) and v.name in tan)
     kinds = tuple(SCALAR if p in bound.arguments and isinstance(bound.arguments[p], ir.Var)

@@ -21,9 +21,8 @@ import operator
 
 from . import ir
 from .errors import TranspileError
-from .inline import Namer, inline
+from .inline import Namer, inline, simplified_value
 from .kinds import SCALAR, Kinds
-from .optimize import peephole
 from .rules import is_nondifferentiable, lookup
 from runtime import helpers, ops
 
@@ -83,12 +82,7 @@ class Forward:
         return target
 
     def value(self, assign, out):
-        simplified = peephole(assign, self.kinds)
-        if isinstance(simplified, ir.Assign):
-            simplified.target = self.namer.fresh("t", temp=True)
-            out.append(self.kinds.infer(simplified))
-            return simplified.target
-        return simplified
+        return simplified_value(assign, self.namer, self.kinds, out)
 
     def zeros(self, var, out):
         target = self.namer.fresh(self.base(var) + "_dot")

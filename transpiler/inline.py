@@ -54,6 +54,17 @@ class Namer:
         return ir.Var(name)
 
 
+def simplified_value(assign, namer, kinds, out):
+    """Append `assign` (simplified, as a fresh temporary) to `out`; return the
+    operand holding its value (which may be an existing one: x * 1.0 is x)."""
+    simplified = peephole(assign, kinds)
+    if isinstance(simplified, ir.Assign):
+        simplified.target = namer.fresh("t", temp=True)
+        out.append(kinds.infer(simplified))
+        return simplified.target
+    return simplified
+
+
 def inline(fn, bindings, namer, out, loc=None, kinds=None):
     """Append the body of rule `fn` to `out` with `bindings` (parameter name ->
     operand) substituted; return the list of returned operands."""

@@ -82,7 +82,8 @@ def front_end(fn):
     """parse -> normalize -> ssa (verified): what every transformation starts from."""
     _load_builtin_rules()
     parsed = parse(fn)
-    ssa_fn = to_ssa(parsed, normalize(parsed))
+    parsed.anf = normalize(parsed)
+    ssa_fn = to_ssa(parsed, parsed.anf)
     ir.verify(ssa_fn)
     return parsed, ssa_fn
 
@@ -90,21 +91,25 @@ def front_end(fn):
 def transform(fn, wrt=0, optimize=True, kinds=None):
     """Run every stage on `fn` for reverse mode with respect to `wrt`;
     `kinds` (one per parameter, see kinds.py) specializes on scalar arguments."""
+    return _transform(fn, wrt, optimize, kinds, reverse)
+
+
+def _transform(fn, wrt, optimize, kinds, differentiate, output=()):
+    """front end -> activity -> `differentiate` (reverse or forward) -> optimize -> codegen."""
     optimize, kinds = (optimize, kinds) if OPTIMIZE else (False, None)
-    _load_builtin_rules()
-    parsed = parse(fn)
-    anf = normalize(parsed)
-    ssa_fn = to_ssa(parsed, anf)
-    ir.verify(ssa_fn)
+    parsed, ssa_fn = front_end(fn)
+    if output:
+        select_output(ssa_fn, output)
     names = resolve_wrt(ssa_fn, wrt)
     activity = analyze(ssa_fn, names)
     param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds or ()) if k is not None}
-    adjoint = reverse(ssa_fn, names, activity, param_kinds)
-    ir.verify(adjoint)
-    optimized = optimize_ir(ir.clone(adjoint)) if optimize else adjoint
+    derived = differentiate(ssa_fn, names, activity, param_kinds)
+    ir.verify(derived)
+    optimized = optimize_ir(ir.clone(derived)) if optimize else derived
     ir.verify(optimized)
     code = generate(optimized, parsed.scope.globals)
-    return Transformed(parsed, anf, ssa_fn, activity, adjoint, optimized, code)
+    return Transformed(parsed, getattr(parsed, "anf", None), ssa_fn, activity, derived,
+                       optimized, code)
 
 
 def select_output(ssa_fn, path):
@@ -131,16 +136,5 @@ def select_output(ssa_fn, path):
 def transform_forward(fn, wrt=0, optimize=True, kinds=None, output=()):
     """Run the stages for forward mode (tangents) with respect to `wrt`; with
     `output`, only that part of the result (a path of tuple indices) and its tangent."""
-    optimize, kinds = (optimize, kinds) if OPTIMIZE else (False, None)
     from .forward import forward
-    parsed, ssa_fn = front_end(fn)
-    if output:
-        select_output(ssa_fn, output)
-    names = resolve_wrt(ssa_fn, wrt)
-    activity = analyze(ssa_fn, names)
-    param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds or ()) if k is not None}
-    tangent = forward(ssa_fn, names, activity, param_kinds)
-    ir.verify(tangent)
-    optimized = optimize_ir(ir.clone(tangent)) if optimize else tangent
-    code = generate(optimized, parsed.scope.globals)
-    return Transformed(parsed, None, ssa_fn, activity, tangent, optimized, code)
+    return _transform(fn, wrt, optimize, kinds, forward, output)

@@ -24,9 +24,8 @@ import numpy as np
 
 from . import ir
 from .errors import TranspileError
-from .inline import Namer, inline
+from .inline import Namer, inline, simplified_value
 from .kinds import SCALAR, Kinds
-from .optimize import peephole
 from .calls import CallReverser, is_user_function
 from .reverse_loops import LoopReverser, free_vars, rename_uses
 from .rules import is_nondifferentiable, lookup
@@ -305,12 +304,7 @@ class Reverse:
         return result
 
     def value(self, assign, out):
-        simplified = peephole(assign, self.kinds)
-        if isinstance(simplified, ir.Assign):
-            simplified.target = self.namer.fresh("t", temp=True)
-            out.append(self.kinds.infer(simplified))
-            return simplified.target
-        return simplified
+        return simplified_value(assign, self.namer, self.kinds, out)
 
     def if_(self, s, adj, out):
         inner = {v.name for st in ir.walk(s.body + s.orelse) for v in ir.defs(st)}
