@@ -43,7 +43,10 @@ def agree(got, want, rtol=1e-6, atol=1e-9):
         g.shape == w.shape and np.allclose(g, w, rtol=rtol, atol=atol) for g, w in zip(got, want))
 
 
-def systems(fn, ag_fn, wrt):
+LOOPS = ("loop", "RNN", "Lorenz")  # Python loops: jax.jit would unroll them all at trace time
+
+
+def systems(name, fn, ag_fn, wrt):
     """name -> a zero-argument-factory of the gradient function, for installed systems."""
     out = {"tapeless": lambda: transpiler.value_and_grad(fn, wrt=wrt)}
     try:
@@ -51,7 +54,22 @@ def systems(fn, ag_fn, wrt):
         out["autograd"] = lambda: autograd.value_and_grad(ag_fn, wrt)
     except ImportError:
         pass
+    try:
+        import jax
+        jax.config.update("jax_enable_x64", True)
+        jitted = _with_numpy(ag_fn, jax.numpy)
+        out["jax"] = lambda: jax.value_and_grad(jitted, wrt)
+        if not any(word in name for word in LOOPS):
+            out["jax.jit"] = lambda: jax.jit(jax.value_and_grad(jitted, wrt))
+    except ImportError:
+        pass
     return out
+
+
+def _with_numpy(fn, module):
+    """The autograd version of a workload, reading `anp` as another NumPy (jax.numpy)."""
+    import types
+    return types.FunctionType(fn.__code__, {**fn.__globals__, "anp": module}, fn.__name__)
 
 
 def time_interleaved(calls, args, budget):
@@ -81,7 +99,7 @@ def run(only=None, budget=0.3):
             continue
         want = hand(*args)
         calls = {"primal": fn, "hand-written": hand}
-        for system, make in systems(fn, ag_fn, wrt).items():
+        for system, make in systems(name, fn, ag_fn, wrt).items():
             try:
                 g = make()
                 if not agree(g(*args), want):
@@ -99,19 +117,22 @@ def run(only=None, budget=0.3):
 
 def table(rows):
     lines = ["| workload | primal | tapeless | tapeless / primal | tapeless / hand-written "
-             "| autograd / primal |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+             "| autograd / primal | jax / primal | jax.jit / primal |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for row in rows:
         t = row["seconds"]
         ours = t.get("tapeless")
         ag = t.get("autograd")
         if ours is None:
-            lines.append(f"| {row['workload']} | {t['primal'] * 1e6:.1f} us | failed | | | |")
+            lines.append(f"| {row['workload']} | {t['primal'] * 1e6:.1f} us | failed | | | "
+                         "| | |")
             continue
+        peers = " | ".join(f"{t[p] / t['primal']:.1f}x" if p in t else "n/a"
+                           for p in ("autograd", "jax", "jax.jit"))
         lines.append(
             f"| {row['workload']} | {t['primal'] * 1e6:.1f} us | "
             f"{ours * 1e6:.1f} us | {ours / t['primal']:.2f}x | "
-            f"{ours / t['hand-written']:.2f}x | "
-            + (f"{ag / t['primal']:.1f}x |" if ag else "n/a |"))
+            f"{ours / t['hand-written']:.2f}x | {peers} |")
     return "\n".join(lines)
 
 
@@ -120,12 +141,12 @@ def machine():
     info = {"python": platform.python_version(), "numpy": np.__version__,
             "gast": getattr(gast, "__version__", "?"), "machine": platform.machine(),
             "processor": platform.processor() or platform.machine(), "cpus": os.cpu_count()}
-    try:
-        import autograd  # noqa: F401
-        from importlib.metadata import version
-        info["autograd"] = version("autograd")
-    except ImportError:
-        pass
+    from importlib.metadata import PackageNotFoundError, version
+    for peer in ("autograd", "jax", "jaxlib"):
+        try:
+            info[peer] = version(peer)
+        except PackageNotFoundError:
+            pass
     return info
 
 

@@ -253,3 +253,37 @@ def _rename_uses(stmts, rename):
         if isinstance(s, ir.If):
             for p in s.phis:
                 p.inputs = [_r(v, rename) for v in p.inputs]
+
+
+# -- loop-invariant code --------------------------------------------------------
+
+_SAFE_TO_HOIST = {operator.add, operator.sub, operator.mul, operator.neg, operator.pos}
+
+
+def hoist_invariants(stmts):
+    """Move arithmetic that does not change between iterations out of loops, so
+    the reverse sweep reads it once instead of saving it every iteration. Only
+    operations that cannot raise are moved (the loop might run zero times)."""
+    out = []
+    for s in stmts:
+        if isinstance(s, ir.If):
+            s.body, s.orelse = hoist_invariants(s.body), hoist_invariants(s.orelse)
+        elif isinstance(s, ir.Loop):
+            s.body = hoist_invariants(s.body)
+            inside = {p.target.name for p in s.phis} | {
+                v.name for st in ir.walk(s.body) for v in ir.defs(st)}
+            if isinstance(s.target, ir.Var):
+                inside.add(s.target.name)
+            keep = []
+            for st in s.body:
+                if isinstance(st, ir.Assign) and st.target is not None and \
+                        st.fn in _SAFE_TO_HOIST and not st.kwargs and all(
+                            not (isinstance(v, ir.Var) and v.name in inside)
+                            for v in st.args):
+                    out.append(st)
+                    inside.discard(st.target.name)
+                else:
+                    keep.append(st)
+            s.body = keep
+        out.append(s)
+    return out

@@ -15,6 +15,7 @@ from .analyze import analyze
 from .codegen import generate
 from .errors import TranspileError
 from .normalize import normalize
+from .optimize import hoist_invariants
 from .optimize import optimize as optimize_ir
 from .parse import parse
 from .reverse import reverse
@@ -100,6 +101,9 @@ def _transform(fn, wrt, optimize, kinds, differentiate, output=()):
     parsed, ssa_fn = front_end(fn)
     if output:
         select_output(ssa_fn, output)
+    if optimize:
+        ssa_fn = ir.clone(ssa_fn)
+        ssa_fn.body = hoist_invariants(ssa_fn.body)
     names = resolve_wrt(ssa_fn, wrt)
     activity = analyze(ssa_fn, names)
     param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds or ()) if k is not None}
