@@ -92,3 +92,62 @@ def broadcast_like(t, x):
     if np.shape(t) == np.shape(x):
         return t
     return np.broadcast_to(t, np.shape(x)) + zeros_like(x)
+
+
+def extremum_grad(g, ans, x, axis=None, keepdims=False):
+    """The gradient of np.max / np.min: to the elements equal to the result,
+    split equally between ties (as a subgradient, and like autograd)."""
+    ans_full = repeat_to(ans, x, axis, keepdims)
+    mask = np.asarray(x) == ans_full
+    count = np.sum(mask, axis=axis, keepdims=True) if axis is not None else np.sum(mask)
+    return repeat_to(g, x, axis, keepdims) * mask / count
+
+
+def prod_grad(g, ans, x, axis=None, keepdims=False):
+    """The gradient of np.prod, right also where elements are zero: each element's
+    gradient is the product of all the others."""
+    x = np.asarray(x, dtype=float)
+    axes = tuple(range(x.ndim)) if axis is None else (axis,) if np.ndim(axis) == 0 \
+        else tuple(axis)
+    axes = tuple(a % x.ndim for a in axes) if x.ndim else ()
+    moved = np.moveaxis(x, axes, tuple(range(len(axes))))
+    lead = moved.reshape((-1,) + moved.shape[len(axes):])
+    before = np.cumprod(np.concatenate([np.ones((1,) + lead.shape[1:]), lead[:-1]]), axis=0)
+    after = np.cumprod(np.concatenate([np.ones((1,) + lead.shape[1:]), lead[::-1][:-1]]),
+                       axis=0)[::-1]
+    others = (before * after).reshape(moved.shape)
+    others = np.moveaxis(others, tuple(range(len(axes))), axes)
+    return repeat_to(g, x, axis, keepdims) * others
+
+
+def split_like(g, arrays, axis=0):
+    """The gradient of np.concatenate(arrays, axis): g cut back into pieces."""
+    sizes = [np.shape(a)[axis] if np.ndim(a) else 1 for a in arrays]
+    return list(np.split(g, np.cumsum(sizes)[:-1], axis=axis))
+
+
+def unstack(g, arrays, axis=0):
+    """The gradient of np.stack(arrays, axis) (and of np.array(list)): g's slices."""
+    return [np.take(g, i, axis=axis) for i in range(len(arrays))]
+
+
+def vstack_grad(g, arrays):
+    """The gradient of np.vstack(arrays): rows of g, in each array's shape."""
+    rows = [np.shape(np.atleast_2d(a))[0] for a in arrays]
+    pieces = np.split(g, np.cumsum(rows)[:-1], axis=0)
+    return [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)]
+
+
+def grad_dtype(x, g):
+    """The dtype of a gradient for `x`: x's float type (float64 for integers),
+    kept when combined with a Python float `g` (float32 stays float32)."""
+    dtype = np.asarray(x).dtype
+    if not np.issubdtype(dtype, np.inexact):
+        dtype = np.dtype(np.float64)
+    return np.result_type(dtype, g) if type(g) not in _SCALARS else dtype
+
+
+def fill_like(x, g):
+    """An array of x's shape filled with `g` (the gradient of a full reduction),
+    in the gradient dtype of x."""
+    return np.full(np.shape(x), g, dtype=grad_dtype(x, g))

@@ -51,3 +51,16 @@ def dot_grad_b(g, a, b):
     lead = list(range(a.ndim - 1))
     out = np.tensordot(a, g, (lead, lead))  # (k, j..., m)
     return np.moveaxis(out, 0, -2)
+
+
+def solve_grad_b(g, ans, a, b):
+    """Contribution to `b` of `ans = np.linalg.solve(a, b)`: solve with a transposed."""
+    return np.linalg.solve(np.swapaxes(a, -1, -2), g)
+
+
+def solve_grad_a(g, ans, a, b):
+    """Contribution to `a` of `ans = np.linalg.solve(a, b)`."""
+    gb = solve_grad_b(g, ans, a, b)
+    if np.ndim(ans) == np.ndim(a) - 1:  # b was a vector (or a batch of vectors)
+        return -gb[..., :, None] * ans[..., None, :]
+    return -gb @ np.swapaxes(ans, -1, -2)

@@ -83,6 +83,8 @@ class Kinds:
             return SCALAR
         if fn in (helpers.unbroadcast, helpers.zeros_like) and args:
             return self.of(args[-1])
+        if fn is helpers.fill_like and args:
+            return self.of(args[0])
         if fn is builtins.range:
             self.ranges.add(s.target.name)
         if fn is np.shape and args:  # remember whose shape this is

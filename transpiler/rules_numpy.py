@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from runtime.helpers import repeat_to, unbroadcast
-from runtime.linalg import dot_grad_a, dot_grad_b, matmul_grad_a, matmul_grad_b
+from runtime.helpers import (extremum_grad, fill_like, prod_grad, repeat_to, split_like, unbroadcast,
+                             unstack, vstack_grad)
+from runtime.linalg import (dot_grad_a, dot_grad_b, matmul_grad_a, matmul_grad_b,
+                            solve_grad_a, solve_grad_b)
 
 from .rules import adjoint, nondifferentiable, partials, tangent
 
@@ -230,7 +232,7 @@ def clip_a(da, ans, a, a_min, a_max):
 @adjoint(np.sum)
 def sum_(g, ans, a, axis=None, keepdims=False):
     if axis is None:
-        return np.full(np.shape(a), g)
+        return fill_like(a, g)
     return repeat_to(g, a, axis, keepdims)
 
 
@@ -242,7 +244,7 @@ def sum_a(da, ans, a, axis=None, keepdims=False):
 @adjoint(np.mean)
 def mean(g, ans, a, axis=None, keepdims=False):
     if axis is None:
-        return np.full(np.shape(a), g / np.size(a))
+        return fill_like(a, g / np.size(a))
     return repeat_to(g, a, axis, keepdims) * (np.size(ans) / np.size(a))
 
 
@@ -329,3 +331,270 @@ nondifferentiable(
     np.count_nonzero, np.random.rand, np.random.randn, np.random.normal,
     np.random.uniform, np.random.randint, np.random.random, np.random.seed,
 )
+
+
+# ---- more reductions --------------------------------------------------------
+
+@adjoint(np.max, np.amax, wrt=("a",))
+def max_(g, ans, a, axis=None, keepdims=False):
+    return extremum_grad(g, ans, a, axis, keepdims)
+
+
+@adjoint(np.min, np.amin, wrt=("a",))
+def min_(g, ans, a, axis=None, keepdims=False):
+    return extremum_grad(g, ans, a, axis, keepdims)
+
+
+@tangent(np.max, "a")
+@tangent(np.min, "a")
+def extremum_a(da, ans, a, axis=None, keepdims=False):
+    return np.sum(da * extremum_grad(np.ones_like(ans), ans, a, axis, keepdims), axis=axis,
+                  keepdims=keepdims)
+
+
+@adjoint(np.prod, wrt=("a",))
+def prod(g, ans, a, axis=None, keepdims=False):
+    return prod_grad(g, ans, a, axis, keepdims)
+
+
+@tangent(np.prod, "a")
+def prod_a(da, ans, a, axis=None, keepdims=False):
+    return np.sum(da * prod_grad(np.ones_like(ans), ans, a, axis, keepdims), axis=axis,
+                  keepdims=keepdims)
+
+
+@adjoint(np.var, wrt=("a",))
+def var(g, ans, a, axis=None, ddof=0, keepdims=False):
+    return repeat_to(g, a, axis, keepdims) * 2.0 * (a - np.mean(a, axis=axis, keepdims=True)) \
+        / (np.size(a) / np.size(ans) - ddof)
+
+
+@tangent(np.var, "a")
+def var_a(da, ans, a, axis=None, ddof=0, keepdims=False):
+    return np.sum(da * 2.0 * (a - np.mean(a, axis=axis, keepdims=True)), axis=axis,
+                  keepdims=keepdims) / (np.size(a) / np.size(ans) - ddof)
+
+
+@adjoint(np.std, wrt=("a",))
+def std(g, ans, a, axis=None, ddof=0, keepdims=False):
+    return repeat_to(g / ans, a, axis, keepdims) * (a - np.mean(a, axis=axis, keepdims=True)) \
+        / (np.size(a) / np.size(ans) - ddof)
+
+
+@tangent(np.std, "a")
+def std_a(da, ans, a, axis=None, ddof=0, keepdims=False):
+    return np.sum(da * (a - np.mean(a, axis=axis, keepdims=True)), axis=axis,
+                  keepdims=keepdims) / (np.size(a) / np.size(ans) - ddof) / ans
+
+
+@adjoint(np.linalg.norm, wrt=("x",))
+def norm(g, ans, x, ord=None, axis=None, keepdims=False):
+    return repeat_to(g / ans, x, axis, keepdims) * x
+
+
+@tangent(np.linalg.norm, "x")
+def norm_x(dx, ans, x, ord=None, axis=None, keepdims=False):
+    return np.sum(dx * x, axis=axis, keepdims=keepdims) / ans
+
+
+@adjoint(np.cumsum, wrt=("a",))
+def cumsum(g, ans, a, axis=None):
+    if axis is None:
+        return np.reshape(np.cumsum(np.ravel(g)[::-1])[::-1], np.shape(a))
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+@tangent(np.cumsum, "a")
+def cumsum_a(da, ans, a, axis=None):
+    return np.cumsum(da, axis=axis)
+
+
+@adjoint(np.trace, wrt=("a",))
+def trace(g, ans, a):
+    return g * np.eye(np.shape(a)[0], np.shape(a)[1])
+
+
+@tangent(np.trace, "a")
+def trace_a(da, ans, a):
+    return np.trace(da)
+
+
+# ---- more products and linear algebra ------------------------------------------
+
+@adjoint(np.outer)
+def outer(g, ans, a, b):
+    return np.reshape(g @ np.ravel(b), np.shape(a)), np.reshape(np.ravel(a) @ g, np.shape(b))
+
+
+@tangent(np.outer, "a")
+def outer_a(da, ans, a, b):
+    return np.outer(da, b)
+
+
+@tangent(np.outer, "b")
+def outer_b(db, ans, a, b):
+    return np.outer(a, db)
+
+
+@adjoint(np.inner)
+def inner(g, ans, a, b):
+    return unbroadcast(g * b, a), unbroadcast(g * a, b)
+
+
+@tangent(np.inner, "a")
+def inner_a(da, ans, a, b):
+    return np.inner(da, b)
+
+
+@tangent(np.inner, "b")
+def inner_b(db, ans, a, b):
+    return np.inner(a, db)
+
+
+@adjoint(np.linalg.inv)
+def inv(g, ans, a):
+    return -np.swapaxes(ans, -1, -2) @ g @ np.swapaxes(ans, -1, -2)
+
+
+@tangent(np.linalg.inv, "a")
+def inv_a(da, ans, a):
+    return -ans @ da @ ans
+
+
+@adjoint(np.linalg.det)
+def det(g, ans, a):
+    return (g * ans)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
+
+
+@tangent(np.linalg.det, "a")
+def det_a(da, ans, a):
+    return ans * np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+
+
+@adjoint(np.linalg.solve)
+def solve(g, ans, a, b):
+    return solve_grad_a(g, ans, a, b), solve_grad_b(g, ans, a, b)
+
+
+@tangent(np.linalg.solve, "a")
+def solve_a(da, ans, a, b):
+    return -np.linalg.solve(a, da @ ans)
+
+
+@tangent(np.linalg.solve, "b")
+def solve_b(db, ans, a, b):
+    return np.linalg.solve(a, db)
+
+
+# ---- shape ---------------------------------------------------------------------
+
+@adjoint(np.expand_dims, wrt=("a",))
+def expand_dims(g, ans, a, axis):
+    return np.reshape(g, np.shape(a))
+
+
+@adjoint(np.squeeze, wrt=("a",))
+def squeeze(g, ans, a, axis=None):
+    return np.reshape(g, np.shape(a))
+
+
+@adjoint(np.ravel, wrt=("a",))
+def ravel(g, ans, a):
+    return np.reshape(g, np.shape(a))
+
+
+@adjoint(np.broadcast_to, wrt=("array",))
+def broadcast_to(g, ans, array, shape):
+    return unbroadcast(g, array)
+
+
+@adjoint(np.swapaxes, wrt=("a",))
+def swapaxes(g, ans, a, axis1, axis2):
+    return np.swapaxes(g, axis1, axis2)
+
+
+@adjoint(np.moveaxis, wrt=("a",))
+def moveaxis(g, ans, a, source, destination):
+    return np.moveaxis(g, destination, source)
+
+
+@adjoint(np.flip, wrt=("m",))
+def flip(g, ans, m, axis=None):
+    return np.flip(g, axis)
+
+
+@adjoint(np.concatenate, wrt=("arrays",))
+def concatenate(g, ans, arrays, axis=0):
+    return split_like(g, arrays, axis)
+
+
+@adjoint(np.stack, wrt=("arrays",))
+def stack(g, ans, arrays, axis=0):
+    return unstack(g, arrays, axis)
+
+
+@adjoint(np.hstack, wrt=("tup",))
+def hstack(g, ans, tup):
+    return split_like(g, tup, 1 if np.ndim(tup[0]) > 1 else 0)
+
+
+@adjoint(np.vstack, wrt=("tup",))
+def vstack(g, ans, tup):
+    return vstack_grad(g, tup)
+
+
+# tangents of the linear shape operations: the operation applied to the tangent
+
+@tangent(np.expand_dims, "a")
+def expand_dims_a(da, ans, a, axis):
+    return np.expand_dims(da, axis)
+
+
+@tangent(np.squeeze, "a")
+def squeeze_a(da, ans, a, axis=None):
+    return np.reshape(da, np.shape(ans))
+
+
+@tangent(np.ravel, "a")
+def ravel_a(da, ans, a):
+    return np.ravel(da)
+
+
+@tangent(np.broadcast_to, "array")
+def broadcast_to_array(darray, ans, array, shape):
+    return np.broadcast_to(darray, shape)
+
+
+@tangent(np.swapaxes, "a")
+def swapaxes_a(da, ans, a, axis1, axis2):
+    return np.swapaxes(da, axis1, axis2)
+
+
+@tangent(np.moveaxis, "a")
+def moveaxis_a(da, ans, a, source, destination):
+    return np.moveaxis(da, source, destination)
+
+
+@tangent(np.flip, "m")
+def flip_m(dm, ans, m, axis=None):
+    return np.flip(dm, axis)
+
+
+@tangent(np.concatenate, "arrays")
+def concatenate_arrays(darrays, ans, arrays, axis=0):
+    return np.concatenate(darrays, axis)
+
+
+@tangent(np.stack, "arrays")
+def stack_arrays(darrays, ans, arrays, axis=0):
+    return np.stack(darrays, axis)
+
+
+@tangent(np.hstack, "tup")
+def hstack_tup(dtup, ans, tup):
+    return np.hstack(dtup)
+
+
+@tangent(np.vstack, "tup")
+def vstack_tup(dtup, ans, tup):
+    return np.vstack(dtup)

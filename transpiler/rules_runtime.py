@@ -16,7 +16,7 @@ from runtime.helpers import broadcast_like, repeat_to, unbroadcast
 
 from .rules import adjoint, nondifferentiable, tangent
 
-nondifferentiable(helpers.zeros_like, helpers.ones_like)
+nondifferentiable(helpers.zeros_like, helpers.ones_like, helpers.grad_dtype)
 
 
 @adjoint(helpers.unbroadcast, wrt=("g",))
@@ -44,13 +44,28 @@ def repeat_to_g(dg, ans, g, x, axis=None, keepdims=False):
     return repeat_to(dg, x, axis, keepdims)
 
 
+@tangent(helpers.fill_like, "g")
+def fill_like_g(dg, ans, x, g):
+    return helpers.fill_like(x, dg)
+
+
+@tangent(helpers.fill_like, "x")
+def fill_like_x(dx, ans, x, g):
+    return 0.0
+
+
+@adjoint(helpers.fill_like, wrt=("g",))
+def fill_like_(g_out, ans, x, g):
+    return unbroadcast(g_out, g)
+
+
 @tangent(np.full, "fill_value")
-def full_fill(dfill, ans, shape, fill_value):
-    return np.full(shape, dfill)
+def full_fill(dfill, ans, shape, fill_value, dtype=None):
+    return np.full(shape, dfill, dtype=dtype)
 
 
 @adjoint(np.full, wrt=("fill_value",))
-def full(g, ans, shape, fill_value):
+def full(g, ans, shape, fill_value, dtype=None):
     return unbroadcast(g, fill_value)
 
 
