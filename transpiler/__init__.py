@@ -10,6 +10,7 @@
 from runtime.ops import stop_gradient
 
 from .api import Gradient, grad, value_and_grad
+from .check import check_grad
 from .errors import GradientMismatch, TranspileError
 from .higher import hessian, hvp, jacobian, jvp, vjp
 from .pipeline import STAGES, transform
@@ -19,4 +20,5 @@ rule = adjoint  # @transpiler.rule(np.hypot) registers the reverse-mode rule of 
 
 __all__ = ["grad", "value_and_grad", "Gradient", "TranspileError", "GradientMismatch",
            "transform", "STAGES", "rule", "adjoint", "partials", "tangent",
-           "nondifferentiable", "stop_gradient", "jvp", "vjp", "jacobian", "hessian", "hvp"]
+           "nondifferentiable", "stop_gradient", "jvp", "vjp", "jacobian", "hessian", "hvp",
+           "check_grad"]

@@ -1,4 +1,11 @@
-"""Command line: `python -m transpiler dump path/to/file.py:func [--wrt x,y] [--stage S]`."""
+"""Command line.
+
+    python -m transpiler dump path/to/file.py:func [--wrt x,y] [--stage S]
+    python -m transpiler check path/to/file.py:func --args "1.0, 2.0" [--wrt x,y]
+
+`check` prints the `check_grad` report (compiled adjoint, tape engine and
+finite differences side by side) and exits with status 1 when they disagree.
+"""
 from __future__ import annotations
 
 import argparse
@@ -60,6 +67,28 @@ def cmd_dump(args):
     return 0
 
 
+def cmd_check(args):
+    from .check import check_grad
+    fn = load_function(args.target)
+    report = check_grad(fn, *parse_args_text(args.args, fn), wrt=parse_wrt(args.wrt),
+                        rtol=args.rtol, atol=args.atol)
+    print(report)
+    return 0 if report.passed else 1
+
+
+def _add_check(sub):
+    check = sub.add_parser("check", help="compare the generated gradient with the tape "
+                           "engine and finite differences (exit status 1 on a mismatch)")
+    check.add_argument("target", help="path/to/file.py:function")
+    check.add_argument("--args", required=True, help="the arguments to check the gradient "
+                       "at, e.g. \"1.0, np.ones(3)\" (evaluated with the file's globals)")
+    check.add_argument("--wrt", help="parameters to differentiate: indices or names, comma "
+                       "separated (default: the first)")
+    check.add_argument("--rtol", type=float, default=1e-5, help="relative tolerance")
+    check.add_argument("--atol", type=float, default=1e-7, help="absolute tolerance")
+    check.set_defaults(run=cmd_check)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m transpiler",
                                      description="tapeless: source-transformation AD")
@@ -75,6 +104,7 @@ def build_parser():
     dump.add_argument("--no-optimize", action="store_true",
                       help="show the code before the SSA optimizations")
     dump.set_defaults(run=cmd_dump)
+    _add_check(sub)
     return parser
 
 

@@ -73,11 +73,13 @@ class Rule:
         return {k: out[k] for k in self.params()}
 
     def vjp(self, g, ans, args, kwargs):
-        """Contributions to each differentiable parameter (the tape engine's call)."""
+        """Contributions to each differentiable parameter (the tape engine's call).
+        As when the compiler inlines it, an adjoint that returns one value (not
+        a tuple) gives the contribution to the first parameter only."""
         from runtime.helpers import unbroadcast
         if self.adjoint is not None:
             out = self.adjoint(g, ans, *args, **kwargs)
-            return out if len(self.wrt) > 1 else (out,)
+            return out if len(self.wrt) > 1 and isinstance(out, tuple) else (out,)
         out = self.partials(ans, *args, **kwargs)
         out = out if len(self.wrt) > 1 else (out,)
         bound = self.bind(args, kwargs)
@@ -161,6 +163,14 @@ def nondifferentiable(*prims):
 
 
 _KEEP: list = []
+
+
+def remove(*prims):
+    """Forget every rule of each primitive, and any mark as nondifferentiable
+    (for temporary rules in tests, or to register a rule afresh)."""
+    for prim in prims:
+        _TABLE.pop(_key(prim), None)
+        _NONDIFF.discard(_key(prim))
 
 
 def covered():

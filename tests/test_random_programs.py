@@ -1,0 +1,76 @@
+"""Random programs: the compiled adjoint, the tape engine and finite differences
+must agree on every one (see random_programs.py for what is generated).
+
+The number of examples is TAPELESS_RANDOM_EXAMPLES (default 500, shared by
+the tests below); TAPELESS_RANDOM_FEATURES=loops,calls adds constructs that
+are off by default. A failure prints the shrunk program's source.
+"""
+import importlib.util
+import itertools
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, note, settings
+
+from random_programs import Features, probe, programs
+from transpiler import check_grad
+
+EXAMPLES = int(os.environ.get("TAPELESS_RANDOM_EXAMPLES", "500"))
+FEATURES = Features.from_env()
+KINK_MARGIN = 1e-2  # finite-difference steps move a kink's operands by far less
+LARGEST = 1e4  # larger values (x ** 27 ...) make finite differences too inexact
+
+_numbers = itertools.count()
+
+
+def _settings(share):
+    return settings(max_examples=max(1, int(EXAMPLES * share)), deadline=None,
+                    database=None, derandomize=True, print_blob=False,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                           HealthCheck.data_too_large])
+
+
+@pytest.fixture(scope="module")
+def program_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("programs")
+
+
+def load(source, directory):
+    """`f` from `source` written to a module file (the compiler reads source
+    files); the module is not kept, so thousands of examples do not pile up."""
+    name = f"random_program_{next(_numbers)}"
+    path = directory / f"{name}.py"
+    path.write_text("import math\nimport numpy as np\n\n\n" + source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.f
+
+
+def agree(program, args, directory):
+    """The check every test makes: skip inputs near kinks or with huge values,
+    then demand that all three gradients agree, printing the program if not."""
+    source = program.source()
+    note(f"program:\n{source}\nargs = {args!r}")
+    margin, value = probe(program, args)
+    assume(margin > KINK_MARGIN and np.isfinite(value) and abs(value) < LARGEST)
+    f = load(source, directory)
+    scale = max(1.0, abs(float(value)))
+    report = check_grad(f, *args, wrt=tuple(range(len(args))), rtol=1e-5, atol=1e-6 * scale)
+    assert report.passed, f"gradients disagree on\n{source}\nargs = {args!r}\n{report}"
+    for c in report.checks:  # the two exact methods agree to rounding
+        np.testing.assert_allclose(c.compiled, c.tape, rtol=1e-9, atol=1e-12 * scale,
+                                   err_msg=f"{c.name}: compiled vs tape on\n{source}")
+
+
+@_settings(0.4)
+@given(case=programs(Features.from_env(arrays=False)))
+def test_scalar_programs(case, program_dir):
+    agree(*case, program_dir)
+
+
+@_settings(0.6)
+@given(case=programs(FEATURES, min_arrays=1))
+def test_array_programs(case, program_dir):
+    agree(*case, program_dir)
