@@ -75,3 +75,33 @@ def add_at(acc, index, g):
     else:
         np.add.at(out, index, g)
     return out
+
+
+# -- item writes: `y[index] = value` --------------------------------------------
+
+def cleared(g, index):
+    """The gradient of the array before `y[index] = value`: `g` with the
+    written-over items set to zero (their old values no longer matter)."""
+    if isinstance(g, list):
+        out = list(g)
+        if isinstance(index, slice):
+            out[index] = [zeros_like(v) for v in out[index]]
+        else:
+            out[index] = zeros_like(out[index])
+        return out
+    out = np.array(g, copy=True)
+    out[index] = 0
+    return out
+
+
+def written_grad(g, index, value):
+    """The gradient of `value` in `y[index] = value`: the written items of `g`,
+    summed back to `value`'s shape where the write broadcast it."""
+    if not isinstance(g, list) and not _basic(index):
+        counts = np.zeros(np.shape(g), dtype=np.intp)
+        np.add.at(counts, index, 1)
+        if counts.max(initial=0) > 1:
+            raise ValueError("an item write `y[index] = value` whose index array repeats a "
+                             "position: NumPy does not define which value wins, so neither "
+                             "is the gradient; use unique indices")
+    return unbroadcast(g[index], value)

@@ -41,6 +41,15 @@ def append(stack, value):
     stack.append(value)
 
 
+def setitem(container, index, value):
+    """`container[index] = value` as a value: a copy of the array (or list) with
+    the item replaced. Generated code writes in place instead wherever nothing
+    else can see the old contents (see transpiler/writes.py)."""
+    out = container.copy()
+    out[index] = value
+    return out
+
+
 def stop_gradient(x):
     """The value of `x`, treated as a constant: no gradient flows through it."""
     return x

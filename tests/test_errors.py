@@ -40,12 +40,26 @@ def f(x):
     del y
     return x
 """, "`del` statement", 4),
-    "item write": ("""
+    "read through an alias after an item write": ("""
 def f(x):
     y = x * 2
-    y[0] = 1.0
-    return y
-""", "assignment to an array item", 4),
+    z = y
+    z[0] = 1.0
+    return y[0]
+""", "`y` is read after the array it refers to was written into on line", 6),
+    "item write into a view": ("""
+def f(x):
+    y = x * 2
+    z = y[1:]
+    z[0] = 1.0
+    return np.sum(z)
+""", "an item write into `z`, which may be a view of another array", 5),
+    "item write into an item": ("""
+def f(x):
+    y = x * np.ones((2, 2))
+    y[0][1] = 1.0
+    return np.sum(y)
+""", "an assignment to an item of an item", 4),
     "no return": ("""
 def f(x):
     y = x * 2

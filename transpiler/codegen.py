@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from . import ir, syntax
 from .optimize import _ONE_SHOT, is_pure
+from .writes import in_place_writes
 from runtime import ops
 
 _COUNTER = itertools.count(1)
@@ -75,6 +76,8 @@ def _fold_block(stmts, temps, counts, out):
         direct = []
         if isinstance(s, ir.Assign):
             direct = s.operands()
+            if s.fn is ops.setitem:  # the written array needs a name; the write
+                direct = direct[1:]  # must not move reads of it past (see writes.py)
         elif isinstance(s, ir.If):
             direct = [s.cond]
         elif isinstance(s, ir.Return):
@@ -85,6 +88,8 @@ def _fold_block(stmts, temps, counts, out):
         for v in _operand_vars(direct):
             if v.name in pending and pending[v.name].reverse == sweep:
                 out[v.name] = pending.pop(v.name)
+        if isinstance(s, ir.Assign) and s.fn is ops.setitem:
+            pending.clear()
         if isinstance(s, ir.Assign) and s.target is not None and s.target.name in temps \
                 and counts.get(s.target.name) == 1 and (is_pure(s.fn) or s.fn in _ONE_SHOT):
             pending[s.target.name] = s
@@ -285,6 +290,7 @@ class Emitter:
                 self._bind("default", value)
         self.names = coalesce(fn, self.stmts, self.folded,
                               set(self.bindings) | self.globals)
+        self.in_place = in_place_writes(fn, self.names)
         self.lines, self.line_locs = [], {}
 
     # binding external objects as closure variables
@@ -392,6 +398,9 @@ class Emitter:
                 self.comment(s, depth)
                 self.write(depth, text, s.loc or s.adjoint_of)
                 return
+            if s.fn is ops.setitem and s.target is not None:
+                self.item_write(s, depth)
+                return
             if s.target is not None:
                 target = self.names.get(s.target.name, s.target.name)
                 if s.fn is ops.identity and text == target:
@@ -417,6 +426,19 @@ class Emitter:
             self.block(s.test + s.body, depth + 1)
         elif isinstance(s, ir.Return):
             self.write(depth, f"return {ast.unparse(self.operand(s.value))}", s.loc)
+
+    def item_write(self, s, depth):
+        """`y[i] = v`, on the array itself when nothing else can see it (see
+        writes.py), else on a copy: `y_1 = y.copy()` then `y_1[i] = v`."""
+        target = self.names.get(s.target.name, s.target.name)
+        self.comment(s, depth)
+        if id(s) not in self.in_place:
+            old = ast.unparse(self.operand(s.args[0]))
+            self.write(depth, f"{target} = {old}.copy()", s.loc or s.adjoint_of)
+        item = self.expr(ir.Assign(None, operator.getitem, s.args[:2]))
+        item.value = ast.Name(id=target, ctx=ast.Store())
+        self.write(depth, f"{ast.unparse(item)} = {ast.unparse(self.operand(s.args[2]))}",
+                   s.loc or s.adjoint_of)
 
     def _invisible(self, s):
         if isinstance(s, ir.Assign):

@@ -3,6 +3,7 @@
 Takes the parsed function; guarantees that every statement is one of
 `name = <one operation on names and constants>`, a call kept for its effect,
 `if name:` with normalized regions, `for`/`while` with normalized regions,
+item writes as `y = __tapeless_setitem__(y[index], atom)` (a new version of `y`),
 and exactly one `return name` at the end. Augmented assignment, chained
 comparisons, `and`/`or`, conditional expressions and tuple unpacking are
 desugared; early returns become if/else regions. Constructs that cannot be
@@ -276,10 +277,21 @@ class Normalizer(LocalFunctions):
         return self.stmt_Assign(nodes.assign(s.target, s.value, like=s))
 
     def stmt_AugAssign(self, s):
+        if isinstance(s.target, gast.Subscript):
+            out = []
+            container = self.item_target(s.target, s)
+            index = self.index(s.target.slice, out)
+            item = self.fresh("item")
+            out.append(nodes.assign(item, nodes.subscript(container, index), like=s))
+            value = gast.BinOp(left=nodes.name(item), op=s.op, right=s.value)
+            gast.copy_location(value, s)
+            updated = self.atom(value, out, STEMS[BINARY[type(s.op).__name__]])
+            out.append(self.set_item(container, copy.deepcopy(index), updated, s))
+            return out
         if not isinstance(s.target, gast.Name):
-            self.error(s, "an augmented assignment to an item or attribute",
-                       "in-place updates of array items are not supported yet",
-                       "build a new array, e.g. with np.where or concatenation")
+            self.error(s, "an augmented assignment to an attribute",
+                       "objects' attributes are state the gradient cannot follow",
+                       "compute the new value into a local name")
         value = gast.BinOp(left=nodes.name(s.target.id), op=s.op, right=s.value)
         gast.copy_location(value, s)
         return self.stmt_Assign(nodes.assign(s.target.id, value, like=s))
@@ -300,12 +312,37 @@ class Normalizer(LocalFunctions):
                     out.append(nodes.assign(tmp, item, like=where))
                     self.bind(elt, nodes.name(tmp), out, where)
         elif isinstance(target, gast.Subscript):
-            self.error(where, "an assignment to an array item",
-                       "in-place writes are not supported yet",
-                       "build a new array, e.g. with np.where or np.concatenate")
+            container = self.item_target(target, where)
+            index = self.index(target.slice, out)
+            out.append(self.set_item(container, index, value, where))
         else:
             self.error(where, f"an assignment to a {type(target).__name__}",
                        "only names and tuples of names can be assigned", "assign to a name")
+
+    def item_target(self, target, where):
+        """The local name `y` written into by `y[...] = v`."""
+        base = target.value
+        if isinstance(base, gast.Name) and base.id in self.locals and \
+                base.id not in self.local_functions:
+            return nodes.name(base.id)
+        if isinstance(base, gast.Subscript):
+            self.error(where, "an assignment to an item of an item (`y[i][j] = v`)",
+                       "the inner item may be a view or a copy, so the write cannot be "
+                       "followed", "index once: y[i, j] = v")
+        if isinstance(base, gast.Name):
+            self.error(where, f"an assignment to an item of the global `{base.id}`",
+                       "writes to module state are side effects the gradient cannot "
+                       "account for", "copy it into a local first: "
+                       f"{base.id} = {base.id}.copy()")
+        self.error(where, "an assignment to an item of an expression",
+                   "only arrays and lists held in local names can be written into",
+                   "assign the array to a name first")
+
+    def set_item(self, container, index, value, where):
+        """`y[index] = value` -> `y = __tapeless_setitem__(y[index], value)`: a new
+        SSA version of `y` (the subscript carries the container and the index)."""
+        call = nodes.call(nodes.name(_SET_ITEM), [nodes.subscript(container, index), value])
+        return nodes.assign(container.id, gast.copy_location(call, where), like=where)
 
     def stmt_If(self, s):
         out = []
@@ -570,6 +607,7 @@ class Normalizer(LocalFunctions):
 
 
 _LIST_APPEND = "__tapeless_list_append__"  # resolved by the SSA builder
+_SET_ITEM = "__tapeless_setitem__"  # resolved by the SSA builder
 
 
 def _builtin_call(node, locals_):

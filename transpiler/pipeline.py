@@ -16,6 +16,7 @@ from .codegen import generate
 from .errors import TranspileError
 from .normalize import normalize
 from .optimize import hoist_invariants
+from .writes import check_writes
 from .optimize import optimize as optimize_ir
 from .parse import parse
 from .reverse import reverse
@@ -86,6 +87,7 @@ def front_end(fn):
     parsed.anf = normalize(parsed)
     ssa_fn = to_ssa(parsed, parsed.anf)
     ir.verify(ssa_fn)
+    check_writes(ssa_fn)
     return parsed, ssa_fn
 
 

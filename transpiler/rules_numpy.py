@@ -319,6 +319,11 @@ def asarray_a(da, ans, a, dtype=None):
     return np.asarray(da, dtype=dtype)
 
 
+@tangent(np.array, "a")
+def array_a(da, ans, a, dtype=None):
+    return np.array(da, dtype=dtype)
+
+
 # ---- no gradient -----------------------------------------------------------
 
 nondifferentiable(

@@ -9,8 +9,8 @@ import random
 import numpy as np
 
 from runtime import ops
-from runtime.containers import select_grad, spread
-from runtime.helpers import unbroadcast
+from runtime.containers import cleared, select_grad, spread, written_grad
+from runtime.helpers import unbroadcast, zeros_like
 from runtime.linalg import matmul_grad_a, matmul_grad_b
 
 from .rules import adjoint, nondifferentiable, partials, tangent
@@ -97,6 +97,21 @@ def getitem_a(da, ans, a, b):
 @adjoint(ops.list_append)
 def list_append(g, ans, items, value):
     return g[:-1], g[-1]
+
+
+@adjoint(ops.setitem, wrt=("container", "value"))
+def setitem(g, ans, container, index, value):
+    return cleared(g, index), written_grad(g, index, value)
+
+
+@tangent(ops.setitem, "container")
+def setitem_container(dcontainer, ans, container, index, value):
+    return cleared(dcontainer, index)
+
+
+@tangent(ops.setitem, "value")
+def setitem_value(dvalue, ans, container, index, value):
+    return ops.setitem(zeros_like(ans), index, dvalue)
 
 
 @adjoint(builtins.sum, wrt=("iterable",))

@@ -11,7 +11,8 @@ import builtins
 import numpy as np
 
 from runtime import helpers, linalg, ops
-from runtime.containers import add_at, add_grads, select_grad, spread
+from runtime.containers import (add_at, add_grads, cleared, select_grad, spread,
+                                 written_grad)
 from runtime.helpers import broadcast_like, repeat_to, unbroadcast
 
 from .rules import adjoint, nondifferentiable, tangent
@@ -182,4 +183,31 @@ def select_grad_x(dx, ans, g, x, index):
 
 @tangent(spread, "items")
 def spread_items(d, ans, g, items):
+    return 0.0
+
+
+# ---- item writes ---------------------------------------------------------------
+
+@adjoint(cleared, wrt=("g",))
+def cleared_(g_out, ans, g, index):
+    return cleared(g_out, index)
+
+
+@tangent(cleared, "g")
+def cleared_g(dg, ans, g, index):
+    return cleared(dg, index)
+
+
+@adjoint(written_grad, wrt=("g",))
+def written_grad_(g_out, ans, g, index, value):
+    return ops.setitem(helpers.zeros_like(g), index, g_out)
+
+
+@tangent(written_grad, "g")
+def written_grad_g(dg, ans, g, index, value):
+    return written_grad(dg, index, value)
+
+
+@tangent(written_grad, "value")
+def written_grad_value(dvalue, ans, g, index, value):
     return 0.0

@@ -25,7 +25,7 @@ import numpy as np
 
 from . import ir
 from .errors import TranspileError
-from .normalize import _LIST_APPEND, assigned_names
+from .normalize import _LIST_APPEND, _SET_ITEM, assigned_names
 from .syntax import BINARY, COMPARE, UNARY, stem
 from runtime import ops
 
@@ -270,6 +270,12 @@ class Builder:
             if e.value.__class__ is gast.Name and e.value.id not in self.locals:
                 return self.free(e)
             return self.attribute(e, self.operand(e.value, env, out), loc)
+        if isinstance(e, gast.Call) and isinstance(e.func, gast.Name) and e.func.id == _SET_ITEM:
+            item, value = e.args
+            container = self.operand(item.value, env, out)
+            index = self.index(item.slice, env, out)
+            return ir.Assign(None, ops.setitem, [container, index, self.operand(value, env, out)],
+                             {}, loc, ir.Ext(ops.setitem, "setitem", ops.setitem))
         if isinstance(e, gast.Call):
             return self.call(e, env, out, loc)
         self.error(e, f"internal: unexpected {type(e).__name__} after normalization")

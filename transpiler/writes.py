@@ -1,0 +1,280 @@
+"""Item writes (`y[i] = v`): when their value semantics match Python's, and
+when generated code may write in place.
+
+In SSA an item write makes a new version of the array,
+`y_1 = setitem(y, i, v)`, so every earlier version stays intact for the
+reverse sweep. Python instead changes the one array object, and every other
+name bound to it sees the change. The two agree exactly when nothing reads
+the old array, under any name, after the write:
+
+    a = np.zeros(3)                 a = np.zeros(3)
+    b = a                           r = a[:2]         # a view of a
+    b[0] = x                        a[0] = x
+    return np.sum(a)   # error      return np.sum(r)  # error
+
+`check_writes` finds such reads (and writes into views of other arrays) and
+raises `TranspileError` at transform time: the alternative is a silently
+wrong value and gradient.
+
+`in_place_writes` decides, for the final (optimized) function, which writes
+code generation may emit as `y[i] = v` on the array itself: those whose old
+version is dead and not reachable through any alias afterwards. The other
+writes copy first (`y_1 = y.copy(); y_1[i] = v`).
+"""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from runtime import ops
+
+from . import ir
+from .errors import TranspileError
+
+# operations whose result may share memory with (or hold a reference to) an argument
+ALIASING = {operator.getitem, np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims,
+            np.swapaxes, np.moveaxis, np.broadcast_to, np.asarray, np.asanyarray,
+            np.atleast_1d, np.atleast_2d, np.atleast_3d, np.diagonal, np.flip, np.fliplr,
+            np.flipud, np.real, np.imag, np.split, np.array_split, np.hsplit, np.vsplit,
+            getattr, ops.make_tuple, ops.make_list, ops.list_append, ops.append,
+            ops.identity, ops.stop_gradient}
+
+
+def may_be_view(assign):
+    """Whether the array `assign` makes may share memory with another one: new
+    lists and tuples are new containers, though they hold references."""
+    if any(assign.fn is f for f in (ops.make_list, ops.make_tuple, ops.list_append)):
+        return False
+    return aliases_argument(assign)
+
+
+def aliases_argument(assign):
+    """Whether the result of `assign` may refer to the memory of an argument."""
+    fn = assign.fn
+    if any(fn is f for f in ALIASING):
+        return True
+    from .rules import is_nondifferentiable, lookup
+    if lookup(fn) is not None or is_nondifferentiable(fn):
+        return False  # NumPy functions with rules return new arrays (or plain numbers)
+    return not isinstance(fn, (np.ufunc, type)) and not callable(getattr(fn, "__self__", None))
+
+
+# -- positions --------------------------------------------------------------------
+# A statement's position is its path of indices through the nested regions:
+# (3,) is the fourth top-level statement, (3, 1, 0) the first statement of the
+# else branch of that If; a loop's test and body share one region (selector 0).
+
+def _positions(stmts, prefix, out, loops):
+    for i, s in enumerate(stmts):
+        here = prefix + (i,)
+        if isinstance(s, ir.Assign):
+            out.append((here, s, s.operands(), s.loc))
+        elif isinstance(s, ir.Return):
+            out.append((here, s, [s.value], s.loc))
+        elif isinstance(s, ir.If):
+            out.append((here, s, [s.cond], s.loc))
+            _positions(s.body, here + (0,), out, loops)
+            _positions(s.orelse, here + (1,), out, loops)
+            for p in s.phis:
+                out.append((here + (0, len(s.body)), p, [p.inputs[0]], s.loc))
+                out.append((here + (1, len(s.orelse)), p, [p.inputs[1]], s.loc))
+        elif isinstance(s, ir.Loop):
+            loops.append(here)
+            out.append((here, s, [s.iterable] + [p.inputs[0] for p in s.phis], s.loc))
+            inner = list(s.test) + list(s.body)
+            _positions(inner, here + (0,), out, loops)
+            end = here + (0, len(inner))
+            out.append((end, s, [s.cond] + [p.inputs[1] for p in s.phis], s.loc))
+            for p in s.phis:
+                out.append((here + (0, -1), p, [], s.loc))  # header phis: defined in the loop
+                loops.header[p.target.name] = here
+            if s.target is not None:
+                out.append((here + (0, -1), s, [], s.loc))
+
+
+class _Loops(list):
+    """Paths of the loops; `header` maps each loop-header phi to its loop's path."""
+
+    def __init__(self):
+        super().__init__()
+        self.header = {}
+
+
+def _sees_write(name, use, write, defined, loops):
+    """`_after`, except that a loop-header phi read after its loop is the loop's
+    result, which the writes in the loop made (so it is up to date)."""
+    loop = loops.header.get(name)
+    if loop is not None:
+        body = loop + (0,)
+        if write[:len(body)] == body and use[:len(body)] != body:
+            return False
+    return _after(use, write, defined, loops)
+
+
+def _after(use, write, defined, loops):
+    """Whether a read at path `use` can see the effect of a write at path `write`
+    of a value defined at path `defined`."""
+    for loop in loops:
+        body = loop + (0,)
+        if write[:len(body)] == body and use[:len(body)] == body and \
+                defined[:len(body)] != body:
+            return True  # the next iteration reads what this one wrote
+    for k, (u, w) in enumerate(zip(use, write)):
+        if u != w:
+            if k % 2 == 1:  # different branches of one If
+                return False
+            return u > w
+    return False  # the read is the statement containing the write: it comes first
+
+
+def _definitions(fn, positions):
+    where = {p.name: (-1,) for p in fn.params}
+    for path, s, _, _ in positions:
+        if isinstance(s, ir.Assign) and s.target is not None:
+            where[s.target.name] = path
+        elif isinstance(s, ir.Phi):
+            where.setdefault(s.target.name, path)
+        elif isinstance(s, ir.Loop) and s.target is not None and path[-1] == -1:
+            targets = s.target if isinstance(s.target, (list, tuple)) else [s.target]
+            for t in targets:
+                where[t.name] = path
+    for path, s, _, _ in positions:  # If phis: defined after their If
+        if isinstance(s, ir.Phi) and path[-1] != -1:
+            where[s.target.name] = path[:-2] + (path[-3] + 0.5,)
+    return where
+
+
+def _storage(var, phis, skip):
+    """The SSA values whose array `var` may be: itself, and through phis their inputs."""
+    out, todo = [], [var]
+    while todo:
+        v = todo.pop()
+        if not isinstance(v, ir.Var) or v.name in skip or v in out:
+            continue
+        out.append(v)
+        todo.extend(phis.get(v.name, ()))
+    return out
+
+
+def _derived(roots, producers):
+    """Values that may share memory with (or hold) any of `roots`."""
+    out, todo = set(), [r.name for r in roots]
+    while todo:
+        name = todo.pop()
+        for target in producers.get(name, ()):
+            if target not in out:
+                out.add(target)
+                todo.append(target)
+    return out
+
+
+class _Facts:
+    def __init__(self, fn):
+        self.positions, self.loops = [], _Loops()
+        _positions(fn.body, (), self.positions, self.loops)
+        self.defined = _definitions(fn, self.positions)
+        self.phis = {}  # phi name -> its inputs
+        for s in ir.walk(fn.body):
+            if isinstance(s, (ir.If, ir.Loop)):
+                for phi in s.phis:
+                    self.phis[phi.target.name] = list(phi.inputs)
+        self.defs = {s.target.name: s for s in ir.walk(fn.body)
+                     if isinstance(s, ir.Assign) and s.target is not None}
+        self.params = {p.name for p in fn.params}
+        self.producers = {}  # name -> targets of aliasing operations reading it
+        for s in self.defs.values():
+            if aliases_argument(s):
+                for a in s.operands():
+                    if isinstance(a, ir.Var):
+                        self.producers.setdefault(a.name, []).append(s.target.name)
+        for name, inputs in self.phis.items():
+            for a in inputs:
+                if isinstance(a, ir.Var):
+                    self.producers.setdefault(a.name, []).append(name)
+
+    def writes(self):
+        return [(path, s) for path, s, _, _ in self.positions
+                if isinstance(s, ir.Assign) and s.fn is ops.setitem and s.target is not None]
+
+    def storage(self, write):
+        return _storage(write.args[0], self.phis, {write.target.name})
+
+
+def check_writes(fn):
+    """Raise TranspileError where an item write's value semantics would differ
+    from Python's (see the module docstring)."""
+    facts = _Facts(fn)
+    for path, write in facts.writes():
+        storage = facts.storage(write)
+        written = write.args[0]
+        for v in storage:
+            d = facts.defs.get(v.name)
+            if d is not None and d is not write and may_be_view(d):
+                raise TranspileError(
+                    f"an item write into `{_source(fn, written)}`, which may be a view of "
+                    "another array", write.loc,
+                    "it was made by a slice, reshape, transpose or a call that can return "
+                    "its argument; NumPy would change the other array too, which the "
+                    "gradient cannot follow",
+                    f"copy it first: {_source(fn, written)} = "
+                    f"{_source(fn, written)}.copy()")
+        watched = {v.name for v in storage} | _derived(storage, facts.producers)
+        watched -= {write.target.name}
+        for use_path, stmt, operands, loc in facts.positions:
+            if stmt is write or isinstance(stmt, ir.Phi) and stmt.target.name in watched \
+                    and any(isinstance(a, ir.Var) and a.name == write.target.name
+                            for a in operands):
+                continue
+            for a in operands:
+                if isinstance(a, ir.Var) and a.name in watched and \
+                        _sees_write(a.name, use_path, path, facts.defined.get(a.name, (-1,)),
+                                    facts.loops):
+                    line = write.loc.lineno if write.loc is not None else "?"
+                    raise TranspileError(
+                        f"`{_source(fn, a)}` is read after the array it refers to was "
+                        f"written into on line {line}", loc,
+                        "another name for the same array (or a view of it) was changed in "
+                        "place, so Python would read the new contents here; the gradient "
+                        "cannot follow that",
+                        "copy the array before writing into it (y = y.copy()), or read "
+                        "the value through the name that was written")
+    return fn
+
+
+def _source(fn, var):
+    return fn.source_names.get(var.name, var.name)
+
+
+def in_place_writes(fn, names):
+    """The item writes of the final function that may change their array in place.
+
+    `names` maps SSA names to Python names (codegen's coalescing). A write may
+    be emitted as `y[i] = v` when the old and new versions share a Python name
+    (the old one is dead), every array the old version may be was made by the
+    function itself (not an argument, not a view), and nothing that may hold
+    that array (another version, a view, a tuple or list, a saved-values
+    stack) is read after the write.
+    """
+    facts = _Facts(fn)
+    uses = {}
+    for path, _, operands, _ in facts.positions:
+        for a in operands:
+            if isinstance(a, ir.Var):
+                uses.setdefault(a.name, []).append(path)
+    out = set()
+    for path, write in facts.writes():
+        old = write.args[0]
+        if not isinstance(old, ir.Var) or names.get(old.name) != names.get(write.target.name):
+            continue
+        storage = facts.storage(write)
+        if not all(v.name in facts.phis or v.name in facts.defs
+                   and not may_be_view(facts.defs[v.name]) for v in storage):
+            continue  # an argument, or maybe a view of another array
+        watched = ({v.name for v in storage} | _derived(storage, facts.producers)) - \
+            {old.name, write.target.name}
+        if any(_sees_write(name, u, path, facts.defined.get(name, (-1,)), facts.loops)
+               for name in watched for u in uses.get(name, ())):
+            continue
+        out.add(id(write))
+    return out
