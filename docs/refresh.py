@@ -12,3 +12,8 @@ with open(path) as fh:
     text = fh.read()
 with open(path, "w") as fh:
     fh.write(refresh_dumps(text, ROOT))
+
+from transpiler.support import numpy_support_page  # noqa: E402
+
+with open(os.path.join(ROOT, "docs", "numpy-support.md"), "w") as fh:
+    fh.write(numpy_support_page())

@@ -40,3 +40,58 @@ def test_how_it_works_shows_the_current_output_of_every_stage():
     with open(os.path.join(DOCS, "how-it-works.md")) as fh:
         text = fh.read()
     assert refresh_dumps(text, ROOT) == text, "run python docs/refresh.py"
+
+
+def test_numpy_support_table_is_generated_from_the_rule_table():
+    from transpiler.support import numpy_support_page
+    with open(os.path.join(DOCS, "numpy-support.md")) as fh:
+        assert fh.read() == numpy_support_page(), "run python docs/refresh.py"
+
+
+def test_numpy_support_table_lists_what_the_rule_table_knows():
+    import numpy as np
+    from transpiler.rules import lookup
+    from transpiler.support import rules_table
+    table = rules_table()
+    for fn, name in ((np.sin, "np.sin"), (np.linalg.solve, "np.linalg.solve"),
+                     (np.cumsum, "np.cumsum")):
+        assert lookup(fn) is not None and f"| `{name}` |" in table
+    assert "`np.argmax`" in table  # no gradient
+
+
+def test_getting_started_code_runs(tmp_path):
+    """Every ```python block of getting-started.md, in order, as one script."""
+    import subprocess
+    import sys
+    with open(os.path.join(DOCS, "getting-started.md")) as fh:
+        blocks = re.findall(r"```python\n(.*?)```", fh.read(), flags=re.S)
+    assert len(blocks) >= 5
+    script = tmp_path / "getting_started.py"
+    script.write_text("\n".join(blocks))
+    out = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "(2.0, 5.0, 0.0)" in out.stdout and "check_grad of f: ok" in out.stdout
+
+
+def test_comparing_page_shows_what_the_code_prints(tmp_path):
+    """The report and tape listings quoted in comparing-with-the-tape.md are current."""
+    import subprocess
+    import sys
+    with open(os.path.join(DOCS, "comparing-with-the-tape.md")) as fh:
+        text = fh.read()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    script = tmp_path / "compare.py"
+    script.write_text(blocks[0] + "\n" + blocks[2])
+    out = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout
+    for line in out.splitlines():
+        if "max abs error" not in line:  # rounding-level errors vary by platform
+            assert line.rstrip() in text, line
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text(blocks[1])
+    check = subprocess.run([sys.executable, "-m", "transpiler", "check", f"{wrong}:loss",
+                            "--args", "np.array([0.5, -1.0]), np.array([1.0, 2.0])"],
+                           cwd=ROOT, capture_output=True, text=True)
+    assert check.returncode == 1
+    assert "w: MISMATCH" in check.stdout and "suspect a derivative rule" in check.stdout
+    assert "numeric  [0.6224593312, 0.238405844 ]" in check.stdout  # sigmoid(0.5), sigmoid(-2)*2

@@ -130,3 +130,15 @@ def test_ode_fit_recovers_the_damping(capsys):
     misfit_values = [value for _, value in result["history"]]
     assert misfit_values[-1] < misfit_values[0] / 50
     assert result["compiled_gradient"] == pytest.approx(result["numeric_gradient"], rel=1e-7)
+
+
+# ----------------------------------------------------------------------- gates
+
+def test_gates_example_matches_the_hand_worked_circuit(capsys):
+    gate_value, gate_grads, value, grads = load("gates")["main"]()
+    out = capsys.readouterr().out
+    # f = (x + y) * max(y, z) at (1, 2, 0): 3 * 2 = 6; df/dx = 2, df/dy = 2 + 3, df/dz = 0
+    assert "gates:          value 6.0 gradient (2.0, 5.0, 0.0)" in out
+    assert "generated code: value 6.0 gradient (2.0, 5.0, 0.0)" in out
+    assert (gate_value, gate_grads) == (6.0, (2.0, 5.0, 0.0)) == (value, grads)
+    assert "def f_adjoint(" in out

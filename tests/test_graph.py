@@ -48,3 +48,34 @@ def test_svg_through_graphviz(tmp_path):
     path = graph(circuit, 1.0, 2.0, 0.0).save(str(tmp_path / "g.svg"))
     text = open(path).read()
     assert "<svg" in text and "value 6" in text
+
+
+def _cli(*argv):
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return subprocess.run([sys.executable, "-m", "transpiler", *argv], cwd=root,
+                          capture_output=True, text=True)
+
+
+def test_cli_graph_prints_dot_with_values_and_edge_gradients():
+    out = _cli("graph", "examples/quickstart.py:circuit", "--args", "1, 2, 0")
+    assert out.returncode == 0, out.stderr
+    # (x + y) = 3 reaches mul with gradient max(y, z) = 2; max(y, z) = 2 with gradient 3
+    assert "3 / grad 2" in out.stdout and "2 / grad 3" in out.stdout
+    assert "value 6" in out.stdout
+
+
+@pytest.mark.skipif(shutil.which("dot") is None,
+                    reason="Graphviz's `dot` is not installed (apt-get install graphviz)")
+def test_cli_graph_writes_svg(tmp_path):
+    path = tmp_path / "circuit.svg"
+    out = _cli("graph", "examples/quickstart.py:circuit", "--args", "1, 2, 0", "-o", str(path))
+    assert out.returncode == 0, out.stderr
+    assert "<svg" in path.read_text() and "value 6" in path.read_text()
+
+
+def test_graph_is_exported():
+    import transpiler
+    assert transpiler.graph(circuit, 1.0, 2.0, 0.0).gradients == (2.0, 5.0, 0.0)

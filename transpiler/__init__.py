@@ -12,6 +12,7 @@ from runtime.ops import stop_gradient
 from .api import Gradient, grad, value_and_grad
 from .check import check_grad
 from .errors import GradientMismatch, TranspileError
+from .graph import graph
 from .higher import hessian, hvp, jacobian, jvp, vjp
 from .pipeline import STAGES, transform
 from .rules import adjoint, nondifferentiable, partials, tangent
@@ -21,4 +22,4 @@ rule = adjoint  # @transpiler.rule(np.hypot) registers the reverse-mode rule of 
 __all__ = ["grad", "value_and_grad", "Gradient", "TranspileError", "GradientMismatch",
            "transform", "STAGES", "rule", "adjoint", "partials", "tangent",
            "nondifferentiable", "stop_gradient", "jvp", "vjp", "jacobian", "hessian", "hvp",
-           "check_grad"]
+           "check_grad", "graph"]

@@ -2,6 +2,7 @@
 
     python -m transpiler dump path/to/file.py:func [--wrt x,y] [--stage S]
     python -m transpiler check path/to/file.py:func --args "1.0, 2.0" [--wrt x,y]
+    python -m transpiler graph path/to/file.py:func --args "1, 2, 0" [-o graph.svg]
 
 `check` prints the `check_grad` report (compiled adjoint, tape engine and
 finite differences side by side) and exits with status 1 when they disagree.
@@ -89,6 +90,36 @@ def _add_check(sub):
     check.set_defaults(run=cmd_check)
 
 
+def cmd_graph(args):
+    from .graph import graph
+    fn = load_function(args.target)
+    wrt = None if args.wrt is None else parse_wrt(args.wrt)
+    picture = graph(fn, *parse_args_text(args.args, fn), wrt=wrt)
+    if args.output is None:
+        sys.stdout.write(picture.to_dot())
+        return 0
+    try:
+        picture.save(args.output)
+    except RuntimeError as error:  # no Graphviz for an image
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _add_graph(sub):
+    graph = sub.add_parser("graph", help="the computational graph of one evaluation: values "
+                           "forward, gradients back (DOT text, or .svg/.png via Graphviz)")
+    graph.add_argument("target", help="path/to/file.py:function")
+    graph.add_argument("--args", required=True, help="the arguments of the evaluation, e.g. "
+                       "\"1.0, 2.0, 0.0\" (evaluated with the file's globals)")
+    graph.add_argument("--wrt", help="parameters to differentiate (default: every number or "
+                       "array argument)")
+    graph.add_argument("-o", "--output", help="write graph.dot, graph.svg or graph.png "
+                       "instead of printing DOT text (.svg/.png need Graphviz's `dot`)")
+    graph.set_defaults(run=cmd_graph)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m transpiler",
                                      description="tapeless: source-transformation AD")
@@ -105,6 +136,7 @@ def build_parser():
                       help="show the code before the SSA optimizations")
     dump.set_defaults(run=cmd_dump)
     _add_check(sub)
+    _add_graph(sub)
     return parser
 
 

@@ -27,3 +27,74 @@ def refresh_dumps(text, root):
         return f"```text\n$ {command}\n{out}```"
     return re.sub(r"```text\n\$ (python -m transpiler dump [^\n]*)\n.*?```", run, text,
                   flags=re.S)
+
+
+def _public_names():
+    """id(function) -> how users spell it: np.sin, np.linalg.inv, math.exp, abs."""
+    import builtins
+    import math
+
+    import numpy as np
+    names = {}
+    for prefix, module in (("np.linalg.", np.linalg), ("np.", np), ("math.", math),
+                           ("", builtins)):
+        for attr in dir(module):
+            obj = getattr(module, attr)
+            if attr.startswith("_") or not callable(obj):
+                continue
+            names.setdefault(id(obj), []).append(prefix + attr)
+    return {k: ", ".join(f"`{s}`" for s in sorted(v)) for k, v in names.items()}
+
+
+def _forward_mode(rule):
+    if rule.partials is not None or rule.linear:
+        return "yes"
+    have = [p for p in rule.wrt if p in rule.tangents]
+    if len(have) == len(rule.wrt):
+        return "yes"
+    return f"for {', '.join(f'`{p}`' for p in have)} only" if have else "no"
+
+
+def _note(rule):
+    import inspect
+    for fn in (rule.adjoint, rule.partials):
+        doc = inspect.getdoc(fn) if fn is not None else None
+        if doc:
+            return doc.splitlines()[0].replace("|", "\\|")
+    return ""
+
+
+def rules_table():
+    """Markdown: every NumPy, math and builtin function with a derivative rule
+    (what reverse and forward mode support), then those that carry no gradient."""
+    from .rules import _NONDIFF, _TABLE, _load_builtin_rules
+    _load_builtin_rules()
+    names = _public_names()
+    sections = {"NumPy": [], "Python builtins and `math`": []}
+    for key, rule in _TABLE.items():
+        name = names.get(key)
+        if name is None:
+            continue
+        section = "NumPy" if name.startswith("`np.") else "Python builtins and `math`"
+        reverse = "elementwise partials" if rule.partials is not None else "adjoint"
+        wrt = ", ".join(f"`{p}`" for p in rule.wrt)
+        sections[section].append(f"| {name} | {reverse} for {wrt} | {_forward_mode(rule)} "
+                                 f"| {_note(rule)} |")
+    out = []
+    for title, rows in sections.items():
+        out += [f"### {title}", "", "| function | reverse mode | forward mode | notes |",
+                "| --- | --- | --- | --- |"] + sorted(rows) + [""]
+    inert = sorted(names[k] for k in _NONDIFF if k in names)
+    out += ["### No gradient (values pass through)", "", ", ".join(inert), ""]
+    return "\n".join(out)
+
+
+def numpy_support_page():
+    return ("# Supported NumPy, `math` and builtin functions\n\n"
+            "Generated from the rule table (`python docs/refresh.py`; a test checks it is "
+            "current), so it lists exactly what the compiler and the tape engine know. "
+            "\"elementwise partials\" rules give both modes from one formula; arguments "
+            "not listed under reverse mode (shapes, axes, `dtype`) are not differentiated. "
+            "Functions not listed need a rule: see [custom rules](custom-rules.md). "
+            "Array methods (`x.sum()`, `x.T`, ...) use the function's row; item reads and "
+            "writes are in [supported Python](supported-python.md).\n\n" + rules_table())
