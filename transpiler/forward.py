@@ -21,7 +21,7 @@ import operator
 
 from . import ir
 from .errors import TranspileError
-from .inline import Namer, inline, simplified_value
+from .inline import Namer, drop_unread, inline, simplified_value
 from .kinds import SCALAR, Kinds
 from .rules import is_nondifferentiable, lookup
 from runtime import helpers, ops
@@ -174,8 +174,10 @@ class Forward:
                     f"cannot differentiate `{name}` with respect to its argument `{p}`", s.loc,
                     fix="wrap it in transpiler.stop_gradient")
         if rule.partials is not None:
+            start = len(out)
             partials = dict(zip(rule.wrt, inline(rule.partials, {"ans": s.target, **bound},
                                                  self.namer, out, kinds=self.kinds)))
+            drop_unread(out, start, [partials[p] for p in active])
             self.last_partials = [partials[p] for p in active]
             return [self.value(ir.Assign(None, operator.mul, [tan[bound[p].name],
                                                               partials[p]]), out)

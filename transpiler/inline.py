@@ -119,3 +119,19 @@ def _copy_block(stmts, rename, namer, out, loc, kinds, skip=None):
             out.append(ir.If(cond, body, orelse, phis, loc))
         else:
             raise NotImplementedError(f"rule templates cannot contain {type(s).__name__}")
+
+
+def drop_unread(out, start, wanted):
+    """Drop the statements in out[start:] (one inlined rule) that only compute
+    contributions for inactive operands: a rule gives the gradient of every
+    argument, and those of constants are never read, optimized or not."""
+    needed = {v.name for v in wanted if isinstance(v, ir.Var)}
+    kept = []
+    for stmt in reversed(out[start:]):
+        if isinstance(stmt, ir.Assign) and stmt.target is not None \
+                and stmt.target.name not in needed:
+            continue
+        needed.update(v.name for inner in ir.walk([stmt]) for v in ir.uses(inner)
+                      if isinstance(v, ir.Var))
+        kept.append(stmt)
+    out[start:] = reversed(kept)

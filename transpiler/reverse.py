@@ -24,7 +24,7 @@ import numpy as np
 
 from . import ir
 from .errors import TranspileError
-from .inline import Namer, inline, simplified_value
+from .inline import Namer, drop_unread, inline, simplified_value
 from .kinds import SCALAR, Kinds
 from .calls import CallReverser, is_user_function
 from .reverse_loops import LoopReverser, free_vars, rename_uses
@@ -271,6 +271,8 @@ class Reverse:
         rule_loc = s.loc
         start = len(out)
         contributions = self.contributions(rule, g, s.target, bound, out)
+        drop_unread(out, start, [c for param, c in zip(rule.wrt, contributions)
+                                  if self.activity.is_active(bound[param])])
         for param, c in zip(rule.wrt, contributions):
             v = bound[param]
             if self.activity.is_active(v):
