@@ -83,6 +83,8 @@ def repeat_to(g, x, axis=None, keepdims=False):
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
         axes = tuple(a % len(shape) for a in axes)
         g = np.expand_dims(g, axes)
+    if type(g) in _SCALARS:  # a Python float seed: x's float type (float32 stays float32)
+        g = grad_dtype(x, g).type(g)
     return np.broadcast_to(g, shape)
 
 
@@ -100,21 +102,22 @@ def extremum_grad(g, ans, x, axis=None, keepdims=False):
     ans_full = repeat_to(ans, x, axis, keepdims)
     mask = np.asarray(x) == ans_full
     count = np.sum(mask, axis=axis, keepdims=True) if axis is not None else np.sum(mask)
-    return repeat_to(g, x, axis, keepdims) * mask / count
+    share = (mask / count).astype(grad_dtype(x, 0.0), copy=False)  # float32 stays float32
+    return repeat_to(g, x, axis, keepdims) * share
 
 
-def prod_grad(g, ans, x, axis=None, keepdims=False):
+def prod_grad(g, prod, x, axis=None, keepdims=False):
     """The gradient of np.prod, right also where elements are zero: each element's
     gradient is the product of all the others."""
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x, dtype=grad_dtype(x, 0.0))
     axes = tuple(range(x.ndim)) if axis is None else (axis,) if np.ndim(axis) == 0 \
         else tuple(axis)
     axes = tuple(a % x.ndim for a in axes) if x.ndim else ()
     moved = np.moveaxis(x, axes, tuple(range(len(axes))))
     lead = moved.reshape((-1,) + moved.shape[len(axes):])
-    before = np.cumprod(np.concatenate([np.ones((1,) + lead.shape[1:]), lead[:-1]]), axis=0)
-    after = np.cumprod(np.concatenate([np.ones((1,) + lead.shape[1:]), lead[::-1][:-1]]),
-                       axis=0)[::-1]
+    one = np.ones((1,) + lead.shape[1:], dtype=x.dtype)
+    before = np.cumprod(np.concatenate([one, lead[:-1]]), axis=0)
+    after = np.cumprod(np.concatenate([one, lead[::-1][:-1]]), axis=0)[::-1]
     others = (before * after).reshape(moved.shape)
     others = np.moveaxis(others, tuple(range(len(axes))), axes)
     return repeat_to(g, x, axis, keepdims) * others
@@ -151,3 +154,140 @@ def fill_like(x, g):
     """An array of x's shape filled with `g` (the gradient of a full reduction),
     in the gradient dtype of x."""
     return np.full(np.shape(x), g, dtype=grad_dtype(x, g))
+
+
+def tile_grad(g, x, reps):
+    """The gradient of np.tile(x, reps): the tiles of g summed onto x's shape."""
+    shape = np.shape(x)
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    ndim = max(len(shape), len(reps))
+    shape = (1,) * (ndim - len(shape)) + tuple(shape)
+    reps = (1,) * (ndim - len(reps)) + reps
+    split = [n for pair in zip(reps, shape) for n in pair]  # (r0, n0, r1, n1, ...)
+    summed = np.sum(np.reshape(g, split), axis=tuple(range(0, 2 * ndim, 2)))
+    return np.reshape(summed, np.shape(x))
+
+
+def repeat_grad(g, x, repeats, axis=None):
+    """The gradient of np.repeat(x, repeats, axis): each element's copies summed."""
+    shape = np.shape(x)
+    if axis is None:
+        n, work = int(np.size(x)), np.ravel(g)
+    else:
+        axis = axis % len(shape)
+        n, work = shape[axis], np.moveaxis(g, axis, 0)
+    owner = np.repeat(np.arange(n), repeats)
+    out = np.zeros((n,) + work.shape[1:], dtype=grad_dtype(x, work.dtype.type(0)))
+    np.add.at(out, owner, work)
+    return np.reshape(out, shape) if axis is None else np.moveaxis(out, 0, axis)
+
+
+def diff_grad(g, x, n=1, axis=-1):
+    """The gradient of np.diff(x, n, axis): the transposed difference, n times."""
+    for _ in range(n):
+        widths = [(0, 0)] * np.ndim(g)
+        widths[axis] = (1, 0)
+        before = np.pad(g, widths)
+        widths[axis] = (0, 1)
+        g = before - np.pad(g, widths)
+    return g
+
+
+def cumprod_grad(g, cumprod, x, axis=None):
+    """The gradient of np.cumprod(x, axis), right also where elements are zero:
+    d ans[i] / d x[j] is the product of x[:i+1] without x[j], for j <= i."""
+    x = np.asarray(x, dtype=grad_dtype(x, 0.0))
+    shape = x.shape
+    if axis is None:
+        x, g, cumprod, axis = np.ravel(x), np.ravel(g), np.ravel(cumprod), 0
+    xs, gs = np.moveaxis(x, axis, -1), np.moveaxis(np.asarray(g), axis, -1)
+    if np.all(xs != 0):  # the usual formula: reverse cumulative sum of g * ans, over x
+        reverse = np.flip(np.cumsum(np.flip(gs * np.moveaxis(cumprod, axis, -1), -1), -1), -1)
+        out = reverse / xs
+    else:
+        n = xs.shape[-1]
+        out = np.zeros(xs.shape, dtype=xs.dtype)
+        for j in range(n):
+            without = xs.copy()
+            without[..., j] = 1.0
+            partial = np.cumprod(without, axis=-1)[..., j:]  # d ans[j:] / d x[j]
+            out[..., j] = np.sum(gs[..., j:] * partial, axis=-1)
+    return np.reshape(np.moveaxis(out, -1, axis), shape)
+
+
+def cumprod_tangent(dx, ans, x, axis=None):
+    """The tangent of np.cumprod(x, axis) along dx (zeros allowed in x)."""
+    x = np.asarray(x, dtype=grad_dtype(x, 0.0))
+    dx = np.broadcast_to(dx, x.shape)
+    if axis is None:
+        x, dx, axis = np.ravel(x), np.ravel(dx), 0
+    xs, ds = np.moveaxis(x, axis, -1), np.moveaxis(dx, axis, -1)
+    out = np.zeros(xs.shape, dtype=xs.dtype)
+    for j in range(xs.shape[-1]):
+        without = xs.copy()
+        without[..., j] = 1.0
+        out[..., j:] += ds[..., j:j + 1] * np.cumprod(without, axis=-1)[..., j:]
+    return np.moveaxis(out, -1, axis)
+
+
+def pad_grad(g, x, pad_width, mode="constant"):
+    """The gradient of np.pad(x, pad_width) (constant mode): the unpadded middle of g."""
+    if mode != "constant":
+        raise ValueError(f"tapeless differentiates np.pad with mode='constant' only, "
+                         f"not {mode!r}")
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (np.ndim(x), 2))
+    middle = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, np.shape(x)))
+    return np.array(np.asarray(g)[middle]) if np.ndim(x) else g
+
+
+def split_grad(g, pieces, axis=0):
+    """The gradient of np.split / np.array_split: the pieces' gradients joined
+    (a piece nobody read, None, contributes zeros)."""
+    parts = [zeros_like(p) if gi is None else gi for gi, p in zip(g, pieces)]
+    return np.concatenate(parts, axis=axis)
+
+
+def _last_axes(x, axes):
+    """x with `axes` moved last and flattened into one: (rest..., n)."""
+    moved = np.moveaxis(x, axes, tuple(range(-len(axes), 0)))
+    return moved.reshape(moved.shape[:moved.ndim - len(axes)] + (-1,))
+
+
+def _from_last_axes(flat, x, axes):
+    shape = [np.shape(x)[i] for i in range(np.ndim(x)) if i not in axes] + \
+        [np.shape(x)[i] for i in axes]
+    return np.moveaxis(np.reshape(flat, shape), tuple(range(-len(axes), 0)), axes)
+
+
+def prod_grad_tangent(g, x, dx, axis=None, keepdims=False):
+    """The tangent of `prod_grad(g, ans, x, axis)` along dx (second derivatives of
+    np.prod): d/dx_m of the product of all elements but x_j, zeros allowed."""
+    x = np.asarray(x, dtype=grad_dtype(x, 0.0))
+    axes = tuple(range(x.ndim)) if axis is None else (axis,) if np.ndim(axis) == 0 \
+        else tuple(axis)
+    axes = tuple(a % x.ndim for a in axes)
+    xs, ds = _last_axes(x, axes), _last_axes(np.broadcast_to(dx, x.shape), axes)
+    out = np.zeros(xs.shape, dtype=xs.dtype)
+    for j in range(xs.shape[-1]):
+        without, dwithout = xs.copy(), ds.copy()
+        without[..., j], dwithout[..., j] = 1.0, 0.0
+        others = prod_grad(1.0, None, without, -1, True)  # products leaving out x_j and x_k
+        out[..., j] = np.sum(dwithout * others, axis=-1)
+    return repeat_to(g, x, axis, keepdims) * _from_last_axes(out, x, axes)
+
+
+def cumprod_grad_tangent(g, x, dx, axis=None):
+    """The tangent of `cumprod_grad(g, cumprod(x), x, axis)` along dx."""
+    x = np.asarray(x, dtype=grad_dtype(x, 0.0))
+    dx = np.broadcast_to(dx, x.shape)
+    shape = x.shape
+    if axis is None:
+        x, dx, g, axis = np.ravel(x), np.ravel(dx), np.ravel(g), 0
+    xs, ds, gs = (np.moveaxis(np.asarray(v), axis, -1) for v in (x, dx, g))
+    out = np.zeros(xs.shape, dtype=xs.dtype)
+    for j in range(xs.shape[-1]):
+        without, dwithout = xs.copy(), ds.copy()
+        without[..., j], dwithout[..., j] = 1.0, 0.0
+        moved = cumprod_tangent(dwithout, None, without, -1)
+        out[..., j] = np.sum(gs[..., j:] * moved[..., j:], axis=-1)
+    return np.reshape(np.moveaxis(out, -1, axis), shape)

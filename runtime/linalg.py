@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .helpers import unbroadcast
+from .helpers import grad_dtype, unbroadcast
 
 
 def matmul_grad_a(g, a, b):
@@ -64,3 +64,108 @@ def solve_grad_a(g, ans, a, b):
     if np.ndim(ans) == np.ndim(a) - 1:  # b was a vector (or a batch of vectors)
         return -gb[..., :, None] * ans[..., None, :]
     return -gb @ np.swapaxes(ans, -1, -2)
+
+
+# -- einsum ----------------------------------------------------------------------
+
+def _einsum_terms(subscripts, operands):
+    """Explicit subscripts: one string per operand and the output, `...`
+    spelled out with letters the user did not use."""
+    spec = subscripts.replace(" ", "")
+    inputs, arrow, out = spec.partition("->")
+    terms = inputs.split(",")
+    if len(terms) != len(operands):
+        raise ValueError(f"einsum subscripts {subscripts!r} name {len(terms)} operands, "
+                         f"{len(operands)} given")
+    unused = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in spec]
+    ranks = [np.ndim(op) - (len(t) - 3) if "..." in t else 0 for t, op in zip(terms, operands)]
+    ellipsis = unused[:max(ranks, default=0)]
+    terms = [t.replace("...", "".join(ellipsis[len(ellipsis) - r:]) if r else "")
+             for t, r in zip(terms, ranks)]
+    if not arrow:
+        letters = "".join(terms)
+        out = "".join(ellipsis) + "".join(sorted(c for c in set(letters) - set(ellipsis)
+                                                 if letters.count(c) == 1))
+    else:
+        out = out.replace("...", "".join(ellipsis))
+    return terms, out, unused[len(ellipsis):]
+
+
+def einsum_grad(g, subscripts, operands, k):
+    """Contribution to operand `k` of `ans = np.einsum(subscripts, *operands)`
+    (None entries of `operands` are absent operands). General subscripts:
+    repeated letters (diagonals, traces) get identity factors, letters summed
+    away or broadcast from length 1 are restored by broadcasting."""
+    operands = [op for op in operands if op is not None]
+    if k >= len(operands):
+        return None
+    terms, out, fresh = _einsum_terms(subscripts, operands)
+    target = np.asarray(operands[k])
+    if type(g) in (float, int):  # a Python float seed keeps float32 operands float32
+        g = grad_dtype(target, g).type(g)
+    sizes = {}
+    for t, op in zip(terms + [out], operands + [g]):
+        for c, n in zip(t, np.shape(op)):
+            sizes[c] = max(sizes.get(c, 1), n)
+    factors, factor_terms, letters = [], [], []
+    for c in terms[k]:
+        if c in letters:  # a repeated letter: a fresh one tied to it by the identity
+            new = fresh.pop(0)
+            factors.append(np.eye(sizes[c]))
+            factor_terms.append(c + new)
+            c = new
+        letters.append(c)
+    elsewhere = set(out).union(*[t for i, t in enumerate(terms) if i != k], *factor_terms)
+    present = [c for c, n in zip(letters, target.shape)
+               if c in elsewhere and (n == sizes.get(c, n) or c in "".join(factor_terms))]
+    others = [op for i, op in enumerate(operands) if i != k]
+    other_terms = [t for i, t in enumerate(terms) if i != k]
+    spec = ",".join([out] + other_terms + factor_terms) + "->" + "".join(present)
+    result = np.einsum(spec, g, *others, *factors)
+    shape = [n if c in present else 1 for c, n in zip(letters, target.shape)]
+    return np.array(np.broadcast_to(np.reshape(result, shape), target.shape))
+
+
+def einsum_of(subscripts, *operands):
+    """`np.einsum(subscripts, *operands)` with None entries left out (tangents)."""
+    return np.einsum(subscripts, *[op for op in operands if op is not None])
+
+
+def einsum_grad_tangent(g, subscripts, operands, d_operands, k):
+    """The tangent of `einsum_grad(g, subscripts, operands, k)` along the
+    operands' tangents: it is linear in each operand other than the k-th."""
+    total = 0.0
+    for i, (op, d) in enumerate(zip(operands, d_operands)):
+        if i == k or op is None or (np.ndim(d) == 0 and d == 0):
+            continue
+        changed = list(operands)
+        changed[i] = d
+        total = total + einsum_grad(g, subscripts, changed, k)
+    return total
+
+
+# -- decompositions ------------------------------------------------------------------
+
+def slogdet_tangent(da, ans, a):
+    """The tangent of `(sign, logabsdet) = np.linalg.slogdet(a)`: the sign is constant."""
+    return (0.0 * ans[0], np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1))
+
+
+def _lower_half_diagonal(m):
+    """The lower triangle of `m` with its diagonal halved."""
+    return np.tril(m) - 0.5 * np.eye(m.shape[-1]) * m
+
+
+def cholesky_grad(g, ans):
+    """Contribution to `a` of `ans = np.linalg.cholesky(a)` (lower factor), as a
+    symmetric matrix: the gradient of a function of a symmetric `a`."""
+    lt = np.swapaxes(ans, -1, -2)
+    phi = _lower_half_diagonal(lt @ g)
+    s = np.linalg.solve(lt, np.swapaxes(np.linalg.solve(lt, np.swapaxes(phi, -1, -2)), -1, -2))
+    return 0.5 * (s + np.swapaxes(s, -1, -2))
+
+
+def cholesky_tangent(da, ans):
+    """Tangent of `ans = np.linalg.cholesky(a)` along a symmetric `da`."""
+    x = np.linalg.solve(ans, np.swapaxes(np.linalg.solve(ans, da), -1, -2))  # L^-1 dA L^-T
+    return ans @ _lower_half_diagonal(x)

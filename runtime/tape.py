@@ -42,6 +42,7 @@ from transpiler.rules import _load_builtin_rules, is_nondifferentiable, lookup
 from transpiler.ssa import ATTRIBUTES, METHODS, PLAIN_ATTRIBUTES, VARARG_SHAPE_METHODS
 from transpiler.syntax import stem
 
+from .containers import add_grads
 from .helpers import ones_like, zeros_like
 
 _load_builtin_rules()
@@ -356,7 +357,7 @@ def propagate(node):
         parent = bound[name]
         if isinstance(parent, Node) and part is not None:
             _check_shape(node, name, part, parent)
-            parent.grad = part if parent.grad is None else parent.grad + part
+            parent.grad = part if parent.grad is None else add_grads(parent.grad, part)
 
 
 def _check_shape(node, name, part, parent):

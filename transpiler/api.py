@@ -91,7 +91,14 @@ class Gradient:
             raise
         if type(value) is not float and np.ndim(value) != 0:
             _not_scalar(self.fn, value)
+        if self.one_tuple:
+            grads = (grads,)
         return (value, grads) if self.with_value else grads
+
+    @property
+    def one_tuple(self):
+        """wrt=(x,) asks for a tuple of one gradient."""
+        return isinstance(self.wrt, (tuple, list)) and len(self.wrt) == 1
 
     def __call__(self, *args, **kwargs):
         return self._slow(*args, **kwargs)
@@ -165,8 +172,9 @@ def _dispatcher(gradient):
         lines.append("                explain(exc)")
         lines.append("                raise")
         lines.append("            if type(value) is float or ndim(value) == 0:")
-        lines.append("                return (value, grads)" if gradient.with_value
-                     else "                return grads")
+        grads = "(grads,)" if gradient.one_tuple else "grads"
+        lines.append(f"                return (value, {grads})" if gradient.with_value
+                     else f"                return {grads}")
     lines.append("    return self._slow(*args, **kwargs)")
     namespace = {}
     exec("\n".join(lines), names, namespace)

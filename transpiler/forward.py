@@ -85,6 +85,8 @@ class Forward:
         return simplified_value(assign, self.namer, self.kinds, out)
 
     def zeros(self, var, out):
+        if not isinstance(var, ir.Var):  # a constant item of a tuple
+            return ir.Const(0.0)
         target = self.namer.fresh(self.base(var) + "_dot")
         out.append(self.kinds.infer(ir.Assign(target, helpers.zeros_like, [var], {}, None,
                                               ZEROS)))

@@ -468,9 +468,9 @@ class Normalizer(LocalFunctions):
 
     def hint(self, value):
         if isinstance(value, gast.BinOp):
-            return STEMS[BINARY[type(value.op).__name__]]
+            return stem(BINARY[type(value.op).__name__])
         if isinstance(value, gast.UnaryOp):
-            return STEMS[UNARY[type(value.op).__name__]]
+            return stem(UNARY[type(value.op).__name__])
         if isinstance(value, gast.Compare):
             return STEMS.get(COMPARE[type(value.ops[0]).__name__], "cmp")
         if isinstance(value, gast.Call):

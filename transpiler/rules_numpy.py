@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from runtime.helpers import (extremum_grad, fill_like, prod_grad, repeat_to, split_like, unbroadcast,
-                             unstack, vstack_grad)
-from runtime.linalg import (dot_grad_a, dot_grad_b, matmul_grad_a, matmul_grad_b,
-                            solve_grad_a, solve_grad_b)
+from runtime.helpers import (cumprod_grad, cumprod_tangent, diff_grad, extremum_grad, fill_like,
+                             pad_grad, prod_grad, repeat_grad, repeat_to, split_grad, split_like,
+                             tile_grad, unbroadcast, unstack, vstack_grad)
+from runtime.linalg import (cholesky_grad, cholesky_tangent, dot_grad_a, dot_grad_b, einsum_grad,
+                            einsum_of, matmul_grad_a, slogdet_tangent, matmul_grad_b, solve_grad_a, solve_grad_b)
 
 from .rules import adjoint, nondifferentiable, partials, tangent
 
@@ -138,6 +139,11 @@ def absolute(ans, x):
     return np.sign(x)
 
 
+@partials(np.sinc)
+def sinc(ans, x):  # sin(pi x) / (pi x); its slope at 0 is 0
+    return np.where(x == 0, 0.0, (np.cos(np.pi * x) - ans) / np.where(x == 0, 1.0, x))
+
+
 # ---- elementwise, two arguments (broadcasting) ---------------------------------
 
 
@@ -194,6 +200,16 @@ def arctan2(ans, y, x):
 @partials(np.hypot)
 def hypot(ans, x, y):
     return x / ans, y / ans
+
+
+@partials(np.fmax)
+def fmax(ans, x, y):
+    return (x >= y) | np.isnan(y), np.logical_not((x >= y) | np.isnan(y))
+
+
+@partials(np.fmin)
+def fmin(ans, x, y):
+    return (x <= y) | np.isnan(y), np.logical_not((x <= y) | np.isnan(y))
 
 
 @partials(np.logaddexp)
@@ -299,7 +315,7 @@ def transpose_a(da, ans, a, axes=None):
     return np.transpose(da, axes)
 
 
-@adjoint(np.reshape)
+@adjoint(np.reshape, wrt=("a",))
 def reshape(g, ans, a, shape):
     return np.reshape(g, np.shape(a))
 
@@ -342,16 +358,20 @@ nondifferentiable(
 
 @adjoint(np.max, np.amax, wrt=("a",))
 def max_(g, ans, a, axis=None, keepdims=False):
+    """Ties share the gradient equally."""
     return extremum_grad(g, ans, a, axis, keepdims)
 
 
 @adjoint(np.min, np.amin, wrt=("a",))
 def min_(g, ans, a, axis=None, keepdims=False):
+    """Ties share the gradient equally."""
     return extremum_grad(g, ans, a, axis, keepdims)
 
 
 @tangent(np.max, "a")
 @tangent(np.min, "a")
+@tangent(np.amax, "a")
+@tangent(np.amin, "a")
 def extremum_a(da, ans, a, axis=None, keepdims=False):
     return np.sum(da * extremum_grad(np.ones_like(ans), ans, a, axis, keepdims), axis=axis,
                   keepdims=keepdims)
@@ -359,6 +379,7 @@ def extremum_a(da, ans, a, axis=None, keepdims=False):
 
 @adjoint(np.prod, wrt=("a",))
 def prod(g, ans, a, axis=None, keepdims=False):
+    """Right where elements are zero (first and second derivatives)."""
     return prod_grad(g, ans, a, axis, keepdims)
 
 
@@ -603,3 +624,125 @@ def hstack_tup(dtup, ans, tup):
 @tangent(np.vstack, "tup")
 def vstack_tup(dtup, ans, tup):
     return np.vstack(dtup)
+
+
+# ---- more shape operations ---------------------------------------------------------
+
+@adjoint(np.tile, wrt=("A",))
+def tile(g, ans, A, reps):
+    return tile_grad(g, A, reps)
+
+
+@tangent(np.tile, "A")
+def tile_A(dA, ans, A, reps):
+    return np.tile(dA, reps)
+
+
+@adjoint(np.repeat, wrt=("a",))
+def repeat(g, ans, a, repeats, axis=None):
+    return repeat_grad(g, a, repeats, axis)
+
+
+@tangent(np.repeat, "a")
+def repeat_a(da, ans, a, repeats, axis=None):
+    return np.repeat(da, repeats, axis)
+
+
+@adjoint(np.pad, wrt=("array",))
+def pad(g, ans, array, pad_width, mode="constant", constant_values=0):
+    """Reverse mode for mode='constant' only (other modes raise ValueError)."""
+    return pad_grad(g, array, pad_width, mode)
+
+
+@tangent(np.pad, "array")
+def pad_array(darray, ans, array, pad_width, mode="constant", constant_values=0):
+    return np.pad(darray, pad_width, mode=mode)  # constant padding has no tangent
+
+
+@adjoint(np.split, wrt=("ary",))
+def split(g, ans, ary, indices_or_sections, axis=0):
+    return split_grad(g, ans, axis)
+
+
+@tangent(np.split, "ary")
+def split_ary(dary, ans, ary, indices_or_sections, axis=0):
+    return np.split(dary, indices_or_sections, axis)
+
+
+@adjoint(np.array_split, wrt=("ary",))
+def array_split(g, ans, ary, indices_or_sections, axis=0):
+    return split_grad(g, ans, axis)
+
+
+@tangent(np.array_split, "ary")
+def array_split_ary(dary, ans, ary, indices_or_sections, axis=0):
+    return np.array_split(dary, indices_or_sections, axis)
+
+
+# ---- differences and running products ----------------------------------------------
+
+@adjoint(np.diff, wrt=("a",))
+def diff(g, ans, a, n=1, axis=-1):
+    return diff_grad(g, a, n, axis)
+
+
+@tangent(np.diff, "a")
+def diff_a(da, ans, a, n=1, axis=-1):
+    return np.diff(da, n, axis)
+
+
+@adjoint(np.cumprod, wrt=("a",))
+def cumprod(g, ans, a, axis=None):
+    """Right where elements are zero."""
+    return cumprod_grad(g, ans, a, axis)
+
+
+@tangent(np.cumprod, "a")
+def cumprod_a(da, ans, a, axis=None):
+    return cumprod_tangent(da, ans, a, axis)
+
+
+# ---- einsum (one to three operands) and decompositions -------------------------------
+
+@adjoint(np.einsum, wrt=("a", "b", "c"))
+def einsum(g, ans, subscripts, a, b=None, c=None):
+    """One to three operands; any subscripts (repeated letters, `...`, implicit output)."""
+    return (einsum_grad(g, subscripts, (a, b, c), 0), einsum_grad(g, subscripts, (a, b, c), 1),
+            einsum_grad(g, subscripts, (a, b, c), 2))
+
+
+@tangent(np.einsum, "a")
+def einsum_a(da, ans, subscripts, a, b=None, c=None):
+    return einsum_of(subscripts, da, b, c)
+
+
+@tangent(np.einsum, "b")
+def einsum_b(db, ans, subscripts, a, b=None, c=None):
+    return einsum_of(subscripts, a, db, c)
+
+
+@tangent(np.einsum, "c")
+def einsum_c(dc, ans, subscripts, a, b=None, c=None):
+    return einsum_of(subscripts, a, b, dc)
+
+
+@adjoint(np.linalg.slogdet)
+def slogdet(g, ans, a):
+    """The sign has no gradient."""
+    return np.expand_dims(g[1], (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)
+
+
+@tangent(np.linalg.slogdet, "a")
+def slogdet_a(da, ans, a):
+    return slogdet_tangent(da, ans, a)
+
+
+@adjoint(np.linalg.cholesky)
+def cholesky(g, ans, a):
+    """The gradient as a symmetric matrix (a is symmetric), as autograd and JAX give it."""
+    return cholesky_grad(g, ans)
+
+
+@tangent(np.linalg.cholesky, "a")
+def cholesky_a(da, ans, a):
+    return cholesky_tangent(da, ans)

@@ -211,3 +211,99 @@ def written_grad_g(dg, ans, g, index, value):
 @tangent(written_grad, "value")
 def written_grad_value(dvalue, ans, g, index, value):
     return 0.0
+
+
+# ---- helpers of the shape operations, einsum and running products ----------------
+
+@tangent(helpers.tile_grad, "g")
+def tile_grad_g(dg, ans, g, x, reps):
+    return helpers.tile_grad(dg, x, reps)
+
+
+@tangent(helpers.repeat_grad, "g")
+def repeat_grad_g(dg, ans, g, x, repeats, axis=None):
+    return helpers.repeat_grad(dg, x, repeats, axis)
+
+
+@tangent(helpers.diff_grad, "g")
+def diff_grad_g(dg, ans, g, x, n=1, axis=-1):
+    return helpers.diff_grad(dg, x, n, axis)
+
+
+@tangent(helpers.pad_grad, "g")
+def pad_grad_g(dg, ans, g, x, pad_width, mode="constant"):
+    return helpers.pad_grad(dg, x, pad_width, mode)
+
+
+@tangent(helpers.split_grad, "g")
+def split_grad_g(dg, ans, g, pieces, axis=0):
+    return helpers.split_grad(dg, pieces, axis)
+
+
+@tangent(helpers.cumprod_grad, "g")
+def cumprod_grad_g(dg, ans, g, cumprod, x, axis=None):
+    return helpers.cumprod_grad(dg, cumprod, x, axis)
+
+
+@tangent(linalg.einsum_grad, "g")
+def einsum_grad_g(dg, ans, g, subscripts, operands, k):
+    return linalg.einsum_grad(dg, subscripts, operands, k)
+
+
+@tangent(linalg.einsum_grad, "operands")
+def einsum_grad_operands(doperands, ans, g, subscripts, operands, k):
+    return linalg.einsum_grad_tangent(g, subscripts, operands, doperands, k)
+
+
+# arguments read only for their shape
+@tangent(helpers.tile_grad, "x")
+def tile_grad_x(dx, ans, g, x, reps):
+    return 0.0
+
+
+@tangent(helpers.repeat_grad, "x")
+def repeat_grad_x(dx, ans, g, x, repeats, axis=None):
+    return 0.0
+
+
+@tangent(helpers.diff_grad, "x")
+def diff_grad_x(dx, ans, g, x, n=1, axis=-1):
+    return 0.0
+
+
+@tangent(helpers.pad_grad, "x")
+def pad_grad_x(dx, ans, g, x, pad_width, mode="constant"):
+    return 0.0
+
+
+@tangent(helpers.split_grad, "pieces")
+def split_grad_pieces(dpieces, ans, g, pieces, axis=0):
+    return 0.0
+
+
+# second derivatives of np.prod and np.cumprod: `ans`/`cumprod` is a function of
+# x, and the x tangent is the total derivative (so theirs is zero)
+
+@tangent(helpers.prod_grad, "g")
+def prod_grad_g(dg, ans, g, prod, x, axis=None, keepdims=False):
+    return helpers.prod_grad(dg, prod, x, axis, keepdims)
+
+
+@tangent(helpers.prod_grad, "x")
+def prod_grad_x(dx, ans, g, prod, x, axis=None, keepdims=False):
+    return helpers.prod_grad_tangent(g, x, dx, axis, keepdims)
+
+
+@tangent(helpers.prod_grad, "prod")
+def prod_grad_prod(dprod, ans, g, prod, x, axis=None, keepdims=False):
+    return 0.0
+
+
+@tangent(helpers.cumprod_grad, "x")
+def cumprod_grad_x(dx, ans, g, cumprod, x, axis=None):
+    return helpers.cumprod_grad_tangent(g, x, dx, axis)
+
+
+@tangent(helpers.cumprod_grad, "cumprod")
+def cumprod_grad_cumprod(dcumprod, ans, g, cumprod, x, axis=None):
+    return 0.0

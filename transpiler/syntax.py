@@ -41,7 +41,9 @@ STEMS = {
     operator.pos: "pos", operator.not_: "not_", operator.getitem: "item",
     operator.lt: "lt", operator.le: "le", operator.gt: "gt", operator.ge: "ge",
     operator.eq: "eq", operator.ne: "ne", ops.make_tuple: "tup",
-    ops.make_list: "lst", getattr: "attr",
+    ops.make_list: "lst", getattr: "attr", operator.and_: "and_", operator.or_: "or_",
+    operator.xor: "xor", operator.invert: "invert", operator.lshift: "lshift",
+    operator.rshift: "rshift",
 }
 
 
