@@ -21,6 +21,11 @@ def make_list(*items):
     return list(items)
 
 
+def make_dict(keys, *values):
+    """`{k1: v1, k2: v2}` (keys known at transform time)"""
+    return dict(zip(keys, values))
+
+
 def contains(container, item):
     """`item in container`"""
     return item in container

@@ -99,3 +99,38 @@ def indexing(x):
 def test_array_item_reads_accumulate(rng):
     x = rng.normal(size=4)
     check_against_fd(grad(indexing), indexing, (x,), 0)
+
+
+def dict_loss(params, x):
+    return np.sum(np.tanh(x @ params["w"] + params["b"]) ** 2)
+
+
+def packs_a_dict(w, b, x):
+    params = {"w": w, "b": b}
+    return dict_loss(params, x)
+
+
+def squares_and_cubes(x):
+    return {"sq": x ** 2, "cube": x ** 3, 1: 2.0}
+
+
+def uses_returned_dict(x):
+    d = squares_and_cubes(x)
+    return np.sum(d["sq"] * d["cube"] * d[1])
+
+
+def test_dict_displays_built_passed_and_returned(rng):
+    from transpiler import check_grad, hessian, jvp
+    w, b, x = rng.normal(size=(3, 2)), rng.normal(size=2), rng.normal(size=(4, 3))
+    report = check_grad(packs_a_dict, w, b, x, wrt=(0, 1))
+    assert report.passed, str(report)
+    want = autograd.grad(lambda w, b: anp.sum(anp.tanh(x @ w + b) ** 2), (0, 1))(w, b)
+    assert_close(grad(packs_a_dict, wrt=(0, 1))(w, b, x), tuple(want))
+    assert '{"w": w, "b": b}' in grad(packs_a_dict, wrt=(0, 1)).source.replace("'", '"')
+    v = rng.normal(size=3)
+    report = check_grad(uses_returned_dict, v)
+    assert report.passed, str(report)
+    assert_close(grad(uses_returned_dict)(v), 10 * v ** 4)
+    _, t = jvp(uses_returned_dict)(v, tangents=np.ones(3))
+    assert np.isclose(t, np.sum(10 * v ** 4))
+    assert_close(hessian(uses_returned_dict)(v), np.diag(40 * v ** 3))

@@ -18,6 +18,17 @@ def f(x):
         y = x
     return y
 """, "`try` statement", 3),
+    "dict display with a computed key": ("""
+def f(x):
+    name = "w"
+    d = {name: x}
+    return d["w"]
+""", "a dict display with a computed key", 4),
+    "dict display with ** unpacking": ("""
+def f(x):
+    d = {"a": x, **{"b": x}}
+    return d["a"]
+""", "`**` unpacking in a dict display", 3),
     "yield": ("""
 def f(x):
     y = yield x

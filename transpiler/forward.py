@@ -25,6 +25,12 @@ from .inline import Namer, drop_unread, inline, simplified_value
 from .kinds import SCALAR, Kinds
 from .rules import is_nondifferentiable, lookup
 from runtime import helpers, ops
+from runtime.containers import add_at, add_grads, select_grad
+
+# helpers whose result may be a tuple, list or dict of gradients: their
+# tangents add item by item (`+` would concatenate)
+_CONTAINER_RESULTS = (add_at, add_grads, select_grad)
+ADD_GRADS = ir.Ext(add_grads, "add_grads", add_grads)
 
 ZEROS = ir.Ext(helpers.zeros_like, "zeros_like", helpers.zeros_like)
 EXPAND = ir.Ext(helpers.broadcast_like, "broadcast_like", helpers.broadcast_like)
@@ -116,10 +122,12 @@ class Forward:
                 not any(t is not None for t in self.tangents_of(s.operands(), tan)):
             out.append(primal)
             return
-        if s.fn in (ops.make_tuple, ops.make_list, ops.list_append):
+        if s.fn in (ops.make_tuple, ops.make_list, ops.list_append, ops.make_dict):
             out.append(primal)
             items = [t if t is not None else self.zeros(a, out)
                      for a, t in zip(s.args, self.tangents_of(s.args, tan))]
+            if s.fn is ops.make_dict:
+                items[0] = s.args[0]  # the keys
             tan[s.target.name] = self.emit(out, self.base(s.target) + "_dot", s.fn, items,
                                            s.callee)
             return
@@ -145,7 +153,9 @@ class Forward:
         total = None
         for c in parts:
             total = c if total is None else self.value(
-                ir.Assign(None, operator.add, [total, c]), out)
+                ir.Assign(None, add_grads, [total, c], {}, None, ADD_GRADS)
+                if s.fn in _CONTAINER_RESULTS else ir.Assign(None, operator.add, [total, c]),
+                out)
         if total is None:
             return
         if self.may_be_narrow(rule, bound, tan, out) and \

@@ -85,7 +85,6 @@ UNSUPPORTED = {
     "Starred": ("a starred expression", "`*args` unpacking is not supported yet",
                 "pass the arguments one by one"),
     "Set": ("a set display", "sets are not differentiable containers", "use a list or an array"),
-    "Dict": ("a dict display", "dicts are not supported yet", "pass values as arguments"),
 }
 
 
@@ -598,6 +597,20 @@ class Normalizer(LocalFunctions):
                 self.unsupported(elt)
         return gast.copy_location(nodes.tuple_(self.atom(elt, out) for elt in e.elts), e)
 
+    def expr_Dict(self, e, out):
+        """`{"w": a, "b": b}` with constant keys -> `__tapeless_dict__("w", "b", a, b)`."""
+        for key in e.keys:
+            if key is None:
+                self.error(e, "`**` unpacking in a dict display", "the keys must be known "
+                           "when the function is transformed", "write out every key")
+            if not isinstance(key, gast.Constant):
+                self.error(key, "a dict display with a computed key", "the keys must be "
+                           "known when the function is transformed", "use constant keys "
+                           "(strings or numbers)")
+        keys = [gast.Constant(value=k.value, kind=None) for k in e.keys]
+        values = [self.atom(v, out) for v in e.values]
+        return gast.copy_location(nodes.call(nodes.name(_MAKE_DICT), keys + values), e)
+
     def expr_List(self, e, out):
         for elt in e.elts:
             if isinstance(elt, gast.Starred):
@@ -607,6 +620,7 @@ class Normalizer(LocalFunctions):
 
 
 _LIST_APPEND = "__tapeless_list_append__"  # resolved by the SSA builder
+_MAKE_DICT = "__tapeless_dict__"  # resolved by the SSA builder: keys, then values
 _SET_ITEM = "__tapeless_setitem__"  # resolved by the SSA builder
 
 

@@ -27,6 +27,7 @@ from .errors import TranspileError
 from .inline import Namer, drop_unread, inline, simplified_value
 from .kinds import SCALAR, Kinds
 from .calls import CallReverser, is_user_function
+from .forward import ADD_GRADS
 from .reverse_loops import LoopReverser, free_vars, rename_uses
 from .rules import is_nondifferentiable, lookup
 from runtime import helpers, ops
@@ -34,7 +35,6 @@ from runtime.containers import add_at, add_grads, select_grad
 
 ZEROS = ir.Ext(helpers.zeros_like, "zeros_like", helpers.zeros_like)
 UNBROADCAST = ir.Ext(helpers.unbroadcast, "unbroadcast", helpers.unbroadcast)
-ADD_GRADS = ir.Ext(add_grads, "add_grads", add_grads)
 ADD_AT = ir.Ext(add_at, "add_at", add_at)
 MATMULS = (operator.matmul, np.matmul, np.dot)
 
@@ -58,7 +58,8 @@ class Reverse:
                            and isinstance(s.args[0], ir.Var)}
         self.containers |= {s.target.name for s in ir.walk(fn.body)
                             if isinstance(s, ir.Assign) and s.target is not None
-                            and s.fn in (ops.make_list, ops.make_tuple, ops.list_append)}
+                            and s.fn in (ops.make_list, ops.make_tuple, ops.make_dict,
+                                         ops.list_append)}
         self.namer = Namer((v.name for v in _all_vars(fn)), dict(fn.source_names),
                            set(fn.temps))
         self.namer.taken.update(fn.source_names.values())
@@ -238,8 +239,10 @@ class Reverse:
         active = [v for v in s.operands() if self.activity.is_active(v)]
         if not active or is_nondifferentiable(s.fn):
             return
-        if s.fn in (ops.make_tuple, ops.make_list):
-            for k, item in enumerate(s.args):
+        if s.fn in (ops.make_tuple, ops.make_list, ops.make_dict):
+            keys = s.args[0].value if s.fn is ops.make_dict else range(len(s.args))
+            items = s.args[1:] if s.fn is ops.make_dict else s.args
+            for k, item in zip(keys, items):
                 if self.activity.is_active(item):
                     c = self.value(ir.Assign(None, operator.getitem, [g, ir.Const(k)]), out)
                     self.accumulate(item, c, adj, out, s.loc)

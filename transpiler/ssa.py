@@ -25,7 +25,7 @@ import numpy as np
 
 from . import ir
 from .errors import TranspileError
-from .normalize import _LIST_APPEND, _SET_ITEM, assigned_names
+from .normalize import _LIST_APPEND, _MAKE_DICT, _SET_ITEM, assigned_names
 from .syntax import BINARY, COMPARE, UNARY, stem
 from runtime import ops
 
@@ -270,6 +270,10 @@ class Builder:
             if e.value.__class__ is gast.Name and e.value.id not in self.locals:
                 return self.free(e)
             return self.attribute(e, self.operand(e.value, env, out), loc)
+        if isinstance(e, gast.Call) and isinstance(e.func, gast.Name) and e.func.id == _MAKE_DICT:
+            half = len(e.args) // 2
+            keys = ir.Const(tuple(k.value for k in e.args[:half]))
+            return op(ops.make_dict, keys, *[self.operand(v, env, out) for v in e.args[half:]])
         if isinstance(e, gast.Call) and isinstance(e.func, gast.Name) and e.func.id == _SET_ITEM:
             item, value = e.args
             container = self.operand(item.value, env, out)

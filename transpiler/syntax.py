@@ -41,7 +41,7 @@ STEMS = {
     operator.pos: "pos", operator.not_: "not_", operator.getitem: "item",
     operator.lt: "lt", operator.le: "le", operator.gt: "gt", operator.ge: "ge",
     operator.eq: "eq", operator.ne: "ne", ops.make_tuple: "tup",
-    ops.make_list: "lst", getattr: "attr", operator.and_: "and_", operator.or_: "or_",
+    ops.make_list: "lst", ops.make_dict: "dct", getattr: "attr", operator.and_: "and_", operator.or_: "or_",
     operator.xor: "xor", operator.invert: "invert", operator.lshift: "lshift",
     operator.rshift: "rshift",
 }
@@ -122,6 +122,8 @@ def assign_expr(stmt, emit):
         return ast.Tuple(args, ast.Load())
     if fn is ops.make_list:
         return ast.List(args, ast.Load())
+    if fn is ops.make_dict and type(getattr(stmt.args[0], "value", None)) is tuple:
+        return ast.Dict([ast.Constant(k) for k in stmt.args[0].value], args[1:])
     func = dotted(stmt.callee.spelling) if stmt.callee else \
         ast.Name(id=getattr(fn, "__name__", "f"), ctx=ast.Load())
     keywords = [ast.keyword(arg=k, value=emit(v)) for k, v in stmt.kwargs.items()]

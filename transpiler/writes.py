@@ -37,14 +37,15 @@ ALIASING = {operator.getitem, np.reshape, np.transpose, np.ravel, np.squeeze, np
             np.swapaxes, np.moveaxis, np.broadcast_to, np.asarray, np.asanyarray,
             np.atleast_1d, np.atleast_2d, np.atleast_3d, np.diagonal, np.flip, np.fliplr,
             np.flipud, np.real, np.imag, np.split, np.array_split, np.hsplit, np.vsplit,
-            getattr, ops.make_tuple, ops.make_list, ops.list_append, ops.append,
+            getattr, ops.make_tuple, ops.make_list, ops.make_dict, ops.list_append, ops.append,
             ops.identity, ops.stop_gradient}
 
 
 def may_be_view(assign):
     """Whether the array `assign` makes may share memory with another one: new
     lists and tuples are new containers, though they hold references."""
-    if any(assign.fn is f for f in (ops.make_list, ops.make_tuple, ops.list_append)):
+    if any(assign.fn is f for f in (ops.make_list, ops.make_tuple, ops.make_dict,
+                                    ops.list_append)):
         return False
     return aliases_argument(assign)
 
