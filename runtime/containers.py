@@ -17,6 +17,9 @@ from .helpers import unbroadcast, zeros_like
 CONTAINERS = (tuple, list, dict)
 
 
+_F64 = np.dtype(np.float64)
+
+
 def select_grad(g, x, index):
     """The contribution to `x` of `x[index]` when the item's gradient is `g`."""
     if isinstance(x, dict):
@@ -61,6 +64,11 @@ def spread(g, items):
 def add_at(acc, index, g):
     """`acc + select_grad(g, acc, index)`, without building the zeros: the
     gradient of `x[index]` added into the gradient `acc` already holds for x."""
+    if type(acc) is np.ndarray and acc.dtype is _F64 and type(index) is int and \
+            (type(g) is float or getattr(g, "dtype", None) is _F64):
+        out = acc.copy()  # the common case first: one float64 item
+        out[index] += g
+        return out
     if isinstance(acc, dict):
         out = dict(acc)
         out[index] = add_grads(acc[index], g)
