@@ -177,3 +177,45 @@ def test_custom_rule_on_own_function_is_used_instead_of_its_source():
     check_against_fd(d, calls_custom, (3.0, 4.0), (0, 1))
     assert "my_hypot_vjp" not in d.source  # the rule body is inlined ...
     assert "/ my_hypot" in d.source or "/ ans" not in d.source  # ... with real names
+
+
+def weighted_power(a, b, c=2.0):
+    return a * b ** c
+
+
+def defaults_left_out(x, y):
+    return weighted_power(x, y) + weighted_power(x, x, 3.0) + affine(np.eye(2) * x, np.ones(2))[0]
+
+
+def test_callee_parameters_left_at_their_defaults():
+    # d/dx [x y^2 + x^4 + x] = y^2 + 4x^3 + 1; d/dy = 2xy
+    from transpiler import hessian, jvp
+    got = grad(defaults_left_out, wrt=(0, 1))(2.0, 3.0)
+    assert_close(got, (9.0 + 32.0 + 1.0, 12.0))
+    assert_close(jvp(defaults_left_out)(2.0, 3.0, tangents=1.0)[1], 42.0)
+    assert_close(hessian(defaults_left_out)(2.0, 3.0), 48.0)  # 12 x^2
+
+
+def star_forwarding(x, y):
+    args = (x, y)
+    both = (x, y, 3.0)
+    return weighted_power(*args) + weighted_power(*both) + weighted_power(x, *(y, 1.0))
+
+
+def test_star_arguments_of_tuples_built_in_the_function():
+    # x y^2 + x y^3 + x y
+    x, y = 1.5, 0.7
+    got = grad(star_forwarding, wrt=(0, 1))(x, y)
+    assert_close(got, (y ** 2 + y ** 3 + y, 2 * x * y + 3 * x * y ** 2 + x))
+
+
+def star_of_unknown_length(x, ys):
+    return weighted_power(x, *ys)
+
+
+def test_star_argument_of_unknown_length_is_a_transform_time_error():
+    with pytest.raises(TranspileError) as info:
+        grad(star_of_unknown_length)(1.0, (2.0,))
+    message = str(info.value)
+    assert "test_functions.py" in message and "a `*` argument whose length is not known" in message
+    assert "weighted_power(x, *ys)" in message and "build the tuple" in message

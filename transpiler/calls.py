@@ -51,6 +51,14 @@ class _BackwardKey:
         self.companion = companion
 
 
+def _scalar_or_none(kinds, value):
+    """SCALAR for an argument known to be a Python scalar; None when unknown, for
+    a parameter left at its default, and for *args/**kwargs."""
+    if value is None or isinstance(value, (tuple, dict)):
+        return None
+    return SCALAR if kinds.of(value) == SCALAR else None
+
+
 def companion(fn, wrt, kinds):
     """The cached Companion of `fn` for parameters `wrt` and argument `kinds`."""
     key = (fn, wrt, kinds)
@@ -114,10 +122,7 @@ class CallReverser:
                         "supported yet", "give the parameter a name")
         wrt = tuple(n for n, v in bound.arguments.items()
                     if not isinstance(v, (tuple, dict)) and rev.activity.is_active(v))
-        kinds = tuple(SCALAR if rev.kinds.of(bound.arguments[p]) == SCALAR else None
-                      if p in bound.arguments and not isinstance(bound.arguments[p],
-                                                                 (tuple, dict)) else None
-                      for p in params)
+        kinds = tuple(_scalar_or_none(rev.kinds, bound.arguments.get(p)) for p in params)
         comp = companion(fn, wrt, kinds)
         saved = self.rewrite_forward(s, comp)
         base = fn.__name__

@@ -560,10 +560,10 @@ class Normalizer(LocalFunctions):
                            "local variables is not supported yet",
                            "call a module-level function by name")
         args = []
-        for a in e.args:
-            if isinstance(a, gast.Starred):
-                self.unsupported(a)
-            args.append(self.atom(a, out))
+        for a in e.args:  # `*t` stays: the SSA builder expands tuples it knows
+            args.append(gast.copy_location(gast.Starred(value=self.atom(a.value, out),
+                                                        ctx=gast.Load()), a)
+                        if isinstance(a, gast.Starred) else self.atom(a, out))
         keywords = []
         for k in e.keywords:
             if k.arg is None:

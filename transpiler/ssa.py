@@ -315,7 +315,12 @@ class Builder:
                    "use the NumPy function instead")
 
     def call(self, e, env, out, loc):
-        args = [self.operand(a, env, out) for a in e.args]
+        args = []
+        for a in e.args:
+            if isinstance(a, gast.Starred):
+                args.extend(self.starred(a, env, out))
+            else:
+                args.append(self.operand(a, env, out))
         kwargs = {k.arg: self.operand(k.value, env, out) for k in e.keywords}
         func = e.func
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
@@ -325,6 +330,20 @@ class Builder:
         if not isinstance(target, ir.Ext):
             self.error(e, f"`{ast_name(func)}` is not callable")
         return ir.Assign(None, target.obj, args, kwargs, loc, target)
+
+    def starred(self, node, env, out):
+        """The items of `*t` in a call: `t` must be a tuple built in this function
+        (its length is then known when the function is transformed)."""
+        value = self.operand(node.value, env, out)
+        items = self.tuples.get(value.name) if isinstance(value, ir.Var) else None
+        if items is None:
+            if isinstance(value, ir.Const) and isinstance(value.value, tuple):
+                return [ir.Const(v) for v in value.value]
+            self.error(node, "a `*` argument whose length is not known",
+                       "`*t` is expanded when the function is transformed, so `t` must "
+                       "be a tuple display built in this function (`t = (a, b)`)",
+                       "build the tuple in the function, or pass the items one by one")
+        return list(items)
 
     def method(self, e, receiver, args, kwargs, out, loc):
         name = e.func.attr
