@@ -346,12 +346,21 @@ def clone(fn):
                    source_names=dict(fn.source_names), temps=set(fn.temps))
 
 
+def _copy_assign(s):
+    """A shallow copy of an Assign with its own argument lists (faster than
+    dataclasses.replace, which matters on long functions)."""
+    c = object.__new__(Assign)
+    c.__dict__.update(s.__dict__)
+    c.args, c.kwargs = list(s.args), dict(s.kwargs)
+    return c
+
+
 def clone_block(stmts):
     from dataclasses import replace
     out = []
     for s in stmts:
-        if isinstance(s, Assign):
-            out.append(replace(s, args=list(s.args), kwargs=dict(s.kwargs)))
+        if type(s) is Assign:
+            out.append(_copy_assign(s))
         elif isinstance(s, If):
             out.append(replace(s, body=clone_block(s.body), orelse=clone_block(s.orelse),
                                phis=[Phi(p.target, list(p.inputs)) for p in s.phis]))

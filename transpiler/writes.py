@@ -202,9 +202,15 @@ class _Facts:
         return _storage(write.args[0], self.phis, {write.target.name})
 
 
+def _has_writes(fn):
+    return any(isinstance(s, ir.Assign) and s.fn is ops.setitem for s in ir.walk(fn.body))
+
+
 def check_writes(fn):
     """Raise TranspileError where an item write's value semantics would differ
     from Python's (see the module docstring)."""
+    if not _has_writes(fn):
+        return
     facts = _Facts(fn)
     for path, write in facts.writes():
         storage = facts.storage(write)
@@ -257,6 +263,8 @@ def in_place_writes(fn, names):
     that array (another version, a view, a tuple or list, a saved-values
     stack) is read after the write.
     """
+    if not _has_writes(fn):
+        return set()
     facts = _Facts(fn)
     uses = {}
     for path, _, operands, _ in facts.positions:
