@@ -24,8 +24,11 @@ Node's dunder methods; NumPy functions hand Nodes to `__array_ufunc__` /
 `__array_function__`; `math.*` and the builtins `max`, `min`, `abs`, `float`
 cannot be intercepted that way, so the traced function runs over a copy of its
 globals in which they (and the user's other functions) record Nodes.
-Comparisons, `bool()` and `float()` see the plain value, so `if` statements
-and loops run as they would without the tape.
+Comparisons and `bool()` see the plain value, so `if` statements and loops
+run as they would without the tape. Item writes `y[i] = v` into a traced
+array are recorded (`Node.__setitem__`); arrays made by `np.zeros_like(x)`
+and its kin from a traced `x` are traced (as constants) so that they can be
+filled this way.
 """
 from __future__ import annotations
 
@@ -42,6 +45,7 @@ from transpiler.rules import _load_builtin_rules, is_nondifferentiable, lookup
 from transpiler.ssa import ATTRIBUTES, METHODS, PLAIN_ATTRIBUTES, VARARG_SHAPE_METHODS
 from transpiler.syntax import stem
 
+from . import ops
 from .containers import add_grads
 from .helpers import ones_like, zeros_like
 
@@ -73,7 +77,8 @@ class Node:
     output with respect to it, once `Graph.backward()` has run.
     """
 
-    __slots__ = ("value", "op", "args", "kwargs", "parents", "grad", "name")
+    __slots__ = ("value", "op", "args", "kwargs", "parents", "grad", "name", "origin",
+                 "children")
 
     def __init__(self, value, op=None, args=(), kwargs=None, name=None):
         self.value, self.op, self.name = value, op, name
@@ -81,6 +86,30 @@ class Node:
         self.parents = tuple(a for a in (*self.args, *self.kwargs.values())
                              if isinstance(a, Node))
         self.grad = None
+        self.origin = None  # for an input written into: the Node of its original value
+        self.children = []  # nodes that have this one among their parents
+        for p in self.parents:
+            p.children.append(self)
+
+    def __setitem__(self, index, value):
+        """`y[index] = value`, as Python does it: every name bound to this array
+        sees the write. This object becomes `setitem(old, index, value)`; the
+        operations recorded so far are moved over to a Node `old` holding the
+        contents before the write, so they still read what they read."""
+        old = Node.__new__(Node)
+        for slot in Node.__slots__:
+            setattr(old, slot, getattr(self, slot))
+        for child in old.children:
+            child.args = tuple(old if a is self else a for a in child.args)
+            child.kwargs = {k: old if v is self else v for k, v in child.kwargs.items()}
+            child.parents = tuple(old if p is self else p for p in child.parents)
+        for parent in old.parents:
+            parent.children = [old if c is self else c for c in parent.children]
+        origin = self.origin if self.origin is not None else old if self.op is None else None
+        old.origin = None
+        new = ops.setitem(self.value, _unbox(index), _unbox(value))
+        Node.__init__(self, new, ops.setitem, (old, index, value))
+        self.origin = origin
 
     @property
     def op_name(self):
@@ -112,7 +141,12 @@ class Node:
         return bool(self.value)
 
     def __float__(self):
-        return float(self.value)
+        # reached from C code only (the traced function's own `float` records):
+        # storing a traced value into a plain array would drop its gradient
+        raise TypeError("a traced value cannot become a plain float (its gradient would be "
+                        "lost): writing it into an array the tape does not trace (np.zeros(n), "
+                        "not np.zeros_like of a traced value) is not supported by the tape "
+                        "engine")
 
     def __int__(self):
         return int(self.value)
@@ -170,10 +204,16 @@ def apply(prim, *args, **kwargs):
     """`prim(*args, **kwargs)` on the values inside any Nodes; the result is a
     new Node when it carries a gradient, else the plain value."""
     value = prim(*_unbox(args), **_unbox(kwargs))
+    if prim in _TRACED_CONSTRUCTORS and isinstance(args[0] if args else None, Node):
+        return Node(value, name="const")  # no gradient, but writes into it are traced
     if is_nondifferentiable(prim) or not _holds_node((args, kwargs)):
         return value
     _check_recordable(prim, args, kwargs)
     return Node(value, prim, args, kwargs)
+
+
+# arrays shaped like a traced value, which the user may fill with item writes
+_TRACED_CONSTRUCTORS = {np.zeros_like, np.ones_like, np.empty_like, np.full_like}
 
 
 def _unbox(x):
@@ -377,7 +417,7 @@ def _box(value, name):
 
 def _leaves(tree):
     if isinstance(tree, Node):
-        return [tree]
+        return [tree if tree.origin is None else tree.origin]
     items = tree.values() if isinstance(tree, dict) else tree
     return [leaf for item in items for leaf in _leaves(item)]
 
@@ -388,6 +428,7 @@ def _gradient(tree):
         return {k: _gradient(v) for k, v in tree.items()}
     if isinstance(tree, (tuple, list)):
         return type(tree)(_gradient(v) for v in tree)
+    tree = tree if tree.origin is None else tree.origin  # an argument written into
     value, g = tree.value, tree.grad
     if g is None:
         return zeros_like(value)

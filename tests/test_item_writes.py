@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from runtime.numeric import numeric_grad
-from transpiler import grad, hessian, jvp, transform
+from transpiler import TranspileError, grad, hessian, jvp, transform
 
 from conftest import assert_close, check_against_fd
 
@@ -142,3 +142,34 @@ def test_fresh_arrays_are_written_in_place_and_arguments_are_copied():
     assert ".copy()" not in fresh.split("# adjoint")[0].split("y[1:3]")[0]
     arg = transform(writes_argument).code.source
     assert "x_1 = x.copy()" in arg or "= x.copy()" in arg
+
+
+def read_after_filling(x):
+    y = np.zeros_like(x) + x
+    for i in range(1, 4):
+        y[i] = y[i - 1] * x[i]
+    last = y[3] * 2.0  # made after the loop: it reads the filled array, as Python does
+    y[0] += last
+    return np.sum(y) + last
+
+
+def view_read_in_next_iteration(x):
+    y = x * 1.0
+    v = y[1:3]  # a view of y, made before the writes
+    s = 0.0
+    for i in range(2):
+        y[1] = v[1] * 2.0
+        s = s + v[0]  # Python reads the new y[1] through v in the second pass
+    return s
+
+
+def test_items_read_after_a_filling_loop_are_allowed():
+    from transpiler import check_grad
+    x = np.array([0.5, 1.5, -0.3, 0.8])
+    report = check_grad(read_after_filling, x)
+    assert report.passed and not report.tape_error, str(report)
+
+
+def test_view_made_before_writes_and_read_after_them_is_an_error():
+    with pytest.raises(TranspileError, match="`v` is read after the array it refers to"):
+        grad(view_read_in_next_iteration)(np.array([0.5, 1.5, -0.3, 0.8]))

@@ -113,9 +113,21 @@ def _sees_write(name, use, write, defined, loops):
     return _after(use, write, defined, loops)
 
 
+def _precedes(a, b):
+    """Whether the statement at path `a` runs before the one at path `b` (in one
+    pass of the regions they share; never when they are in different branches)."""
+    for k, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return k % 2 == 0 and x < y
+    return len(a) < len(b)  # `a` is the If or Loop holding `b`: it starts first
+
+
 def _after(use, write, defined, loops):
     """Whether a read at path `use` can see the effect of a write at path `write`
-    of a value defined at path `defined`."""
+    of a value defined at path `defined`. A value made after the write (an item
+    read after a loop that filled the array) holds the new contents already."""
+    if not _precedes(defined, write):
+        return False
     for loop in loops:
         body = loop + (0,)
         if write[:len(body)] == body and use[:len(body)] == body and \
