@@ -173,3 +173,44 @@ def test_items_read_after_a_filling_loop_are_allowed():
 def test_view_made_before_writes_and_read_after_them_is_an_error():
     with pytest.raises(TranspileError, match="`v` is read after the array it refers to"):
         grad(view_read_in_next_iteration)(np.array([0.5, 1.5, -0.3, 0.8]))
+
+
+def swap_first_two(x):
+    y = x * 1.0
+    t = y[0]  # one number (x is a vector): a copy, not a view
+    y[0] = y[1]
+    y[1] = t
+    return np.sum(y * np.arange(3.0))
+
+
+def swap_rows(x):
+    y = x * 1.0
+    t = y[0]  # a row of a matrix: a view, which the next write changes
+    y[0] = y[1]
+    y[1] = t
+    return np.sum(y)
+
+
+def calls_swap(x):
+    return swap_first_two(x * 2.0) + x[0]
+
+
+def test_swapping_items_of_a_vector():
+    from transpiler import check_grad
+    x = np.array([1.0, 2.0, 3.0])
+    assert_close(grad(swap_first_two)(x), np.array([1.0, 0.0, 2.0]))  # x0 + 2 x2
+    report = check_grad(swap_first_two, x)
+    assert report.passed and not report.tape_error, str(report)
+    assert_close(grad(calls_swap)(x), np.array([3.0, 0.0, 4.0]))  # through a companion
+
+
+def test_swapping_rows_through_a_view_is_an_error():
+    with pytest.raises(TranspileError, match="`t` is read after the array it refers to"):
+        grad(swap_rows)(np.ones((2, 3)))
+
+
+@pytest.mark.source_text
+def test_filling_a_vector_in_a_loop_writes_in_place():
+    df = grad(read_after_filling)
+    df(np.array([0.5, 1.5, -0.3, 0.8]))
+    assert "y[i] = mul" in df.source and ".copy()" not in df.source

@@ -52,11 +52,12 @@ class _BackwardKey:
 
 
 def _scalar_or_none(kinds, value):
-    """SCALAR for an argument known to be a Python scalar; None when unknown, for
-    a parameter left at its default, and for *args/**kwargs."""
+    """SCALAR for an argument known to be a scalar, its rank for an array of known
+    rank; None when unknown, for a parameter left at its default, and for
+    *args/**kwargs."""
     if value is None or isinstance(value, (tuple, dict)):
         return None
-    return SCALAR if kinds.of(value) == SCALAR else None
+    return SCALAR if kinds.of(value) == SCALAR else kinds.rank(value)
 
 
 def companion(fn, wrt, kinds):
@@ -78,9 +79,11 @@ def _build(comp, kinds):
     from .optimize import optimize
     from .pipeline import front_end
     from .reverse import Reverse
+    from .pipeline import OPTIMIZE, argument_facts
+    from .writes import check_writes
     parsed, ssa_fn = front_end(comp.fn)
+    check_writes(ssa_fn, argument_facts(ssa_fn, kinds))
     activity = analyze(ssa_fn, list(comp.wrt))
-    from .pipeline import OPTIMIZE
     param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds) if k is not None} \
         if OPTIMIZE else {}
     forward, backward = Reverse(ssa_fn, activity, param_kinds).split(list(comp.wrt))

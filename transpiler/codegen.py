@@ -44,9 +44,10 @@ class Generated:
     line_locs: dict = field(default_factory=dict)  # line of `source` -> user source Loc
 
 
-def generate(fn, globals_):
-    """Compile `fn` (see module docstring)."""
-    return Emitter(fn).compile(globals_)
+def generate(fn, globals_, kinds=None):
+    """Compile `fn` (see module docstring); `kinds` (kinds.py) may tell which
+    items are single numbers, so that writes near them can stay in place."""
+    return Emitter(fn, kinds).compile(globals_)
 
 
 # -- folding --------------------------------------------------------------------
@@ -276,8 +277,8 @@ def coalesce(fn, stmts, folded, reserved):
 # -- emission -----------------------------------------------------------------
 
 class Emitter:
-    def __init__(self, fn):
-        self.fn = fn
+    def __init__(self, fn, kinds=None):
+        self.fn, self.kinds = fn, kinds
         self.counts = _count_uses(fn.body, {})
         self.folded = foldable(fn, self.counts)
         self.stmts = out_of_ssa(fn.body)
@@ -290,7 +291,7 @@ class Emitter:
                 self._bind("default", value)
         self.names = coalesce(fn, self.stmts, self.folded,
                               set(self.bindings) | self.globals)
-        self.in_place = in_place_writes(fn, self.names)
+        self.in_place = in_place_writes(fn, self.names, kinds)
         self.lines, self.line_locs = [], {}
 
     # binding external objects as closure variables

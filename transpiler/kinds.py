@@ -27,6 +27,11 @@ _ELEMENTWISE = {
     builtins.max, builtins.min, builtins.abs, builtins.float, builtins.int, builtins.bool,
     builtins.round, builtins.len,
 }
+_INT_ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.floordiv, operator.mod,
+                   operator.neg}
+# results with the rank of their first argument
+_SAME_RANK = {np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.array, np.asarray,
+              np.copy, ops.setitem, ops.stop_gradient}
 _ALWAYS_SCALAR = {builtins.float, builtins.int, builtins.bool, builtins.len}
 _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.std, np.var, np.linalg.norm,
                np.trace}
@@ -71,6 +76,8 @@ class Kinds:
     def _token(self, s):
         fn, args = s.fn, s.args
         self._rank(s)
+        if fn in _INT_ARITHMETIC and args and all(self.is_int(a) for a in args):
+            self.counters.add(s.target.name)  # i - 1, 2 * i + 1: still one integer
         if fn is operator.getitem and len(args) == 2 and self.rank(args[0]) == 1 and \
                 self.is_int(args[1]):
             return SCALAR
@@ -96,7 +103,8 @@ class Kinds:
         return None
 
     def is_int(self, v):
-        """An index known to be one integer (a constant, or a range loop's counter)."""
+        """An index known to be one integer (a constant, a range loop's counter, or
+        arithmetic on these)."""
         if isinstance(v, ir.Const):
             return type(v.value) is int
         return isinstance(v, ir.Var) and v.name in self.counters
@@ -124,6 +132,8 @@ class Kinds:
             rank = ranks[0] - 1
         elif fn in (helpers.unbroadcast, helpers.zeros_like, ops.identity) and args:
             rank = ranks[-1] if fn is not ops.identity else ranks[0]
+        elif fn in _SAME_RANK and args and not s.kwargs.get("ndmin"):
+            rank = ranks[0]  # new arrays shaped like the first argument, and item writes
         if rank is not None:
             self.ndims[s.target.name] = rank
 

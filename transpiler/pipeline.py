@@ -15,6 +15,7 @@ from .analyze import analyze
 from .codegen import generate
 from .errors import TranspileError
 from .normalize import normalize
+from .kinds import Kinds
 from .optimize import hoist_invariants
 from .writes import check_writes
 from .optimize import optimize as optimize_ir
@@ -87,8 +88,14 @@ def front_end(fn):
     parsed.anf = normalize(parsed)
     ssa_fn = to_ssa(parsed, parsed.anf)
     ir.verify(ssa_fn)
-    check_writes(ssa_fn)
     return parsed, ssa_fn
+
+
+def argument_facts(ssa_fn, kinds):
+    """What the arguments' kinds (scalar, rank) tell about every value of
+    `ssa_fn`; facts, not an optimization, so they are used in every mode."""
+    params = {p.name: k for p, k in zip(ssa_fn.params, kinds or ()) if k is not None}
+    return Kinds(params).block(ssa_fn.body)
 
 
 def transform(fn, wrt=0, optimize=True, kinds=None):
@@ -99,8 +106,9 @@ def transform(fn, wrt=0, optimize=True, kinds=None):
 
 def _transform(fn, wrt, optimize, kinds, differentiate, output=()):
     """front end -> activity -> `differentiate` (reverse or forward) -> optimize -> codegen."""
-    optimize, kinds = (optimize, kinds) if OPTIMIZE else (False, None)
     parsed, ssa_fn = front_end(fn)
+    check_writes(ssa_fn, argument_facts(ssa_fn, kinds))
+    optimize, kinds = (optimize, kinds) if OPTIMIZE else (False, None)
     if output:
         select_output(ssa_fn, output)
     if optimize:
@@ -113,7 +121,8 @@ def _transform(fn, wrt, optimize, kinds, differentiate, output=()):
     ir.verify(derived)
     optimized = optimize_ir(ir.clone(derived)) if optimize else derived
     ir.verify(optimized)
-    code = generate(optimized, parsed.scope.globals)
+    code = generate(optimized, parsed.scope.globals,
+                    argument_facts(optimized, kinds) if optimize else None)
     return Transformed(parsed, getattr(parsed, "anf", None), ssa_fn, activity, derived,
                        optimized, code)
 

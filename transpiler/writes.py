@@ -183,7 +183,7 @@ def _derived(roots, producers):
 
 
 class _Facts:
-    def __init__(self, fn):
+    def __init__(self, fn, kinds=None):
         self.positions, self.loops = [], _Loops()
         _positions(fn.body, (), self.positions, self.loops)
         self.defined = _definitions(fn, self.positions)
@@ -197,7 +197,7 @@ class _Facts:
         self.params = {p.name for p in fn.params}
         self.producers = {}  # name -> targets of aliasing operations reading it
         for s in self.defs.values():
-            if aliases_argument(s):
+            if aliases_argument(s) and not _scalar_item(s, kinds):
                 for a in s.operands():
                     if isinstance(a, ir.Var):
                         self.producers.setdefault(a.name, []).append(s.target.name)
@@ -214,16 +214,24 @@ class _Facts:
         return _storage(write.args[0], self.phis, {write.target.name})
 
 
+def _scalar_item(assign, kinds):
+    """`y[i]` known to be one number (all integer indices into an array of known
+    rank): NumPy returns a copy, never a view."""
+    return kinds is not None and assign.fn is operator.getitem and assign.target is not None \
+        and kinds.rank(assign.target) == 0
+
+
 def _has_writes(fn):
     return any(isinstance(s, ir.Assign) and s.fn is ops.setitem for s in ir.walk(fn.body))
 
 
-def check_writes(fn):
+def check_writes(fn, kinds=None):
     """Raise TranspileError where an item write's value semantics would differ
-    from Python's (see the module docstring)."""
+    from Python's (see the module docstring). `kinds` (ranks of the arguments,
+    kinds.py) tells which items are single numbers, which cannot be views."""
     if not _has_writes(fn):
         return
-    facts = _Facts(fn)
+    facts = _Facts(fn, kinds)
     for path, write in facts.writes():
         storage = facts.storage(write)
         written = write.args[0]
@@ -265,7 +273,7 @@ def _source(fn, var):
     return fn.source_names.get(var.name, var.name)
 
 
-def in_place_writes(fn, names):
+def in_place_writes(fn, names, kinds=None):
     """The item writes of the final function that may change their array in place.
 
     `names` maps SSA names to Python names (codegen's coalescing). A write may
@@ -277,7 +285,7 @@ def in_place_writes(fn, names):
     """
     if not _has_writes(fn):
         return set()
-    facts = _Facts(fn)
+    facts = _Facts(fn, kinds)
     uses = {}
     for path, _, operands, _ in facts.positions:
         for a in operands:
