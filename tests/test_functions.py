@@ -219,3 +219,19 @@ def test_star_argument_of_unknown_length_is_a_transform_time_error():
     message = str(info.value)
     assert "test_functions.py" in message and "a `*` argument whose length is not known" in message
     assert "weighted_power(x, *ys)" in message and "build the tuple" in message
+
+
+def scaled(x, y=2.0):
+    return x * y
+
+
+def test_dispatch_between_specializations_of_different_arity_and_kinds():
+    g = grad(scaled)
+    assert g(3.0) == 2.0 and g(3.0, 4.0) == 4.0 and g(3.0) == 2.0  # 1 and 2 arguments
+    assert g(x=3.0) == 2.0 and g(3.0, y=5.0) == 5.0  # keywords take the general path
+    assert_close(g(np.float64(1.5), np.float64(3.0)), 3.0)  # a new kind
+    assert g(3, 4.0) == 4.0  # an int argument is differentiated as a real number
+    one = grad(scaled, wrt=("x",))
+    assert one(3.0) == (2.0,) and one(3.0) == (2.0,)  # also through the fast dispatcher
+    with pytest.raises(TypeError, match="scaled"):
+        g()

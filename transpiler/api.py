@@ -146,39 +146,69 @@ def _kind_of(signature):
         (isinstance(signature, type) and issubclass(signature, np.generic)) else None
 
 
-def _guard(i, signature, names):
+def _guard(arg, signature, names):
     if isinstance(signature, tuple):
-        return f"type(a{i}) is ndarray and a{i}.ndim == {signature[1]}"
-    names[f"T{i}"] = signature
-    return f"type(a{i}) is T{i}"
+        return f"type({arg}) is ndarray and {arg}.ndim == {signature[1]}"
+    names[f"T_{arg}"] = signature
+    return f"type({arg}) is T_{arg}"
 
 
 def _dispatcher(gradient):
     """Generate `__call__`: for each specialization, a type check on the
-    arguments and a direct call of its compiled adjoint (no dictionary lookup)."""
-    names = {"ndarray": np.ndarray, "ndim": np.ndim, "explain": _explain}
-    lines = ["def __call__(self, *args, **kwargs):", "    n = len(args)"]
+    arguments and a direct call of its compiled adjoint (no dictionary lookup).
+    When every specialization takes the same number of arguments, they are
+    named parameters of `__call__` (no packing into a tuple and out again)."""
+    names = {"ndarray": np.ndarray, "ndim": np.ndim, "explain": _explain, "NO": _NO}
+    arities = {len(key) for key in gradient._specs}
+    fixed = arities.pop() if len(arities) == 1 else None
+    if fixed is not None:
+        params = [f"_tapeless_a{i}" for i in range(fixed)]
+        lines = [f"def __call__(self, {''.join(p + '=NO, ' for p in params)}*rest, **kwargs):",
+                 "    if not rest and not kwargs:"]
+        indent = "        "
+    else:
+        lines = ["def __call__(self, *args, **kwargs):", "    n = len(args)"]
     for k, (key, fn) in enumerate(gradient._specs.items()):
         names[f"spec{k}"] = fn
-        unpack = ", ".join(f"a{i}" for i in range(len(key)))
-        guards = " and ".join(_guard(i, sig, names) for i, sig in enumerate(key)) or "True"
-        lines.append(f"    if n == {len(key)} and not kwargs:")
-        if key:
-            lines.append(f"        {unpack}{',' if len(key) == 1 else ''} = args")
-        lines.append(f"        if {guards}:")
-        lines.append("            try:")
-        lines.append(f"                value, grads = spec{k}(*args)")
-        lines.append("            except Exception as exc:")
-        lines.append("                explain(exc)")
-        lines.append("                raise")
-        lines.append("            if type(value) is float or ndim(value) == 0:")
-        grads = "(grads,)" if gradient.one_tuple else "grads"
-        lines.append(f"                return (value, {grads})" if gradient.with_value
-                     else f"                return {grads}")
-    lines.append("    return self._slow(*args, **kwargs)")
+        arg_names = [f"_tapeless_a{i}" for i in range(len(key))]
+        guards = " and ".join(_guard(a, sig, names) for a, sig in zip(arg_names, key)) or "True"
+        if fixed is None:
+            indent = "        "
+            lines.append(f"    if n == {len(key)} and not kwargs:")
+            if key:
+                lines.append(f"        {', '.join(arg_names)}{',' if len(key) == 1 else ''} = args")
+        lines.append(f"{indent}if {guards}:")
+        lines.append(f"{indent}    try:")
+        lines.append(f"{indent}        result = spec{k}({', '.join(arg_names)})")
+        lines.append(f"{indent}    except Exception as exc:")
+        lines.append(f"{indent}        explain(exc)")
+        lines.append(f"{indent}        raise")
+        lines.append(f"{indent}    value = result[0]")
+        lines.append(f"{indent}    if type(value) is float or ndim(value) == 0:")
+        if gradient.one_tuple:
+            out = "(value, (result[1],))" if gradient.with_value else "(result[1],)"
+        else:
+            out = "result" if gradient.with_value else "result[1]"
+        lines.append(f"{indent}        return {out}")
+    if fixed is not None:
+        given = f"[a for a in ({', '.join(params)}{',' if fixed == 1 else ''}) if a is not NO]" \
+            if fixed else "[]"
+        lines.append(f"    return self._slow(*{given}, *rest, **kwargs)")
+    else:
+        lines.append("    return self._slow(*args, **kwargs)")
     namespace = {}
     exec("\n".join(lines), names, namespace)
     return namespace["__call__"]
+
+
+class _Missing:
+    """The default of the dispatcher's parameters: an argument not given."""
+
+    def __repr__(self):
+        return "<no argument>"
+
+
+_NO = _Missing()
 
 
 def _not_scalar(fn, value):

@@ -82,11 +82,12 @@ def _build(comp, kinds):
     from .pipeline import OPTIMIZE, argument_facts
     from .writes import check_writes
     parsed, ssa_fn = front_end(comp.fn)
-    check_writes(ssa_fn, argument_facts(ssa_fn, kinds))
+    facts = argument_facts(ssa_fn, kinds)
+    check_writes(ssa_fn, facts)
     activity = analyze(ssa_fn, list(comp.wrt))
     param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds) if k is not None} \
         if OPTIMIZE else {}
-    forward, backward = Reverse(ssa_fn, activity, param_kinds).split(list(comp.wrt))
+    forward, backward = Reverse(ssa_fn, activity, param_kinds, facts).split(list(comp.wrt))
     from .pipeline import OPTIMIZE
     made = []
     for fn_ir in (forward, backward):
@@ -125,7 +126,7 @@ class CallReverser:
                         "supported yet", "give the parameter a name")
         wrt = tuple(n for n, v in bound.arguments.items()
                     if not isinstance(v, (tuple, dict)) and rev.activity.is_active(v))
-        kinds = tuple(_scalar_or_none(rev.kinds, bound.arguments.get(p)) for p in params)
+        kinds = tuple(_scalar_or_none(rev.facts, bound.arguments.get(p)) for p in params)
         comp = companion(fn, wrt, kinds)
         saved = self.rewrite_forward(s, comp)
         base = fn.__name__
@@ -194,8 +195,7 @@ def tangent_call(fwd, s, tan, out):
     bound, params = bind_call(s)
     wrt = tuple(n for n, v in bound.arguments.items()
                 if isinstance(v, ir.Var) and v.name in tan)
-    kinds = tuple(SCALAR if p in bound.arguments and isinstance(bound.arguments[p], ir.Var)
-                  and fwd.kinds.of(bound.arguments[p]) == SCALAR else None for p in params)
+    kinds = tuple(_scalar_or_none(fwd.facts, bound.arguments.get(p)) for p in params)
     comp = tangent_companion(fn, wrt, kinds)
     base = fn.__name__
     kwargs = dict(s.kwargs)

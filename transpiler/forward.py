@@ -36,15 +36,16 @@ ZEROS = ir.Ext(helpers.zeros_like, "zeros_like", helpers.zeros_like)
 EXPAND = ir.Ext(helpers.broadcast_like, "broadcast_like", helpers.broadcast_like)
 
 
-def forward(fn, wrt, activity, param_kinds=None):
+def forward(fn, wrt, activity, param_kinds=None, facts=None):
     """Build the tangent function of `fn` for parameter names `wrt`."""
-    return Forward(fn, activity, param_kinds).function(wrt)
+    return Forward(fn, activity, param_kinds, facts).function(wrt)
 
 
 class Forward:
-    def __init__(self, fn, activity, param_kinds=None):
+    def __init__(self, fn, activity, param_kinds=None, facts=None):
         self.fn, self.activity = fn, activity
         self.kinds = Kinds(param_kinds).block(fn.body)
+        self.facts = facts or self.kinds  # argument kinds even when not optimizing
         names = [p.name for p in fn.params] + [v.name for s in ir.walk(fn.body)
                                               for v in ir.defs(s)]
         self.namer = Namer(names, dict(fn.source_names), set(fn.temps))

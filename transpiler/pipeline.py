@@ -107,7 +107,8 @@ def transform(fn, wrt=0, optimize=True, kinds=None):
 def _transform(fn, wrt, optimize, kinds, differentiate, output=()):
     """front end -> activity -> `differentiate` (reverse or forward) -> optimize -> codegen."""
     parsed, ssa_fn = front_end(fn)
-    check_writes(ssa_fn, argument_facts(ssa_fn, kinds))
+    facts = argument_facts(ssa_fn, kinds)
+    check_writes(ssa_fn, facts)
     optimize, kinds = (optimize, kinds) if OPTIMIZE else (False, None)
     if output:
         select_output(ssa_fn, output)
@@ -117,7 +118,7 @@ def _transform(fn, wrt, optimize, kinds, differentiate, output=()):
     names = resolve_wrt(ssa_fn, wrt)
     activity = analyze(ssa_fn, names)
     param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds or ()) if k is not None}
-    derived = differentiate(ssa_fn, names, activity, param_kinds)
+    derived = differentiate(ssa_fn, names, activity, param_kinds, facts)
     ir.verify(derived)
     optimized = optimize_ir(ir.clone(derived)) if optimize else derived
     ir.verify(optimized)

@@ -39,10 +39,11 @@ ADD_AT = ir.Ext(add_at, "add_at", add_at)
 MATMULS = (operator.matmul, np.matmul, np.dot)
 
 
-def reverse(fn, wrt, activity, param_kinds=None):
+def reverse(fn, wrt, activity, param_kinds=None, facts=None):
     """Build the adjoint of `fn` for parameter names `wrt` (see module docstring).
-    `param_kinds` says which parameters are known scalars (see kinds.py)."""
-    return Reverse(fn, activity, param_kinds).function(wrt)
+    `param_kinds` says which parameters are known scalars (see kinds.py), for
+    the optimizations; `facts` the same from the arguments in every mode."""
+    return Reverse(fn, activity, param_kinds, facts).function(wrt)
 
 
 def _is_zero(v):
@@ -50,9 +51,10 @@ def _is_zero(v):
 
 
 class Reverse:
-    def __init__(self, fn, activity, param_kinds=None):
+    def __init__(self, fn, activity, param_kinds=None, facts=None):
         self.fn, self.activity = fn, activity
         self.kinds = Kinds(param_kinds).block(fn.body)
+        self.facts = facts or self.kinds  # argument kinds even when not optimizing
         self.containers = {s.args[0].name for s in ir.walk(fn.body)
                            if isinstance(s, ir.Assign) and s.fn is operator.getitem
                            and isinstance(s.args[0], ir.Var)}
