@@ -235,3 +235,52 @@ def test_dispatch_between_specializations_of_different_arity_and_kinds():
     assert one(3.0) == (2.0,) and one(3.0) == (2.0,)  # also through the fast dispatcher
     with pytest.raises(TypeError, match="scaled"):
         g()
+
+
+def total_of_cubes(*xs):
+    s = 0.0
+    for v in xs:
+        s = s + v * v * v
+    return s
+
+
+def forwards(x, *rest):
+    return weighted_power(x, *rest) + total_of_cubes(x, *rest)
+
+
+def uses_forwards(x, y):
+    return forwards(x, y) + forwards(x, y, 3.0) + total_of_cubes(x, y, x)
+
+
+def test_star_args_parameters_are_specialized_per_call():
+    # each call's number of arguments gives a specialization: xs_0, xs_1, ...
+    assert_close(grad(total_of_cubes, wrt=(0, 1, 2))(1.0, 2.0, 3.0), (3.0, 12.0, 27.0))
+    assert_close(grad(total_of_cubes)(2.0), 12.0)
+    # x y^2 + x^3 + y^3 + x y^3 + x^3 + y^3 + 27 + 2 x^3 + y^3
+    x, y = 1.5, 0.5
+    dx = y ** 2 + 3 * x ** 2 + y ** 3 + 3 * x ** 2 + 6 * x ** 2
+    dy = 2 * x * y + 3 * y ** 2 + 3 * x * y ** 2 + 3 * y ** 2 + 3 * y ** 2
+    assert_close(grad(uses_forwards, wrt=(0, 1))(x, y), (dx, dy))
+    from transpiler import check_grad, hessian, jvp
+    report = check_grad(uses_forwards, x, y, wrt=(0, 1))
+    assert report.passed and not report.tape_error, str(report)
+    assert_close(jvp(uses_forwards)(x, y, tangents=1.0)[1], dx)
+    assert_close(hessian(uses_forwards)(x, y), 6 * x + 6 * x + 12 * x)
+
+
+def test_star_args_without_a_call_is_a_clear_error():
+    with pytest.raises(TranspileError, match=r"a function with \*args, for a call not yet seen"):
+        grad(total_of_cubes).compile()
+
+
+def cubes_of_a_tuple_display(x, y):
+    s = 0.0
+    for v in (x, y, x):  # the tuple is built once, before the loop
+        s = s + v * v * v
+    return s
+
+
+def test_loop_over_a_tuple_display_and_its_hessian():
+    from transpiler import hessian
+    assert_close(grad(cubes_of_a_tuple_display, wrt=(0, 1))(1.0, 2.0), (6.0, 12.0))
+    assert_close(hessian(cubes_of_a_tuple_display)(1.0, 2.0), 12.0)

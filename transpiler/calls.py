@@ -22,6 +22,7 @@ import types
 from . import ir
 from .errors import TranspileError
 from .kinds import SCALAR
+from .parse import count_varargs, vararg_name
 
 _COMPANIONS: dict = {}
 
@@ -81,7 +82,7 @@ def _build(comp, kinds):
     from .reverse import Reverse
     from .pipeline import OPTIMIZE, argument_facts
     from .writes import check_writes
-    parsed, ssa_fn = front_end(comp.fn)
+    parsed, ssa_fn = front_end(comp.fn, count_varargs(comp.fn, kinds))
     facts = argument_facts(ssa_fn, kinds)
     check_writes(ssa_fn, facts)
     activity = analyze(ssa_fn, list(comp.wrt))
@@ -98,14 +99,29 @@ def _build(comp, kinds):
 
 
 def bind_call(s):
-    """The call's operands by the callee's parameter names, and its parameters."""
+    """The call's operands by the callee's parameter names, `*args` items as
+    the parameters of the callee's specialization (`rest_0`, `rest_1`, ...,
+    see parse.py), and a `**kwargs` dict under its own name; then the names
+    of the positional parameters, in order (what the argument kinds are
+    listed for)."""
     signature = inspect.signature(s.fn)
     try:
         bound = signature.bind(*s.args, **s.kwargs)
     except TypeError as exc:
         raise TranspileError(f"cannot call `{s.fn.__name__}` with these arguments: {exc}",
                              s.loc) from None
-    return bound, signature.parameters
+    arguments, positional = {}, []
+    for name, param in signature.parameters.items():
+        if param.kind is param.VAR_POSITIONAL:
+            for i, value in enumerate(bound.arguments.get(name, ())):
+                arguments[vararg_name(name, i)] = value
+                positional.append(vararg_name(name, i))
+            continue
+        if name in bound.arguments:
+            arguments[name] = bound.arguments[name]
+        if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            positional.append(name)
+    return arguments, positional
 
 
 class CallReverser:
@@ -115,18 +131,17 @@ class CallReverser:
     def __call__(self, s, g, adj, out):
         rev = self.rev
         fn = s.fn
-        bound, params = bind_call(s)
-        for name, value in bound.arguments.items():
-            if params[name].kind in (params[name].VAR_POSITIONAL, params[name].VAR_KEYWORD):
-                if any(rev.activity.is_active(v) for v in
-                       (value.values() if isinstance(value, dict) else value)):
-                    raise TranspileError(
-                        f"cannot differentiate through `*{name}` of `{fn.__name__}`", s.loc,
-                        "differentiated values passed through *args/**kwargs are not "
-                        "supported yet", "give the parameter a name")
-        wrt = tuple(n for n, v in bound.arguments.items()
-                    if not isinstance(v, (tuple, dict)) and rev.activity.is_active(v))
-        kinds = tuple(_scalar_or_none(rev.facts, bound.arguments.get(p)) for p in params)
+        arguments, positional = bind_call(s)
+        for name, value in arguments.items():
+            if isinstance(value, dict) and any(rev.activity.is_active(v)
+                                               for v in value.values()):
+                raise TranspileError(
+                    f"cannot differentiate through `**{name}` of `{fn.__name__}`", s.loc,
+                    "differentiated values passed through **kwargs are not supported yet",
+                    "give the parameter a name")
+        wrt = tuple(n for n, v in arguments.items()
+                    if not isinstance(v, dict) and rev.activity.is_active(v))
+        kinds = tuple(_scalar_or_none(rev.facts, arguments.get(p)) for p in positional)
         comp = companion(fn, wrt, kinds)
         saved = self.rewrite_forward(s, comp)
         base = fn.__name__
@@ -135,7 +150,7 @@ class CallReverser:
         for k, name in enumerate(wrt):
             c = rev.emit(out, "t", operator.getitem, [grads, ir.Const(k)])
             rev.namer.temps.add(c.name)
-            rev.accumulate(bound.arguments[name], c, adj, out, s.loc)
+            rev.accumulate(arguments[name], c, adj, out, s.loc)
         for stmt in out[-(1 + 2 * len(wrt)):]:
             stmt.adjoint_of = s.loc
 
@@ -192,15 +207,19 @@ def tangent_companion(fn, wrt, kinds):
 def tangent_call(fwd, s, tan, out):
     """`y = f(a)` -> `y, y_dot = f_jvp.tangent(a, a_dot=a_dot)` in forward-mode code."""
     fn = s.fn
-    bound, params = bind_call(s)
-    wrt = tuple(n for n, v in bound.arguments.items()
-                if isinstance(v, ir.Var) and v.name in tan)
-    kinds = tuple(_scalar_or_none(fwd.facts, bound.arguments.get(p)) for p in params)
+    arguments, positional = bind_call(s)
+    for name, value in arguments.items():
+        if isinstance(value, dict) and any(isinstance(v, ir.Var) and v.name in tan
+                                           for v in value.values()):
+            raise TranspileError(f"cannot differentiate through `**{name}` of "
+                                 f"`{fn.__name__}`", s.loc, fix="give the parameter a name")
+    wrt = tuple(n for n, v in arguments.items() if isinstance(v, ir.Var) and v.name in tan)
+    kinds = tuple(_scalar_or_none(fwd.facts, arguments.get(p)) for p in positional)
     comp = tangent_companion(fn, wrt, kinds)
     base = fn.__name__
     kwargs = dict(s.kwargs)
     for name in wrt:
-        kwargs[name + "_dot"] = tan[bound.arguments[name].name]
+        kwargs[name + "_dot"] = tan[arguments[name].name]
     result = fwd.namer.fresh(f"{base}_out", temp=True)
     out.append(ir.Assign(result, comp, list(s.args), kwargs, s.loc,
                          ir.Ext(comp, f"{base}_jvp.tangent", comp)))

@@ -23,7 +23,7 @@ from . import ir
 from .errors import TranspileError
 from .inline import Namer, drop_unread, inline, simplified_value
 from .kinds import SCALAR, Kinds
-from .rules import is_nondifferentiable, lookup
+from .rules import is_nondifferentiable, is_position, lookup
 from runtime import helpers, ops
 from runtime.containers import add_at, add_grads, select_grad
 
@@ -180,7 +180,8 @@ class Forward:
         return any(isinstance(p, ir.Const) for p in self.last_partials)
 
     def contributions(self, rule, s, bound, tan, out, name):
-        active = [p for p, v in bound.items() if isinstance(v, ir.Var) and v.name in tan]
+        active = [p for p, v in bound.items()
+                  if isinstance(v, ir.Var) and v.name in tan and not is_position(p)]
         for p in active:
             if p not in rule.wrt and p not in rule.tangents:
                 raise TranspileError(

@@ -151,10 +151,15 @@ class Normalizer(LocalFunctions):
     # -- function ---------------------------------------------------------
     def function(self, node):
         args = node.args
-        if args.vararg or args.kwarg:
-            self.error(node, "a function with *args or **kwargs parameters",
-                       "only plain positional parameters can be differentiated yet",
+        if args.kwarg:
+            self.error(node, "a function with a **kwargs parameter",
+                       "only named parameters can be differentiated",
                        "give every parameter a name")
+        if args.vararg:
+            self.error(node, "a function with *args, for a call not yet seen",
+                       "a function with *args is specialized for the number of arguments "
+                       "of each call, which is not known here",
+                       "call the gradient (or dump with --args), or give every parameter a name")
         ret = self.fresh(node.name)
         self.temps.discard(ret)
         self.locals.add(ret)
@@ -361,6 +366,8 @@ class Normalizer(LocalFunctions):
                        "use a flag variable set before `break`")
         out = []
         rng, prefix, target = self.index_loop(s)
+        while self.pending:  # the sequence, computed once before the loop (not in its body)
+            out.extend(self.stmt(self.pending.pop(0)))
         iterable = self.atom(rng, out, "range")
         body = self.block(prefix + s.body)
         out.append(nodes.for_(target, iterable, body, like=s))

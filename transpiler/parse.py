@@ -86,8 +86,47 @@ def _source_of(fn):
     return lines, max(lineno, 1)
 
 
-def parse(fn):
-    """Parse `fn` into a `Parsed` (see module docstring)."""
+def vararg_name(name, i):
+    """The parameter that stands for item `i` of `*name` in a specialization."""
+    return f"{name}_{i}"
+
+
+def count_varargs(fn, kinds):
+    """How many `*args` a call passes to `fn`, from its argument kinds (one per
+    positional argument); None when `fn` has no *args or the call is unknown."""
+    code = getattr(inspect.unwrap(fn), "__code__", None)
+    if code is None or not code.co_flags & inspect.CO_VARARGS or kinds is None:
+        return None
+    return max(len(kinds) - code.co_argcount, 0)
+
+
+def _expand_varargs(node, count, parsed):
+    """`def f(x, *rest)` called with `count` extra arguments -> `def f(x, rest_0,
+    ..., rest_{count-1})` whose body starts with `rest = (rest_0, ...)`."""
+    rest = node.args.vararg
+    names = [vararg_name(rest.id, i) for i in range(count)]
+    taken = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+    clash = [n for n in names if n in taken]
+    if clash:
+        raise TranspileError(f"cannot specialize `*{rest.id}`: the name `{clash[0]}` is taken",
+                             parsed.loc(node), "the items of *args become parameters named "
+                             f"{rest.id}_0, {rest.id}_1, ...", f"rename `{clash[0]}`")
+    node.args.args.extend(gast.Name(id=n, ctx=gast.Param(), annotation=None,
+                                    type_comment=None) for n in names)
+    node.args.vararg = None
+    items = gast.Tuple(elts=[gast.Name(id=n, ctx=gast.Load(), annotation=None,
+                                       type_comment=None) for n in names], ctx=gast.Load())
+    pack = gast.Assign(targets=[gast.Name(id=rest.id, ctx=gast.Store(), annotation=None,
+                                          type_comment=None)], value=items, type_comment=None)
+    for part in gast.walk(pack):
+        gast.copy_location(part, node)
+        part.end_lineno, part.end_col_offset = node.lineno, node.col_offset
+    node.body.insert(0, pack)
+
+
+def parse(fn, varargs=None):
+    """Parse `fn` into a `Parsed` (see module docstring); `varargs` (a count)
+    specializes a function with `*args` for calls passing that many."""
     fn = inspect.unwrap(fn)
     code = getattr(fn, "__code__", None)
     if code is None:
@@ -110,4 +149,7 @@ def parse(fn):
     node.decorator_list = []
     all_lines = linecache.getlines(filename) or text.splitlines(True)
     scope = Scope(fn.__globals__, _closure_of(fn))
-    return Parsed(fn, node, filename, all_lines, indent, scope)
+    parsed = Parsed(fn, node, filename, all_lines, indent, scope)
+    if varargs is not None and node.args.vararg is not None:
+        _expand_varargs(node, varargs, parsed)
+    return parsed

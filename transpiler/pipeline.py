@@ -19,7 +19,7 @@ from .kinds import Kinds
 from .optimize import hoist_invariants
 from .writes import check_writes
 from .optimize import optimize as optimize_ir
-from .parse import parse
+from .parse import count_varargs, parse
 from .reverse import reverse
 from .rules import _load_builtin_rules
 from .ssa import to_ssa
@@ -81,10 +81,11 @@ def resolve_wrt(ssa_fn, wrt):
     return names
 
 
-def front_end(fn):
-    """parse -> normalize -> ssa (verified): what every transformation starts from."""
+def front_end(fn, varargs=None):
+    """parse -> normalize -> ssa (verified): what every transformation starts from.
+    `varargs` specializes a function with *args for that many (parse.py)."""
     _load_builtin_rules()
-    parsed = parse(fn)
+    parsed = parse(fn, varargs)
     parsed.anf = normalize(parsed)
     ssa_fn = to_ssa(parsed, parsed.anf)
     ir.verify(ssa_fn)
@@ -106,7 +107,7 @@ def transform(fn, wrt=0, optimize=True, kinds=None):
 
 def _transform(fn, wrt, optimize, kinds, differentiate, output=()):
     """front end -> activity -> `differentiate` (reverse or forward) -> optimize -> codegen."""
-    parsed, ssa_fn = front_end(fn)
+    parsed, ssa_fn = front_end(fn, count_varargs(fn, kinds))
     facts = argument_facts(ssa_fn, kinds)
     check_writes(ssa_fn, facts)
     optimize, kinds = (optimize, kinds) if OPTIMIZE else (False, None)

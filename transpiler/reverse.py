@@ -29,7 +29,7 @@ from .kinds import SCALAR, Kinds
 from .calls import CallReverser, is_user_function
 from .forward import ADD_GRADS
 from .reverse_loops import LoopReverser, free_vars, rename_uses
-from .rules import is_nondifferentiable, lookup
+from .rules import is_nondifferentiable, is_position, lookup
 from runtime import helpers, ops
 from runtime.containers import add_at, add_grads, select_grad
 
@@ -267,7 +267,7 @@ class Reverse:
                                  "does not take", s.loc, fix="call it with its usual "
                                  "positional arguments")
         for param, v in bound.items():
-            if self.activity.is_active(v) and param not in rule.wrt:
+            if self.activity.is_active(v) and param not in rule.wrt and not is_position(param):
                 raise TranspileError(
                     f"cannot differentiate `{name}` with respect to its argument `{param}`",
                     s.loc, "its rule gives no gradient for that argument",

@@ -88,6 +88,13 @@ class Rule:
                      for name, p in zip(self.wrt, out))
 
 
+def is_position(param):
+    """Parameters named `index` take positions (integers, slices, masks): no
+    derivative flows through them, even when the value passed was computed
+    from differentiated ones (an index saved beside them for a reverse sweep)."""
+    return param == "index"
+
+
 _TABLE: dict = {}
 _SIGNATURES: dict = {}
 _NONDIFF: set = set()

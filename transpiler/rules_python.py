@@ -85,13 +85,13 @@ def matmul_b(db, ans, a, b):
 
 
 @adjoint(operator.getitem, wrt=("a",))
-def getitem(g, ans, a, b):
-    return select_grad(g, a, b)
+def getitem(g, ans, a, index):
+    return select_grad(g, a, index)
 
 
 @tangent(operator.getitem, "a")
-def getitem_a(da, ans, a, b):
-    return da[b]
+def getitem_a(da, ans, a, index):
+    return da[index]
 
 
 @adjoint(ops.list_append)
