@@ -284,3 +284,21 @@ def test_loop_over_a_tuple_display_and_its_hessian():
     from transpiler import hessian
     assert_close(grad(cubes_of_a_tuple_display, wrt=(0, 1))(1.0, 2.0), (6.0, 12.0))
     assert_close(hessian(cubes_of_a_tuple_display)(1.0, 2.0), 12.0)
+
+
+def keywords_from_dicts(x, y):
+    options = {"c": 3.0}
+    return weighted_power(x, y, **options) + affine(np.eye(2), np.ones(2) * x,
+                                                     **{"scale": y})[0]
+
+
+def keywords_from_an_argument(x, options):
+    return weighted_power(x, 2.0, **options)
+
+
+def test_double_star_arguments_of_dicts_built_in_the_function():
+    # x y^3 + y * x  (affine: scale * (W @ x) + b with W the identity)
+    x, y = 2.0, 0.5
+    assert_close(grad(keywords_from_dicts, wrt=(0, 1))(x, y), (y ** 3 + y, 3 * x * y ** 2 + x))
+    with pytest.raises(TranspileError, match=r"a `\*\*` argument whose keys are not known"):
+        grad(keywords_from_an_argument)(1.0, {"c": 2.0})

@@ -573,10 +573,7 @@ class Normalizer(LocalFunctions):
                         if isinstance(a, gast.Starred) else self.atom(a, out))
         keywords = []
         for k in e.keywords:
-            if k.arg is None:
-                self.error(e, "a `**kwargs` call", "keyword unpacking is not supported yet",
-                           "pass keyword arguments by name")
-            keywords.append(nodes.keyword(k.arg, self.atom(k.value, out)))
+            keywords.append(nodes.keyword(k.arg, self.atom(k.value, out)))  # ** stays
         return gast.copy_location(nodes.call(func, args, keywords), e)
 
     def expr_Attribute(self, e, out):

@@ -62,6 +62,7 @@ class Builder:
         self.maybe_undefined = {}
         self.temps = set(getattr(anf, "temps", ()))
         self.tuples = {}  # SSA name -> the operands of the tuple it was built from
+        self.dicts = {}  # SSA name -> keyword -> operand, for dict displays with str keys
         self.consumed = {}  # lists appended to: their old versions must not be read again
         self.temp_names = set()
 
@@ -120,6 +121,9 @@ class Builder:
                     self.consumed[value.args[0].name] = s
                 if value.fn is ops.make_tuple:
                     self.tuples[value.target.name] = list(value.args)
+                if value.fn is ops.make_dict and all(type(k) is str for k in value.args[0].value):
+                    self.dicts[value.target.name] = dict(zip(value.args[0].value,
+                                                             value.args[1:]))
             else:  # a copy: read the value itself from now on
                 env[name] = value
             self.maybe_undefined.pop(name, None)
@@ -321,7 +325,12 @@ class Builder:
                 args.extend(self.starred(a, env, out))
             else:
                 args.append(self.operand(a, env, out))
-        kwargs = {k.arg: self.operand(k.value, env, out) for k in e.keywords}
+        kwargs = {}
+        for k in e.keywords:
+            if k.arg is None:
+                kwargs.update(self.double_starred(k, env, out))
+            else:
+                kwargs[k.arg] = self.operand(k.value, env, out)
         func = e.func
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
                 and func.value.id in self.locals:
@@ -344,6 +353,18 @@ class Builder:
                        "be a tuple display built in this function (`t = (a, b)`)",
                        "build the tuple in the function, or pass the items one by one")
         return list(items)
+
+    def double_starred(self, node, env, out):
+        """The items of `**d` in a call: `d` must be a dict display with string
+        keys built in this function (the keywords are then known)."""
+        value = self.operand(node.value, env, out)
+        items = self.dicts.get(value.name) if isinstance(value, ir.Var) else None
+        if items is None:
+            self.error(node.value, "a `**` argument whose keys are not known",
+                       "`**d` is expanded when the function is transformed, so `d` must "
+                       "be a dict display built in this function (`d = {\"c\": v}`)",
+                       "build the dict in the function, or pass the keywords by name")
+        return items
 
     def method(self, e, receiver, args, kwargs, out, loc):
         name = e.func.attr
