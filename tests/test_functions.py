@@ -217,7 +217,7 @@ def test_star_argument_of_unknown_length_is_a_transform_time_error():
     with pytest.raises(TranspileError) as info:
         grad(star_of_unknown_length)(1.0, (2.0,))
     message = str(info.value)
-    assert "test_functions.py" in message and "a `*` argument whose length is not known" in message
+    assert "test_functions.py" in message and "a `*` item whose length is not known" in message
     assert "weighted_power(x, *ys)" in message and "build the tuple" in message
 
 
@@ -302,3 +302,22 @@ def test_double_star_arguments_of_dicts_built_in_the_function():
     assert_close(grad(keywords_from_dicts, wrt=(0, 1))(x, y), (y ** 3 + y, 3 * x * y ** 2 + x))
     with pytest.raises(TranspileError, match=r"a `\*\*` argument whose keys are not known"):
         grad(keywords_from_an_argument)(1.0, {"c": 2.0})
+
+
+def star_in_displays(x, y):
+    head = (x, y)
+    both = (*head, x * y)  # (x, y, x y)
+    items = [*both, 2.0]
+    return weighted_power(*both) + sum(items)
+
+
+def test_star_items_in_tuple_and_list_displays():
+    # x * y^(x y) + x + y + x y + 2
+    x, y = 1.2, 0.7
+    from transpiler import check_grad
+    report = check_grad(star_in_displays, x, y, wrt=(0, 1))
+    assert report.passed and not report.tape_error, str(report)
+    c = x * y
+    dx = y ** c + x * y ** c * np.log(y) * y + 1 + y
+    dy = x * (c * y ** (c - 1) + y ** c * np.log(y) * x) + 1 + x
+    assert_close(grad(star_in_displays, wrt=(0, 1))(x, y), (dx, dy))

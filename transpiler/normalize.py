@@ -82,8 +82,8 @@ UNSUPPORTED = {
                      "use a list or a NumPy expression"),
     "JoinedStr": ("an f-string", "string formatting is not supported inside differentiated "
                   "code", "format strings outside the differentiated function"),
-    "Starred": ("a starred expression", "`*args` unpacking is not supported yet",
-                "pass the arguments one by one"),
+    "Starred": ("a starred assignment target", "`a, *rest = t` is not supported yet",
+                "index the items: `a, rest = t[0], t[1:]`"),
     "Set": ("a set display", "sets are not differentiable containers", "use a list or an array"),
 }
 
@@ -566,11 +566,7 @@ class Normalizer(LocalFunctions):
                 self.error(e, "a call of a local variable", "calling functions held in "
                            "local variables is not supported yet",
                            "call a module-level function by name")
-        args = []
-        for a in e.args:  # `*t` stays: the SSA builder expands tuples it knows
-            args.append(gast.copy_location(gast.Starred(value=self.atom(a.value, out),
-                                                        ctx=gast.Load()), a)
-                        if isinstance(a, gast.Starred) else self.atom(a, out))
+        args = self.display_items(e.args, out)
         keywords = []
         for k in e.keywords:
             keywords.append(nodes.keyword(k.arg, self.atom(k.value, out)))  # ** stays
@@ -595,11 +591,15 @@ class Normalizer(LocalFunctions):
             return nodes.tuple_(self.index(elt, out) for elt in node.elts)
         return self.atom(node, out)
 
+    def display_items(self, elts, out):
+        """Atoms of a tuple or list display; `*t` items stay (the SSA builder
+        expands tuples it knows)."""
+        return [gast.copy_location(gast.Starred(value=self.atom(elt.value, out),
+                                                ctx=gast.Load()), elt)
+                if isinstance(elt, gast.Starred) else self.atom(elt, out) for elt in elts]
+
     def expr_Tuple(self, e, out):
-        for elt in e.elts:
-            if isinstance(elt, gast.Starred):
-                self.unsupported(elt)
-        return gast.copy_location(nodes.tuple_(self.atom(elt, out) for elt in e.elts), e)
+        return gast.copy_location(nodes.tuple_(self.display_items(e.elts, out)), e)
 
     def expr_Dict(self, e, out):
         """`{"w": a, "b": b}` with constant keys -> `__tapeless_dict__("w", "b", a, b)`."""
@@ -616,10 +616,7 @@ class Normalizer(LocalFunctions):
         return gast.copy_location(nodes.call(nodes.name(_MAKE_DICT), keys + values), e)
 
     def expr_List(self, e, out):
-        for elt in e.elts:
-            if isinstance(elt, gast.Starred):
-                self.unsupported(elt)
-        return gast.copy_location(gast.List(elts=[self.atom(elt, out) for elt in e.elts],
+        return gast.copy_location(gast.List(elts=self.display_items(e.elts, out),
                                             ctx=gast.Load()), e)
 
 

@@ -269,7 +269,7 @@ class Builder:
             return op(operator.getitem, container, index)
         if isinstance(e, (gast.Tuple, gast.List)):
             fn = ops.make_tuple if isinstance(e, gast.Tuple) else ops.make_list
-            return op(fn, *[self.operand(x, env, out) for x in e.elts])
+            return op(fn, *self.items(e.elts, env, out))
         if isinstance(e, gast.Attribute):
             if e.value.__class__ is gast.Name and e.value.id not in self.locals:
                 return self.free(e)
@@ -319,12 +319,7 @@ class Builder:
                    "use the NumPy function instead")
 
     def call(self, e, env, out, loc):
-        args = []
-        for a in e.args:
-            if isinstance(a, gast.Starred):
-                args.extend(self.starred(a, env, out))
-            else:
-                args.append(self.operand(a, env, out))
+        args = self.items(e.args, env, out)
         kwargs = {}
         for k in e.keywords:
             if k.arg is None:
@@ -340,15 +335,25 @@ class Builder:
             self.error(e, f"`{ast_name(func)}` is not callable")
         return ir.Assign(None, target.obj, args, kwargs, loc, target)
 
+    def items(self, nodes_, env, out):
+        """Operands of call arguments or display items, `*t` expanded."""
+        items = []
+        for a in nodes_:
+            if isinstance(a, gast.Starred):
+                items.extend(self.starred(a, env, out))
+            else:
+                items.append(self.operand(a, env, out))
+        return items
+
     def starred(self, node, env, out):
-        """The items of `*t` in a call: `t` must be a tuple built in this function
-        (its length is then known when the function is transformed)."""
+        """The items of `*t` (in a call or a display): `t` must be a tuple built in
+        this function (its length is then known when the function is transformed)."""
         value = self.operand(node.value, env, out)
         items = self.tuples.get(value.name) if isinstance(value, ir.Var) else None
         if items is None:
             if isinstance(value, ir.Const) and isinstance(value.value, tuple):
                 return [ir.Const(v) for v in value.value]
-            self.error(node, "a `*` argument whose length is not known",
+            self.error(node, "a `*` item whose length is not known",
                        "`*t` is expanded when the function is transformed, so `t` must "
                        "be a tuple display built in this function (`t = (a, b)`)",
                        "build the tuple in the function, or pass the items one by one")
