@@ -171,7 +171,8 @@ def test_items_read_after_a_filling_loop_are_allowed():
 
 
 def test_view_made_before_writes_and_read_after_them_is_an_error():
-    with pytest.raises(TranspileError, match="`v` is read after the array it refers to"):
+    with pytest.raises(TranspileError, match="`v` is read after the array it refers to "
+                       r"was written into on line \d+ \(on an earlier pass of the loop\)"):
         grad(view_read_in_next_iteration)(np.array([0.5, 1.5, -0.3, 0.8]))
 
 

@@ -258,9 +258,11 @@ def check_writes(fn, kinds=None):
                         _sees_write(a.name, use_path, path, facts.defined.get(a.name, (-1,)),
                                     facts.loops):
                     line = write.loc.lineno if write.loc is not None else "?"
+                    earlier = "" if _precedes(path, use_path) else \
+                        " (on an earlier pass of the loop)"
                     raise TranspileError(
                         f"`{_source(fn, a)}` is read after the array it refers to was "
-                        f"written into on line {line}", loc,
+                        f"written into on line {line}{earlier}", loc,
                         "another name for the same array (or a view of it) was changed in "
                         "place, so Python would read the new contents here; the gradient "
                         "cannot follow that",
