@@ -21,6 +21,12 @@ def make_list(*items):
     return list(items)
 
 
+def attribute(obj, name):
+    """`obj.name` for an object that is not differentiated (`self.scale`,
+    `config.lr`): no gradient flows through it."""
+    return getattr(obj, name)
+
+
 def make_dict(keys, *values):
     """`{k1: v1, k2: v2}` (keys known at transform time)"""
     return dict(zip(keys, values))

@@ -321,3 +321,56 @@ def test_star_items_in_tuple_and_list_displays():
     dx = y ** c + x * y ** c * np.log(y) * y + 1 + y
     dy = x * (c * y ** (c - 1) + y ** c * np.log(y) * x) + 1 + x
     assert_close(grad(star_in_displays, wrt=(0, 1))(x, y), (dx, dy))
+
+
+class Ridge:
+    def __init__(self, X, y, lam):
+        self.X, self.y, self.lam = X, y, lam
+
+    def loss(self, w, b=0.0):
+        r = self.X @ w + b - self.y
+        return np.mean(r ** 2) + self.lam * np.sum(w ** 2)
+
+
+def test_gradients_of_bound_methods_read_attributes_as_constants(rng):
+    X, y, w = rng.normal(size=(6, 3)), rng.normal(size=6), rng.normal(size=3)
+    model = Ridge(X, y, 0.1)
+    want = autograd.grad(lambda w: anp.mean((anp.dot(X, w) - y) ** 2) + 0.1 * anp.sum(w ** 2))(w)
+    assert_close(grad(model.loss)(w), want)
+    assert_close(grad(model.loss, wrt="w")(w), want)
+    from transpiler import check_grad, value_and_grad
+    value, g = value_and_grad(model.loss, wrt=(0, 1))(w, 0.5)
+    assert np.isclose(value, model.loss(w, 0.5))
+    assert_close(g[1], 2 * np.mean(X @ w + 0.5 - y))
+    assert "self.lam" in grad(model.loss).source
+    report = check_grad(Ridge.loss, model, w, wrt=1)
+    assert report.passed, str(report)
+
+
+def scaled_by_config(x, config):
+    return config.scale * np.sum(np.sin(x))
+
+
+def differentiates_an_object(model):
+    return model.lam * 2.0
+
+
+def test_attributes_of_differentiated_objects_are_an_error(rng):
+    class Config:
+        scale = 3.0
+    x = rng.normal(size=3)
+    assert_close(grad(scaled_by_config)(x, Config()), 3.0 * np.cos(x))
+    with pytest.raises(TranspileError, match="cannot differentiate through the attribute `.lam`"):
+        grad(differentiates_an_object)(Ridge(None, None, 0.1))
+
+
+def weighted_pairs(ws, xs):
+    total = 0.0
+    for i, (w, x) in enumerate(zip(ws, xs)):
+        total += (i + 1) * w * x
+    return total
+
+
+def test_enumerate_of_zip():
+    assert_close(grad(weighted_pairs, wrt=(0, 1))([1.0, 2.0], [3.0, 4.0]),
+                 ([3.0, 8.0], [1.0, 4.0]))

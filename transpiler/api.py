@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import weakref
 
 import numpy as np
@@ -273,11 +274,43 @@ def grad(fn=None, wrt=0, optimize=True):
         if isinstance(fn, Gradient) and fn.with_value:
             raise TypeError("take grad of grad(f), not of value_and_grad(f)")
         return HigherGradient(fn, wrt)
+    if inspect.ismethod(fn):
+        return BoundGradient(Gradient(fn.__func__, _after_self(wrt), optimize=optimize),
+                             fn.__self__)
     return Gradient(fn, wrt, optimize=optimize)
 
 
 def value_and_grad(fn=None, wrt=0, optimize=True):
     """Like `grad`, but the call returns `(value, gradient)`."""
     if fn is None:
-        return lambda f: Gradient(f, wrt, with_value=True, optimize=optimize)
+        return lambda f: value_and_grad(f, wrt, optimize)
+    if inspect.ismethod(fn):
+        return BoundGradient(Gradient(fn.__func__, _after_self(wrt), with_value=True,
+                                      optimize=optimize), fn.__self__)
     return Gradient(fn, wrt, with_value=True, optimize=optimize)
+
+
+def _after_self(wrt):
+    """`wrt` of a bound method, for its function (positions move past `self`)."""
+    if isinstance(wrt, (tuple, list)):
+        return tuple(_after_self(w) for w in wrt)
+    return wrt + 1 if isinstance(wrt, int) else wrt
+
+
+class BoundGradient:
+    """The gradient of a bound method `obj.f`: the gradient of `type(obj).f` with
+    `obj` passed first, and not differentiated (its attributes are constants)."""
+
+    def __init__(self, gradient, obj):
+        self.gradient, self.obj = gradient, obj
+        functools.update_wrapper(self, gradient.fn)
+
+    def __call__(self, *args, **kwargs):
+        return self.gradient(self.obj, *args, **kwargs)
+
+    def compile(self, *example_args):
+        self.gradient.compile(*((self.obj,) + example_args if example_args else ()))
+        return self
+
+    def __getattr__(self, name):  # .source, .ssa, .transformed
+        return getattr(self.gradient, name)

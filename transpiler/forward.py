@@ -132,6 +132,9 @@ class Forward:
             tan[s.target.name] = self.emit(out, self.base(s.target) + "_dot", s.fn, items,
                                            s.callee)
             return
+        if s.fn is ops.attribute:
+            from .reverse import attribute_error
+            raise attribute_error(s)
         rule = lookup(s.fn)
         from .calls import is_user_function
         if rule is None and is_user_function(s.fn):

@@ -386,7 +386,14 @@ class Normalizer(LocalFunctions):
                        "loop over one name")
         k = self.fresh("i")
         knode = nodes.name(k)
-        if kind == "enumerate" and len(it.args) == 1 and isinstance(target, gast.Tuple) \
+        inner = it.args[0] if kind == "enumerate" and len(it.args) == 1 else None
+        if inner is not None and _builtin_call(inner, self.locals) == "zip" and \
+                isinstance(target, gast.Tuple) and len(target.elts) == 2 and \
+                isinstance(target.elts[1], gast.Tuple) and \
+                len(target.elts[1].elts) == len(inner.args):  # enumerate(zip(a, b))
+            seqs, targets = list(inner.args), list(target.elts[1].elts)
+            prefix = [nodes.assign(target.elts[0], knode, like=s)]
+        elif kind == "enumerate" and len(it.args) == 1 and isinstance(target, gast.Tuple) \
                 and len(target.elts) == 2:
             seqs, targets = [it.args[0]], [target.elts[1]]
             prefix = [nodes.assign(target.elts[0], knode, like=s)]

@@ -46,6 +46,16 @@ def reverse(fn, wrt, activity, param_kinds=None, facts=None):
     return Reverse(fn, activity, param_kinds, facts).function(wrt)
 
 
+def attribute_error(s):
+    """The error for `obj.name` where `obj` is being differentiated."""
+    return TranspileError(
+        f"cannot differentiate through the attribute `.{s.args[1].value}`", s.loc,
+        "the object it is read from depends on the differentiated arguments, and "
+        "attributes of objects carry no gradient",
+        "pass the value as an argument (or a dict entry) and differentiate with respect "
+        "to that")
+
+
 def _is_zero(v):
     return isinstance(v, ir.Const) and type(v.value) in (int, float) and v.value == 0
 
@@ -249,6 +259,8 @@ class Reverse:
                     c = self.value(ir.Assign(None, operator.getitem, [g, ir.Const(k)]), out)
                     self.accumulate(item, c, adj, out, s.loc)
             return
+        if s.fn is ops.attribute:
+            raise attribute_error(s)
         rule = lookup(s.fn)
         name = s.callee.spelling if s.callee else getattr(s.fn, "__name__", str(s.fn))
         if rule is None and is_user_function(s.fn):

@@ -314,9 +314,9 @@ class Builder:
             return ir.Assign(None, fn, [receiver], {}, loc, numpy_ext(fn))
         if e.attr in PLAIN_ATTRIBUTES:
             return ir.Assign(None, getattr, [receiver, ir.Const(e.attr)], {}, loc)
-        self.error(e, f"cannot differentiate the attribute `.{e.attr}`",
-                   "only array attributes (.T, .shape, .ndim, .size, .dtype) are supported",
-                   "use the NumPy function instead")
+        # any other attribute: of an object that must not be differentiated (the
+        # reverse and forward passes check that its owner is not active)
+        return ir.Assign(None, ops.attribute, [receiver, ir.Const(e.attr)], {}, loc)
 
     def call(self, e, env, out, loc):
         args = self.items(e.args, env, out)
