@@ -293,3 +293,13 @@ def cumprod_grad_tangent(g, x, dx, axis=None):
         moved = cumprod_tangent(dwithout, None, without, -1)
         out[..., j] = np.sum(gs[..., j:] * moved[..., j:], axis=-1)
     return np.reshape(np.moveaxis(out, -1, axis), shape)
+
+
+def diagonal_grad(g, x, offset=0, axis1=0, axis2=1):
+    """The gradient of np.diagonal(x, offset, axis1, axis2): g on that diagonal, zeros elsewhere."""
+    out = zeros_like(x)
+    moved = np.moveaxis(out, (axis1, axis2), (-2, -1))  # a view: writes reach `out`
+    n = np.shape(g)[-1]
+    rows = np.arange(n) + max(-offset, 0)
+    moved[..., rows, rows + offset] = g
+    return out

@@ -21,6 +21,17 @@ def make_list(*items):
     return list(items)
 
 
+def item(x):
+    """`x.item()`: the one number in `x`, as a Python scalar."""
+    return x.item()
+
+
+def call_method(obj, name, *args, **kwargs):
+    """`obj.name(*args)` for an object that is not differentiated (`rng.normal(size=3)`):
+    no gradient flows through it."""
+    return getattr(obj, name)(*args, **kwargs)
+
+
 def attribute(obj, name):
     """`obj.name` for an object that is not differentiated (`self.scale`,
     `config.lr`): no gradient flows through it."""

@@ -398,3 +398,47 @@ def test_wrt_tuple_of_one_gives_a_tuple_of_one():
     assert_close(got[0], np.array([2.0, 1.0]))
     assert_close(grad(product, wrt=("x",))(x)[0], np.array([2.0, 1.0]))
     assert_close(grad(product)(x), np.array([2.0, 1.0]))  # no tuple when wrt is not one
+
+
+# ---- more array methods, methods of other objects, diagonal ------------------------------
+
+def flat_and_item(x):
+    return np.sum(x.flatten() ** 2) + x.sum().item() * 2.0 + x[0, 1].item() + np.sum(np.conj(x))
+
+
+def with_noise(x):
+    rng = np.random.default_rng(0)  # a draw inside the function: no gradient
+    noise = rng.normal(size=x.shape)
+    return np.sum((x + 0.1 * noise) ** 2)
+
+
+def list_of_active(x):
+    return sum(x.tolist())
+
+
+def test_flatten_item_and_methods_of_other_objects(rng):
+    x = rng.normal(size=(2, 3))
+    want = 2 * x + 2.0 + 1.0
+    want[0, 1] += 1.0
+    assert_close(agree(flat_and_item, x), want)
+    noise = np.random.default_rng(0).normal(size=x.shape)
+    assert_close(agree(with_noise, x), 2 * (x + 0.1 * noise))
+    assert "rng.normal(size=x.shape)" in grad(with_noise).source
+    from transpiler import TranspileError
+    with pytest.raises(TranspileError, match=r"cannot differentiate the method call `\.tolist"):
+        grad(list_of_active)(x)
+
+
+@pytest.mark.parametrize("offset,axes", [(0, (0, 1)), (1, (0, 1)), (-1, (1, 2)), (0, (2, 0))])
+def test_diagonal(offset, axes, tmp_path_factory):
+    x = np.random.default_rng(offset + 5).normal(size=(3, 4, 3))
+    f = function_from_source(
+        f"def f(x):\n    return np.sum(np.sin(np.diagonal(x, {offset}, {axes[0]}, {axes[1]})))\n",
+        "f", tmp_path_factory.mktemp("diag"))
+    got = agree(f, x)  # (autograd's diagonal gradient supports offset 0 on the last axes only)
+    want = np.zeros_like(x)
+    for idx in np.ndindex(*x.shape):  # an element is on the diagonal when i2 - i1 == offset
+        if idx[axes[1]] - idx[axes[0]] == offset:
+            want[idx] = np.cos(x[idx])
+    assert_close(got, want)
+    tangent_agrees(f, x, np.random.default_rng(1))

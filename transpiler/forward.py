@@ -132,7 +132,7 @@ class Forward:
             tan[s.target.name] = self.emit(out, self.base(s.target) + "_dot", s.fn, items,
                                            s.callee)
             return
-        if s.fn is ops.attribute:
+        if s.fn in (ops.attribute, ops.call_method):
             from .reverse import attribute_error
             raise attribute_error(s)
         rule = lookup(s.fn)

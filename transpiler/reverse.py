@@ -47,9 +47,16 @@ def reverse(fn, wrt, activity, param_kinds=None, facts=None):
 
 
 def attribute_error(s):
-    """The error for `obj.name` where `obj` is being differentiated."""
+    """The error for `obj.name` or `obj.name(...)` where something is being differentiated."""
+    name = s.args[1].value
+    if s.fn is ops.call_method:
+        return TranspileError(
+            f"cannot differentiate the method call `.{name}(...)`", s.loc,
+            "only NumPy array methods with a NumPy function equivalent carry gradients; "
+            "other methods are called only on values that are not differentiated",
+            f"call the function form, e.g. np.{name}(x, ...), or register a rule for it")
     return TranspileError(
-        f"cannot differentiate through the attribute `.{s.args[1].value}`", s.loc,
+        f"cannot differentiate through the attribute `.{name}`", s.loc,
         "the object it is read from depends on the differentiated arguments, and "
         "attributes of objects carry no gradient",
         "pass the value as an argument (or a dict entry) and differentiate with respect "
@@ -259,7 +266,7 @@ class Reverse:
                     c = self.value(ir.Assign(None, operator.getitem, [g, ir.Const(k)]), out)
                     self.accumulate(item, c, adj, out, s.loc)
             return
-        if s.fn is ops.attribute:
+        if s.fn in (ops.attribute, ops.call_method):
             raise attribute_error(s)
         rule = lookup(s.fn)
         name = s.callee.spelling if s.callee else getattr(s.fn, "__name__", str(s.fn))

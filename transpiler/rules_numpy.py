@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from runtime.helpers import (cumprod_grad, cumprod_tangent, diff_grad, extremum_grad, fill_like,
+from runtime.helpers import (cumprod_grad, cumprod_tangent, diagonal_grad, diff_grad,
+                             extremum_grad, fill_like,
                              pad_grad, prod_grad, repeat_grad, repeat_to, split_grad, split_like,
                              tile_grad, unbroadcast, unstack, vstack_grad)
 from runtime.linalg import (cholesky_grad, cholesky_tangent, dot_grad_a, dot_grad_b, einsum_grad,
                             einsum_of, matmul_grad_a, slogdet_tangent, matmul_grad_b, solve_grad_a, solve_grad_b)
+
+from runtime import ops
 
 from .rules import adjoint, nondifferentiable, partials, tangent
 
@@ -746,3 +749,31 @@ def cholesky(g, ans, a):
 @tangent(np.linalg.cholesky, "a")
 def cholesky_a(da, ans, a):
     return cholesky_tangent(da, ans)
+
+
+@adjoint(np.diagonal, wrt=("a",))
+def diagonal(g, ans, a, offset=0, axis1=0, axis2=1):
+    return diagonal_grad(g, a, offset, axis1, axis2)
+
+
+@tangent(np.diagonal, "a")
+def diagonal_a(da, ans, a, offset=0, axis1=0, axis2=1):
+    return np.diagonal(da, offset, axis1, axis2)
+
+
+@partials(np.conj, np.conjugate)
+def conj(ans, x):  # real arguments: the identity
+    return 1.0
+
+
+@adjoint(ops.item, wrt=("x",))
+def item(g, ans, x):
+    return fill_like(x, g)
+
+
+@tangent(ops.item, "x")
+def item_x(dx, ans, x):
+    return ops.item(dx)
+
+
+nondifferentiable(np.random.default_rng, np.random.RandomState)

@@ -307,3 +307,13 @@ def cumprod_grad_x(dx, ans, g, cumprod, x, axis=None):
 @tangent(helpers.cumprod_grad, "cumprod")
 def cumprod_grad_cumprod(dcumprod, ans, g, cumprod, x, axis=None):
     return 0.0
+
+
+@tangent(helpers.diagonal_grad, "g")
+def diagonal_grad_g(dg, ans, g, x, offset=0, axis1=0, axis2=1):
+    return helpers.diagonal_grad(dg, x, offset, axis1, axis2)
+
+
+@tangent(helpers.diagonal_grad, "x")
+def diagonal_grad_x(dx, ans, g, x, offset=0, axis1=0, axis2=1):
+    return 0.0

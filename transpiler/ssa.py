@@ -38,6 +38,7 @@ METHODS = {
     "cumprod": np.cumprod, "trace": np.trace, "argmax": np.argmax, "argmin": np.argmin,
     "any": np.any, "all": np.all, "round": np.round, "conj": np.conj,
     "swapaxes": np.swapaxes, "repeat": np.repeat, "diagonal": np.diagonal,
+    "flatten": np.ravel, "item": ops.item,
 }
 VARARG_SHAPE_METHODS = {"reshape": np.reshape}  # x.reshape(2, 3) == np.reshape(x, (2, 3))
 ATTRIBUTES = {"T": np.transpose}
@@ -386,9 +387,9 @@ class Builder:
                              numpy_ext(np.asarray))
         if name == "copy":
             return ir.Assign(None, np.array, [receiver], {}, loc, numpy_ext(np.array))
-        self.error(e, f"cannot differentiate the method call `.{name}(...)`",
-                   "only NumPy array methods with a NumPy function equivalent are supported",
-                   f"call the function form, e.g. np.{name}(x, ...)")
+        # a method of an object that must not be differentiated (rng.normal(...)); the
+        # reverse and forward passes check that nothing in the call is active
+        return ir.Assign(None, ops.call_method, [receiver, ir.Const(name)] + args, kwargs, loc)
 
 
 def numpy_ext(fn):
