@@ -303,3 +303,11 @@ def diagonal_grad(g, x, offset=0, axis1=0, axis2=1):
     rows = np.arange(n) + max(-offset, 0)
     moved[..., rows, rows + offset] = g
     return out
+
+
+def owned_copy(g):
+    """A copy of a gradient array that the generated code may then update in
+    place (a loop-carried gradient that entered its loop as a view)."""
+    if type(g) in _SCALARS:
+        return g
+    return np.array(g, dtype=grad_dtype(g, 0.0))

@@ -26,9 +26,9 @@ cannot be intercepted that way, so the traced function runs over a copy of its
 globals in which they (and the user's other functions) record Nodes.
 Comparisons and `bool()` see the plain value, so `if` statements and loops
 run as they would without the tape. Item writes `y[i] = v` into a traced
-array are recorded (`Node.__setitem__`); arrays made by `np.zeros_like(x)`
-and its kin from a traced `x` are traced (as constants) so that they can be
-filled this way.
+array are recorded (`Node.__setitem__`); float arrays the function makes with
+np.zeros / ones / empty / full (and their `_like` forms of a traced value)
+are traced as constants so that they can be filled this way.
 """
 from __future__ import annotations
 
@@ -144,9 +144,9 @@ class Node:
         # reached from C code only (the traced function's own `float` records):
         # storing a traced value into a plain array would drop its gradient
         raise TypeError("a traced value cannot become a plain float (its gradient would be "
-                        "lost): writing it into an array the tape does not trace (np.zeros(n), "
-                        "not np.zeros_like of a traced value) is not supported by the tape "
-                        "engine")
+                        "lost): writing it into an array the tape does not trace (one not "
+                        "made by np.zeros/ones/empty/full or their _like forms in the traced "
+                        "function) is not supported by the tape engine")
 
     def __int__(self):
         return int(self.value)
@@ -188,6 +188,8 @@ class Node:
         return apply(func, *args, **kwargs)
 
     def __array__(self, *args, **kwargs):
+        if self.op is None and self.name == "const":  # an untouched constant array
+            return np.asarray(self.value, *args[:1])
         raise TypeError("a traced value cannot become a plain array (its gradient would be "
                         "lost): np.array/np.asarray of values being differentiated is not "
                         "supported by the tape engine")
@@ -288,6 +290,29 @@ class RecordingModule:
 _MATH = RecordingModule(math)
 
 
+class TracingNumpy:
+    """Stands for `np` in a traced function's globals: float arrays made by
+    np.zeros / ones / empty / full are traced as constants, so that item writes
+    of traced values into them are recorded (`y = np.zeros(n); y[i] = x[i]`)."""
+
+    _MAKERS = {"zeros", "ones", "empty", "full"}
+
+    def __getattr__(self, name):
+        attr = getattr(np, name)
+        if name in self._MAKERS:
+            @functools.wraps(attr)
+            def make(*args, **kwargs):
+                value = attr(*args, **kwargs)
+                if np.issubdtype(value.dtype, np.inexact):
+                    return Node(value, name="const")
+                return value
+            return make
+        return attr
+
+
+_NUMPY = TracingNumpy()
+
+
 def traceable(fn):
     """`fn` over a copy of its globals in which `math`, math functions, the
     builtins above, functions with registered rules and the user's other
@@ -306,6 +331,8 @@ def traceable(fn):
 def _traceable_global(value):
     if value is math:
         return _MATH
+    if value is np:
+        return _NUMPY
     if getattr(value, "__module__", None) == "math" and callable(value):
         return recording(value)
     if not callable(value) or isinstance(value, (type, np.ufunc)):

@@ -215,3 +215,39 @@ def test_filling_a_vector_in_a_loop_writes_in_place():
     df = grad(read_after_filling)
     df(np.array([0.5, 1.5, -0.3, 0.8]))
     assert "y[i] = mul" in df.source and ".copy()" not in df.source
+
+
+def fill_squares(x):
+    y = np.zeros(len(x))
+    for i in range(len(x)):
+        y[i] = x[i] ** 2
+    return np.sum(y * np.arange(len(x)))
+
+
+def fill_rows(X):
+    Y = np.zeros(X.shape)
+    for i in range(X.shape[0]):
+        Y[i] = np.tanh(X[i]) * (i + 1.0)
+    return np.sum(Y ** 2)
+
+
+def test_reverse_sweeps_of_filling_loops():
+    from transpiler import check_grad
+    x = np.linspace(0.1, 1.0, 7)
+    assert_close(grad(fill_squares)(x), 2 * x * np.arange(7.0))
+    X = np.random.default_rng(3).normal(size=(4, 3))
+    for f, arg in ((fill_squares, x), (fill_rows, X)):
+        report = check_grad(f, arg)
+        assert report.passed and not report.tape_error, str(report)
+    # second order through the in-place accumulation: d2/dx2 of sum_i i x_i^2
+    assert_close(hessian(fill_squares)(x), np.diag(2 * np.arange(7.0)))
+
+
+@pytest.mark.source_text
+def test_reverse_sweeps_of_filling_loops_accumulate_in_place():
+    df = grad(fill_squares)
+    df(np.linspace(0.1, 1.0, 7))
+    src = df.source
+    # one item of each gradient array per step, not a copy of the array per step
+    assert "d_x[i] = d_x[i] + " in src and "d_y[i] = 0.0" in src, src
+    assert "add_at(" not in src and "cleared(" not in src, src

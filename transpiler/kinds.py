@@ -56,7 +56,8 @@ class Kinds:
         self.ndims = {k: v for k, v in kinds.items() if type(v) is int}  # arrays of known rank
         self.shapes = {}  # name of an np.shape(v) result -> v's token
         self.ranges = set()  # names holding range objects (their items are ints)
-        self.counters = set()  # loop targets running over a range
+        self.counters = set()  # integer values: range loop targets, len(...), i - 1, ...
+        self.lengths = {}  # tuples of known length (shapes): name -> length
 
     def of(self, v):
         if isinstance(v, ir.Const):
@@ -76,8 +77,9 @@ class Kinds:
     def _token(self, s):
         fn, args = s.fn, s.args
         self._rank(s)
-        if fn in _INT_ARITHMETIC and args and all(self.is_int(a) for a in args):
-            self.counters.add(s.target.name)  # i - 1, 2 * i + 1: still one integer
+        if fn in _INT_ARITHMETIC and args and all(self.is_int(a) for a in args) or \
+                fn is builtins.len:
+            self.counters.add(s.target.name)  # len(x), i - 1, 2 * i + 1: one integer
         if fn is operator.getitem and len(args) == 2 and self.rank(args[0]) == 1 and \
                 self.is_int(args[1]):
             return SCALAR
@@ -134,6 +136,15 @@ class Kinds:
             rank = ranks[-1] if fn is not ops.identity else ranks[0]
         elif fn in _SAME_RANK and args and not s.kwargs.get("ndmin"):
             rank = ranks[0]  # new arrays shaped like the first argument, and item writes
+        elif fn in (np.zeros, np.ones, np.empty, np.full) and args:
+            shape = args[0]  # np.zeros(n): one axis; np.zeros((m, n)), np.zeros(x.shape)
+            rank = 1 if self.is_int(shape) else \
+                self.lengths.get(shape.name) if isinstance(shape, ir.Var) else None
+        if fn is ops.make_tuple:
+            self.lengths[s.target.name] = len(args)
+        elif (fn is np.shape or fn is getattr and len(args) == 2 and args[1] == ir.Const("shape")) \
+                and ranks[0] is not None:
+            self.lengths[s.target.name] = ranks[0]
         if rank is not None:
             self.ndims[s.target.name] = rank
 

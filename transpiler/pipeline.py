@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 
 from . import ir
+from .accumulate import accumulate_in_place
 from .analyze import analyze
 from .codegen import generate
 from .errors import TranspileError
@@ -122,9 +123,12 @@ def _transform(fn, wrt, optimize, kinds, differentiate, output=()):
     derived = differentiate(ssa_fn, names, activity, param_kinds, facts)
     ir.verify(derived)
     optimized = optimize_ir(ir.clone(derived)) if optimize else derived
+    facts_after = getattr(derived, "facts", None)
+    if optimize and facts_after is not None:
+        optimized = accumulate_in_place(optimized, facts_after)
     ir.verify(optimized)
     code = generate(optimized, parsed.scope.globals,
-                    argument_facts(optimized, kinds) if optimize else None)
+                    (facts_after or argument_facts(optimized, kinds)) if optimize else None)
     return Transformed(parsed, getattr(parsed, "anf", None), ssa_fn, activity, derived,
                        optimized, code)
 

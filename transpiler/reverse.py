@@ -127,9 +127,11 @@ class Reverse:
         out.append(ir.Return(result))
         for s in ir.walk(sweep + out[tail:]):
             s.reverse = True
-        return ir.Function(f"{fn.name}_adjoint", list(fn.params) + [seed], out,
+        made = ir.Function(f"{fn.name}_adjoint", list(fn.params) + [seed], out,
                            {**fn.defaults, seed.name: 1.0}, fn.filename, self.namer.bases,
                            self.namer.temps, list(fn.kwonly) + ([seed.name] if fn.kwonly else []))
+        made.facts = self.kinds  # ranks and integer indices, for accumulate.py
+        return made
 
     def split(self, wrt):
         """Two functions for calls from other gradients: `forward(*params)` returns

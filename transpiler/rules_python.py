@@ -101,7 +101,8 @@ def list_append(g, ans, items, value):
 
 @adjoint(ops.setitem, wrt=("container", "value"))
 def setitem(g, ans, container, index, value):
-    return cleared(g, index), written_grad(g, index, value)
+    written = written_grad(g, index, value)  # read first: `cleared` may then work in place
+    return cleared(g, index), written
 
 
 @tangent(ops.setitem, "container")

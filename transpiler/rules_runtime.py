@@ -317,3 +317,13 @@ def diagonal_grad_g(dg, ans, g, x, offset=0, axis1=0, axis2=1):
 @tangent(helpers.diagonal_grad, "x")
 def diagonal_grad_x(dx, ans, g, x, offset=0, axis1=0, axis2=1):
     return 0.0
+
+
+@adjoint(helpers.owned_copy, wrt=("g",))
+def owned_copy_(g_out, ans, g):
+    return g_out
+
+
+@tangent(helpers.owned_copy, "g")
+def owned_copy_g(dg, ans, g):
+    return helpers.owned_copy(dg)

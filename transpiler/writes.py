@@ -159,12 +159,18 @@ def _definitions(fn, positions):
     return where
 
 
-def _storage(var, phis, skip):
-    """The SSA values whose array `var` may be: itself, and through phis their inputs."""
-    out, todo = [], [var]
+def _storage(var, phis, skip, defs=None):
+    """The SSA values whose array `var` may be: itself, and through phis their
+    inputs; a plain copy of a reference (`a = b`) stands for what it copies."""
+    out, todo, seen = [], [var], set()
     while todo:
         v = todo.pop()
-        if not isinstance(v, ir.Var) or v.name in skip or v in out:
+        if not isinstance(v, ir.Var) or v.name in skip or v.name in seen:
+            continue
+        seen.add(v.name)
+        d = (defs or {}).get(v.name)
+        if d is not None and d.fn is ops.identity:
+            todo.append(d.args[0])
             continue
         out.append(v)
         todo.extend(phis.get(v.name, ()))
@@ -212,7 +218,7 @@ class _Facts:
                 if isinstance(s, ir.Assign) and s.fn is ops.setitem and s.target is not None]
 
     def storage(self, write):
-        return _storage(write.args[0], self.phis, {write.target.name})
+        return _storage(write.args[0], self.phis, {write.target.name}, self.defs)
 
 
 def _scalar_item(assign, kinds):
