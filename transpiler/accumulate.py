@@ -20,7 +20,7 @@ import operator
 
 from . import ir
 from runtime import helpers, ops
-from runtime.containers import add_at, cleared
+from runtime.containers import add_at, cleared, written_grad
 
 # functions that return an array nobody else holds
 _FRESH = {helpers.zeros_like, helpers.fill_like, helpers.owned_copy, add_at, cleared}
@@ -98,6 +98,9 @@ class _Rewriter:
         """An add_at or cleared on one integer item of an array of known rank."""
         if not isinstance(s, ir.Assign) or s.fn not in (add_at, cleared) or s.target is None:
             return False
+        return self.one_item(s)
+
+    def one_item(self, s):
         acc, index = s.args[0], s.args[1]
         rank = self.rank(acc)
         return rank is not None and rank >= 1 and self.kinds.is_int(index)
@@ -147,6 +150,12 @@ class _Rewriter:
                 s.body = self.block(s.body)
             if self.candidate(s) and self.owned(s.args[0]):
                 out.extend(self.rewrite(s))
+            elif isinstance(s, ir.Assign) and s.fn is written_grad and s.target is not None \
+                    and self.one_item(s) and self.rank(s.args[0]) == 1:
+                # the gradient of `y[i] = v` for a vector y is the one number d_y[i]
+                out.append(ir.Assign(s.target, operator.getitem, s.args[:2], {}, s.loc, None,
+                                     s.adjoint_of, True))
+                self.kinds.ndims[s.target.name] = 0  # a number, not a view
             else:
                 out.append(s)
         return out
@@ -189,6 +198,7 @@ class _Rewriter:
         else:
             old = self.fresh_name("t")
             total = self.fresh_name("t")
+            self.kinds.ndims[old.name] = self.rank(acc) - 1  # 0: a number, not a view
             new = [ir.Assign(old, operator.getitem, [acc, index], {}, s.loc, None,
                              s.adjoint_of, True),
                    ir.Assign(total, operator.add, [old, s.args[2]], {}, s.loc, None,

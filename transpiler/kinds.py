@@ -16,7 +16,7 @@ import operator
 import numpy as np
 
 from . import ir
-from runtime import helpers, ops
+from runtime import containers, helpers, ops
 
 SCALAR = "scalar"
 
@@ -31,7 +31,8 @@ _INT_ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.floordiv, 
                    operator.neg}
 # results with the rank of their first argument
 _SAME_RANK = {np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.array, np.asarray,
-              np.copy, ops.setitem, ops.stop_gradient}
+              np.copy, ops.setitem, ops.stop_gradient, helpers.owned_copy, helpers.fill_like,
+              containers.add_at, containers.cleared}
 _ALWAYS_SCALAR = {builtins.float, builtins.int, builtins.bool, builtins.len}
 _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.std, np.var, np.linalg.norm,
                np.trace}
@@ -58,6 +59,10 @@ class Kinds:
         self.ranges = set()  # names holding range objects (their items are ints)
         self.counters = set()  # integer values: range loop targets, len(...), i - 1, ...
         self.lengths = {}  # tuples of known length (shapes): name -> length
+        self.tuples = {}  # name -> the operands of the tuple display it holds
+        self.stacks = {}  # list (or reversed list) name -> facts of its items
+        self.saved_items = {}  # name of one item of such a list -> its facts
+        self.empty_lists = set()  # lists made empty here (all their items are appended)
 
     def of(self, v):
         if isinstance(v, ir.Const):
@@ -140,8 +145,28 @@ class Kinds:
             shape = args[0]  # np.zeros(n): one axis; np.zeros((m, n)), np.zeros(x.shape)
             rank = 1 if self.is_int(shape) else \
                 self.lengths.get(shape.name) if isinstance(shape, ir.Var) else None
+        if fn is ops.make_list and not args:
+            self.empty_lists.add(s.target.name)
         if fn is ops.make_tuple:
             self.lengths[s.target.name] = len(args)
+            self.tuples[s.target.name] = list(args)
+        if fn is ops.list_append and len(args) == 2 and isinstance(args[0], ir.Var):
+            self.remember_item(args[0].name, args[1], s.target.name)
+        if fn is builtins.reversed and args and isinstance(args[0], ir.Var) \
+                and args[0].name in self.stacks:
+            self.stacks[s.target.name] = self.stacks[args[0].name]
+        if fn is operator.getitem and len(args) == 2 and isinstance(args[0], ir.Var):
+            if args[0].name in self.stacks and self.is_int(args[1]):  # saved[k]: one item
+                self.saved_items[s.target.name] = self.stacks[args[0].name]
+            elif args[0].name in self.saved_items and isinstance(args[1], ir.Const) \
+                    and type(args[1].value) is int:  # saved[k][j]: one saved value
+                facts = self.saved_items[args[0].name]
+                if -len(facts) <= args[1].value < len(facts):
+                    is_int, rank = facts[args[1].value]
+                    if is_int:
+                        self.counters.add(s.target.name)
+                    if rank is not None:
+                        self.ndims[s.target.name] = rank
         elif (fn is np.shape or fn is getattr and len(args) == 2 and args[1] == ir.Const("shape")) \
                 and ranks[0] is not None:
             self.lengths[s.target.name] = ranks[0]
@@ -163,6 +188,8 @@ class Kinds:
         for s in stmts:
             if isinstance(s, ir.Assign):
                 self.infer(s)
+                if s.fn is ops.append and len(s.args) == 2 and isinstance(s.args[0], ir.Var):
+                    self.remember_item(s.args[0].name, s.args[1])
             elif isinstance(s, ir.If):
                 self.block(s.body)
                 self.block(s.orelse)
@@ -177,6 +204,22 @@ class Kinds:
                 self.loop(s)
         return self
 
+    def remember_item(self, stack, item, result=None):
+        """What is known of the items appended to a list (a reverse sweep's stack
+        of saved values): per tuple position, (an integer?, rank); the facts that
+        hold for every item appended. `result`: the list's new SSA name."""
+        facts = [self.item_facts(v) for v in self.tuples.get(item.name, [item])] \
+            if isinstance(item, ir.Var) else [self.item_facts(item)]
+        old = self.stacks.get(stack)
+        if old is None and stack not in self.empty_lists:
+            self.stacks.pop(result or stack, None)  # a list with items we know nothing of
+            return
+        self.stacks[result or stack] = facts if old is None else \
+            [a if a == b else (False, None) for a, b in zip(old, facts)]
+
+    def item_facts(self, v):
+        return (self.is_int(v), self.rank(v))
+
     def loop(self, s):
         """Guess each header phi keeps its entry token; keep the guess only if the
         body confirms it."""
@@ -184,9 +227,21 @@ class Kinds:
                 and isinstance(s.target, ir.Var):
             self.table[s.target.name] = SCALAR
             self.counters.add(s.target.name)
+        facts = self.stacks.get(s.iterable.name) if isinstance(s.iterable, ir.Var) else None
+        targets = s.target if isinstance(s.target, (list, tuple)) else [s.target]
+        if facts is not None and len(facts) == len(targets):  # for i, t in reversed(saved)
+            for t, (is_int, rank) in zip(targets, facts):
+                if is_int:
+                    self.counters.add(t.name)
+                if rank is not None:
+                    self.ndims[t.name] = rank
         for p in s.phis:  # ranks: guess the entry rank, check it below with the tokens
             if self.rank(p.inputs[0]) is not None:
                 self.ndims[p.target.name] = self.rank(p.inputs[0])
+        for p in s.phis:  # lists the loop appends to, starting empty: facts come from the body
+            self.stacks.pop(p.target.name, None)
+            if getattr(p.inputs[0], "name", None) in self.empty_lists:
+                self.empty_lists.add(p.target.name)
         guesses = {p.target.name: self.of(p.inputs[0]) for p in s.phis}
         for _ in range(3):
             for name, token in guesses.items():
@@ -196,6 +251,16 @@ class Kinds:
                     self.table[name] = token
             self.block(s.test)
             self.block(s.body)
+            for p in s.phis:  # a list filled by the loop: what every item appended holds
+                back = p.inputs[1]
+                name = getattr(p.inputs[0], "name", None)
+                if isinstance(back, ir.Var) and back.name in self.stacks and \
+                        (name in self.empty_lists or name in self.stacks):
+                    entry = self.stacks.get(name)
+                    facts = self.stacks[back.name]
+                    self.stacks[p.target.name] = facts if entry is None else \
+                        [a if a == b else (False, None) for a, b in zip(entry, facts)]
+                    self.empty_lists.add(p.target.name)  # (entry known: empty or described)
             wrong = [p.target.name for p in s.phis
                      if guesses[p.target.name] is not None
                      and self.of(p.inputs[1]) != guesses[p.target.name]]

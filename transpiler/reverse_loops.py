@@ -216,11 +216,17 @@ class LoopReverser:
             wanted |= more
         copies = [ir.clone_block([top[n]])[0] for n in top if n in wanted]
         fresh = {}
+        kinds = self.rev.kinds
         for st in copies:
             st.reverse = True
-            fresh[st.target.name] = self.rev.namer.fresh(self.rev.base(st.target), temp=True)
-            self.rev.kinds.table[fresh[st.target.name].name] = self.rev.kinds.of(st.target)
-            st.target = fresh[st.target.name]
+            fresh[st.target.name] = new = self.rev.namer.fresh(self.rev.base(st.target),
+                                                               temp=True)
+            kinds.table[new.name] = kinds.of(st.target)
+            if kinds.rank(st.target) is not None:
+                kinds.ndims[new.name] = kinds.rank(st.target)
+            if st.target.name in kinds.counters:  # `i - 1` again: still an integer
+                kinds.counters.add(new.name)
+            st.target = new
         rbody[:0] = copies
         rename_uses(rbody, fresh)
 

@@ -27,7 +27,8 @@ import operator
 
 import numpy as np
 
-from runtime import ops
+from runtime import helpers, ops
+from runtime.containers import select_grad
 
 from . import ir
 from .errors import TranspileError
@@ -39,7 +40,10 @@ ALIASING = {operator.getitem, np.reshape, np.transpose, np.ravel, np.squeeze, np
             np.flipud, np.real, np.imag, np.split, np.array_split, np.hsplit, np.vsplit,
             getattr, ops.attribute, ops.call_method, ops.make_tuple, ops.make_list,
             ops.make_dict, ops.list_append, ops.append,
-            ops.identity, ops.stop_gradient}
+            ops.identity, ops.stop_gradient,
+            # gradient helpers that may return their argument, or a view of it
+            helpers.unbroadcast, helpers.repeat_to, helpers.broadcast_like,
+            helpers.split_like, helpers.vstack_grad, select_grad}
 
 
 def may_be_view(assign):
