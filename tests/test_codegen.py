@@ -1,5 +1,6 @@
 """The generated code: readable, registered with linecache, and what `dump` prints."""
 import linecache
+import math
 import os
 import subprocess
 import sys
@@ -135,3 +136,12 @@ def test_quickstart_example_runs():
     out = subprocess.run([sys.executable, "examples/quickstart.py"], cwd=ROOT,
                          capture_output=True, text=True, env=env, check=True).stdout
     assert "circuit(1, 2, 0) = 6.0; gradient = (2.0, 5.0, 0.0)" in out
+
+
+def test_negative_constants_keep_their_parentheses(tmp_path):
+    # (-1.25) ** 2 is 1.5625; printed as -1.25 ** 2 it would be -1.5625
+    src = "import math\n\ndef f(x):\n    c = math.log1p((-1.25) ** 2)\n    return x * c + (-2) ** 2 * x\n"
+    f = function_from_source(src, "f", tmp_path)
+    df = grad(f)
+    assert np.isclose(df(0.5), math.log1p(1.5625) + 4.0, rtol=1e-12)
+    assert "(-1.25) ** 2" in df.source or "1.5625" in df.source

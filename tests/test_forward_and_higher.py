@@ -148,3 +148,30 @@ def test_grad_of_vector_gradient_is_a_clear_error(data):
     x, W, _, _ = data
     with pytest.raises(TypeError, match="hessian or jacobian"):
         grad(grad(scalar_loss))(x, W)
+
+
+def power_by_loop(x):
+    d = x
+    for i in range(3):
+        d = d * x
+    return d
+
+
+def cosines_by_loop(x):
+    s = 0.0
+    for i in range(4):
+        s = s + math.cos(x * i)
+    return s
+
+
+def test_third_and_fourth_derivatives_through_loops():
+    # x^4: 24x, 24; sum_i cos(i x): sum_i i^3 sin(i x), sum_i i^4 cos(i x)
+    # (each level's saved-values list must be its own list, not shared with the
+    # level below's, which common-subexpression elimination once merged)
+    x = 0.8
+    d3, d4 = grad(grad(grad(power_by_loop))), grad(grad(grad(grad(power_by_loop))))
+    assert np.isclose(d3(x), 24 * x, rtol=1e-12) and np.isclose(d4(x), 24.0, rtol=1e-12)
+    c3 = grad(grad(grad(cosines_by_loop)))
+    c4 = grad(c3)
+    assert np.isclose(c3(x), sum(i ** 3 * math.sin(i * x) for i in range(4)), rtol=1e-12)
+    assert np.isclose(c4(x), sum(i ** 4 * math.cos(i * x) for i in range(4)), rtol=1e-12)

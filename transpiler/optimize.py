@@ -21,7 +21,7 @@ import random
 import numpy as np
 
 from . import ir
-from runtime import ops
+from runtime import helpers, ops
 from runtime.helpers import unbroadcast
 
 _FOLDABLE = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
@@ -32,11 +32,16 @@ _IMPURE_MODULES = (random, np.random)
 _ONE_SHOT = {reversed, iter, zip, enumerate, map, filter}
 
 
+# may return a new list (zeros_like of a list of saved values) or an array that
+# generated code then updates in place: two calls are two objects
+_FRESH_CONTAINERS = {helpers.zeros_like, helpers.owned_copy}
+
+
 def is_pure(fn):
     """False for calls with effects, and for fresh mutable containers (two `[]`
     are different lists)."""
     if fn is print or fn is ops.append or fn is ops.make_list or fn is ops.make_dict \
-            or fn is ops.call_method or fn in _ONE_SHOT:
+            or fn is ops.call_method or fn in _ONE_SHOT or fn in _FRESH_CONTAINERS:
         return False
     module = getattr(fn, "__module__", "") or ""
     self_ = getattr(fn, "__self__", None)

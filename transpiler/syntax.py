@@ -81,6 +81,10 @@ def constant_ast(value):
         return ast.Constant(Ellipsis)
     if isinstance(value, float) and (value != value or value in (float("inf"), -float("inf"))):
         return ast.parse(f"float('{value}')", mode="eval").body
+    if isinstance(value, (int, float, complex)) and not isinstance(value, bool) \
+            and str(value).startswith("-"):
+        # a unary minus node, so the printer parenthesizes it: (-1.25) ** 2
+        return ast.UnaryOp(ast.USub(), ast.Constant(-value))
     return ast.Constant(value)
 
 
