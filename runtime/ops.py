@@ -32,6 +32,17 @@ def call_method(obj, name, *args, **kwargs):
     return getattr(obj, name)(*args, **kwargs)
 
 
+def call(fn, *args, **kwargs):
+    """`fn(*args)` where `fn` is a value (a parameter, a local, an object's method):
+    the callee is known only when the call runs."""
+    return fn(*args, **kwargs)
+
+
+def method(obj, name):
+    """`obj.name` looked up to be called (`layer.forward(x)`): a bound method."""
+    return getattr(obj, name)
+
+
 def attribute(obj, name):
     """`obj.name` for an object that is not differentiated (`self.scale`,
     `config.lr`): no gradient flows through it."""

@@ -14,6 +14,7 @@ import weakref
 
 import numpy as np
 
+from .callables import Target, calling, function_of
 from .higher import HigherGradient
 from .kinds import kind_of_value
 from .pipeline import transform
@@ -50,6 +51,7 @@ class Gradient:
         self._generic = None
         self._specs = {}  # argument signature -> compiled specialization
         self._last = None  # the Transformed of the latest specialization
+        self._function = None  # see __tapeless_target__
         functools.update_wrapper(self, fn)
 
     def compile(self, *example_args):
@@ -103,6 +105,20 @@ class Gradient:
 
     def __call__(self, *args, **kwargs):
         return self._slow(*args, **kwargs)
+
+    def __tapeless_target__(self, nargs=None, kwnames=()):
+        """This gradient as generated Python (`def grad_f(x): return f_adjoint(x)[1]`),
+        so other transforms and differentiated code can take it apart."""
+        if self._function is None:
+            adjoint = _transformed(self.fn, self.wrt, self.optimize).code.fn
+            name = ("value_and_grad_" if self.with_value else "grad_") + self.fn.__name__
+            call = name + "_adjoint({args})"
+            if not self.one_tuple:
+                body = call if self.with_value else call + "[1]"
+            else:
+                body = f"({call}[0], ({call}[1],))" if self.with_value else f"({call}[1],)"
+            self._function = calling(self.fn, name, body, {f"{name}_adjoint": adjoint})
+        return Target(self._function)
 
     # what higher.HigherGradient needs from the gradient it differentiates
     path = (1,)
@@ -253,6 +269,12 @@ def _explain(exc):
     if found is None or not hasattr(exc, "add_note"):
         return
     generated, line = found
+    loc = generated.line_locs.get(line)
+    from .errors import TranspileError
+    if isinstance(exc, TranspileError) and exc.loc is None and loc is not None:
+        exc.loc = loc  # raised where a call of a value ran: it belongs to the user's call
+        exc.args = (exc.render(),)
+        return
     import linecache
     text = linecache.getline(generated.filename, line).strip()
     note = f"in generated code {generated.name}, line {line - 1}: {text}"
@@ -277,7 +299,7 @@ def grad(fn=None, wrt=0, optimize=True):
     if inspect.ismethod(fn):
         return BoundGradient(Gradient(fn.__func__, _after_self(wrt), optimize=optimize),
                              fn.__self__)
-    return Gradient(fn, wrt, optimize=optimize)
+    return Gradient(function_of(fn), wrt, optimize=optimize)
 
 
 def value_and_grad(fn=None, wrt=0, optimize=True):
@@ -287,7 +309,7 @@ def value_and_grad(fn=None, wrt=0, optimize=True):
     if inspect.ismethod(fn):
         return BoundGradient(Gradient(fn.__func__, _after_self(wrt), with_value=True,
                                       optimize=optimize), fn.__self__)
-    return Gradient(fn, wrt, with_value=True, optimize=optimize)
+    return Gradient(function_of(fn), wrt, with_value=True, optimize=optimize)
 
 
 def _after_self(wrt):
@@ -311,6 +333,9 @@ class BoundGradient:
     def compile(self, *example_args):
         self.gradient.compile(*((self.obj,) + example_args if example_args else ()))
         return self
+
+    def __tapeless_target__(self, nargs=None, kwnames=()):
+        return Target(self.gradient.__tapeless_target__().fn, (self.obj,))
 
     def __getattr__(self, name):  # .source, .ssa, .transformed
         return getattr(self.gradient, name)

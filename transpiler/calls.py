@@ -23,13 +23,15 @@ from . import ir
 from .errors import TranspileError
 from .kinds import SCALAR
 from .parse import count_varargs, vararg_name
+from runtime import ops
 
 _COMPANIONS: dict = {}
 
 
 def is_user_function(fn):
     """A plain Python function whose source the compiler can read."""
-    return isinstance(fn, types.FunctionType) and fn.__name__ != "<lambda>"
+    from runtime import ops
+    return isinstance(fn, types.FunctionType) and fn is not ops.call
 
 
 class Companion:
@@ -156,24 +158,138 @@ class CallReverser:
 
     def rewrite_forward(self, s, comp):
         """`y = f(a)` -> `y, f_saved = f_vjp.forward(a)` in the forward sweep."""
-        rev = self.rev
         base = comp.fn.__name__
-        result = rev.namer.fresh(f"{base}_out", temp=True)
-        saved = rev.namer.fresh(f"{base}_saved")
-        call = ir.Assign(result, comp, list(s.args), dict(s.kwargs), s.loc,
+        call = ir.Assign(None, comp, list(s.args), dict(s.kwargs), s.loc,
                          ir.Ext(comp, f"{base}_vjp.forward", comp))
-        value = ir.Assign(s.target, operator.getitem, [result, ir.Const(0)], {}, s.loc)
-        keep = ir.Assign(saved, operator.getitem, [result, ir.Const(1)], {}, s.loc)
-        block = rev.parents[id(s)]
-        i = next(k for k, st in enumerate(block) if st is s)
-        block[i:i + 1] = [call, value, keep]
-        for st in (call, value, keep):
-            rev.parents[id(st)] = block
-        site = rev.sites.get(s.target.name, [])
-        rev.sites[saved.name] = list(site)
-        rev.defs[s.target.name] = value
-        rev.defs[saved.name] = keep
-        return saved
+        return replace_forward(self.rev, s, [call], base)
+
+
+def replace_forward(rev, s, before, base):
+    """Replace `y = ...` in the forward sweep by the statements `before`, the last
+    of which computes `(y, saved)`, then `y = out[0]` and `base_saved = out[1]`;
+    returns the saved value's Var."""
+    result = rev.namer.fresh(f"{base}_out", temp=True)
+    saved = rev.namer.fresh(f"{base}_saved")
+    before[-1].target = result
+    value = ir.Assign(s.target, operator.getitem, [result, ir.Const(0)], {}, s.loc)
+    keep = ir.Assign(saved, operator.getitem, [result, ir.Const(1)], {}, s.loc)
+    block = rev.parents[id(s)]
+    i = next(k for k, st in enumerate(block) if st is s)
+    made = before + [value, keep]
+    block[i:i + 1] = made
+    for st in made:
+        rev.parents[id(st)] = block
+    site = rev.sites.get(s.target.name, [])
+    for st in made:
+        if st.target is not None:
+            rev.sites.setdefault(st.target.name, list(site))
+            rev.defs[st.target.name] = st
+    rev.sites[saved.name] = list(site)
+    return saved
+
+
+# -- calls of values (resolved when they run, see dynamic.py) ----------------------
+
+def callee_and_arguments(s):
+    """(callee operand, the call's own arguments) of `func(a, b)` (ops.call) or of
+    a call of a known object that is not a plain function (`GF(z)`, `obj.method`)."""
+    from runtime import ops
+    if s.fn is ops.call:
+        return s.args[0], list(s.args[1:])
+    return (s.callee if s.callee is not None else ir.Ext(s.fn, _spelling(s.fn), s.fn)), \
+        list(s.args)
+
+
+def _spelling(fn):
+    return getattr(fn, "__name__", None) or type(fn).__name__
+
+
+def is_dynamic_call(s):
+    """A call the compiler resolves when it runs: of a value, or of a callable
+    object that is not a plain function and has no rule."""
+    from runtime import ops
+    from .rules import is_nondifferentiable, lookup
+    if s.fn is ops.call:
+        return True
+    if not callable(s.fn) or is_user_function(s.fn) or lookup(s.fn) is not None or \
+            is_nondifferentiable(s.fn) or isinstance(s.fn, type):
+        return False
+    from .callables import resolve
+    try:  # a method, a partial, a callable object, a transform object
+        resolve(s.fn, len(s.args), tuple(s.kwargs))
+    except TranspileError:
+        return False  # a library function without a rule: "no derivative rule"
+    return True
+
+
+def _callee_name(callee):
+    name = str(callee).split(".")[-1]
+    return "".join(c for c in name if c.isalnum() or c == "_") or "fn"
+
+
+def _active_arguments(s, args, is_active, defs=None):
+    callee = callee_and_arguments(s)[0]
+    made = (defs or {}).get(getattr(callee, "name", None))
+    if is_active(callee) and made is not None and made.fn is ops.method:
+        from .reverse import attribute_error
+        raise attribute_error(made)
+    if is_active(callee):
+        raise TranspileError(
+            f"cannot differentiate a call of `{callee}`: the function value itself depends "
+            "on the differentiated arguments", s.loc,
+            "a function value (a partial, a closure, an object) that holds differentiated "
+            "values is not differentiated through",
+            "pass those values to the function as arguments instead")
+    return tuple(i for i, a in enumerate(args) if is_active(a)) + \
+        tuple(k for k, v in s.kwargs.items() if is_active(v))
+
+
+def dynamic_reverse(rev, s, g, adj, out):
+    """`y = func(a, b)` -> a `vjp_link` for the actual callee, called in the forward
+    sweep; its `.backward` in the reverse sweep (see dynamic.py)."""
+    from runtime import ops
+    from .dynamic import vjp_link
+    callee, args = callee_and_arguments(s)
+    active = _active_arguments(s, args, rev.activity.is_active, rev.defs)
+    base = _callee_name(callee)
+    link = rev.namer.fresh(f"{base}_vjp")
+    find = ir.Assign(link, vjp_link, [callee, ir.Const(active)] + args, dict(s.kwargs), s.loc,
+                     ir.Ext(vjp_link, "vjp_link", vjp_link))
+    call = ir.Assign(None, ops.call, [link] + args, dict(s.kwargs), s.loc,
+                     ir.Ext(ops.call, "call", ops.call))
+    saved = replace_forward(rev, s, [find, call], base)
+    pullback = rev.emit(out, "backward", ops.attribute, [link, ir.Const("backward")])
+    grads = rev.emit(out, f"{base}_grads", ops.call, [pullback, saved, g],
+                     callee=ir.Ext(ops.call, "call", ops.call))
+    start = len(out) - 2
+    for k, key in enumerate(active):
+        c = rev.emit(out, "t", operator.getitem, [grads, ir.Const(k)])
+        rev.namer.temps.add(c.name)
+        rev.accumulate(s.kwargs[key] if isinstance(key, str) else args[key], c, adj, out,
+                       s.loc)
+    for stmt in out[start:]:
+        stmt.adjoint_of = s.loc
+
+
+def dynamic_tangent(fwd, s, tan, out):
+    """`y = func(a, b)` -> `y, y_dot = jvp_link(func, ...)(a, b, a_dot)` in
+    forward-mode code (see dynamic.py)."""
+    from runtime import ops
+    from .dynamic import jvp_link
+    callee, args = callee_and_arguments(s)
+    active = _active_arguments(s, args, lambda v: isinstance(v, ir.Var) and v.name in tan)
+    base = _callee_name(callee)
+    link = fwd.namer.fresh(f"{base}_jvp")
+    out.append(ir.Assign(link, jvp_link, [callee, ir.Const(active)] + args, dict(s.kwargs),
+                         s.loc, ir.Ext(jvp_link, "jvp_link", jvp_link)))
+    tangents = [tan[(s.kwargs[k] if isinstance(k, str) else args[k]).name] for k in active]
+    result = fwd.namer.fresh(f"{base}_out", temp=True)
+    out.append(ir.Assign(result, ops.call, [link] + args + tangents, dict(s.kwargs), s.loc,
+                         ir.Ext(ops.call, "call", ops.call)))
+    out.append(ir.Assign(s.target, operator.getitem, [result, ir.Const(0)], {}, s.loc))
+    t = fwd.tangent_name(s.target)
+    out.append(ir.Assign(t, operator.getitem, [result, ir.Const(1)], {}, s.loc))
+    tan[s.target.name] = t
 
 
 # -- forward mode ------------------------------------------------------------
@@ -185,6 +301,7 @@ class TangentCompanion:
         self.fn, self.wrt = fn, wrt
         self.tangent = None
         self.source = ""
+        self.tangent_params = ()  # the tangent function's parameter per name in wrt
 
     def __repr__(self):
         return f"<tangent companion of {self.fn.__qualname__} wrt={self.wrt}>"
@@ -198,6 +315,9 @@ def tangent_companion(fn, wrt, kinds):
             from .pipeline import transform_forward
             made = transform_forward(fn, list(wrt), kinds=kinds).code
             comp.tangent, comp.source = made.fn, made.source
+            params = list(inspect.signature(made.fn).parameters)
+            # (x_dot, or x_dot_1 when the function already has an x_dot)
+            comp.tangent_params = tuple(params[len(params) - len(wrt):]) if wrt else ()
         except BaseException:
             del _COMPANIONS[key]
             raise
@@ -218,8 +338,8 @@ def tangent_call(fwd, s, tan, out):
     comp = tangent_companion(fn, wrt, kinds)
     base = fn.__name__
     kwargs = dict(s.kwargs)
-    for name in wrt:
-        kwargs[name + "_dot"] = tan[arguments[name].name]
+    for name, param in zip(wrt, comp.tangent_params):
+        kwargs[param] = tan[arguments[name].name]
     result = fwd.namer.fresh(f"{base}_out", temp=True)
     out.append(ir.Assign(result, comp, list(s.args), kwargs, s.loc,
                          ir.Ext(comp, f"{base}_jvp.tangent", comp)))

@@ -23,6 +23,7 @@ from . import ir
 from .errors import TranspileError
 from .inline import Namer, drop_unread, inline, simplified_value
 from .kinds import SCALAR, Kinds
+from .analyze import opaque_methods
 from .rules import is_nondifferentiable, is_position, lookup
 from runtime import helpers, ops
 from runtime.containers import add_at, add_grads, select_grad
@@ -120,6 +121,7 @@ class Forward:
     def assign(self, s, tan, out):
         primal = ir.clone_block([s])[0]
         if s.target is None or is_nondifferentiable(s.fn) or \
+                (s.fn in (ops.method, ops.attribute) and opaque_methods(self.fn)) or \
                 not any(t is not None for t in self.tangents_of(s.operands(), tan)):
             out.append(primal)
             return
@@ -132,7 +134,7 @@ class Forward:
             tan[s.target.name] = self.emit(out, self.base(s.target) + "_dot", s.fn, items,
                                            s.callee)
             return
-        if s.fn in (ops.attribute, ops.call_method):
+        if s.fn in (ops.attribute, ops.method, ops.call_method):
             from .reverse import attribute_error
             raise attribute_error(s)
         rule = lookup(s.fn)
@@ -140,6 +142,9 @@ class Forward:
         if rule is None and is_user_function(s.fn):
             from .calls import tangent_call
             return tangent_call(self, s, tan, out)
+        from .calls import dynamic_tangent, is_dynamic_call
+        if rule is None and is_dynamic_call(s):
+            return dynamic_tangent(self, s, tan, out)
         out.append(primal)
         name = s.callee.spelling if s.callee else getattr(s.fn, "__name__", str(s.fn))
         if rule is None:

@@ -20,6 +20,7 @@ import inspect
 
 import numpy as np
 
+from .callables import function_of
 from .kinds import kind_of_value
 from .pipeline import transform_forward
 
@@ -133,7 +134,7 @@ def jvp(fn, wrt=0):
     """Forward mode: `jvp(f, wrt)(*args, tangents=t)` returns `(f(*args), df . t)`
     where `t` has the structure of `wrt` (one tangent, or a tuple of them)."""
     many = isinstance(wrt, (tuple, list))
-
+    fn = function_of(fn)
     names = [_param_name(fn, w)[0] for w in (wrt if many else (wrt,))]
     compiled = {}  # argument kinds -> (tangent function, its tangent parameters)
 
@@ -154,6 +155,7 @@ def vjp(fn, wrt=0):
     """Reverse mode for any output: `value, pullback = vjp(f)(*args)`;
     `pullback(cotangent)` returns the gradient(s) of `sum(cotangent * f)`."""
     from .api import Gradient
+    fn = function_of(fn)
     gradient = Gradient(fn, wrt)
 
     def run(*args):
@@ -170,7 +172,7 @@ def vjp(fn, wrt=0):
 def hvp(fn, wrt=0):
     """Hessian-vector product by forward-over-reverse: `hvp(f)(*args, v)`."""
     from .api import Gradient
-    gradient = Gradient(fn, wrt)
+    gradient = Gradient(function_of(fn), wrt)
 
     def run(*args, v):
         adjoint = _adjoint_for(gradient, args)
@@ -183,6 +185,7 @@ def hvp(fn, wrt=0):
 def hessian(fn, wrt=0):
     """The matrix of second derivatives with respect to one parameter; shape
     `x.shape + x.shape` (a float for a scalar parameter)."""
+    fn = function_of(fn)
     product = hvp(fn, wrt)
 
     def run(*args):
@@ -202,6 +205,8 @@ def jacobian(fn, wrt=0, mode=None):
     """d f(*args) / d args[wrt], shape `out.shape + x.shape`. `mode` is 'forward'
     (one tangent sweep per input element), 'reverse' (one adjoint sweep per
     output element) or None: whichever needs fewer sweeps."""
+    fn = function_of(fn)
+
     def run(*args):
         x = args[_param_name(fn, wrt)[1]]
         value = fn(*args)

@@ -109,7 +109,8 @@ def assigned_names(node):
 class Normalizer(LocalFunctions):
     def __init__(self, parsed):
         self.parsed = parsed
-        self.taken = _all_names(parsed.node)
+        # names the normalizer itself calls (`range(len(xs))`) are never temporaries
+        self.taken = _all_names(parsed.node) | {"len", "range", "min"}
         self.locals = assigned_names(parsed.node)
         self.temps = set()
         self.pending = []
@@ -569,10 +570,8 @@ class Normalizer(LocalFunctions):
             if isinstance(func, gast.Attribute):  # method call on a value: x.sum()
                 func = gast.copy_location(gast.Attribute(value=self.atom(func.value, out),
                                                          attr=func.attr, ctx=gast.Load()), func)
-            else:
-                self.error(e, "a call of a local variable", "calling functions held in "
-                           "local variables is not supported yet",
-                           "call a module-level function by name")
+            else:  # a function value: a parameter, a local, `fs[0](x)`, `make(c)(x)`
+                func = self.atom(func, out, "fn")
         args = self.display_items(e.args, out)
         keywords = []
         for k in e.keywords:

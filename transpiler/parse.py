@@ -133,8 +133,7 @@ def parse(fn, varargs=None):
         raise TranspileError(f"{fn!r} is not a Python function",
                              fix="pass a function defined with def")
     if getattr(fn, "__name__", "") == "<lambda>":
-        raise TranspileError("cannot differentiate a lambda directly",
-                             fix="define it with def, or call it from a def function")
+        return _parse_lambda(fn, code, varargs)
     lines, first = _source_of(fn)
     filename = code.co_filename
     text = "".join(lines)
@@ -153,3 +152,68 @@ def parse(fn, varargs=None):
     if varargs is not None and node.args.vararg is not None:
         _expand_varargs(node, varargs, parsed)
     return parsed
+
+
+def _parse_lambda(fn, code, varargs):
+    """A lambda, found in its file by position, as `def lambda_<line>(...): return ...`."""
+    _source_of(fn)  # the same error as for a def when there is no file to read
+    filename = code.co_filename
+    all_lines = linecache.getlines(filename)
+    node = _find_lambda(code, all_lines, fn)
+    name = f"lambda_{node.lineno}"
+    body = [gast.copy_location(gast.Return(value=node.body), node.body)]
+    fdef = gast.FunctionDef(name=name, args=node.args, body=body, decorator_list=[],
+                            returns=None, type_comment=None, type_params=[])
+    gast.copy_location(fdef, node)
+    scope = Scope(fn.__globals__, _closure_of(fn))
+    parsed = Parsed(fn, fdef, filename, all_lines, 0, scope)
+    if varargs is not None and fdef.args.vararg is not None:
+        _expand_varargs(fdef, varargs, parsed)
+    return parsed
+
+
+def _find_lambda(code, all_lines, fn):
+    """The gast Lambda node of `code`: the lambdas on its first line, told apart by
+    parameter names and by the columns of its instructions."""
+    try:
+        module = gast.parse("".join(all_lines))
+    except SyntaxError:
+        module = None
+    here = Loc(code.co_filename, code.co_firstlineno, 0,
+               all_lines[code.co_firstlineno - 1] if len(all_lines) >= code.co_firstlineno
+               else "")
+    found = [] if module is None else [
+        n for n in gast.walk(module) if isinstance(n, gast.Lambda)
+        and n.lineno == code.co_firstlineno]
+    params = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    found = [n for n in found if tuple(a.id for a in n.args.args + n.args.kwonlyargs)
+             == params]
+    if len(found) > 1:
+        found = _by_columns(found, code)
+    if len(found) != 1:
+        what = "no lambda" if not found else f"{len(found)} lambdas that look alike"
+        raise TranspileError(
+            f"cannot find the source of {fn!r}: line {code.co_firstlineno} has {what}",
+            here, "a lambda is found in its file by its line and parameters",
+            "define the function with def (or give each lambda on the line its own "
+            "parameter names)")
+    return found[0]
+
+
+def _by_columns(found, code):
+    """Keep the lambdas whose body spans the columns of `code`'s instructions."""
+    listed = getattr(code, "co_positions", lambda: ())()  # Python 3.11+
+    positions = [(line, col) for line, _, col, end in listed
+                 if line is not None and col is not None and end is not None and end > col]
+    if not positions:
+        return found
+
+    def spans(n):
+        start = (n.body.lineno, n.body.col_offset)
+        end = (n.body.end_lineno, n.body.end_col_offset)
+        return all(start <= p <= end for p in positions)
+    inside = [n for n in found if spans(n)]
+    # nested lambdas: the innermost one that holds them all
+    return [min(inside, key=lambda n: (n.body.end_lineno - n.body.lineno,
+                                       n.body.end_col_offset - n.body.col_offset))] \
+        if inside else found

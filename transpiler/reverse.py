@@ -26,7 +26,7 @@ from . import ir
 from .errors import TranspileError
 from .inline import Namer, drop_unread, inline, simplified_value
 from .kinds import SCALAR, Kinds
-from .calls import CallReverser, is_user_function
+from .calls import CallReverser, dynamic_reverse, is_dynamic_call, is_user_function
 from .forward import ADD_GRADS
 from .reverse_loops import LoopReverser, free_vars, rename_uses
 from .rules import is_nondifferentiable, is_position, lookup
@@ -49,7 +49,7 @@ def reverse(fn, wrt, activity, param_kinds=None, facts=None):
 def attribute_error(s):
     """The error for `obj.name` or `obj.name(...)` where something is being differentiated."""
     name = s.args[1].value
-    if s.fn is ops.call_method:
+    if s.fn in (ops.call_method, ops.method):
         return TranspileError(
             f"cannot differentiate the method call `.{name}(...)`", s.loc,
             "only NumPy array methods with a NumPy function equivalent carry gradients; "
@@ -268,12 +268,14 @@ class Reverse:
                     c = self.value(ir.Assign(None, operator.getitem, [g, ir.Const(k)]), out)
                     self.accumulate(item, c, adj, out, s.loc)
             return
-        if s.fn in (ops.attribute, ops.call_method):
+        if s.fn in (ops.attribute, ops.method, ops.call_method):
             raise attribute_error(s)
         rule = lookup(s.fn)
         name = s.callee.spelling if s.callee else getattr(s.fn, "__name__", str(s.fn))
         if rule is None and is_user_function(s.fn):
             return CallReverser(self)(s, g, adj, out)
+        if rule is None and is_dynamic_call(s):
+            return dynamic_reverse(self, s, g, adj, out)
         if rule is None:
             raise TranspileError(
                 f"no derivative rule for `{name}`", s.loc,

@@ -331,6 +331,9 @@ class Builder:
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
                 and func.value.id in self.locals:
             return self.method(e, self.operand(func.value, env, out), args, kwargs, out, loc)
+        if isinstance(func, gast.Name) and func.id in self.locals:  # a function value
+            callee = self.operand(func, env, out)
+            return ir.Assign(None, ops.call, [callee] + args, kwargs, loc, CALL)
         target = self.free(func)
         if not isinstance(target, ir.Ext):
             self.error(e, f"`{ast_name(func)}` is not callable")
@@ -387,9 +390,14 @@ class Builder:
                              numpy_ext(np.asarray))
         if name == "copy":
             return ir.Assign(None, np.array, [receiver], {}, loc, numpy_ext(np.array))
-        # a method of an object that must not be differentiated (rng.normal(...)); the
-        # reverse and forward passes check that nothing in the call is active
-        return ir.Assign(None, ops.call_method, [receiver, ir.Const(name)] + args, kwargs, loc)
+        # any other method (rng.normal(...), layer.forward(x)): the bound method is
+        # a value, called like any function value (resolved when the call runs)
+        method = self.emit(ir.Assign(None, ops.method, [receiver, ir.Const(name)], {}, loc),
+                           name, out)
+        return ir.Assign(None, ops.call, [method] + args, kwargs, loc, CALL)
+
+
+CALL = ir.Ext(ops.call, "call", ops.call)
 
 
 def numpy_ext(fn):

@@ -41,7 +41,7 @@ STEMS = {
     operator.pos: "pos", operator.not_: "not_", operator.getitem: "item",
     operator.lt: "lt", operator.le: "le", operator.gt: "gt", operator.ge: "ge",
     operator.eq: "eq", operator.ne: "ne", ops.make_tuple: "tup",
-    ops.make_list: "lst", ops.make_dict: "dct", getattr: "attr", ops.attribute: "attr", ops.item: "item", operator.and_: "and_", operator.or_: "or_",
+    ops.make_list: "lst", ops.make_dict: "dct", getattr: "attr", ops.attribute: "attr", ops.method: "method", ops.item: "item", operator.and_: "and_", operator.or_: "or_",
     operator.xor: "xor", operator.invert: "invert", operator.lshift: "lshift",
     operator.rshift: "rshift",
 }
@@ -116,11 +116,14 @@ def assign_expr(stmt, emit):
         return ast.Compare(args[0], [_COMPARE_AST[fn]()], [args[1]])
     if fn is operator.getitem and len(args) == 2:
         return ast.Subscript(args[0], _index_ast(args[1]), ast.Load())
-    if fn in (getattr, ops.attribute) and len(args) == 2 and isinstance(args[1], ast.Constant):
+    if fn in (getattr, ops.attribute, ops.method) and len(args) == 2 and isinstance(args[1], ast.Constant):
         return ast.Attribute(args[0], args[1].value, ast.Load())
     if fn is ops.call_method and len(args) >= 2 and isinstance(args[1], ast.Constant):
         keywords = [ast.keyword(arg=k, value=emit(v)) for k, v in stmt.kwargs.items()]
         return ast.Call(ast.Attribute(args[0], args[1].value, ast.Load()), args[2:], keywords)
+    if fn is ops.call and args:  # a call of a value: `func(a, b)`
+        keywords = [ast.keyword(arg=k, value=emit(v)) for k, v in stmt.kwargs.items()]
+        return ast.Call(args[0], args[1:], keywords)
     if fn is ops.item and len(args) == 1:
         return ast.Call(ast.Attribute(args[0], "item", ast.Load()), [], [])
     if fn is ops.append and len(args) == 2:

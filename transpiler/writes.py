@@ -38,7 +38,7 @@ ALIASING = {operator.getitem, np.reshape, np.transpose, np.ravel, np.squeeze, np
             np.swapaxes, np.moveaxis, np.broadcast_to, np.asarray, np.asanyarray,
             np.atleast_1d, np.atleast_2d, np.atleast_3d, np.diagonal, np.flip, np.fliplr,
             np.flipud, np.real, np.imag, np.split, np.array_split, np.hsplit, np.vsplit,
-            getattr, ops.attribute, ops.call_method, ops.make_tuple, ops.make_list,
+            getattr, ops.attribute, ops.method, ops.call_method, ops.call, ops.make_tuple, ops.make_list,
             ops.make_dict, ops.list_append, ops.append,
             ops.identity, ops.stop_gradient,
             # gradient helpers that may return their argument, or a view of it

@@ -1,0 +1,253 @@
+"""Function values: parameters holding functions, closures from factories,
+lambdas, partials, bound methods, callable objects, ufuncs passed as values,
+and transforms composed with transforms. Written the way model code is
+written; every gradient against autograd (where it runs the same code) and
+central finite differences, in reverse, forward and second order."""
+import functools
+
+import autograd
+import autograd.numpy as anp
+import numpy as np
+import pytest
+
+from runtime.numeric import numeric_grad
+from transpiler import TranspileError, grad, hessian, jacobian, jvp, value_and_grad
+
+from conftest import assert_close
+
+
+# -- an MLP whose nonlinearity is a parameter ------------------------------------
+
+def mlp(params, X, nonlinearity=np.tanh):
+    for W, b in params:
+        X = nonlinearity(X @ W + b)
+    return np.sum(X ** 2)
+
+
+def relu(x):
+    return np.maximum(x, 0.0)
+
+
+def softplus(x):
+    return np.log1p(np.exp(x))
+
+
+def mlp_softplus(params, X):
+    return mlp(params, X, softplus)
+
+
+def a_mlp(params, X, nonlinearity=anp.tanh):
+    for W, b in params:
+        X = nonlinearity(anp.dot(X, W) + b)
+    return anp.sum(X ** 2)
+
+
+@pytest.fixture
+def net(rng):
+    params = [(rng.normal(size=(3, 4)), rng.normal(size=4)),
+              (rng.normal(size=(4, 2)), rng.normal(size=2))]
+    return params, rng.normal(size=(5, 3))
+
+
+def test_mlp_with_a_default_nonlinearity_agrees_with_autograd(net):
+    params, X = net
+    assert_close(grad(mlp)(params, X), autograd.grad(a_mlp)(params, X), rtol=1e-10)
+
+
+def test_mlp_with_a_nonlinearity_passed_in_agrees_with_autograd(net):
+    params, X = net
+    want = autograd.grad(lambda p, X: a_mlp(p, X, lambda z: anp.log1p(anp.exp(z))))(params, X)
+    assert_close(grad(mlp_softplus)(params, X), want, rtol=1e-10)
+    # the same function value given as an argument, and one with a kink
+    assert_close(grad(mlp)(params, X, softplus), want, rtol=1e-10)
+    want_relu = autograd.grad(lambda p, X: a_mlp(p, X, lambda z: anp.maximum(z, 0.0)))(params, X)
+    assert_close(grad(mlp)(params, X, relu), want_relu, rtol=1e-10)
+
+
+# -- an ODE solver that takes the dynamics as a function ---------------------------
+
+def rk4(func, y, ts, theta):
+    for i in range(len(ts) - 1):
+        h = ts[i + 1] - ts[i]
+        k1 = func(y, theta)
+        k2 = func(y + h / 2 * k1, theta)
+        k3 = func(y + h / 2 * k2, theta)
+        k4 = func(y + h * k3, theta)
+        y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+    return y
+
+
+def logistic(y, theta):
+    return theta[0] * y * (1.0 - y / theta[1])
+
+
+def fit(theta, y0, ts, target):
+    return np.sum((rk4(logistic, y0, ts, theta) - target) ** 2)
+
+
+def test_rk4_through_a_function_parameter_in_every_mode():
+    theta, y0 = np.array([0.8, 3.0]), np.array([0.5, 1.0])
+    ts, target = np.linspace(0.0, 1.0, 6), np.array([1.0, 2.0])
+    args = (theta, y0, ts, target)
+    want = numeric_grad(fit, args, 0)
+    assert_close(grad(fit)(*args), want, rtol=1e-6)
+    v = np.array([0.3, -1.0])
+    _, tangent = jvp(fit)(*args, tangents=v)
+    assert np.isclose(tangent, want @ v, rtol=1e-6)
+    H = hessian(fit)(*args)
+    H_fd = np.array([numeric_grad(lambda t: grad(fit)(t, y0, ts, target)[i], (theta,))
+                     for i in range(2)])
+    assert_close(H, H_fd, rtol=1e-5, atol=1e-7)
+
+
+def decay(y, rate):
+    return -rate * y * y
+
+
+def euler(func, y, rate):
+    for i in range(3):
+        y = y + 0.1 * func(y, rate)
+    return y
+
+
+def euler_decay(rate):
+    return euler(decay, 1.0, rate)
+
+
+def test_derivatives_of_any_order_through_a_function_value():
+    x, h = 0.5, 1e-3
+    first, second = grad(euler_decay), grad(grad(euler_decay))
+    third = grad(grad(grad(euler_decay)))
+    assert np.isclose(first(x), numeric_grad(euler_decay, (x,)), rtol=1e-7)
+    assert np.isclose(second(x), (first(x + h) - first(x - h)) / (2 * h), rtol=1e-6)
+    assert np.isclose(third(x), (second(x + h) - second(x - h)) / (2 * h), rtol=1e-6)
+
+
+# -- closures, lambdas, partials ----------------------------------------------
+
+def make_scale(c):
+    def scale(x):
+        return c * x
+    return scale
+
+
+def scaled_square(x):
+    h = make_scale(2.5)
+    return h(x) * x
+
+
+def power(x, k):
+    return x ** k
+
+
+def with_partial(x):
+    cube = functools.partial(power, k=3)
+    return cube(x) + functools.partial(np.power, 2.0)(x)
+
+
+def test_closures_from_factories_and_partials():
+    assert np.isclose(grad(scaled_square)(3.0), 15.0)
+    x = 0.7
+    assert np.isclose(grad(with_partial)(x), 3 * x ** 2 + np.log(2.0) * 2.0 ** x)
+    assert np.isclose(grad(grad(with_partial))(x), 6 * x + np.log(2.0) ** 2 * 2.0 ** x)
+    assert np.isclose(jvp(with_partial)(x, tangents=2.0)[1], 2 * (3 * x ** 2 +
+                                                                  np.log(2.0) * 2.0 ** x))
+
+
+def test_grad_of_lambdas_partials_ufuncs_and_callable_objects():
+    assert grad(lambda x: x ** 3)(2.0) == 12.0
+    x = np.array([0.5, -1.0, 2.0])
+    assert_close(hessian(lambda v: np.sum(v ** 3))(x), np.diag(6 * x))
+    first, second = (lambda t: t * 2.0), (lambda t: t * 3.0)  # two on one line
+    assert (grad(first)(1.0), grad(second)(1.0)) == (2.0, 3.0)
+    assert grad(functools.partial(power, k=4))(2.0) == 32.0
+    assert np.isclose(grad(np.tanh)(0.3), 1 - np.tanh(0.3) ** 2)
+    assert np.isclose(grad(grad(np.sin))(0.3), -np.sin(0.3))
+    assert np.isclose(grad(Spring(4.0))(0.5), 2.0)
+
+
+# -- objects: bound methods, __call__, static and class methods -------------------
+
+class Spring:
+    def __init__(self, k):
+        self.k = k
+
+    def __call__(self, x):
+        return 0.5 * self.k * x * x
+
+    def force(self, y, rate):
+        return -self.k * rate * y
+
+    @staticmethod
+    def square(x):
+        return x * x
+
+    @classmethod
+    def cube(cls, x):
+        return x ** 3
+
+
+def energy_paths(rate):
+    s = Spring(2.0)
+    return euler(s.force, 1.0, rate) + Spring.square(rate) + Spring.cube(rate) + s(rate)
+
+
+def test_bound_methods_callable_objects_static_and_class_methods():
+    x = 0.4
+    want = numeric_grad(energy_paths, (x,))
+    assert np.isclose(grad(energy_paths)(x), want, rtol=1e-7)
+    h = 1e-4
+    g = grad(energy_paths)
+    assert np.isclose(grad(grad(energy_paths))(x), (g(x + h) - g(x - h)) / (2 * h), rtol=1e-6)
+    assert np.isclose(jvp(energy_paths)(x, tangents=1.0)[1], want, rtol=1e-7)
+
+
+# -- transforms of transforms ------------------------------------------------------
+
+def sin_energy(x):
+    return np.sum(np.sin(x) * x ** 2)
+
+
+def a_sin_energy(x):
+    return anp.sum(anp.sin(x) * x ** 2)
+
+
+def test_forward_over_reverse_is_a_hessian_vector_product():
+    x, v = np.array([0.3, -1.2, 2.0]), np.array([1.0, 0.5, -2.0])
+    H = autograd.hessian(a_sin_energy)(x)
+    g, hv = jvp(grad(sin_energy))(x, tangents=v)
+    assert_close(g, autograd.grad(a_sin_energy)(x), rtol=1e-12)
+    assert_close(hv, H @ v, rtol=1e-10)
+    assert_close(jacobian(grad(sin_energy))(x), H, rtol=1e-10)
+    assert_close(jacobian(grad(sin_energy), mode="forward")(x), H, rtol=1e-10)
+
+
+def test_value_and_grad_of_a_lambda_and_of_a_partial():
+    value, g = value_and_grad(lambda x, y: x * y + y)(2.0, 3.0)
+    assert (value, g) == (9.0, 3.0)
+    value, g = value_and_grad(functools.partial(power, k=2))(3.0)
+    assert (value, g) == (9.0, 6.0)
+
+
+# -- errors ------------------------------------------------------------------------
+
+def partial_of_the_input(x):
+    p = functools.partial(power, x)
+    return p(2.0)
+
+
+def apply(func, x):
+    return func(x)
+
+
+def through_sort(x):
+    return np.sum(apply(np.sort, x) * x)
+
+
+def test_function_values_that_cannot_be_differentiated_are_located_errors():
+    with pytest.raises(TranspileError, match="the function value itself depends"):
+        grad(partial_of_the_input)(1.5)
+    with pytest.raises(TranspileError) as info:  # known only when the call runs
+        grad(through_sort)(np.array([3.0, 1.0, 2.0]))
+    message = str(info.value)
+    assert "no derivative rule for `sort`" in message and "return func(x)" in message

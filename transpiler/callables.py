@@ -1,0 +1,168 @@
+"""Callable values as Python functions whose source the compiler reads.
+
+Real code differentiates more than `def` functions: lambdas, bound methods,
+`functools.partial` objects, callable objects, NumPy ufuncs passed as values,
+and tapeless's own transform objects. `resolve(f)` turns each into a
+`Target`: a plain Python function with readable source, and the arguments
+that are bound before the call's own (`self`, a partial's arguments).
+
+    resolve(np.tanh)                 Target(fn=<def tanh(a0): return np.tanh(a0)>)
+    resolve(model.loss)       ->     Target(fn=Model.loss, leading=(model,))
+    resolve(partial(f, k=3))         Target(fn=f, keywords={'k': 3})
+    resolve(grad(f))                 Target(fn=<def grad_f(x): return f_adjoint(x)[1]>)
+
+A function made here for a value that is not a `def` (a ufunc, a transform
+object) is generated Python like every other generated function, so it can be
+differentiated again, to any order.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import itertools
+import linecache
+import types
+from dataclasses import dataclass, field
+
+from .errors import TranspileError
+
+_COUNTER = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What calling a value runs: `fn(*leading, *args, **keywords, **kwargs)`."""
+
+    fn: types.FunctionType
+    leading: tuple = ()
+    keywords: dict = field(default_factory=dict)
+
+
+def resolve(f, nargs=None, kwnames=()):
+    """The `Target` of callable `f`, for a call with `nargs` positional arguments
+    and keywords `kwnames` (needed only for callables without a signature)."""
+    if type(f) is types.FunctionType:
+        return Target(f)
+    resolver = getattr(type(f), "__tapeless_target__", None)
+    if resolver is not None:  # transform objects and call links (see dynamic.py)
+        return resolver(f, nargs, kwnames)
+    if isinstance(f, types.MethodType):
+        inner = resolve(f.__func__, None if nargs is None else nargs + 1, kwnames)
+        return Target(inner.fn, inner.leading + (f.__self__,), inner.keywords)
+    if isinstance(f, functools.partial):
+        inner = resolve(f.func, None if nargs is None else nargs + len(f.args), kwnames)
+        return Target(inner.fn, inner.leading + tuple(f.args), {**inner.keywords, **f.keywords})
+    if isinstance(f, (staticmethod, classmethod)):
+        return resolve(f.__func__, nargs, kwnames)
+    from .rules import is_nondifferentiable, lookup
+    if lookup(f) is not None or is_nondifferentiable(f):
+        return Target(primitive_wrapper(f, nargs, kwnames))
+    call = getattr(type(f), "__call__", None)
+    if isinstance(call, types.FunctionType) and not isinstance(f, type):
+        return Target(call, (f,))
+    raise TranspileError(
+        f"no derivative rule for {_describe(f)}",
+        why="it is neither a Python function whose source can be read nor a function "
+        "with a derivative rule",
+        fix=f"register a rule for it with @transpiler.rule({_name_of(f)}), or call a "
+        "Python function instead")
+
+
+def _describe(f):
+    name = _name_of(f)
+    return f"`{name}` ({type(f).__name__})" if name != type(f).__name__ else repr(f)
+
+
+def _name_of(f):
+    return getattr(f, "__qualname__", None) or getattr(f, "__name__", None) or \
+        type(f).__name__
+
+
+# -- generated functions ----------------------------------------------------------
+
+_WRAPPERS: dict = {}
+
+
+def primitive_wrapper(prim, nargs, kwnames=()):
+    """`def tanh(a0): return tanh(a0)`: a primitive (a function with a rule) as a
+    Python function of `nargs` positional arguments and the keywords `kwnames`."""
+    if nargs is None:
+        nargs = _arity(prim)
+    key = (id(prim), nargs, tuple(kwnames))
+    made = _WRAPPERS.get(key)
+    if made is None or made[0] is not prim:
+        name = _identifier(getattr(prim, "__name__", "call"))
+        params = [f"a{i}" for i in range(nargs)] + list(kwnames)
+        args = params[:nargs] + [f"{k}={k}" for k in kwnames]
+        source = f"def {name}({', '.join(params)}):\n" \
+                 f"    return {name}_primitive({', '.join(args)})\n"
+        made = _WRAPPERS[key] = (prim, define(name, source, {f"{name}_primitive": prim}))
+    return made[1]
+
+
+def _arity(prim):
+    n = getattr(prim, "nin", None)  # a ufunc
+    if n is not None:
+        return n
+    try:
+        params = inspect.signature(prim).parameters.values()
+    except (TypeError, ValueError):
+        return 1
+    return sum(1 for p in params if p.default is p.empty and p.kind in
+               (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+
+
+def _identifier(name):
+    name = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "call"
+    return name if not name[0].isdigit() else "f_" + name
+
+
+def define(name, source, bindings, globals_=None):
+    """Compile `source` (defining function `name`) with `bindings` as closure
+    variables, registered with linecache so the compiler can read it back."""
+    filename = f"<tapeless {name} #{next(_COUNTER)}>"
+    lines = source.splitlines(True)
+    factory = "def __tapeless_factory__(" + ", ".join(bindings) + "):\n" + \
+        "".join("    " + line for line in lines) + f"    return {name}\n"
+    # the function's own lines start on line 2 of the factory
+    linecache.cache[filename] = (len(factory), None, factory.splitlines(True), filename)
+    namespace = {}
+    exec(compile(factory, filename, "exec"), dict(globals_ or {}), namespace)
+    return namespace["__tapeless_factory__"](*bindings.values())
+
+
+def calling(fn, name, body, bindings):
+    """`def name(<fn's parameters>): return <body>`, where `body` spells the call's
+    arguments as `{args}`; parameters with defaults keep them (as bindings)."""
+    params, args, star = [], [], False
+    for i, p in enumerate(inspect.signature(fn).parameters.values()):
+        plain = p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        if not plain and not (p.kind is p.KEYWORD_ONLY and p.default is not p.empty):
+            raise TranspileError(f"cannot transform `{_name_of(fn)}` here: its parameter "
+                                 f"`{p}` is not a plain one",
+                                 fix="give the transform a function of plain parameters")
+        if not plain and not star:
+            params.append("*")
+            star = True
+        if p.default is p.empty:
+            params.append(p.name)
+        else:
+            bindings[f"{name}_default_{i}"] = p.default
+            params.append(f"{p.name}={name}_default_{i}")
+        args.append(p.name if plain else f"{p.name}={p.name}")
+    source = f"def {name}({', '.join(params)}):\n    return {body.format(args=', '.join(args))}\n"
+    return define(name, source, bindings)
+
+
+def function_of(f):
+    """A Python function with source that computes `f(*args)`: `f` itself when it
+    is a plain `def` or lambda, otherwise a generated function calling it, with
+    the parameters of `f`'s signature (so `wrt` can name them)."""
+    if type(f) is types.FunctionType:
+        return f
+    target = resolve(f)  # what cannot be differentiated is refused now
+    if not target.leading and not target.keywords:
+        return target.fn  # a ufunc's or a transform object's generated function
+    name = _identifier(getattr(f, "__name__", None) or
+                       getattr(getattr(f, "func", None), "__name__", None) or type(f).__name__)
+    return calling(f, name, name + "_value({args})", {f"{name}_value": f})
