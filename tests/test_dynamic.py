@@ -236,6 +236,10 @@ def partial_of_the_input(x):
     return p(2.0)
 
 
+def closes_over_the_input(theta):
+    return rk4(lambda y, th: -th * y * theta, 1.0, np.linspace(0, 1, 4), np.array([1.0]))
+
+
 def apply(func, x):
     return func(x)
 
@@ -245,9 +249,111 @@ def through_sort(x):
 
 
 def test_function_values_that_cannot_be_differentiated_are_located_errors():
-    with pytest.raises(TranspileError, match="the function value itself depends"):
+    with pytest.raises(TranspileError, match="it holds `x`") as info:
         grad(partial_of_the_input)(1.5)
+    assert "p = functools.partial(power, x)" in str(info.value)
+    with pytest.raises(TranspileError, match="it holds `theta`") as info:
+        grad(closes_over_the_input)(0.5)
+    assert "lambda y, th: -th * y * theta" in str(info.value)
     with pytest.raises(TranspileError) as info:  # known only when the call runs
         grad(through_sort)(np.array([3.0, 1.0, 2.0]))
     message = str(info.value)
     assert "no derivative rule for `sort`" in message and "return func(x)" in message
+
+
+# -- lambdas and nested functions as values; map, filter, reduce, generators ---------
+
+def decay_fit(theta, c):
+    scale = c * 2.0
+    ts = np.linspace(0.0, 1.0, 5)
+    return np.sum(rk4(lambda y, th: -th[0] * y * scale, np.ones(2), ts, theta) ** 2)
+
+
+def pendulum_fit(theta):
+    def dynamics(y, th):
+        return np.array([y[1], -th[0] * np.sin(y[0])])
+    return rk4(dynamics, np.array([1.0, 0.0]), np.linspace(0.0, 1.0, 5), theta)[0]
+
+
+def a_rk4(func, y, ts, theta):
+    for i in range(len(ts) - 1):
+        h = ts[i + 1] - ts[i]
+        k1 = func(y, theta)
+        k2 = func(y + h / 2 * k1, theta)
+        k3 = func(y + h / 2 * k2, theta)
+        k4 = func(y + h * k3, theta)
+        y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+    return y
+
+
+def test_lambdas_and_nested_functions_passed_as_values():
+    theta = np.array([0.7])
+    want = autograd.grad(lambda t: anp.sum(a_rk4(lambda y, th: -th[0] * y * 3.0, anp.ones(2),
+                                                 np.linspace(0.0, 1.0, 5), t) ** 2))(theta)
+    assert_close(grad(decay_fit)(theta, 1.5), want, rtol=1e-10)
+    assert_close(grad(pendulum_fit)(theta), numeric_grad(pendulum_fit, (theta,)), rtol=1e-6)
+    h = 1e-4
+    d2 = (grad(pendulum_fit)(theta + h) - grad(pendulum_fit)(theta - h)) / (2 * h)
+    assert_close(hessian(pendulum_fit)(theta), d2.reshape(1, 1), rtol=1e-5)
+
+
+def activations(x, w):
+    return sum(map(np.tanh, [x, w * x])) + sum(map(lambda a, b: a * b, [x, x], [w, 2.0]))
+
+
+def positives(x):
+    return sum(filter(lambda v: v > 0, [x, -x, 3.0 * x]))
+
+
+def product(x):
+    return functools.reduce(lambda a, b: a * b, [x, x, 2.0]) + \
+        functools.reduce(np.multiply, [x, x], 1.0)
+
+
+def l2_penalty(params):
+    return sum(np.sum(W ** 2) for W, b in params) + sum(b ** 2 for W, b in params)
+
+
+def test_map_filter_reduce_and_generator_expressions():
+    x, w = 0.3, 1.7
+    assert_close(grad(activations, wrt=(0, 1))(x, w), numeric_grad(activations, (x, w), (0, 1)),
+                 rtol=1e-7)
+    assert grad(positives)(1.5) == 4.0 and grad(positives)(-1.5) == -1.0
+    assert np.isclose(grad(product)(1.5), 4 * 1.5 + 2 * 1.5)
+    assert np.isclose(jvp(product)(1.5, tangents=1.0)[1], 4 * 1.5 + 2 * 1.5)
+    params = [(np.array([1.0, -2.0]), 0.5), (np.array([3.0]), -1.0)]
+    got = grad(l2_penalty)(params)
+    assert_close(got, [(2 * params[0][0], 1.0), (2 * params[1][0], -2.0)])
+
+
+# -- structured parameters through helpers -----------------------------------------
+
+def squares(ps):
+    return [p ** 2 for p in ps]
+
+
+def twice_through_helpers(ps):
+    a = squares(ps)
+    b = squares(ps)
+    return np.sum(a[0]) + np.sum(b[1]) + np.sum(a[1])
+
+
+def flatten(p):
+    if isinstance(p, (list, tuple)):
+        return np.concatenate([flatten(q) for q in p])
+    return np.ravel(p)
+
+
+def flat_norm(p):
+    return np.sum(flatten(p) ** 2)
+
+
+def test_gradients_of_a_list_reaching_the_result_through_two_calls_add_item_by_item():
+    ps = [np.array([1.0, 2.0]), np.array([3.0])]
+    assert_close(grad(twice_through_helpers)(ps), [2 * ps[0], 4 * ps[1]])
+
+
+def test_recursive_flatten_that_branches_on_isinstance():
+    p = [np.array([1.0, 2.0]), (np.array([3.0]), np.array([[4.0, 5.0]]))]
+    got = grad(flat_norm)(p)
+    assert_close(got, [2 * p[0], (2 * p[1][0], 2 * p[1][1])])

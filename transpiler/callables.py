@@ -127,7 +127,8 @@ def define(name, source, bindings, globals_=None):
     # the function's own lines start on line 2 of the factory
     linecache.cache[filename] = (len(factory), None, factory.splitlines(True), filename)
     namespace = {}
-    exec(compile(factory, filename, "exec"), dict(globals_ or {}), namespace)
+    # (the module's own globals, when given: module data is read live)
+    exec(compile(factory, filename, "exec"), globals_ if globals_ is not None else {}, namespace)
     return namespace["__tapeless_factory__"](*bindings.values())
 
 

@@ -143,6 +143,8 @@ class CallReverser:
                     "give the parameter a name")
         wrt = tuple(n for n, v in arguments.items()
                     if not isinstance(v, dict) and rev.activity.is_active(v))
+        for name in wrt:
+            refuse_function_value(rev.defs.get(arguments[name].name), rev.activity)
         kinds = tuple(_scalar_or_none(rev.facts, arguments.get(p)) for p in positional)
         comp = companion(fn, wrt, kinds)
         saved = self.rewrite_forward(s, comp)
@@ -227,9 +229,30 @@ def _callee_name(callee):
     return "".join(c for c in name if c.isalnum() or c == "_") or "fn"
 
 
-def _active_arguments(s, args, is_active, defs=None):
+def refuse_function_value(made, activity):
+    """A function value made here (a lambda or nested def passed on, a partial)
+    that holds differentiated values: located at where it is made."""
+    import functools
+    if made is None or made.fn is not functools.partial:
+        return
+    held = [a for a in made.args[1:] if activity.is_active(a)]
+    if held:
+        names = ", ".join(f"`{a}`" for a in held)
+        raise TranspileError(
+            f"cannot differentiate through this function value: it holds {names}, which "
+            "depend on the differentiated arguments", made.loc,
+            "gradients do not flow through the values a function closes over",
+            "pass them to the function as arguments (e.g. `lambda y, theta: ...` called "
+            "with theta)")
+
+
+def _active_arguments(s, args, is_active, rev=None):
+    """Positions and keywords of the call's differentiated arguments; refuses a
+    differentiated callee (`rev`, in reverse mode, says where it was made)."""
     callee = callee_and_arguments(s)[0]
-    made = (defs or {}).get(getattr(callee, "name", None))
+    made = rev.defs.get(getattr(callee, "name", None)) if rev is not None else None
+    if made is not None and is_active(callee):
+        refuse_function_value(made, rev.activity)
     if is_active(callee) and made is not None and made.fn is ops.method:
         from .reverse import attribute_error
         raise attribute_error(made)
@@ -250,7 +273,7 @@ def dynamic_reverse(rev, s, g, adj, out):
     from runtime import ops
     from .dynamic import vjp_link
     callee, args = callee_and_arguments(s)
-    active = _active_arguments(s, args, rev.activity.is_active, rev.defs)
+    active = _active_arguments(s, args, rev.activity.is_active, rev)
     base = _callee_name(callee)
     link = rev.namer.fresh(f"{base}_vjp")
     find = ir.Assign(link, vjp_link, [callee, ir.Const(active)] + args, dict(s.kwargs), s.loc,

@@ -13,10 +13,14 @@ functions are not inlined (they get companion adjoints, see calls.py).
 from __future__ import annotations
 
 import copy
+import functools
 
 import gast
 
 from . import nodes
+
+
+_PARTIAL = "__tapeless_partial__"  # functools.partial, for lifted function values
 
 
 class LocalFunctions:
@@ -32,6 +36,65 @@ class LocalFunctions:
             self.error(node, "a decorated nested function", "decorators may change what "
                        "the function does", "define it at module level")
         self.local_functions[name] = node
+
+    # -- nested functions used as values ------------------------------------------
+    def function_value(self, node, name, out):
+        """A lambda or nested def used as a value (`rk4(lambda y, t: -k * y, ...)`):
+        a function lifted out of this one, with the locals it reads as leading
+        parameters, bound by `functools.partial` when the value is made."""
+        params = {a.id for a in node.args.args + node.args.kwonlyargs}
+        if node.args.vararg is not None:
+            params.add(node.args.vararg.id)
+        read = sorted({n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+                       and isinstance(n.ctx, gast.Load) and n.id not in params
+                       and n.id in self.locals})
+        for captured in read:
+            if captured in self.local_functions:
+                self.error(node, f"a function value that calls the nested function "
+                           f"`{captured}`", "nested functions are inlined where they are "
+                           "called", f"define `{captured}` at module level")
+            if not self.assigned_once(captured):
+                self.error(node, f"a function value that reads `{captured}`, which is "
+                           "assigned more than once", "Python's closures see the latest "
+                           "value of a variable, the function made here sees the value it "
+                           "had when it was made", f"pass `{captured}` as an argument")
+        lifted = self.lift(node, name, read)
+        handle = self.fresh(name + "_fn")
+        self.parsed.scope.closure[handle] = lifted
+        self.parsed.scope.closure[_PARTIAL] = functools.partial
+        if not read:
+            return nodes.name(handle)
+        return nodes.call(nodes.name(_PARTIAL), [nodes.name(handle)] +
+                          [nodes.name(n) for n in read])
+
+    def assigned_once(self, name):
+        """Bound once, outside every loop (a parameter, or one assignment)."""
+        stores, in_loop = 0, False
+        fn = self.parsed.node
+        if name in self.params:
+            stores += 1
+        for loop in (n for n in gast.walk(fn) if isinstance(n, (gast.For, gast.While))):
+            if any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
+                   for n in gast.walk(loop)):
+                in_loop = True
+        stores += sum(1 for n in gast.walk(fn) if isinstance(n, gast.Name) and n.id == name
+                      and isinstance(n.ctx, gast.Store))
+        return stores == 1 and not in_loop
+
+    def lift(self, node, name, captured):
+        """`def name(<captured>, <params>): <body>` compiled beside the user's module."""
+        import ast
+        from .callables import define
+        fdef = copy.deepcopy(node if isinstance(node, gast.FunctionDef)
+                             else self.lambda_def(name, node))
+        fdef.name = name
+        fdef.args.args = [nodes.name(n, param=True) for n in captured] + fdef.args.args
+        fdef.decorator_list = []
+        source = ast.unparse(ast.fix_missing_locations(nodes.to_ast(fdef))) + "\n"
+        closure = dict(self.parsed.scope.closure)
+        free = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}
+        bindings = {k: v for k, v in closure.items() if k in free}
+        return define(name, source, bindings, self.parsed.scope.globals)
 
     def stmt_FunctionDef(self, s):
         self.record_local(s.name, s)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import gast
 
 
-def name(id_, store=False):
-    ctx = gast.Store() if store else gast.Load()
+def name(id_, store=False, param=False):
+    ctx = gast.Param() if param else gast.Store() if store else gast.Load()
     return gast.Name(id=id_, ctx=ctx, annotation=None, type_comment=None)
 
 

@@ -21,13 +21,14 @@ differentiated raise `TranspileError` here, at their line.
 from __future__ import annotations
 
 import copy
+import functools
 
 import gast
 
 from . import nodes
 from .errors import TranspileError
 from .jumps import JumpLowering
-from .local_functions import LocalFunctions
+from .local_functions import _PARTIAL, LocalFunctions
 from .syntax import BINARY, COMPARE, STEMS, UNARY, stem
 
 UNSUPPORTED = {
@@ -71,9 +72,6 @@ UNSUPPORTED = {
               "rewrite it with if/elif/else"),
     "NamedExpr": ("an assignment expression (:=)", "assignment expressions are not "
                   "supported", "assign on a separate line"),
-    "Lambda": ("a lambda used as a value", "lambdas are inlined where they are called, so "
-               "they must be assigned to a name and called", "assign it (`f = lambda x: ...`) "
-               "and call f(...), or use def"),
     "SetComp": ("a set comprehension", "sets are not differentiable containers",
                 "use a list or an array"),
     "DictComp": ("a dict comprehension", "dict comprehensions are not supported yet",
@@ -110,7 +108,7 @@ class Normalizer(LocalFunctions):
     def __init__(self, parsed):
         self.parsed = parsed
         # names the normalizer itself calls (`range(len(xs))`) are never temporaries
-        self.taken = _all_names(parsed.node) | {"len", "range", "min"}
+        self.taken = _all_names(parsed.node) | {"len", "range", "min", "zip", _PARTIAL}
         self.locals = assigned_names(parsed.node)
         self.temps = set()
         self.pending = []
@@ -228,6 +226,11 @@ class Normalizer(LocalFunctions):
             self.error(s, "an append with other than one argument")
         value = nodes.call(nodes.name(_LIST_APPEND), [nodes.name(name), call.args[0]])
         return self.stmt_Assign(nodes.assign(name, gast.copy_location(value, call), like=s))
+
+    def expr_GeneratorExp(self, e, out):
+        """`sum(x * w for w in ws)`: the items are built as a list (a generator here
+        is consumed whole; its items are the same values)."""
+        return self.expr_ListComp(e, out)
 
     def expr_ListComp(self, e, out):
         """`[f(x) for x in xs if c]` -> a loop that appends."""
@@ -471,7 +474,8 @@ class Normalizer(LocalFunctions):
     # -- expressions ------------------------------------------------------
     def atom(self, e, out, hint=None):
         """Flatten `e` into `out`; return a Name or Constant holding its value."""
-        if isinstance(e, (gast.Name, gast.Constant)):
+        if isinstance(e, gast.Constant) or \
+                isinstance(e, gast.Name) and e.id not in self.local_functions:
             return e
         value = self.simple(e, out)
         if isinstance(value, (gast.Name, gast.Constant)):
@@ -490,6 +494,7 @@ class Normalizer(LocalFunctions):
         if isinstance(value, gast.Call):
             func = value.func
             name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "call")
+            name = "fn" if name == _PARTIAL else name
             return stem(None, name)
         if isinstance(value, gast.Subscript):
             return "item"
@@ -508,11 +513,12 @@ class Normalizer(LocalFunctions):
         self.error(e, f"a `{kind}` expression", "it is not part of the supported subset")
 
     def expr_Name(self, e, out):
-        if e.id in self.local_functions:
-            self.error(e, f"the nested function `{e.id}` used as a value",
-                       "nested functions are inlined where they are called",
-                       "call it directly, or define it at module level")
+        if e.id in self.local_functions:  # a nested function used as a value
+            return self.simple(self.function_value(self.local_functions[e.id], e.id, out), out)
         return e
+
+    def expr_Lambda(self, e, out):
+        return self.simple(self.function_value(e, f"lambda_{e.lineno}", out), out)
 
     def expr_Constant(self, e, out):
         return e
@@ -563,6 +569,9 @@ class Normalizer(LocalFunctions):
         return nodes.name(result)
 
     def expr_Call(self, e, out):
+        rewritten = self.functional(e)
+        if rewritten is not None:
+            return self.simple(rewritten, out)
         func = e.func
         if isinstance(func, gast.Name) and func.id in self.local_functions:
             return self.inline_local(e, out)
@@ -577,6 +586,76 @@ class Normalizer(LocalFunctions):
         for k in e.keywords:
             keywords.append(nodes.keyword(k.arg, self.atom(k.value, out)))  # ** stays
         return gast.copy_location(nodes.call(func, args, keywords), e)
+
+    # -- map, filter, functools.reduce ------------------------------------------
+    def functional(self, e):
+        """`map(f, xs)`, `filter(f, xs)` and `functools.reduce(f, xs[, init])` as
+        the comprehension or loop they stand for (a lambda given to them becomes a
+        nested function, inlined where it is called); None for other calls."""
+        if e.keywords or any(isinstance(a, gast.Starred) for a in e.args) or \
+                not self.is_free(e.func):
+            return None
+        found, fn = self.resolve_free(e.func)
+        if not found or fn not in (map, filter, functools.reduce) or len(e.args) < 2:
+            return None
+        func = self.callable_node(e.args[0])
+        if fn is map:
+            names = [self.fresh("item") for _ in e.args[1:]]
+            target = nodes.tuple_(nodes.name(n, store=True) for n in names) \
+                if len(names) > 1 else nodes.name(names[0], store=True)
+            seq = e.args[1] if len(names) == 1 else nodes.call(nodes.name("zip"), e.args[1:])
+            elt = nodes.call(func, [nodes.name(n) for n in names])
+            return gast.copy_location(_comprehension(elt, target, seq, []), e)
+        if fn is filter and len(e.args) == 2:
+            item = self.fresh("item")
+            cond = nodes.name(item) if func is None else nodes.call(func, [nodes.name(item)])
+            return gast.copy_location(_comprehension(nodes.name(item), nodes.name(
+                item, store=True), e.args[1], [cond]), e)
+        if fn is functools.reduce and len(e.args) in (2, 3):
+            return self.reduce_call(e, func)
+        return None
+
+    def callable_node(self, node):
+        """The function given to map/filter/reduce, as something to call: a
+        lambda becomes a nested function (None for filter's `None`)."""
+        if isinstance(node, gast.Constant) and node.value is None:
+            return None
+        if isinstance(node, gast.Lambda):
+            name = self.fresh("lambda_")
+            self.record_local(name, self.lambda_def(name, node))
+            return nodes.name(name)
+        return node
+
+    def reduce_call(self, e, func):
+        """`reduce(f, xs, init)` -> `acc = init; for x in xs: acc = f(acc, x)`
+        (without init, the first item starts: `acc = xs[0]` over `xs[1:]`)."""
+        acc, item, seq = self.fresh("acc"), self.fresh("item"), self.fresh("seq")
+        for n in (acc, item, seq):
+            self.locals.add(n)
+        self.pending.append(nodes.assign(seq, e.args[1], like=e))
+        if len(e.args) == 3:
+            start, rest = e.args[2], nodes.name(seq)
+        else:
+            start = nodes.subscript(nodes.name(seq), nodes.const(0))
+            rest = nodes.subscript(nodes.name(seq), gast.Slice(lower=nodes.const(1), upper=None,
+                                                               step=None))
+        self.pending.append(nodes.assign(acc, start, like=e))
+        step = nodes.assign(acc, nodes.call(func, [nodes.name(acc), nodes.name(item)]), like=e)
+        self.pending.append(nodes.for_(nodes.name(item, store=True), rest, [step], like=e))
+        return nodes.name(acc)
+
+    def resolve_free(self, node):
+        """What a free dotted name refers to (module globals, closure, builtins)."""
+        parts = []
+        while isinstance(node, gast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        found, obj = self.parsed.scope.lookup(node.id)
+        for attr in reversed(parts):
+            if not found:
+                break
+            found, obj = hasattr(obj, attr), getattr(obj, attr, None)
+        return found, obj
 
     def expr_Attribute(self, e, out):
         if self.is_free(e):
@@ -638,6 +717,11 @@ def _builtin_call(node, locals_):
             node.func.id not in locals_ and not node.keywords:
         return node.func.id
     return None
+
+
+def _comprehension(elt, target, iter_, ifs):
+    return gast.ListComp(elt=elt, generators=[gast.comprehension(
+        target=target, iter=iter_, ifs=list(ifs), is_async=0)])
 
 
 def _has_return(node):

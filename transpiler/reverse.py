@@ -79,9 +79,22 @@ class Reverse:
                             if isinstance(s, ir.Assign) and s.target is not None
                             and s.fn in (ops.make_list, ops.make_tuple, ops.make_dict,
                                          ops.list_append)}
+        self.containers |= self.maybe_containers(fn)
         self.namer = Namer((v.name for v in _all_vars(fn)), dict(fn.source_names),
                            set(fn.temps))
         self.namer.taken.update(fn.source_names.values())
+
+    def maybe_containers(self, fn):
+        """Arguments of calls to other functions that may be lists, tuples or dicts
+        (nothing says they are numbers or arrays): the gradients coming back from
+        two calls must be added item by item, not concatenated."""
+        out = set()
+        for s in ir.walk(fn.body):
+            if isinstance(s, ir.Assign) and (is_user_function(s.fn) or s.fn is ops.call):
+                out |= {v.name for v in list(s.args) + list(s.kwargs.values())
+                        if isinstance(v, ir.Var) and self.facts.rank(v) is None
+                        and self.facts.of(v) != SCALAR}
+        return out
 
     def base(self, var):
         return self.fn.source_names.get(var.name, var.name)

@@ -173,6 +173,7 @@ class LoopReverser:
             return target, iterable
         saved = rev.namer.fresh("saved")
         rev.insert_before(s, ir.Assign(saved, ops.make_list, []))
+        rev.sites[saved.name] = list(rev.stmt_sites.get(id(s), []))  # inside the loop's ifs
         exported = [self.export(s, v) for v in needed]
         if len(exported) == 1:
             item = exported[0]
