@@ -357,3 +357,29 @@ def test_recursive_flatten_that_branches_on_isinstance():
     p = [np.array([1.0, 2.0]), (np.array([3.0]), np.array([[4.0, 5.0]]))]
     got = grad(flat_norm)(p)
     assert_close(got, [2 * p[0], (2 * p[1][0], 2 * p[1][1])])
+
+
+# -- *args of a length known only when the call runs ---------------------------------
+
+def noisy_energy(m):
+    noise = np.random.RandomState(0).randn(*m.shape)
+    return np.sum(noise * m ** 2)
+
+
+def dynamics(y, t, *args):
+    return y * args[0] + t * args[1] ** 2
+
+
+def step(y, args):
+    return dynamics(y, 0.5, *args)
+
+
+def test_star_arguments_of_run_time_length():
+    m = np.array([[1.0, 2.0], [3.0, -1.0]])
+    noise = np.random.RandomState(0).randn(2, 2)
+    assert_close(grad(noisy_energy)(m), 2 * noise * m)
+    y, args = 2.0, (3.0, 4.0)
+    assert grad(step)(y, args) == 3.0
+    assert_close(grad(step, wrt=1)(y, args), (2.0, 4.0))
+    assert_close(grad(step, wrt=1)(y, [3.0, 4.0]), numeric_grad(step, (y, [3.0, 4.0]), 1))
+    assert np.isclose(jvp(step)(y, args, tangents=1.0)[1], 3.0)

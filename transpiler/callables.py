@@ -167,3 +167,39 @@ def function_of(f):
     name = _identifier(getattr(f, "__name__", None) or
                        getattr(getattr(f, "func", None), "__name__", None) or type(f).__name__)
     return calling(f, name, name + "_value({args})", {f"{name}_value": f})
+
+
+# -- calls with *t of a length known only at run time -------------------------------
+
+_APPLIED: dict = {}
+
+
+def apply_of(f, layout, kwnames, *starred):
+    """A function for `f(a, *t, b)` with `t` of run-time length: it takes one
+    parameter per item of `layout` (True: a whole `*` sequence) and calls `f`
+    with the sequences spread, e.g. `def apply_f(a0, s1, a2): return f(a0, s1[0],
+    s1[1], a2)`. Generated Python, so the call is differentiated like any other."""
+    lengths = tuple(len(s) for s in starred)
+    try:
+        key = (f, layout, kwnames, lengths)
+        made = _APPLIED.get(key)
+    except TypeError:  # an unhashable callable: made anew
+        key, made = None, None
+    if made is None:
+        callee = _identifier(getattr(f, "__name__", None) or type(f).__name__)
+        name = "apply_" + callee
+        params, spread, sizes = [], [], iter(lengths)
+        for i, whole in enumerate(layout):
+            p = f"s{i}" if whole else f"a{i}"
+            params.append(p)
+            spread.extend([f"{p}[{k}]" for k in range(next(sizes))] if whole else [p])
+        params += list(kwnames)
+        spread += [f"{k}={k}" for k in kwnames]
+        if callee in params or callee == name:
+            callee += "_fn"
+        source = f"def {name}({', '.join(params)}):\n" \
+                 f"    return {callee}({', '.join(spread)})\n"
+        made = define(name, source, {callee: f})
+        if key is not None:
+            _APPLIED[key] = made
+    return made

@@ -200,8 +200,8 @@ def _name(prim):
 def _load_builtin_rules():
     from . import rules_numpy, rules_python  # noqa: F401  (registration on import)
     from . import rules_runtime  # noqa: F401  (after the others: it overrides np.full)
-    from . import dynamic
-    nondifferentiable(dynamic.vjp_link, dynamic.jvp_link)
+    from . import callables, dynamic
+    nondifferentiable(dynamic.vjp_link, dynamic.jvp_link, callables.apply_of)
 
 
 

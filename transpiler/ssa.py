@@ -320,6 +320,9 @@ class Builder:
         return ir.Assign(None, ops.attribute, [receiver, ir.Const(e.attr)], {}, loc)
 
     def call(self, e, env, out, loc):
+        if any(isinstance(a, gast.Starred) and self.star_length(a, env) is None
+               for a in e.args):
+            return self.call_with_unknown_star(e, env, out, loc)
         args = self.items(e.args, env, out)
         kwargs = {}
         for k in e.keywords:
@@ -348,6 +351,59 @@ class Builder:
             else:
                 items.append(self.operand(a, env, out))
         return items
+
+    def star_length(self, node, env):
+        """The number of items of `*t` when known at transform time, else None."""
+        value = node.value
+        if isinstance(value, gast.Name) and value.id in env:
+            v = env[value.id]
+            if isinstance(v, ir.Var) and v.name in self.tuples:
+                return len(self.tuples[v.name])
+            if isinstance(v, ir.Const) and isinstance(v.value, tuple):
+                return len(v.value)
+        return None
+
+    def call_with_unknown_star(self, e, env, out, loc):
+        """`f(a, *t)` where the length of `t` is known only when the call runs
+        (`rs.randn(*x.shape)`, `func(y, *args)`): a function made for the call's
+        layout, `apply_of(f, layout, t)`, takes `t` whole and calls `f(a, t[0], ...)`
+        (see callables.apply_of), and is called like any function value."""
+        from .callables import apply_of
+        layout, operands, starred = [], [], []
+        for a in e.args:
+            if isinstance(a, gast.Starred) and self.star_length(a, env) is None:
+                value = self.operand(a.value, env, out)
+                layout.append(True)
+                operands.append(value)
+                starred.append(value)
+            elif isinstance(a, gast.Starred):
+                items = self.starred(a, env, out)
+                layout.extend([False] * len(items))
+                operands.extend(items)
+            else:
+                layout.append(False)
+                operands.append(self.operand(a, env, out))
+        kwargs = {}
+        for k in e.keywords:
+            if k.arg is None:
+                kwargs.update(self.double_starred(k, env, out))
+            else:
+                kwargs[k.arg] = self.operand(k.value, env, out)
+        func = e.func
+        if isinstance(func, gast.Name) and func.id in self.locals:
+            callee = self.operand(func, env, out)
+        elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                and func.value.id in self.locals:
+            receiver = self.operand(func.value, env, out)
+            callee = self.emit(ir.Assign(None, ops.method, [receiver, ir.Const(func.attr)], {},
+                                         loc), func.attr, out)
+        else:
+            callee = self.free(func)
+        made = self.emit(ir.Assign(None, apply_of, [callee, ir.Const(tuple(layout)),
+                                                    ir.Const(tuple(kwargs))] + starred,
+                                   {}, loc, ir.Ext(apply_of, "apply_of", apply_of)),
+                         "apply", out)
+        return ir.Assign(None, ops.call, [made] + operands, kwargs, loc, CALL)
 
     def starred(self, node, env, out):
         """The items of `*t` (in a call or a display): `t` must be a tuple built in
