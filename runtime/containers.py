@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .helpers import unbroadcast, zeros_like
+from .structures import fields, is_structure, not_a_structure, rebuild
 
 CONTAINERS = (tuple, list, dict)
 
@@ -21,7 +22,14 @@ _F64 = np.dtype(np.float64)
 
 
 def select_grad(g, x, index):
-    """The contribution to `x` of `x[index]` when the item's gradient is `g`."""
+    """The contribution to `x` of `x[index]` (or of the field `x.index`, for a
+    string index) when the item's gradient is `g`."""
+    if is_structure(x):
+        names, values = fields(x)
+        key = names[index] if type(index) is int else index
+        return rebuild(x, [g if n == key else zeros_like(v) for n, v in zip(names, values)])
+    if isinstance(index, str) and not isinstance(x, dict):
+        raise not_a_structure(x, index)
     if isinstance(x, dict):
         return {k: (g if k == index else zeros_like(v)) for k, v in x.items()}
     if isinstance(x, (tuple, list)):
@@ -46,6 +54,8 @@ def _basic(index):
 
 def add_grads(a, b):
     """a + b, item by item for containers (where + would concatenate)."""
+    if is_structure(a):
+        return rebuild(a, [add_grads(x, y) for x, y in zip(fields(a)[1], fields(b)[1])])
     if isinstance(a, dict):
         return {k: add_grads(a[k], b[k]) for k in a}
     if isinstance(a, (tuple, list)):
@@ -69,6 +79,10 @@ def add_at(acc, index, g):
         out = acc.copy()  # the common case first: one float64 item
         out[index] += g
         return out
+    if is_structure(acc):
+        names, values = fields(acc)
+        key = names[index] if type(index) is int else index
+        return rebuild(acc, [add_grads(v, g) if n == key else v for n, v in zip(names, values)])
     if isinstance(acc, dict):
         out = dict(acc)
         out[index] = add_grads(acc[index], g)
@@ -116,3 +130,12 @@ def written_grad(g, index, value):
     if isinstance(out, np.ndarray) and out.base is not None:
         out = out.copy()  # not a view of g: generated code may clear g's items in place
     return out
+
+
+def field_tangent(dobj, obj, name):
+    """The tangent of `obj.name`: the field of the structure's tangent."""
+    if not is_structure(obj):
+        raise not_a_structure(obj, name)
+    if is_structure(dobj):
+        return getattr(dobj, name)
+    return zeros_like(getattr(obj, name))  # a zero tangent of the whole structure

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .structures import fields, is_structure, rebuild
+
 _SCALARS = (float, int, bool)
 
 
@@ -59,6 +61,8 @@ def zeros_like(x):
         return 0.0
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
+    if is_structure(x):  # a dataclass, NamedTuple or registered type: the same type
+        return rebuild(x, [zeros_like(v) for v in fields(x)[1]])
     if isinstance(x, (tuple, list)):
         items = [zeros_like(v) for v in x]
         return items if isinstance(x, list) else tuple(items)

@@ -4,6 +4,8 @@ and transforms composed with transforms. Written the way model code is
 written; every gradient against autograd (where it runs the same code) and
 central finite differences, in reverse, forward and second order."""
 import functools
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import autograd
 import autograd.numpy as anp
@@ -11,6 +13,7 @@ import numpy as np
 import pytest
 
 from runtime.numeric import numeric_grad
+from runtime.structures import register_pytree
 from transpiler import TranspileError, grad, hessian, jacobian, jvp, value_and_grad
 
 from conftest import assert_close
@@ -383,3 +386,80 @@ def test_star_arguments_of_run_time_length():
     assert_close(grad(step, wrt=1)(y, args), (2.0, 4.0))
     assert_close(grad(step, wrt=1)(y, [3.0, 4.0]), numeric_grad(step, (y, [3.0, 4.0]), 1))
     assert np.isclose(jvp(step)(y, args, tangents=1.0)[1], 3.0)
+
+
+# -- dataclasses, NamedTuples and registered types as parameters -------------------
+
+@dataclass
+class Layer:
+    W: np.ndarray
+    b: np.ndarray
+
+
+class Gaussian(NamedTuple):
+    mean: np.ndarray
+    log_std: float
+
+
+def layer_loss(layer, X, y):
+    return np.sum((np.tanh(X @ layer.W + layer.b) - y) ** 2)
+
+
+def two_layers(layers, X, y):
+    h = np.tanh(X @ layers[0].W + layers[0].b)
+    return np.sum((h @ layers[1].W + layers[1].b - y) ** 2)
+
+
+def neg_log_density(q, x):
+    z = (x - q.mean) / np.exp(q.log_std)
+    return 0.5 * np.sum(z ** 2) + x.size * q.log_std
+
+
+def built_inside(W, b, X, y):
+    return layer_loss(Layer(W, b), X, y) + neg_log_density(Gaussian(b, 0.3), b)
+
+
+class Box:
+    def __init__(self, side, density):
+        self.side, self.density = side, density
+
+
+register_pytree(Box, lambda box: {"side": box.side, "density": box.density},
+                lambda fields: Box(**fields))
+
+
+def mass(box):
+    return box.side ** 3 * box.density
+
+
+def test_dataclass_and_namedtuple_parameters_get_gradients_of_their_own_type(rng):
+    X, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
+    layer = Layer(rng.normal(size=(3, 2)), rng.normal(size=2))
+    g = grad(layer_loss)(layer, X, y)
+    assert type(g) is Layer
+    want = autograd.grad(lambda W, b: anp.sum((anp.tanh(anp.dot(X, W) + b) - y) ** 2),
+                         (0, 1))(layer.W, layer.b)
+    assert_close((g.W, g.b), want, rtol=1e-10)
+    layers = [Layer(rng.normal(size=(3, 3)), rng.normal(size=3)), layer]
+    gs = grad(two_layers)(layers, X, y)
+    assert [type(v) for v in gs] == [Layer, Layer]
+    flat = lambda W1, b1, W2, b2: two_layers([Layer(W1, b1), Layer(W2, b2)], X, y)  # noqa
+    want = numeric_grad(flat, (layers[0].W, layers[0].b, layer.W, layer.b), (0, 1, 2, 3))
+    assert_close((gs[0].W, gs[0].b, gs[1].W, gs[1].b), want, rtol=1e-6)
+    q, x = Gaussian(np.array([0.5, -1.0]), 0.2), np.array([1.0, 2.0])
+    gq = grad(neg_log_density)(q, x)
+    assert type(gq) is Gaussian
+    by_parts = numeric_grad(lambda m, s: neg_log_density(Gaussian(m, s), x), (q.mean, 0.2), (0, 1))
+    assert_close((gq.mean, gq.log_std), by_parts, rtol=1e-7)
+    _, t = jvp(neg_log_density)(q, x, tangents=Gaussian(np.array([1.0, 0.0]), 1.0))
+    assert np.isclose(t, by_parts[0][0] + by_parts[1], rtol=1e-7)
+
+
+def test_structures_built_inside_the_function_and_registered_types(rng):
+    X, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
+    W, b = rng.normal(size=(3, 2)), rng.normal(size=2)
+    got = grad(built_inside, wrt=(0, 1))(W, b, X, y)
+    assert_close(got, numeric_grad(built_inside, (W, b, X, y), (0, 1)), rtol=1e-6)
+    box = Box(2.0, 0.5)
+    g = grad(mass)(box)
+    assert type(g) is Box and (g.side, g.density) == (3 * 4.0 * 0.5, 8.0)

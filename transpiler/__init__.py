@@ -8,6 +8,7 @@
     7.0
 """
 from runtime.ops import stop_gradient
+from runtime.structures import register_pytree
 
 from .api import Gradient, grad, value_and_grad
 from .check import check_grad
@@ -22,4 +23,4 @@ rule = adjoint  # @transpiler.rule(np.hypot) registers the reverse-mode rule of 
 __all__ = ["grad", "value_and_grad", "Gradient", "TranspileError", "GradientMismatch",
            "transform", "STAGES", "rule", "adjoint", "partials", "tangent",
            "nondifferentiable", "stop_gradient", "jvp", "vjp", "jacobian", "hessian", "hvp",
-           "check_grad", "graph"]
+           "check_grad", "graph", "register_pytree"]

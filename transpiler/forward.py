@@ -134,9 +134,20 @@ class Forward:
             tan[s.target.name] = self.emit(out, self.base(s.target) + "_dot", s.fn, items,
                                            s.callee)
             return
-        if s.fn in (ops.attribute, ops.method, ops.call_method):
+        if s.fn in (ops.method, ops.call_method) or \
+                s.fn is ops.attribute and self.facts.is_numeric(s.args[0]):
             from .reverse import attribute_error
             raise attribute_error(s)
+        from runtime.structures import is_structure_type
+        if is_structure_type(s.fn):  # Params(w, b): the tangent is Params(w_dot, b_dot)
+            out.append(primal)
+            args = [t if t is not None else self.zeros(a, out)
+                    for a, t in zip(s.args, self.tangents_of(s.args, tan))]
+            kwargs = {k: tan.get(v.name) if isinstance(v, ir.Var) and v.name in tan
+                      else self.zeros(v, out) for k, v in s.kwargs.items()}
+            tan[s.target.name] = self.emit(out, self.base(s.target) + "_dot", s.fn, args,
+                                           s.callee, kwargs)
+            return
         rule = lookup(s.fn)
         from .calls import is_user_function
         if rule is None and is_user_function(s.fn):

@@ -116,6 +116,10 @@ class Kinds:
             return type(v.value) is int
         return isinstance(v, ir.Var) and v.name in self.counters
 
+    def is_numeric(self, v):
+        """Known to be a number or an array (not an object with fields)."""
+        return self.of(v) == SCALAR or self.rank(v) is not None
+
     def rank(self, v):
         """The number of dimensions of `v`, when known."""
         if self.of(v) == SCALAR:

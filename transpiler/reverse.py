@@ -32,6 +32,7 @@ from .reverse_loops import LoopReverser, free_vars, rename_uses
 from .rules import is_nondifferentiable, is_position, lookup
 from runtime import helpers, ops
 from runtime.containers import add_at, add_grads, select_grad
+from runtime.structures import is_structure_type
 
 ZEROS = ir.Ext(helpers.zeros_like, "zeros_like", helpers.zeros_like)
 UNBROADCAST = ir.Ext(helpers.unbroadcast, "unbroadcast", helpers.unbroadcast)
@@ -80,6 +81,9 @@ class Reverse:
                             and s.fn in (ops.make_list, ops.make_tuple, ops.make_dict,
                                          ops.list_append)}
         self.containers |= self.maybe_containers(fn)
+        self.containers |= {s.args[0].name for s in ir.walk(fn.body)  # fields: p.w
+                            if isinstance(s, ir.Assign) and s.fn is ops.attribute
+                            and isinstance(s.args[0], ir.Var)}
         self.namer = Namer((v.name for v in _all_vars(fn)), dict(fn.source_names),
                            set(fn.temps))
         self.namer.taken.update(fn.source_names.values())
@@ -281,8 +285,11 @@ class Reverse:
                     c = self.value(ir.Assign(None, operator.getitem, [g, ir.Const(k)]), out)
                     self.accumulate(item, c, adj, out, s.loc)
             return
-        if s.fn in (ops.attribute, ops.method, ops.call_method):
-            raise attribute_error(s)
+        if s.fn in (ops.method, ops.call_method) or \
+                s.fn is ops.attribute and self.facts.is_numeric(s.args[0]):
+            raise attribute_error(s)  # (fields of other objects: rules_objects.py)
+        if is_structure_type(s.fn):
+            return self.structure_fields(s, g, adj, out)
         rule = lookup(s.fn)
         name = s.callee.spelling if s.callee else getattr(s.fn, "__name__", str(s.fn))
         if rule is None and is_user_function(s.fn):
@@ -320,6 +327,20 @@ class Reverse:
                 self.accumulate(v, c, adj, out, rule_loc)
         for stmt in out[start:]:
             stmt.adjoint_of = rule_loc
+
+    def structure_fields(self, s, g, adj, out):
+        """`p = Params(w, b)` (a dataclass or NamedTuple): each argument's gradient
+        is its field of the structure's gradient."""
+        import inspect
+        try:
+            bound = inspect.signature(s.fn).bind(*s.args, **s.kwargs).arguments
+        except TypeError as exc:
+            raise TranspileError(f"cannot build `{s.fn.__name__}` with these arguments: "
+                                 f"{exc}", s.loc) from None
+        for name, v in bound.items():
+            if self.activity.is_active(v):
+                c = self.value(ir.Assign(None, ops.attribute, [g, ir.Const(name)]), out)
+                self.accumulate(v, c, adj, out, s.loc)
 
     def contributions(self, rule, g, ans, bound, out):
         if rule.prim in MATMULS and len(bound) == 2 and \
