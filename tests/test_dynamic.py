@@ -463,3 +463,43 @@ def test_structures_built_inside_the_function_and_registered_types(rng):
     box = Box(2.0, 0.5)
     g = grad(mass)(box)
     assert type(g) is Box and (g.side, g.density) == (3 * 4.0 * 0.5, 8.0)
+
+
+# -- generator functions iterated by the differentiated code -------------------------
+
+LAYER_SHAPES = [(3, 2), (2, 1)]
+
+
+def unpack_layers(weights):
+    start = 0
+    for m, n in LAYER_SHAPES:
+        W = np.reshape(weights[start:start + m * n], (m, n))
+        start += m * n
+        yield W, weights[start:start + n]
+        start += n
+
+
+def packed_net(weights, X):
+    for W, b in unpack_layers(weights):
+        X = np.tanh(X @ W + b)
+    return np.sum(X ** 2)
+
+
+def a_packed_net(weights, X):
+    start = 0
+    for m, n in LAYER_SHAPES:
+        W = anp.reshape(weights[start:start + m * n], (m, n))
+        start += m * n
+        X = anp.tanh(anp.dot(X, W) + weights[start:start + n])
+        start += n
+    return anp.sum(X ** 2)
+
+
+def test_a_generator_of_layers_unpacked_from_a_flat_vector(rng):
+    w, X = rng.normal(size=11), rng.normal(size=(4, 3))
+    assert_close(grad(packed_net)(w, X), autograd.grad(a_packed_net)(w, X), rtol=1e-10)
+    v = rng.normal(size=11)
+    assert np.isclose(jvp(packed_net)(w, X, tangents=v)[1],
+                      autograd.grad(a_packed_net)(w, X) @ v, rtol=1e-10)
+    assert_close(hessian(packed_net)(w, X), autograd.hessian(a_packed_net)(w, X), rtol=1e-8)
+    assert len(list(unpack_layers(w))) == 2  # the generator itself is untouched

@@ -151,7 +151,59 @@ def parse(fn, varargs=None):
     parsed = Parsed(fn, node, filename, all_lines, indent, scope)
     if varargs is not None and node.args.vararg is not None:
         _expand_varargs(node, varargs, parsed)
+    if code.co_flags & inspect.CO_GENERATOR:
+        _generator_as_list(node, parsed)
     return parsed
+
+
+def _generator_as_list(node, parsed):
+    """A generator function as the function returning the list of what it yields:
+    `yield v` -> `items.append(v)`, `return` -> `return items`. (The caller's loop
+    consumes every item; the items are the same values.)"""
+    items = "__tapeless_yielded__"
+    for n in gast.walk(node):
+        if isinstance(n, (gast.FunctionDef, gast.Lambda)) and n is not node:
+            raise TranspileError("cannot differentiate a generator function with nested "
+                                 "functions", parsed.loc(n), fix="define them at module level")
+        if isinstance(n, gast.YieldFrom):
+            raise TranspileError("cannot differentiate a `yield from` expression",
+                                 parsed.loc(n), fix="yield the items one by one")
+    for n in gast.walk(node):
+        for field, value in gast.iter_fields(n):
+            if isinstance(value, list):
+                value[:] = [_yielded(s, items, parsed) for s in value]
+
+    def name(ctx):
+        return gast.Name(id=items, ctx=ctx, annotation=None, type_comment=None)
+    start = gast.Assign(targets=[name(gast.Store())], value=gast.List(elts=[], ctx=gast.Load()),
+                        type_comment=None)
+    node.body = [start] + node.body + [gast.Return(value=name(gast.Load()))]
+    for part in gast.walk(node):
+        if not hasattr(part, "lineno") or part.lineno is None:
+            gast.copy_location(part, node)
+            part.end_lineno, part.end_col_offset = node.lineno, node.col_offset
+
+
+def _yielded(s, items, parsed):
+    """One statement of a generator function, rewritten (see _generator_as_list)."""
+    if isinstance(s, gast.Return):
+        if s.value is not None and not (isinstance(s.value, gast.Constant) and
+                                        s.value.value is None):
+            raise TranspileError("cannot differentiate a generator that returns a value",
+                                 parsed.loc(s), fix="yield it instead")
+        return gast.copy_location(gast.Return(value=gast.Name(
+            id=items, ctx=gast.Load(), annotation=None, type_comment=None)), s)
+    if isinstance(s, gast.Expr) and isinstance(s.value, gast.Yield):
+        value = s.value.value or gast.Constant(value=None, kind=None)
+        call = gast.Call(func=gast.Attribute(value=gast.Name(
+            id=items, ctx=gast.Load(), annotation=None, type_comment=None), attr="append",
+            ctx=gast.Load()), args=[value], keywords=[])
+        return gast.copy_location(gast.Expr(value=gast.copy_location(call, s)), s)
+    if any(isinstance(n, gast.Yield) for n in gast.walk(s)) and not isinstance(
+            s, (gast.If, gast.For, gast.While, gast.With)):
+        raise TranspileError("cannot differentiate a `yield` whose value is used",
+                             parsed.loc(s), fix="write `yield v` as a statement")
+    return s
 
 
 def _parse_lambda(fn, code, varargs):
