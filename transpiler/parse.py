@@ -201,7 +201,7 @@ def _yielded(s, items, parsed):
         return gast.copy_location(gast.Expr(value=gast.copy_location(call, s)), s)
     if any(isinstance(n, gast.Yield) for n in gast.walk(s)) and not isinstance(
             s, (gast.If, gast.For, gast.While, gast.With)):
-        raise TranspileError("cannot differentiate a `yield` whose value is used",
+        raise TranspileError("cannot differentiate a `yield` expression whose value is used",
                              parsed.loc(s), fix="write `yield v` as a statement")
     return s
 
