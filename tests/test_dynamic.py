@@ -503,3 +503,27 @@ def test_a_generator_of_layers_unpacked_from_a_flat_vector(rng):
                       autograd.grad(a_packed_net)(w, X) @ v, rtol=1e-10)
     assert_close(hessian(packed_net)(w, X), autograd.hessian(a_packed_net)(w, X), rtol=1e-8)
     assert len(list(unpack_layers(w))) == 2  # the generator itself is untouched
+
+
+def test_transforms_compose_to_any_depth():
+    x, v = np.array([0.3, -1.2, 2.0]), np.array([1.0, 0.5, -2.0])
+    want = autograd.jacobian(autograd.jacobian(anp.sin))(x)
+    assert_close(jacobian(jacobian(np.sin))(x), want, rtol=1e-12)
+    assert_close(jacobian(hessian(sin_energy))(x),
+                 autograd.jacobian(autograd.hessian(a_sin_energy))(x), rtol=1e-9)
+    assert np.isclose(jvp(grad(grad(lambda t: t ** 4)))(1.5, tangents=1.0)[1], 24 * 1.5)
+    assert np.isclose(grad(grad(grad(grad(np.sin))))(0.4), np.sin(0.4))
+
+
+DIRECTION = np.array([1.0, 0.5, -2.0])
+SIN_JVP = jvp(sin_energy)
+
+
+def squared_slope(x):
+    return SIN_JVP(x, tangents=DIRECTION)[1] ** 2
+
+
+def test_grad_of_code_that_calls_a_jvp_object():
+    x = np.array([0.3, -1.2, 2.0])
+    want = autograd.grad(lambda x: anp.dot(autograd.grad(a_sin_energy)(x), DIRECTION) ** 2)(x)
+    assert_close(grad(squared_slope)(x), want, rtol=1e-10)

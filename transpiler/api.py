@@ -106,7 +106,7 @@ class Gradient:
     def __call__(self, *args, **kwargs):
         return self._slow(*args, **kwargs)
 
-    def __tapeless_target__(self, nargs=None, kwnames=()):
+    def __tapeless_target__(self, args=None, kwnames=()):
         """This gradient as generated Python (`def grad_f(x): return f_adjoint(x)[1]`),
         so other transforms and differentiated code can take it apart."""
         if self._function is None:
@@ -124,6 +124,8 @@ class Gradient:
     path = (1,)
 
     def base_for(self, args):
+        if args is None:  # any arguments: the generic adjoint
+            return self.compile()._generic
         return self._specialize(args)
 
     def fixed_for(self, args):
@@ -334,7 +336,7 @@ class BoundGradient:
         self.gradient.compile(*((self.obj,) + example_args if example_args else ()))
         return self
 
-    def __tapeless_target__(self, nargs=None, kwnames=()):
+    def __tapeless_target__(self, args=None, kwnames=()):
         return Target(self.gradient.__tapeless_target__().fn, (self.obj,))
 
     def __getattr__(self, name):  # .source, .ssa, .transformed

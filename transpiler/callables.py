@@ -38,25 +38,26 @@ class Target:
     keywords: dict = field(default_factory=dict)
 
 
-def resolve(f, nargs=None, kwnames=()):
-    """The `Target` of callable `f`, for a call with `nargs` positional arguments
-    and keywords `kwnames` (needed only for callables without a signature)."""
+def resolve(f, args=None, kwnames=()):
+    """The `Target` of callable `f`, for a call with the positional arguments
+    `args` and keywords `kwnames` (None when not known yet: at transform time)."""
     if type(f) is types.FunctionType:
         return Target(f)
     resolver = getattr(type(f), "__tapeless_target__", None)
     if resolver is not None:  # transform objects and call links (see dynamic.py)
-        return resolver(f, nargs, kwnames)
+        return resolver(f, args, kwnames)
     if isinstance(f, types.MethodType):
-        inner = resolve(f.__func__, None if nargs is None else nargs + 1, kwnames)
+        inner = resolve(f.__func__, None if args is None else (f.__self__,) + tuple(args),
+                        kwnames)
         return Target(inner.fn, inner.leading + (f.__self__,), inner.keywords)
     if isinstance(f, functools.partial):
-        inner = resolve(f.func, None if nargs is None else nargs + len(f.args), kwnames)
+        inner = resolve(f.func, None if args is None else tuple(f.args) + tuple(args), kwnames)
         return Target(inner.fn, inner.leading + tuple(f.args), {**inner.keywords, **f.keywords})
     if isinstance(f, (staticmethod, classmethod)):
-        return resolve(f.__func__, nargs, kwnames)
+        return resolve(f.__func__, args, kwnames)
     from .rules import is_nondifferentiable, lookup
     if lookup(f) is not None or is_nondifferentiable(f):
-        return Target(primitive_wrapper(f, nargs, kwnames))
+        return Target(primitive_wrapper(f, None if args is None else len(args), kwnames))
     call = getattr(type(f), "__call__", None)
     if isinstance(call, types.FunctionType) and not isinstance(f, type):
         return Target(call, (f,))
@@ -135,6 +136,14 @@ def define(name, source, bindings, globals_=None):
 def calling(fn, name, body, bindings):
     """`def name(<fn's parameters>): return <body>`, where `body` spells the call's
     arguments as `{args}`; parameters with defaults keep them (as bindings)."""
+    params, args = parameters(fn, name, bindings)
+    source = f"def {name}({', '.join(params)}):\n    return {body.format(args=', '.join(args))}\n"
+    return define(name, source, bindings)
+
+
+def parameters(fn, name, bindings):
+    """(parameters as a def spells them, arguments passing them on) of `fn`'s
+    signature; defaults become bindings named `{name}_default_{i}`."""
     params, args, star = [], [], False
     for i, p in enumerate(inspect.signature(fn).parameters.values()):
         plain = p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
@@ -151,8 +160,7 @@ def calling(fn, name, body, bindings):
             bindings[f"{name}_default_{i}"] = p.default
             params.append(f"{p.name}={name}_default_{i}")
         args.append(p.name if plain else f"{p.name}={p.name}")
-    source = f"def {name}({', '.join(params)}):\n    return {body.format(args=', '.join(args))}\n"
-    return define(name, source, bindings)
+    return params, args
 
 
 def function_of(f):

@@ -148,7 +148,7 @@ class CallReverser:
         kinds = tuple(_scalar_or_none(rev.facts, arguments.get(p)) for p in positional)
         comp = companion(fn, wrt, kinds)
         saved = self.rewrite_forward(s, comp)
-        base = fn.__name__
+        base = _base_name(fn)
         grads = rev.emit(out, f"{base}_grads", comp.backward_key, [saved, g],
                          callee=ir.Ext(comp.backward_key, f"{base}_vjp.backward", comp))
         for k, name in enumerate(wrt):
@@ -160,7 +160,7 @@ class CallReverser:
 
     def rewrite_forward(self, s, comp):
         """`y = f(a)` -> `y, f_saved = f_vjp.forward(a)` in the forward sweep."""
-        base = comp.fn.__name__
+        base = _base_name(comp.fn)
         call = ir.Assign(None, comp, list(s.args), dict(s.kwargs), s.loc,
                          ir.Ext(comp, f"{base}_vjp.forward", comp))
         return replace_forward(self.rev, s, [call], base)
@@ -203,7 +203,7 @@ def callee_and_arguments(s):
 
 
 def _spelling(fn):
-    return getattr(fn, "__name__", None) or type(fn).__name__
+    return _base_name(fn) if hasattr(fn, "__name__") else type(fn).__name__
 
 
 def is_dynamic_call(s):
@@ -218,7 +218,7 @@ def is_dynamic_call(s):
         return False
     from .callables import resolve
     try:  # a method, a partial, a callable object, a transform object
-        resolve(s.fn, len(s.args), tuple(s.kwargs))
+        resolve(s.fn, None, tuple(s.kwargs))
     except TranspileError:
         return False  # a library function without a rule: "no derivative rule"
     return True
@@ -359,7 +359,7 @@ def tangent_call(fwd, s, tan, out):
     wrt = tuple(n for n, v in arguments.items() if isinstance(v, ir.Var) and v.name in tan)
     kinds = tuple(_scalar_or_none(fwd.facts, arguments.get(p)) for p in positional)
     comp = tangent_companion(fn, wrt, kinds)
-    base = fn.__name__
+    base = _base_name(fn)
     kwargs = dict(s.kwargs)
     for name, param in zip(wrt, comp.tangent_params):
         kwargs[param] = tan[arguments[name].name]
@@ -370,3 +370,9 @@ def tangent_call(fwd, s, tan, out):
     t = fwd.tangent_name(s.target)
     out.append(ir.Assign(t, operator.getitem, [result, ir.Const(1)], {}, s.loc))
     tan[s.target.name] = t
+
+
+def _base_name(fn):
+    """A name for generated variables from a callee's name (`<lambda>` -> `lambda_`)."""
+    from .callables import _identifier
+    return _identifier(fn.__name__)

@@ -102,7 +102,7 @@ def _parameter_names(fn, nleading, nargs, kwnames, active, bound_keywords=()):
 
 
 def _link_parts(f, active, args, kwargs):
-    target = resolve(f, len(args), tuple(kwargs))
+    target = resolve(f, args, tuple(kwargs))
     fn = _canonical(target.fn)
     lead = target.leading
     wrt = _parameter_names(fn, len(lead), len(args), tuple(kwargs), active,
@@ -124,7 +124,7 @@ class Pullback:
     def __call__(self, saved, g):
         return self.comp.backward(saved, g)
 
-    def __tapeless_target__(self, nargs, kwnames):
+    def __tapeless_target__(self, args, kwnames):
         return Target(self.comp.backward)
 
 
@@ -142,7 +142,7 @@ class VjpLink:
             return self.comp.forward(*self.leading, *args, **{**self.keywords, **kwargs})
         return self.comp.forward(*args, **kwargs)
 
-    def __tapeless_target__(self, nargs, kwnames):
+    def __tapeless_target__(self, args, kwnames):
         return Target(self.comp.forward, self.leading, dict(self.keywords))
 
     def __repr__(self):
@@ -187,7 +187,7 @@ class TangentLink:
         return self.comp.tangent(*self.leading, *args[:n], **{**self.keywords, **kwargs},
                                  **tangents)
 
-    def __tapeless_target__(self, nargs, kwnames):
+    def __tapeless_target__(self, args, kwnames):
         """A generated function with this link's calling convention, calling the
         tangent companion (so forward-over-forward works)."""
         nargs, kwnames = self.layout

@@ -20,8 +20,10 @@ import inspect
 
 import numpy as np
 
-from .callables import function_of
+from .callables import Target, _identifier, define, function_of, parameters
+from .errors import TranspileError
 from .kinds import kind_of_value
+from runtime.assemble import basis_of, columns_to, rows_to
 from .pipeline import transform_forward
 
 _TANGENTS: dict = {}
@@ -94,7 +96,7 @@ class HigherGradient:
     def _tangent(self, args):
         inner_base = self.inner.base_for(args)
         name, _ = _param_name(inner_base, self.wrt)
-        kinds = _kinds(args)
+        kinds = None if args is None else _kinds(args)
         transformed, tname = _tangent_of(inner_base, name, kinds, self.inner.path)
         self._last = transformed
         return transformed, name, tname
@@ -103,6 +105,24 @@ class HigherGradient:
     def source(self):
         """The generated code of the latest call."""
         return self._last.code.source if self._last else ""
+
+    def __tapeless_target__(self, args=None, kwnames=()):
+        """This derivative as generated Python: one tangent sweep per element of
+        the parameter, put together in its shape."""
+        transformed, name, tname = self._tangent(args)
+        fixed = self.inner.fixed_for(args)
+        bindings = {"tangent": transformed.code.fn}
+        given = []
+        for k, (param, value) in enumerate(fixed.items()):
+            bindings[f"seed_{k}"] = value
+            given.append(f"{param}=seed_{k}")
+        x = _param_name(self.fn, self.wrt)[0]
+        fn = _define_like(self.fn, _identifier("grad_" + getattr(self.inner, "__name__", "f")), [
+            "columns = []",
+            f"for e in basis_of({x}):",
+            f"    columns.append(tangent({{args}}, {', '.join(given + [tname + '=e'])})[1])",
+            f"return columns_to(columns, {x}, ())"], bindings)
+        return Target(fn)
 
     def __call__(self, *args):
         transformed, name, tname = self._tangent(args)
@@ -130,25 +150,163 @@ def _adjoint_for(gradient, args):
     return gradient._specialize(args)
 
 
+# -- transforms as generated Python ------------------------------------------------
+
+def _define_like(fn, name, lines, bindings, extra=()):
+    """`def <name>(<fn's parameters>, *extra): <lines>`, with `{args}` in the
+    lines standing for the parameters passed on."""
+    params, args = parameters(fn, name, bindings)
+    if extra:
+        params = params + ([] if "*" in params else ["*"]) + list(extra)
+    body = "".join(f"    {line.format(args=', '.join(args))}\n" for line in lines)
+    bindings.update(np=np, basis_of=basis_of, columns_to=columns_to, rows_to=rows_to)
+    return define(name, f"def {name}({', '.join(params)}):\n{body}", bindings)
+
+
+class Transform:
+    """The result of `jvp`, `hvp`, `hessian` or `jacobian`: calling it runs a
+    Python function generated for the arguments' kinds (`function_for`), which
+    calls the generated tangent or adjoint functions of `fn`. Being generated
+    Python, it is what other transforms differentiate: `jacobian(jacobian(f))`,
+    `grad` of code that calls a `hessian` object."""
+
+    kind = "transform"
+
+    def __init__(self, fn, wrt=0):
+        self.fn, self.wrt = function_of(fn), wrt
+        self.__name__ = _identifier(f"{self.kind}_{getattr(self.fn, '__name__', 'f')}")
+        self.__doc__ = getattr(self.fn, "__doc__", None)
+        self._made = {}
+
+    def function_for(self, args):
+        """The generated function for arguments like `args` (None: any)."""
+        kinds = None if args is None else _kinds(args)
+        if kinds not in self._made:
+            self._made[kinds] = self.make(kinds)
+        return self._made[kinds]
+
+    def __call__(self, *args, **kwargs):
+        return self.function_for(args)(*args, **kwargs)
+
+    def __tapeless_target__(self, args=None, kwnames=()):
+        return Target(self.function_for(None if args is None else tuple(args)))
+
+    def __repr__(self):
+        return f"<{self.kind} of {self.fn.__qualname__} wrt={self.wrt!r}>"
+
+    def define(self, lines, bindings, extra=()):
+        return _define_like(self.fn, self.__name__, lines, bindings, extra)
+
+    def position(self):
+        """The name of the differentiated parameter."""
+        return _param_name(self.fn, self.wrt)[0]
+
+
+class Jvp(Transform):
+    """`jvp(f, wrt)(*args, tangents=t)` -> `(f(*args), df . t)`."""
+
+    kind = "jvp"
+
+    def make(self, kinds):
+        many = isinstance(self.wrt, (tuple, list))
+        names = [_param_name(self.fn, w)[0] for w in (self.wrt if many else (self.wrt,))]
+        tangent = transform_forward(self.fn, names, kinds=kinds).code.fn
+        dots = list(inspect.signature(tangent).parameters)[-len(names):]
+        given = [f"{d}=tangents[{k}]" if many else f"{d}=tangents" for k, d in enumerate(dots)]
+        return self.define([f"return tangent({{args}}, {', '.join(given)})"],
+                           {"tangent": tangent}, extra=["tangents"])
+
+
+class Hvp(Transform):
+    """`hvp(f, wrt)(*args, v=v)`: the Hessian-vector product, forward over reverse."""
+
+    kind = "hvp"
+
+    def make(self, kinds):
+        tangent, tname = self.hessian_tangent(kinds)
+        return self.define([f"return tangent({{args}}, {tname}=v)[1]"], {"tangent": tangent},
+                           extra=["v"])
+
+    def hessian_tangent(self, kinds):
+        """The tangent of the adjoint along the parameter, returning only the
+        gradient's tangent, and the name of its tangent parameter."""
+        from .api import _transformed
+        adjoint = _transformed(self.fn, self.wrt, True, kinds).code.fn
+        name, _ = _param_name(adjoint, self.wrt)
+        transformed, tname = _tangent_of(adjoint, name, kinds, (1,))
+        return transformed.code.fn, tname
+
+
+class Hessian(Hvp):
+    """The matrix of second derivatives with respect to one parameter; shape
+    `x.shape + x.shape` (a float for a scalar parameter)."""
+
+    kind = "hessian"
+
+    def make(self, kinds):
+        tangent, tname = self.hessian_tangent(kinds)
+        x = self.position()
+        return self.define([
+            "columns = []",
+            f"for e in basis_of({x}):",
+            f"    columns.append(tangent({{args}}, {tname}=e)[1])",
+            f"return columns_to(columns, {x}, np.shape({x}))"], {"tangent": tangent})
+
+
+class Jacobian(Transform):
+    """d f(*args) / d args[wrt], shape `out.shape + x.shape`, by one tangent sweep
+    per input element ('forward') or one adjoint sweep per output element
+    ('reverse'); `mode=None` picks the one with fewer sweeps when it runs."""
+
+    kind = "jacobian"
+
+    def __init__(self, fn, wrt=0, mode=None):
+        if mode not in (None, "forward", "reverse"):
+            raise ValueError(f"mode must be 'forward', 'reverse' or None, not {mode!r}")
+        super().__init__(fn, wrt)
+        self.mode = mode
+
+    def make(self, kinds):
+        x = self.position()
+        bindings, lines = {"fn": self.fn}, ["value = fn({args})"]
+        sweeps, failed = {}, None
+        for mode in ("forward", "reverse"):
+            if self.mode in (None, mode):
+                try:
+                    sweeps[mode] = getattr(self, mode + "_sweeps")(x, kinds, bindings)
+                except TranspileError as exc:  # mode=None: the other kind of sweep
+                    failed = failed or exc
+        if not sweeps or self.mode is not None and failed is not None:
+            raise failed
+        if len(sweeps) == 1:
+            lines += next(iter(sweeps.values()))
+        else:
+            lines += [f"if np.size({x}) <= np.size(value):"] + \
+                ["    " + line for line in sweeps["forward"]] + sweeps["reverse"]
+        return self.define(lines, bindings)
+
+    def forward_sweeps(self, x, kinds, bindings):
+        bindings["tangent"] = tangent = transform_forward(self.fn, [x], kinds=kinds).code.fn
+        dot = list(inspect.signature(tangent).parameters)[-1]
+        return ["columns = []",
+                f"for e in basis_of({x}):",
+                f"    columns.append(tangent({{args}}, {dot}=e)[1])",
+                f"return columns_to(columns, {x}, np.shape(value))"]
+
+    def reverse_sweeps(self, x, kinds, bindings):
+        from .api import _transformed
+        bindings["adjoint"] = adjoint = _transformed(self.fn, self.wrt, True, kinds).code.fn
+        seed = list(inspect.signature(adjoint).parameters)[-1]
+        return ["rows = []",
+                "for e in basis_of(value):",
+                f"    rows.append(adjoint({{args}}, {seed}=e)[1])",
+                f"return rows_to(rows, value, {x})"]
+
+
 def jvp(fn, wrt=0):
     """Forward mode: `jvp(f, wrt)(*args, tangents=t)` returns `(f(*args), df . t)`
     where `t` has the structure of `wrt` (one tangent, or a tuple of them)."""
-    many = isinstance(wrt, (tuple, list))
-    fn = function_of(fn)
-    names = [_param_name(fn, w)[0] for w in (wrt if many else (wrt,))]
-    compiled = {}  # argument kinds -> (tangent function, its tangent parameters)
-
-    def run(*args, tangents):
-        kinds = _kinds(args)
-        if kinds not in compiled:
-            t = transform_forward(fn, names, kinds=kinds)
-            compiled[kinds] = (t.code.fn, list(inspect.signature(t.code.fn).parameters)[
-                -len(names):])
-        tangent_fn, params = compiled[kinds]
-        values = tangents if many else (tangents,)
-        return tangent_fn(*args, **dict(zip(params, values)))
-    run.__name__ = f"jvp_{getattr(fn, '__name__', 'f')}"
-    return run
+    return Jvp(fn, wrt)
 
 
 def vjp(fn, wrt=0):
@@ -170,59 +328,18 @@ def vjp(fn, wrt=0):
 
 
 def hvp(fn, wrt=0):
-    """Hessian-vector product by forward-over-reverse: `hvp(f)(*args, v)`."""
-    from .api import Gradient
-    gradient = Gradient(function_of(fn), wrt)
-
-    def run(*args, v):
-        adjoint = _adjoint_for(gradient, args)
-        name, _ = _param_name(adjoint, wrt)
-        transformed, tname = _tangent_of(adjoint, name, _kinds(args), (1,))
-        return transformed.code.fn(*args, **{tname: v})[1]
-    return run
+    """Hessian-vector product by forward-over-reverse: `hvp(f)(*args, v=v)`."""
+    return Hvp(fn, wrt)
 
 
 def hessian(fn, wrt=0):
     """The matrix of second derivatives with respect to one parameter; shape
     `x.shape + x.shape` (a float for a scalar parameter)."""
-    fn = function_of(fn)
-    product = hvp(fn, wrt)
-
-    def run(*args):
-        x = args[_param_name(fn, wrt)[1]]
-        columns = {idx: product(*args, v=e) for idx, e in _basis(x)}
-        if None in columns:
-            return columns[None]
-        shape = np.shape(x)
-        out = np.zeros(shape + shape)
-        for idx, col in columns.items():
-            out[(Ellipsis,) + idx] = col
-        return out
-    return run
+    return Hessian(fn, wrt)
 
 
 def jacobian(fn, wrt=0, mode=None):
     """d f(*args) / d args[wrt], shape `out.shape + x.shape`. `mode` is 'forward'
     (one tangent sweep per input element), 'reverse' (one adjoint sweep per
     output element) or None: whichever needs fewer sweeps."""
-    fn = function_of(fn)
-
-    def run(*args):
-        x = args[_param_name(fn, wrt)[1]]
-        value = fn(*args)
-        n, m = int(np.size(x)), int(np.size(value))
-        chosen = mode or ("forward" if n <= m else "reverse")
-        out = np.zeros(np.shape(value) + np.shape(x))
-        if chosen == "forward":
-            tangent = jvp(fn, wrt)
-            for idx, e in _basis(x):
-                column = tangent(*args, tangents=e)[1]
-                out[(Ellipsis,) + (idx or ())] = column
-        elif chosen == "reverse":
-            _, pullback = vjp(fn, wrt)(*args)
-            for idx, e in _basis(value):
-                out[idx or ()] = pullback(e)
-        else:
-            raise ValueError(f"mode must be 'forward', 'reverse' or None, not {mode!r}")
-        return out if out.ndim else float(out)
-    return run
+    return Jacobian(fn, wrt, mode)

@@ -208,9 +208,10 @@ def _yielded(s, items, parsed):
 
 def _parse_lambda(fn, code, varargs):
     """A lambda, found in its file by position, as `def lambda_<line>(...): return ...`."""
-    _source_of(fn)  # the same error as for a def when there is no file to read
     filename = code.co_filename
     all_lines = linecache.getlines(filename)
+    if not all_lines:
+        _source_of(fn)  # the error for a def with no file to read
     node = _find_lambda(code, all_lines, fn)
     name = f"lambda_{node.lineno}"
     body = [gast.copy_location(gast.Return(value=node.body), node.body)]

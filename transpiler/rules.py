@@ -201,7 +201,8 @@ def _load_builtin_rules():
     from . import rules_numpy, rules_python  # noqa: F401  (registration on import)
     from . import rules_runtime  # noqa: F401  (after the others: it overrides np.full)
     from . import callables, dynamic, rules_objects  # noqa: F401
-    nondifferentiable(dynamic.vjp_link, dynamic.jvp_link, callables.apply_of)
+    from runtime.assemble import basis_of
+    nondifferentiable(dynamic.vjp_link, dynamic.jvp_link, callables.apply_of, basis_of)
 
 
 
