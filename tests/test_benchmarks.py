@@ -48,3 +48,9 @@ def test_higher_order_sizes_grow_and_each_order_is_the_slope_of_the_last():
         slope = (f(0.8 + h) - f(0.8 - h)) / (2 * h)
         assert np.isclose(value, slope, rtol=1e-5, atol=1e-6), (order, value, slope)
         f = grad(f)
+
+
+def test_dynamic_call_benchmark_checks_both_paths_before_timing(capsys):
+    rows = load("dynamic_calls").main(["--calls", "20", "--rounds", "1"])
+    assert [r[0] for r in rows] == ["reverse (grad)", "forward (jvp)"]
+    assert "dynamic / static" in capsys.readouterr().out

@@ -21,12 +21,13 @@ function value works to any order.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import types
 
 import numpy as np
 
-from .callables import Target, define, resolve
+from .callables import _identifier, define, resolve
 from .errors import TranspileError
 from .kinds import SCALAR
 from .parse import vararg_name
@@ -113,118 +114,92 @@ def _link_parts(f, active, args, kwargs):
 
 # -- reverse mode ---------------------------------------------------------------
 
-class Pullback:
-    """`link.backward(saved, g)`: the gradients of the active arguments."""
-
-    __slots__ = ("comp",)
-
-    def __init__(self, comp):
-        self.comp = comp
-
-    def __call__(self, saved, g):
-        return self.comp.backward(saved, g)
-
-    def __tapeless_target__(self, args, kwnames):
-        return Target(self.comp.backward)
-
-
-class VjpLink:
-    """The companion of one call's callee: calling it returns (value, saved)."""
-
-    __slots__ = ("comp", "leading", "keywords", "backward")
-
-    def __init__(self, comp, leading, keywords):
-        self.comp, self.leading, self.keywords = comp, leading, keywords
-        self.backward = Pullback(comp)
-
-    def __call__(self, *args, **kwargs):
-        if self.leading or self.keywords:  # the call's own keywords win, as in a partial
-            return self.comp.forward(*self.leading, *args, **{**self.keywords, **kwargs})
-        return self.comp.forward(*args, **kwargs)
-
-    def __tapeless_target__(self, args, kwnames):
-        return Target(self.comp.forward, self.leading, dict(self.keywords))
-
-    def __repr__(self):
-        return f"<vjp link to {self.comp.fn.__qualname__} wrt={self.comp.wrt}>"
+def _bind(fn, leading, keywords):
+    """`fn` with the leading arguments and keywords of the callee bound (a partial,
+    which generated code calls, and the compiler reads as what it binds)."""
+    return functools.partial(fn, *leading, **keywords) if leading or keywords else fn
 
 
 _VJP_LINKS: dict = {}
 
 
 def vjp_link(f, active, *args, **kwargs):
-    """The `VjpLink` of callee `f` for a call with these arguments, of which the
-    positions and keywords in `active` are differentiated."""
-    if type(f) is types.FunctionType and not kwargs:
-        key = (f, active, tuple(_kind(a) for a in args))
-        link = _VJP_LINKS.get(key)
+    """The companion's forward function for callee `f` (with `.backward`), for a
+    call with these arguments, of which the positions and keywords in `active`
+    are differentiated: `link(*args)` returns (value, saved) and
+    `link.backward(saved, g)` the gradients of the active arguments."""
+    if not kwargs:
+        link = _VJP_LINKS.get((f, active, *map(type, args))) or \
+            _VJP_LINKS.get((f, active, _ranks(args)))
         if link is not None:
             return link
     from .calls import companion
     target, fn, wrt, kinds = _link_parts(f, active, args, kwargs)
-    link = VjpLink(companion(fn, wrt, kinds), target.leading, target.keywords)
-    if type(f) is types.FunctionType and not kwargs and fn is f:
-        _VJP_LINKS[key] = link
+    comp = companion(fn, wrt, kinds)
+    comp.forward.backward = comp.backward
+    link = _bind(comp.forward, target.leading, target.keywords)
+    if link is not comp.forward:
+        link.backward = comp.backward
+    _remember(_VJP_LINKS, f, fn, active, args, kwargs, link)
     return link
+
+
+def _ranks(args):
+    return tuple([a.ndim if type(a) is np.ndarray else type(a) for a in args])
+
+
+def _remember(table, f, fn, active, args, kwargs, link):
+    """Keep `link` for calls of the same plain function with arguments of the same
+    types (arrays: of the same ranks), what its companion was specialized on.
+    Without arrays the types alone are the key, the cheapest to look up."""
+    if type(f) is types.FunctionType and fn is f and not kwargs:
+        if any(type(a) is np.ndarray for a in args):
+            table[(f, active, _ranks(args))] = link
+        else:
+            table[(f, active, *map(type, args))] = link
 
 
 # -- forward mode ---------------------------------------------------------------
 
-class TangentLink:
-    """The tangent companion of one call's callee: `link(*args, *tangents)` returns
-    (value, tangent), the tangents being those of the active arguments, in order."""
-
-    __slots__ = ("comp", "leading", "keywords", "tangent_names", "layout")
-
-    def __init__(self, comp, leading, keywords, wrt, layout):
-        self.comp, self.leading, self.keywords = comp, leading, keywords
-        self.tangent_names = comp.tangent_params
-        self.layout = layout  # (number of arguments, keyword names)
-
-    def __call__(self, *args, **kwargs):
-        n = len(args) - len(self.tangent_names)
-        tangents = dict(zip(self.tangent_names, args[n:]))
-        return self.comp.tangent(*self.leading, *args[:n], **{**self.keywords, **kwargs},
-                                 **tangents)
-
-    def __tapeless_target__(self, args, kwnames):
-        """A generated function with this link's calling convention, calling the
-        tangent companion (so forward-over-forward works)."""
-        nargs, kwnames = self.layout
-        key = (self.comp, len(self.leading), nargs, kwnames, tuple(self.keywords))
-        fn = _TANGENT_WRAPPERS.get(key)
-        if fn is None:
-            lead = [f"l{i}" for i in range(len(self.leading))]
-            own = [f"a{i}" for i in range(nargs)]
-            dots = [f"t{i}" for i in range(len(self.tangent_names))]
-            bound = list(dict.fromkeys([*self.keywords, *kwnames]))
-            params = lead + own + dots + bound
-            call = lead + own + [f"{k}={k}" for k in bound] + \
-                [f"{t}={d}" for t, d in zip(self.tangent_names, dots)]
-            name = f"{self.comp.fn.__name__}_tangent_call"
-            fn = _TANGENT_WRAPPERS[key] = define(
-                name, f"def {name}({', '.join(params)}):\n"
-                      f"    return {name}_fn({', '.join(call)})\n",
-                {f"{name}_fn": self.comp.tangent})
-        return Target(fn, self.leading, dict(self.keywords))
-
-
-_TANGENT_WRAPPERS: dict = {}
+_TANGENT_CALLERS: dict = {}
 _JVP_LINKS: dict = {}
 
 
+def tangent_caller(comp, nleading, nargs, kwnames):
+    """`def f_tangent_call(l0, a0, a1, t0, k): return f_tangent(l0, a0, a1, k=k,
+    x_dot=t0)`: the tangent companion called with the tangents of the active
+    arguments after the arguments, in order (generated, so it can be
+    differentiated again)."""
+    key = (comp, nleading, nargs, kwnames)
+    fn = _TANGENT_CALLERS.get(key)
+    if fn is None:
+        lead = [f"l{i}" for i in range(nleading)]
+        own = [f"a{i}" for i in range(nargs)]
+        dots = [f"t{i}" for i in range(len(comp.tangent_params))]
+        params = lead + own + dots + list(kwnames)
+        call = lead + own + [f"{k}={k}" for k in kwnames] + \
+            [f"{t}={d}" for t, d in zip(comp.tangent_params, dots)]
+        name = f"{_identifier(comp.fn.__name__)}_tangent_call"
+        fn = _TANGENT_CALLERS[key] = define(
+            name, f"def {name}({', '.join(params)}):\n"
+                  f"    return {name}_fn({', '.join(call)})\n", {f"{name}_fn": comp.tangent})
+    return fn
+
+
 def jvp_link(f, active, *args, **kwargs):
-    """The `TangentLink` of callee `f` for a call with these arguments."""
-    key = None
-    if type(f) is types.FunctionType and not kwargs:
-        key = (f, active, tuple(_kind(a) for a in args))
-        link = _JVP_LINKS.get(key)
+    """The tangent companion of callee `f` for a call with these arguments:
+    `link(*args, *tangents)` returns (value, tangent), the tangents being those
+    of the active arguments, in `active`'s order."""
+    if not kwargs:
+        link = _JVP_LINKS.get((f, active, *map(type, args))) or \
+            _JVP_LINKS.get((f, active, _ranks(args)))
         if link is not None:
             return link
     from .calls import tangent_companion
     target, fn, wrt, kinds = _link_parts(f, active, args, kwargs)
-    link = TangentLink(tangent_companion(fn, wrt, kinds), target.leading, target.keywords,
-                       wrt, (len(args), tuple(kwargs)))
-    if key is not None and fn is f:
-        _JVP_LINKS[key] = link
+    comp = tangent_companion(fn, wrt, kinds)
+    kwnames = tuple(dict.fromkeys([*target.keywords, *kwargs]))
+    caller = tangent_caller(comp, len(target.leading), len(args), kwnames)
+    link = _bind(caller, target.leading, target.keywords)
+    _remember(_JVP_LINKS, f, fn, active, args, kwargs, link)
     return link

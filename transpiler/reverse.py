@@ -92,13 +92,16 @@ class Reverse:
         """Arguments of calls to other functions that may be lists, tuples or dicts
         (nothing says they are numbers or arrays): the gradients coming back from
         two calls must be added item by item, not concatenated."""
-        out = set()
-        for s in ir.walk(fn.body):
-            if isinstance(s, ir.Assign) and (is_user_function(s.fn) or s.fn is ops.call):
-                out |= {v.name for v in list(s.args) + list(s.kwargs.values())
-                        if isinstance(v, ir.Var) and self.facts.rank(v) is None
-                        and self.facts.of(v) != SCALAR}
-        return out
+        calls = [s for s in ir.walk(fn.body) if isinstance(s, ir.Assign)
+                 and (is_user_function(s.fn) or s.fn is ops.call)]
+        # where a container can come from: a parameter, an item, another call's result
+        sources = {p.name for p in fn.params} | {
+            s.target.name for s in ir.walk(fn.body) if isinstance(s, ir.Assign)
+            and s.target is not None and s.fn is operator.getitem} | {
+            s.target.name for s in calls if s.target is not None}
+        return {v.name for s in calls for v in list(s.args) + list(s.kwargs.values())
+                if isinstance(v, ir.Var) and v.name in sources
+                and self.facts.rank(v) is None and self.facts.of(v) != SCALAR}
 
     def base(self, var):
         return self.fn.source_names.get(var.name, var.name)
