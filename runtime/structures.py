@@ -16,6 +16,13 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
+import types
+
+import numpy as np
+
+_NOT_OBJECTS = (types.FunctionType, types.MethodType, types.ModuleType, type,
+                functools.partial, types.BuiltinFunctionType)
 
 _REGISTERED: dict = {}  # type -> (flatten, unflatten)
 
@@ -36,10 +43,26 @@ def register_pytree(cls, flatten, unflatten):
 
 
 def is_structure(x):
-    """A dataclass instance, a NamedTuple or a registered type's value."""
+    """A dataclass instance, a NamedTuple, a registered type's value, or an
+    instance of a user class (its attributes holding numbers and arrays)."""
     cls = type(x)
     return cls in _REGISTERED or (isinstance(x, tuple) and hasattr(cls, "_fields")) or \
-        (dataclasses.is_dataclass(x) and not isinstance(x, type))
+        (dataclasses.is_dataclass(x) and not isinstance(x, type)) or is_plain_object(x)
+
+
+def is_plain_object(x):
+    """An instance of a class defined in Python outside NumPy and the standard
+    types: its attributes are its fields."""
+    cls = type(x)
+    module = getattr(cls, "__module__", "") or ""
+    return hasattr(x, "__dict__") and not isinstance(x, _NOT_OBJECTS) and \
+        module != "builtins" and not module.startswith(("numpy", "functools", "runtime",
+                                                          "transpiler"))
+
+
+def _differentiable(v):
+    return isinstance(v, (float, int, complex, np.ndarray, np.generic, list, tuple, dict)) \
+        and not isinstance(v, bool) or is_structure(v)
 
 
 def is_structure_type(cls):
@@ -56,7 +79,10 @@ def fields(x):
         return list(named), list(named.values())
     if isinstance(x, tuple):
         return list(cls._fields), list(x)
-    names = [f.name for f in dataclasses.fields(x)]
+    if dataclasses.is_dataclass(x):
+        names = [f.name for f in dataclasses.fields(x)]
+    else:  # a user class: the attributes that hold numbers, arrays and containers
+        names = [k for k, v in vars(x).items() if _differentiable(v)]
     return names, [getattr(x, n) for n in names]
 
 
@@ -79,6 +105,25 @@ def field_names(cls):
     if issubclass(cls, tuple):
         return list(cls._fields)
     return [f.name for f in dataclasses.fields(cls) if f.init]
+
+
+def unbound_method(obj, name):
+    """`type(obj).name`: the function behind the method `obj.name`, so a call
+    `obj.name(x)` of a differentiated object is differentiated as
+    `type(obj).name(obj, x)`, its fields included."""
+    import inspect
+    if not is_structure(obj):
+        raise TypeError(f"cannot differentiate a call of a differentiated {type(obj).__name__}"
+                        ": only the methods of objects whose fields carry gradients (user "
+                        "classes, dataclasses, NamedTuples) are differentiated through; pass "
+                        "the differentiated values to the function as arguments instead")
+    attr = inspect.getattr_static(type(obj), name, None)
+    if name in getattr(obj, "__dict__", {}) or not callable(attr) or \
+            isinstance(attr, (staticmethod, classmethod)):
+        raise TypeError(f"cannot differentiate the call `.{name}(...)` of a differentiated "
+                        f"{type(obj).__name__}: `{name}` is not a plain method of its class "
+                        "(call static and class methods on the class)")
+    return attr
 
 
 def not_a_structure(x, name):

@@ -527,3 +527,74 @@ def test_grad_of_code_that_calls_a_jvp_object():
     x = np.array([0.3, -1.2, 2.0])
     want = autograd.grad(lambda x: anp.dot(autograd.grad(a_sin_energy)(x), DIRECTION) ** 2)(x)
     assert_close(grad(squared_slope)(x), want, rtol=1e-10)
+
+
+# -- objects of user classes: built inside, passed in, methods calling methods ------
+
+class Dense:
+    def __init__(self, W, b):
+        self.W = W
+        self.b = b
+        self.name = "dense"  # not a number: kept as it is, carries no gradient
+
+    def forward(self, x):
+        return np.tanh(x @ self.W + self.b)
+
+    def penalty(self):
+        return np.sum(self.W ** 2)
+
+
+class Net:
+    def __init__(self, layers, l2):
+        self.layers = layers
+        self.l2 = l2
+
+    def __call__(self, x):
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def loss(self, x, y):
+        return np.sum((self(x) - y) ** 2) + self.l2 * self.layers[0].penalty()
+
+
+def net_loss(net, x, y):
+    return net.loss(x, y)
+
+
+def built_net_loss(W1, b1, W2, b2, x, y):
+    net = Net([Dense(W1, b1), Dense(W2, b2)], 0.01)
+    return net.loss(x, y)
+
+
+def a_net_loss(W1, b1, W2, b2, x, y):
+    h = anp.tanh(anp.dot(anp.tanh(anp.dot(x, W1) + b1), W2) + b2)
+    return anp.sum((h - y) ** 2) + 0.01 * anp.sum(W1 ** 2)
+
+
+@pytest.fixture
+def layers(rng):
+    return (rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(4, 2)),
+            rng.normal(size=2), rng.normal(size=(5, 3)), rng.normal(size=(5, 2)))
+
+
+def test_objects_built_in_the_function_agree_with_autograd(layers):
+    want = autograd.grad(a_net_loss, (0, 1, 2, 3))(*layers)
+    assert_close(grad(built_net_loss, wrt=(0, 1, 2, 3))(*layers), want, rtol=1e-10)
+    v = tuple(np.ones_like(p) for p in layers[:4])
+    _, t = jvp(built_net_loss, wrt=(0, 1, 2, 3))(*layers, tangents=v)
+    assert np.isclose(t, sum(np.sum(w * d) for w, d in zip(want, v)), rtol=1e-10)
+    assert_close(hessian(built_net_loss, wrt=1)(*layers),
+                 autograd.hessian(a_net_loss, 1)(*layers), rtol=1e-8)
+
+
+def test_an_object_parameter_gets_a_gradient_of_its_own_class(layers):
+    W1, b1, W2, b2, x, y = layers
+    net = Net([Dense(W1, b1), Dense(W2, b2)], 0.01)
+    g = grad(net_loss)(net, x, y)
+    assert type(g) is Net and [type(d) for d in g.layers] == [Dense, Dense]
+    assert g.layers[0].name == "dense" and g.l2 == np.sum(W1 ** 2)
+    want = autograd.grad(a_net_loss, (0, 1, 2, 3))(*layers)
+    assert_close((g.layers[0].W, g.layers[0].b, g.layers[1].W, g.layers[1].b), want,
+                 rtol=1e-10)
+    assert_close(grad(net.loss)(x, y), autograd.grad(a_net_loss, 4)(*layers), rtol=1e-10)

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 from . import ir
 from .rules import is_nondifferentiable
-from runtime import ops
 
 
 @dataclass
@@ -41,7 +40,7 @@ class Activity:
 def analyze(fn, wrt_names):
     """Compute `Activity` for `fn` differentiated with respect to `wrt_names`."""
     varied = set(wrt_names)
-    while _forward(fn.body, varied, opaque_methods(fn)):
+    while _forward(fn.body, varied):
         pass
     useful = set()
     while _backward(fn.body, useful):
@@ -53,25 +52,18 @@ def _names(operands):
     return {v.name for v in operands if isinstance(v, ir.Var)}
 
 
-def opaque_methods(fn):
-    """In generated code, methods are looked up only on call links (`f_vjp.backward`,
-    see dynamic.py), which carry no derivative even when they travel in a tuple
-    of saved values that does."""
-    return fn.filename.startswith("<tapeless")
-
-
-def _forward(stmts, varied, opaque=False):
+def _forward(stmts, varied):
     """One pass of varied-ness propagation; True when something changed."""
     changed = False
     for s in stmts:
         new = set()
         if isinstance(s, ir.Assign):
             if s.target is not None and not is_nondifferentiable(s.fn) and \
-                    not (opaque and s.fn in (ops.method, ops.attribute)) and _names(s.operands()) & varied:
+                    _names(s.operands()) & varied:
                 new.add(s.target.name)
         elif isinstance(s, ir.If):
-            changed |= _forward(s.body, varied, opaque)
-            changed |= _forward(s.orelse, varied, opaque)
+            changed |= _forward(s.body, varied)
+            changed |= _forward(s.orelse, varied)
             new = {p.target.name for p in s.phis if _names(p.inputs) & varied}
         elif isinstance(s, ir.Loop):
             for p in s.phis:
@@ -80,8 +72,8 @@ def _forward(stmts, varied, opaque=False):
             if s.target is not None and s.iterable is not None and \
                     _names([s.iterable]) & varied:
                 new.add(s.target.name)
-            changed |= _forward(s.test, varied, opaque)
-            changed |= _forward(s.body, varied, opaque)
+            changed |= _forward(s.test, varied)
+            changed |= _forward(s.body, varied)
         if new - varied:
             varied |= new
             changed = True

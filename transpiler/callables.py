@@ -211,3 +211,94 @@ def apply_of(f, layout, kwnames, *starred):
         if key is not None:
             _APPLIED[key] = made
     return made
+
+
+# -- constructors of user classes -------------------------------------------------
+
+_CONSTRUCTORS: dict = {}
+
+
+def make_object(cls, names, *values):
+    """An instance of `cls` with the attributes `names` (separated by spaces) set
+    to `values`, made without running `__init__` (its work is in the constructor
+    function)."""
+    obj = object.__new__(cls)
+    for name, value in zip(names.split(), values):
+        object.__setattr__(obj, name, value)
+    return obj
+
+
+def constructor_function(cls):
+    """`Dense(W, b)` as a function the compiler can differentiate, or None when
+    `__init__` does more than compute and set attributes of `self`:
+
+        def __init__(self, W, b):          def Dense_new(W, b):
+            self.W = W               ->        self_W = W
+            self.b = 2.0 * b                   self_b = 2.0 * b
+                                               return make_object(Dense, 'W b',
+                                                                  self_W, self_b)
+    """
+    if cls in _CONSTRUCTORS:
+        return _CONSTRUCTORS[cls]
+    made = None
+    init = cls.__dict__.get("__init__")
+    if isinstance(init, types.FunctionType) and "__slots__" not in cls.__dict__ and \
+            cls.__new__ is object.__new__ and type(cls) is type and \
+            all(b.__init__ is object.__init__ or b is cls for b in cls.__mro__[:-1]):
+        try:
+            made = _constructor(cls, init)
+        except (OSError, TypeError, SyntaxError, _NotSimple):
+            made = None
+    _CONSTRUCTORS[cls] = made
+    return made
+
+
+class _NotSimple(Exception):
+    """`__init__` uses `self` other than by setting and reading its attributes."""
+
+
+def _constructor(cls, init):
+    import ast
+    import textwrap
+    tree = ast.parse(textwrap.dedent(inspect.getsource(init)))
+    fdef = tree.body[0]
+    if not isinstance(fdef, ast.FunctionDef) or not fdef.args.args or fdef.decorator_list:
+        raise _NotSimple
+    this = fdef.args.args[0].arg
+    fields = []
+
+    class Fields(ast.NodeTransformer):
+        def visit_Attribute(self, node):
+            if isinstance(node.value, ast.Name) and node.value.id == this:
+                if isinstance(node.ctx, ast.Store) and node.attr not in fields:
+                    fields.append(node.attr)
+                if node.attr not in fields:  # a class attribute read before any write
+                    return ast.copy_location(ast.Attribute(
+                        ast.Name("__tapeless_cls__", ast.Load()), node.attr, node.ctx), node)
+                return ast.copy_location(ast.Name(f"{this}_{node.attr}", node.ctx), node)
+            return self.generic_visit(node)
+
+        def visit_Name(self, node):
+            if node.id == this:
+                raise _NotSimple  # self passed on, or a method of self called
+            return node
+
+        def visit_Return(self, node):
+            raise _NotSimple
+
+        def visit_FunctionDef(self, node):
+            raise _NotSimple
+    fdef.args.args = fdef.args.args[1:]
+    fdef.body = [Fields().visit(s) for s in fdef.body]
+    values = ast.Tuple([ast.Name(f"{this}_{f}", ast.Load()) for f in fields], ast.Load())
+    fdef.body.append(ast.parse(f"return __tapeless_make__(__tapeless_cls__, "
+                               f"{' '.join(fields)!r}, *())").body[0])
+    fdef.body[-1].value.args[2] = ast.Starred(values, ast.Load())
+    name = _identifier(f"{cls.__name__}_new")
+    fdef.name = name
+    source = ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+    bindings = {"__tapeless_cls__": cls, "__tapeless_make__": make_object}
+    closure = dict(zip(init.__code__.co_freevars,
+                       (c.cell_contents for c in init.__closure__ or ())))
+    bindings.update(closure)
+    return define(name, source, bindings, init.__globals__)

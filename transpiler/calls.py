@@ -24,6 +24,9 @@ from .errors import TranspileError
 from .kinds import SCALAR
 from .parse import count_varargs, vararg_name
 from runtime import ops
+from runtime.structures import unbound_method
+
+UNBOUND = ir.Ext(unbound_method, "unbound_method", unbound_method)
 
 _COMPANIONS: dict = {}
 
@@ -229,6 +232,20 @@ def _callee_name(callee):
     return "".join(c for c in name if c.isalnum() or c == "_") or "fn"
 
 
+def _unbound(callee, made, is_active, facts):
+    """(receiver, method name) when the call is of a differentiated object's
+    method (`obj.forward(x)`) or of the object itself (`obj(x)`: `__call__`)."""
+    import functools
+    if made is not None and made.fn is ops.method and is_active(made.args[0]):
+        if facts.is_numeric(made.args[0]):  # x.tolist() of a differentiated array
+            from .reverse import attribute_error
+            raise attribute_error(made)
+        return made.args[0], made.args[1].value
+    if is_active(callee) and not (made is not None and made.fn is functools.partial):
+        return callee, "__call__"
+    return None
+
+
 def refuse_function_value(made, activity):
     """A function value made here (a lambda or nested def passed on, a partial)
     that holds differentiated values: located at where it is made."""
@@ -271,8 +288,18 @@ def dynamic_reverse(rev, s, g, adj, out):
     """`y = func(a, b)` -> a `vjp_link` for the actual callee, called in the forward
     sweep; its `.backward` in the reverse sweep (see dynamic.py)."""
     from runtime import ops
-    from .dynamic import vjp_link
+    from .dynamic import pullback_of, vjp_link
     callee, args = callee_and_arguments(s)
+    before, original = [], s
+    made = rev.defs.get(getattr(callee, "name", None))
+    unbound = _unbound(callee, made, rev.activity.is_active, rev.facts)
+    if unbound is not None:  # obj.forward(x), obj(x): type(obj).forward(obj, x)
+        receiver, name = unbound
+        callee = rev.namer.fresh(name.strip("_"))
+        before.append(ir.Assign(callee, unbound_method, [receiver, ir.Const(name)], {}, s.loc,
+                                UNBOUND))
+        args = [receiver] + args
+        s = ir.Assign(s.target, ops.call, [callee] + args, dict(s.kwargs), s.loc, s.callee)
     active = _active_arguments(s, args, rev.activity.is_active, rev)
     base = _callee_name(callee)
     link = rev.namer.fresh(f"{base}_vjp")
@@ -280,8 +307,9 @@ def dynamic_reverse(rev, s, g, adj, out):
                      ir.Ext(vjp_link, "vjp_link", vjp_link))
     call = ir.Assign(None, ops.call, [link] + args, dict(s.kwargs), s.loc,
                      ir.Ext(ops.call, "call", ops.call))
-    saved = replace_forward(rev, s, [find, call], base)
-    pullback = rev.emit(out, "backward", ops.attribute, [link, ir.Const("backward")])
+    saved = replace_forward(rev, original, before + [find, call], base)
+    pullback = rev.emit(out, "backward", pullback_of, [link],
+                        callee=ir.Ext(pullback_of, "pullback_of", pullback_of))
     grads = rev.emit(out, f"{base}_grads", ops.call, [pullback, saved, g],
                      callee=ir.Ext(ops.call, "call", ops.call))
     start = len(out) - 2
@@ -300,6 +328,16 @@ def dynamic_tangent(fwd, s, tan, out):
     from runtime import ops
     from .dynamic import jvp_link
     callee, args = callee_and_arguments(s)
+    made = fwd.methods.get(getattr(callee, "name", None))
+    unbound = _unbound(callee, made, lambda v: isinstance(v, ir.Var) and v.name in tan,
+                       fwd.facts)
+    if unbound is not None:  # obj.forward(x), obj(x): type(obj).forward(obj, x)
+        receiver, name = unbound
+        callee = fwd.namer.fresh(name.strip("_"))
+        out.append(ir.Assign(callee, unbound_method, [receiver, ir.Const(name)], {}, s.loc,
+                             UNBOUND))
+        args = [receiver] + args
+        s = ir.Assign(s.target, ops.call, [callee] + args, dict(s.kwargs), s.loc, s.callee)
     active = _active_arguments(s, args, lambda v: isinstance(v, ir.Var) and v.name in tan)
     base = _callee_name(callee)
     link = fwd.namer.fresh(f"{base}_jvp")

@@ -123,6 +123,12 @@ def _bind(fn, leading, keywords):
 _VJP_LINKS: dict = {}
 
 
+def pullback_of(link):
+    """`link.backward`: the companion's backward function (no derivative flows
+    through the function itself, whatever tuple of saved values carried it)."""
+    return link.backward
+
+
 def vjp_link(f, active, *args, **kwargs):
     """The companion's forward function for callee `f` (with `.backward`), for a
     call with these arguments, of which the positions and keywords in `active`

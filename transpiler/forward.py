@@ -23,7 +23,6 @@ from . import ir
 from .errors import TranspileError
 from .inline import Namer, drop_unread, inline, simplified_value
 from .kinds import SCALAR, Kinds
-from .analyze import opaque_methods
 from .rules import is_nondifferentiable, is_position, lookup
 from runtime import helpers, ops
 from runtime.containers import add_at, add_grads, select_grad
@@ -47,6 +46,7 @@ class Forward:
         self.fn, self.activity = fn, activity
         self.kinds = Kinds(param_kinds).block(fn.body)
         self.facts = facts or self.kinds  # argument kinds even when not optimizing
+        self.methods = {}  # obj.name of a differentiated obj, to be called (see calls.py)
         names = [p.name for p in fn.params] + [v.name for s in ir.walk(fn.body)
                                               for v in ir.defs(s)]
         self.namer = Namer(names, dict(fn.source_names), set(fn.temps))
@@ -119,9 +119,16 @@ class Forward:
         return [tan.get(v.name) if isinstance(v, ir.Var) else None for v in operands]
 
     def assign(self, s, tan, out):
+        used = s.args[1:] if s.fn is ops.call else s.operands()
+        method = next((v for v in used if isinstance(v, ir.Var) and v.name in self.methods), None)
+        if method is not None:  # a differentiated object's method used as a value
+            from .reverse import attribute_error
+            raise attribute_error(self.methods[method.name])
+        if s.fn is ops.call and isinstance(s.args[0], ir.Var) and s.args[0].name in self.methods:
+            from .calls import dynamic_tangent  # the object's fields carry tangents
+            return dynamic_tangent(self, s, tan, out)
         primal = ir.clone_block([s])[0]
         if s.target is None or is_nondifferentiable(s.fn) or \
-                (s.fn in (ops.method, ops.attribute) and opaque_methods(self.fn)) or \
                 not any(t is not None for t in self.tangents_of(s.operands(), tan)):
             out.append(primal)
             return
@@ -134,15 +141,22 @@ class Forward:
             tan[s.target.name] = self.emit(out, self.base(s.target) + "_dot", s.fn, items,
                                            s.callee)
             return
+        if s.fn is ops.method and not self.facts.is_numeric(s.args[0]):
+            out.append(primal)  # called next: differentiated through its class's function
+            self.methods[s.target.name] = s
+            return
         if s.fn in (ops.method, ops.call_method) or \
                 s.fn is ops.attribute and self.facts.is_numeric(s.args[0]):
             from .reverse import attribute_error
             raise attribute_error(s)
         from runtime.structures import is_structure_type
-        if is_structure_type(s.fn):  # Params(w, b): the tangent is Params(w_dot, b_dot)
+        from .callables import make_object
+        if is_structure_type(s.fn) or s.fn is make_object:  # Params(w, b): Params(w_dot, b_dot)
             out.append(primal)
-            args = [t if t is not None else self.zeros(a, out)
-                    for a, t in zip(s.args, self.tangents_of(s.args, tan))]
+            skip = 2 if s.fn is make_object else 0  # (the class and the field names)
+            args = list(s.args[:skip]) + [
+                t if t is not None else self.zeros(a, out)
+                for a, t in zip(s.args[skip:], self.tangents_of(s.args[skip:], tan))]
             kwargs = {k: tan.get(v.name) if isinstance(v, ir.Var) and v.name in tan
                       else self.zeros(v, out) for k, v in s.kwargs.items()}
             tan[s.target.name] = self.emit(out, self.base(s.target) + "_dot", s.fn, args,

@@ -34,6 +34,8 @@ from runtime import helpers, ops
 from runtime.containers import add_at, add_grads, select_grad
 from runtime.structures import is_structure_type
 
+from .callables import make_object
+
 ZEROS = ir.Ext(helpers.zeros_like, "zeros_like", helpers.zeros_like)
 UNBROADCAST = ir.Ext(helpers.unbroadcast, "unbroadcast", helpers.unbroadcast)
 ADD_AT = ir.Ext(add_at, "add_at", add_at)
@@ -293,6 +295,12 @@ class Reverse:
             raise attribute_error(s)  # (fields of other objects: rules_objects.py)
         if is_structure_type(s.fn):
             return self.structure_fields(s, g, adj, out)
+        if s.fn is make_object:  # the end of a constructor function (callables.py)
+            for name, v in zip(s.args[1].value.split(), s.args[2:]):
+                if self.activity.is_active(v):
+                    c = self.value(ir.Assign(None, ops.attribute, [g, ir.Const(name)]), out)
+                    self.accumulate(v, c, adj, out, s.loc)
+            return
         rule = lookup(s.fn)
         name = s.callee.spelling if s.callee else getattr(s.fn, "__name__", str(s.fn))
         if rule is None and is_user_function(s.fn):

@@ -202,7 +202,9 @@ def _load_builtin_rules():
     from . import rules_runtime  # noqa: F401  (after the others: it overrides np.full)
     from . import callables, dynamic, rules_objects  # noqa: F401
     from runtime.assemble import basis_of
-    nondifferentiable(dynamic.vjp_link, dynamic.jvp_link, callables.apply_of, basis_of)
+    from runtime.structures import unbound_method
+    nondifferentiable(dynamic.vjp_link, dynamic.jvp_link, dynamic.pullback_of,
+                      callables.apply_of, basis_of, unbound_method)
 
 
 

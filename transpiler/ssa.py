@@ -340,6 +340,14 @@ class Builder:
         target = self.free(func)
         if not isinstance(target, ir.Ext):
             self.error(e, f"`{ast_name(func)}` is not callable")
+        if isinstance(target.obj, type) and not is_structure_type(target.obj) and \
+                target.obj.__module__ not in ("builtins",) and \
+                not target.obj.__module__.startswith("numpy"):
+            from .callables import constructor_function
+            made = constructor_function(target.obj)  # Dense(W, b) with readable __init__
+            if made is not None:
+                return ir.Assign(None, made, args, kwargs, loc,
+                                 ir.Ext(made, made.__name__, made))
         return ir.Assign(None, target.obj, args, kwargs, loc, target)
 
     def items(self, nodes_, env, out):
@@ -454,6 +462,8 @@ class Builder:
 
 
 CALL = ir.Ext(ops.call, "call", ops.call)
+
+from runtime.structures import is_structure_type  # noqa: E402
 
 
 def numpy_ext(fn):
