@@ -162,3 +162,29 @@ def real_only(g, x):
     if np.iscomplexobj(x):
         raise TypeError("tapeless differentiates this function for real inputs only")
     return g
+
+
+# ---- gradients of tuple(...), list(...), dict(...) --------------------------------------
+
+def sequence_grad(g, iterable):
+    """The gradient of tuple(iterable) / list(iterable): the items' gradients
+    in the iterable's own structure (an array's rows stacked back)."""
+    items = [zeros_like(v) if gi is None else gi for gi, v in zip(g, _items(iterable))]
+    if isinstance(iterable, (tuple, list)):
+        return type(iterable)(items)
+    if isinstance(iterable, np.ndarray):
+        return np.reshape(np.array(items), np.shape(iterable)) if items else zeros_like(iterable)
+    raise TypeError(f"tapeless differentiates tuple(...) and list(...) of tuples, lists and "
+                    f"arrays, not of {type(iterable).__name__}")
+
+
+def _items(iterable):
+    return list(iterable) if isinstance(iterable, np.ndarray) else iterable
+
+
+def mapping_grad(g, mapping):
+    """The gradient of dict(mapping): the same dict of gradients."""
+    if not isinstance(mapping, dict):
+        raise TypeError("tapeless differentiates dict(...) of a dict or of keywords, not of "
+                        f"{type(mapping).__name__}; build the dict with {{key: value}}")
+    return {k: g[k] for k in mapping}

@@ -429,3 +429,52 @@ def close_to_real(x):
 
 def test_real_if_close(rng):
     every_mode(close_to_real, (rng.normal(size=3),), 0)
+
+
+# ---- Python builtins: tuple(...), list(...), dict(...) ----------------------------------------
+
+def rows_as_tuple(x):
+    first, second = tuple(x)
+    return np.sum(first * np.sin(second))
+
+
+def items_as_list(x):
+    items = list(x)
+    total = 0.0
+    for v in items:
+        total = total + v ** 3
+    return total * items[0]
+
+
+def parameters_as_dict(w, b):
+    params = dict(weight=w, bias=b)
+    copied = dict(params)
+    return np.sum(np.tanh(copied["weight"] * 2.0 + params["bias"]) ** 2)
+
+
+def tuple_of_a_list(a, b):
+    pair = tuple([a * b, a + b])
+    return pair[0] * pair[1]
+
+
+def test_tuple_list_and_dict_of_differentiated_values(rng):
+    x = rng.normal(size=(2, 3))
+    every_mode(rows_as_tuple, (x,), 0, lambda x: anp.sum(x[0] * anp.sin(x[1])))
+    v = rng.normal(size=4)
+    every_mode(items_as_list, (v,), 0, lambda v: anp.sum(v ** 3) * v[0])
+    w, b = rng.normal(size=3), 0.4
+    ag = lambda w, b: anp.sum(anp.tanh(w * 2.0 + b) ** 2)
+    every_mode(parameters_as_dict, (w, b), 0, ag)
+    every_mode(parameters_as_dict, (w, b), 1, ag)
+    every_mode(tuple_of_a_list, (1.5, -0.5), 0, lambda a, b: (a * b) * (a + b))
+    every_mode(tuple_of_a_list, (1.5, -0.5), 1, lambda a, b: (a * b) * (a + b))
+
+
+def dict_of_pairs(x):
+    d = dict([("a", x)])
+    return d["a"] ** 2
+
+
+def test_dict_of_pairs_is_a_clear_error():
+    with pytest.raises(TypeError, match="dict"):
+        grad(dict_of_pairs)(1.5)

@@ -7,12 +7,13 @@ so generated gradients can be differentiated again.
 """
 from __future__ import annotations
 
+import builtins
 import operator
 
 import numpy as np
 
 from runtime import arrays
-from runtime.arrays import (append_grad, choice_grads, column_stack_grad, cross_grad_a,
+from runtime.arrays import (mapping_grad, sequence_grad, append_grad, choice_grads, column_stack_grad, cross_grad_a,
                             cross_grad_b, kron_layout, real_only, rollaxis_inverse,
                             select_index, split_axis, take_along_axis_grad, take_grad,
                             tensordot_subscripts)
@@ -423,6 +424,56 @@ def cross_a(da, ans, a, b, axisa=-1, axisb=-1, axisc=-1):
 @tangent(np.cross, "b")
 def cross_b(db, ans, a, b, axisa=-1, axisb=-1, axisc=-1):
     return np.cross(a, db, axisa, axisb, axisc)
+
+
+# ---- Python builtins: tuple(...), list(...), dict(...) -----------------------------------
+
+
+@adjoint(builtins.tuple, builtins.list, wrt=("iterable",))
+def sequence(g, ans, iterable):
+    """Of tuples, lists and arrays (an array's rows)."""
+    return sequence_grad(g, iterable)
+
+
+@tangent(builtins.tuple, "iterable")
+def tuple_iterable(diterable, ans, iterable):
+    return tuple(diterable)
+
+
+@tangent(builtins.list, "iterable")
+def list_iterable(diterable, ans, iterable):
+    return list(diterable)
+
+
+@adjoint(builtins.dict, wrt=("mapping",))
+def dict_(g, ans, mapping):
+    """Of a dict (dict(a=x, b=y) is read as the display {"a": x, "b": y})."""
+    return mapping_grad(g, mapping)
+
+
+@tangent(builtins.dict, "mapping")
+def dict_mapping(dmapping, ans, mapping):
+    return dict(dmapping)
+
+
+@tangent(arrays.sequence_grad, "g")
+def sequence_grad_g(dg, ans, g, iterable):
+    return sequence_grad(dg, iterable)
+
+
+@tangent(arrays.sequence_grad, "iterable")
+def sequence_grad_iterable(diterable, ans, g, iterable):
+    return 0.0
+
+
+@tangent(arrays.mapping_grad, "g")
+def mapping_grad_g(dg, ans, g, mapping):
+    return mapping_grad(dg, mapping)
+
+
+@tangent(arrays.mapping_grad, "mapping")
+def mapping_grad_mapping(dmapping, ans, g, mapping):
+    return 0.0
 
 
 # ---- tangents of the helpers (all linear in g; other arguments give shapes) ----------

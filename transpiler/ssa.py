@@ -334,6 +334,9 @@ class Builder:
         target = self.free(func)
         if not isinstance(target, ir.Ext):
             self.error(e, f"`{ast_name(func)}` is not callable")
+        if target.obj is dict and kwargs and not args:  # dict(a=x) is the display {"a": x}
+            return ir.Assign(None, ops.make_dict, [ir.Const(tuple(kwargs)), *kwargs.values()],
+                             {}, loc)
         return ir.Assign(None, target.obj, args, kwargs, loc, target)
 
     def items(self, nodes_, env, out):
