@@ -185,3 +185,87 @@ def test_corrcoef(rng):
     a, b = rng.normal(size=6), rng.normal(size=6)
     every_mode(pair_correlation, (a, b), 0)
     every_mode(pair_correlation, (a, b), 1)
+
+
+# ---- 1-d signals and polynomials ------------------------------------------------------------------
+
+@settings(max_examples=12, deadline=None)
+@given(n_a=st.integers(1, 6), n_v=st.integers(1, 6), mode=st.sampled_from(["full", "same", "valid"]),
+       fn=st.sampled_from(["convolve", "correlate"]), seed=st.integers(0, 2 ** 16))
+def test_convolve_and_correlate_every_mode_and_length(n_a, n_v, mode, fn, seed, tmp_path_factory):
+    rng = np.random.default_rng(seed)
+    a, v = rng.normal(size=n_a), rng.normal(size=n_v)
+    f = function_from_source(f"def f(a, v):\n    return np.sum(np.sin(np.{fn}(a, v, {mode!r})) "
+                             f"* np.arange(1.0, 1.0 + np.{fn}(a, v, {mode!r}).size))\n", "f",
+                             tmp_path_factory.mktemp("conv"))
+    every_mode(f, (a, v), 0)  # (autograd has no rules for convolve or correlate)
+    every_mode(f, (a, v), 1)
+
+
+def smoothed_energy(signal, kernel):
+    return np.sum(np.convolve(signal, kernel, "same") ** 2)
+
+
+def test_convolve_smoothing(rng):
+    s, k = rng.normal(size=8), np.array([0.25, 0.5, 0.25])
+    every_mode(smoothed_energy, (s, k), 0)
+    every_mode(smoothed_energy, (s, k), 1)
+
+
+def table_lookup(x, fp):
+    xp = np.array([0.0, 1.0, 2.5, 4.0])
+    return np.sum(np.interp(x, xp, fp) ** 2) + np.sum(np.interp(x, xp, fp, left=-1.0, right=3.0))
+
+
+def test_interp(rng):
+    x = np.array([-0.5, 0.3, 1.7, 2.2, 3.9, 4.5])  # outside on both ends, away from knots
+    fp = rng.normal(size=4)
+    every_mode(table_lookup, (x, fp), 0)
+    every_mode(table_lookup, (x, fp), 1)
+
+
+def test_interp_at_a_knot_takes_the_right_segment():
+    xp, fp = np.array([0.0, 1.0, 3.0]), np.array([0.0, 2.0, 3.0])
+    slope = grad(lambda_free_interp)(np.array([1.0, 3.0]), xp, fp)
+    assert_close(slope, np.array([0.5, 0.5]))
+
+
+def lambda_free_interp(x, xp, fp):
+    return np.sum(np.interp(x, xp, fp))
+
+
+def test_interp_with_respect_to_xp_is_refused():
+    from transpiler import TranspileError
+    with pytest.raises(TranspileError, match="`xp`"):
+        grad(lambda_free_interp, wrt=1)(np.array([0.5]), np.array([0.0, 1.0]), np.array([1.0, 2.0]))
+
+
+def polynomial_fit(p, x):
+    return np.sum((np.polyval(p, x) - np.cos(x)) ** 2)
+
+
+def test_polyval(rng):
+    p, x = rng.normal(size=4), np.linspace(-1.0, 1.0, 5)
+    # (autograd has no rule for polyval: compare with the polynomial written out)
+    ag = lambda p, x: anp.sum((p[0] * x ** 3 + p[1] * x ** 2 + p[2] * x + p[3] - anp.cos(x)) ** 2)
+    every_mode(polynomial_fit, (p, x), 0, ag)
+    every_mode(polynomial_fit, (p, x), 1, ag)
+    every_mode(polynomial_fit, (p, 0.7), 1)  # a scalar point
+    every_mode(polynomial_fit, (p, 0.0), 0)  # the constant term at x = 0
+
+
+def roughness(u):
+    du = np.gradient(u, 0.5)
+    return np.sum(du ** 2) + np.sum(np.gradient(u, edge_order=2) * u)
+
+
+def surface_slopes(h):
+    gy, gx = np.gradient(h)
+    return np.sum(gx ** 2 + gy * h) + np.sum(np.gradient(h, axis=1) ** 3)
+
+
+def test_gradient(rng):
+    u = rng.normal(size=6)
+    every_mode(roughness, (u,), 0)
+    h = rng.normal(size=(3, 4))
+    every_mode(surface_slopes, (h,), 0)  # (autograd's gradient fails on 2-d arrays)
