@@ -478,3 +478,26 @@ def dict_of_pairs(x):
 def test_dict_of_pairs_is_a_clear_error():
     with pytest.raises(TypeError, match="dict"):
         grad(dict_of_pairs)(1.5)
+
+
+# ---- sorting and gathering along any axis --------------------------------------------------------
+
+@settings(max_examples=12, deadline=None)
+@given(shape=st.sampled_from([(5,), (3, 4), (2, 3, 2)]), seed=st.integers(0, 2 ** 16), data=st.data())
+def test_sort_take_and_roll_any_axis(shape, seed, data, tmp_path_factory):
+    ndim = len(shape)
+    axis = data.draw(st.sampled_from([None] + list(range(-ndim, ndim))))
+    shift = data.draw(st.integers(-3, 3))
+    k = data.draw(st.integers(-1, 1))
+    x = np.random.default_rng(seed).normal(size=shape)
+    n = x.size if axis is None else shape[axis]
+    idx = [i % n for i in (0, n - 1, 1, 0)]
+    tri = f" + np.sum(np.tril(x, {k}) ** 2 * np.triu(x, {k}))" if ndim > 1 else ""
+    f = function_from_source(
+        f"def f(x):\n    w = np.arange(1.0, 1.0 + x.size)\n"
+        f"    s = np.sort(x, axis={axis!r})\n"
+        f"    t = np.take(x, {idx!r}, axis={axis!r})\n"
+        f"    r = np.roll(x, {shift}, axis={axis!r})\n"
+        f"    return np.sum(np.ravel(s) * w) + np.sum(np.sin(t)) + np.sum(np.ravel(r) ** 3 * w)"
+        f"{tri}\n", "f", tmp_path_factory.mktemp("sort"))
+    every_mode(f, (x,), 0)

@@ -5,6 +5,8 @@ on the vectors' signs (which no derivative can follow)."""
 import autograd.numpy as anp
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transpiler import grad, jvp
 
@@ -228,3 +230,36 @@ def test_matrix_power(rng):
     ag = lambda a: anp.sum(anp.dot(anp.dot(a, a), a) * C33) + 3.0 + \
         anp.sum(anp.dot(anp.linalg.inv(a), anp.linalg.inv(a)) ** 2)  # (autograd has no matrix_power)
     every_mode(powers, (a,), 0, ag)
+
+
+# ---- stacks of matrices ------------------------------------------------------------------------
+
+def stacked_spectra(a):
+    w, v = np.linalg.eigh(a)
+    return np.sum(w ** 2) + np.sum(v ** 2 * np.arange(3.0))
+
+
+def stacked_svd(a):
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return np.sum(s ** 2) + np.sum(u ** 2 * np.arange(2.0)) + np.sum(vh ** 2 * np.arange(2.0)[:, None])
+
+
+def stacked_qr(a):
+    q, r = np.linalg.qr(a)
+    return np.sum(q * np.arange(6.0).reshape(3, 2)) + np.sum(r ** 2)
+
+
+def stacked_pinv_and_powers(a):
+    return np.sum(np.linalg.pinv(a) ** 3) + np.sum(np.linalg.matrix_power(a[..., :2, :], 3) ** 2)
+
+
+@settings(max_examples=4, deadline=None)
+@given(batch=st.sampled_from([(), (2,), (2, 1)]), seed=st.integers(0, 2 ** 16))
+def test_stacks_of_matrices(batch, seed):
+    rng = np.random.default_rng(seed)
+    b = rng.normal(size=batch + (3, 3))
+    every_mode(stacked_spectra, (b + np.swapaxes(b, -1, -2),), 0)
+    tall = rng.normal(size=batch + (3, 2))
+    every_mode(stacked_svd, (tall,), 0)
+    every_mode(stacked_qr, (tall,), 0)
+    every_mode(stacked_pinv_and_powers, (tall,), 0)
