@@ -269,3 +269,15 @@ def test_gradient(rng):
     every_mode(roughness, (u,), 0)
     h = rng.normal(size=(3, 4))
     every_mode(surface_slopes, (h,), 0)  # (autograd's gradient fails on 2-d arrays)
+
+
+def median_into(x):
+    buf = np.zeros(())
+    y = np.median(x, out=buf)
+    return y * 2.0
+
+
+def test_out_arguments_are_refused():
+    from transpiler import TranspileError
+    with pytest.raises(TranspileError, match="arguments its derivative rule does not take"):
+        grad(median_into)(np.arange(3.0))

@@ -22,38 +22,38 @@ nondifferentiable(constant_edge)
 
 
 @adjoint(np.median, wrt=("a",))
-def median(g, ans, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+def median(g, ans, a, axis=None, *, overwrite_input=False, keepdims=False):
     """The middle element(s) get the gradient; equal elements follow np.argsort's order."""
     return quantile_grad(g, a, 0.5, axis, keepdims)
 
 
 @tangent(np.median, "a")
-def median_a(da, ans, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+def median_a(da, ans, a, axis=None, *, overwrite_input=False, keepdims=False):
     return quantile_tangent(da, a, 0.5, axis, keepdims)
 
 
 @adjoint(np.quantile, wrt=("a",))
-def quantile(g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+def quantile(g, ans, a, q, axis=None, *, overwrite_input=False, method="linear",
              keepdims=False):
     """method='linear' only; the one or two elements interpolated get the gradient (ties: np.argsort's order)."""
     return quantile_grad(g, a, q, axis, keepdims, method)
 
 
 @tangent(np.quantile, "a")
-def quantile_a(da, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+def quantile_a(da, ans, a, q, axis=None, *, overwrite_input=False, method="linear",
                keepdims=False):
     return quantile_tangent(da, a, q, axis, keepdims, method)
 
 
 @adjoint(np.percentile, wrt=("a",))
-def percentile(g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+def percentile(g, ans, a, q, axis=None, *, overwrite_input=False, method="linear",
                keepdims=False):
     """method='linear' only; the one or two elements interpolated get the gradient (ties: np.argsort's order)."""
     return quantile_grad(g, a, np.true_divide(q, 100.0), axis, keepdims, method)
 
 
 @tangent(np.percentile, "a")
-def percentile_a(da, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+def percentile_a(da, ans, a, q, axis=None, *, overwrite_input=False, method="linear",
                  keepdims=False):
     return quantile_tangent(da, a, np.true_divide(q, 100.0), axis, keepdims, method)
 
@@ -62,25 +62,25 @@ def percentile_a(da, ans, a, q, axis=None, out=None, overwrite_input=False, meth
 
 
 @adjoint(np.nansum, wrt=("a",))
-def nansum(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+def nansum(g, ans, a, axis=None, dtype=None, *, keepdims=False):
     """Nan items get no gradient."""
     return np.where(np.isnan(a), 0.0, repeat_to(g, a, axis, keepdims))
 
 
 @tangent(np.nansum, "a")
-def nansum_a(da, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+def nansum_a(da, ans, a, axis=None, dtype=None, *, keepdims=False):
     return np.nansum(np.where(np.isnan(a), 0.0, da), axis=axis, keepdims=keepdims)
 
 
 @adjoint(np.nanmean, wrt=("a",))
-def nanmean(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+def nanmean(g, ans, a, axis=None, dtype=None, *, keepdims=False):
     """Nan items get no gradient; the others share it as in np.mean of the rest."""
     count = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True)
     return np.where(np.isnan(a), 0.0, repeat_to(g, a, axis, keepdims) / count)
 
 
 @tangent(np.nanmean, "a")
-def nanmean_a(da, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+def nanmean_a(da, ans, a, axis=None, dtype=None, *, keepdims=False):
     return np.nanmean(np.where(np.isnan(a), np.nan, da), axis=axis, keepdims=keepdims)
 
 
