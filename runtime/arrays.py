@@ -188,3 +188,63 @@ def mapping_grad(g, mapping):
         raise TypeError("tapeless differentiates dict(...) of a dict or of keywords, not of "
                         f"{type(mapping).__name__}; build the dict with {{key: value}}")
     return {k: g[k] for k in mapping}
+
+
+# ---- einsum in both forms: einsum("ij,jk", a, b) and einsum(a, [0, 1], b, [1, 2]) --------------
+
+def einsum_layout(args):
+    """The string subscripts of an np.einsum call's arguments (either form), and
+    which arguments are the operands.
+
+    >>> einsum_layout(("ij,jk->ik", 1, 2, None, None, None, None))
+    ('ij,jk->ik', [1, 2])
+    >>> einsum_layout((1, [0, 1], 2, [1, Ellipsis], [0, Ellipsis], None, None))
+    ('ab,b...->a...', [0, 2])
+    """
+    args = list(args)
+    while args and args[-1] is None:
+        args.pop()
+    if isinstance(args[0], str):
+        terms = args[0].split("->")[0].count(",") + 1
+        return args[0], list(range(1, 1 + terms))
+    positions = list(range(0, len(args) - 1, 2))
+    terms = [_sublist_letters(args[p + 1]) for p in positions]
+    spec = ",".join(terms)
+    if len(args) % 2:  # an output sublist
+        spec += "->" + _sublist_letters(args[-1])
+    return spec, positions
+
+
+def _sublist_letters(sublist):
+    return "".join("..." if s is Ellipsis else _LETTERS[int(s)] for s in sublist)
+
+
+def einsum_arg_grad(g, args, i):
+    """The gradient to argument i of np.einsum(*args) (None if it is no operand)."""
+    from .linalg import einsum_grad
+    spec, positions = einsum_layout(args)
+    if i not in positions:
+        return None
+    return einsum_grad(g, spec, [args[p] for p in positions], positions.index(i))
+
+
+def einsum_arg_tangent(d, args, i):
+    """np.einsum(*args) with argument i replaced by its tangent d."""
+    spec, positions = einsum_layout(args)
+    operands = [d if p == i else args[p] for p in positions]
+    return np.einsum(spec, *operands)
+
+
+def einsum_arg_grad_tangent(g, args, dargs, i):
+    """The tangent of einsum_arg_grad(g, args, i) along the arguments' tangents
+    (it is linear in each operand other than the i-th)."""
+    spec, positions = einsum_layout(args)
+    total = 0.0
+    for p in positions:
+        d = dargs[p]
+        if p == i or d is None or (np.ndim(d) == 0 and d == 0):
+            continue
+        changed = list(args)
+        changed[p] = d
+        total = total + einsum_arg_grad(g, tuple(changed), i)
+    return total

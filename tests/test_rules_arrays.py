@@ -501,3 +501,36 @@ def test_sort_take_and_roll_any_axis(shape, seed, data, tmp_path_factory):
         f"    return np.sum(np.ravel(s) * w) + np.sum(np.sin(t)) + np.sum(np.ravel(r) ** 3 * w)"
         f"{tri}\n", "f", tmp_path_factory.mktemp("sort"))
     every_mode(f, (x,), 0)
+
+
+# ---- einsum's sublist form ------------------------------------------------------------------------
+
+def bilinear_sublists(a, b):
+    return np.sum(np.sin(np.einsum(a, [0, 1], b, [1, 2], [0, 2])))
+
+
+def trace_sublist(a):
+    return np.einsum(a, [0, 0]) ** 2 + np.sum(np.einsum(a, [Ellipsis, 1]) ** 2)
+
+
+def three_operands(a, b, c):
+    return np.einsum(a, [0], b, [0, 1], c, [1]) ** 2
+
+
+def many_operands(a, b, c, d):
+    return np.einsum("i,ij,jk,k->", a, b, c, d) ** 2
+
+
+def test_einsum_sublist_form(rng):
+    a, b = rng.normal(size=(2, 3)), rng.normal(size=(3, 4))
+    ag = lambda a, b: anp.sum(anp.sin(anp.einsum("ij,jk->ik", a, b)))
+    every_mode(bilinear_sublists, (a, b), 0, ag)
+    every_mode(bilinear_sublists, (a, b), 1, ag)
+    every_mode(trace_sublist, (rng.normal(size=(3, 3)),), 0,
+               lambda a: anp.trace(a) ** 2 + anp.sum(a ** 2))  # ("...b" keeps b)
+    x, m, y = rng.normal(size=2), rng.normal(size=(2, 3)), rng.normal(size=3)
+    for k in range(3):
+        every_mode(three_operands, (x, m, y), k)  # (autograd's einsum fails on this one)
+    z = rng.normal(size=(3, 2))
+    for k in range(4):
+        every_mode(many_operands, (x, m, z, rng.normal(size=2)), k, second=(k == 0))

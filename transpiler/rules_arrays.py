@@ -13,7 +13,8 @@ import operator
 import numpy as np
 
 from runtime import arrays
-from runtime.arrays import (mapping_grad, sequence_grad, append_grad, choice_grads, column_stack_grad, cross_grad_a,
+from runtime.arrays import (einsum_arg_grad, einsum_arg_tangent, mapping_grad, sequence_grad,
+                            append_grad, choice_grads, column_stack_grad, cross_grad_a,
                             cross_grad_b, kron_layout, real_only, rollaxis_inverse,
                             select_index, split_axis, take_along_axis_grad, take_grad,
                             tensordot_subscripts)
@@ -22,7 +23,7 @@ from runtime.linalg import einsum_grad
 
 from .rules import adjoint, nondifferentiable, partials, tangent
 
-nondifferentiable(np.argpartition, np.searchsorted, np.digitize, np.argwhere, np.flatnonzero,
+nondifferentiable(arrays.einsum_layout, np.argpartition, np.searchsorted, np.digitize, np.argwhere, np.flatnonzero,
                   np.sort_complex, np.lexsort, tensordot_subscripts, kron_layout,
                   rollaxis_inverse, select_index, split_axis)
 
@@ -424,6 +425,65 @@ def cross_a(da, ans, a, b, axisa=-1, axisb=-1, axisc=-1):
 @tangent(np.cross, "b")
 def cross_b(db, ans, a, b, axisa=-1, axisb=-1, axisc=-1):
     return np.cross(a, db, axisa, axisb, axisc)
+
+
+# ---- einsum: string subscripts or sublists ----------------------------------------------
+
+EINSUM_ARGS = ("subscripts", "a", "b", "c", "d", "e", "f")
+
+
+@adjoint(np.einsum, wrt=EINSUM_ARGS)
+def einsum(g, ans, subscripts, a, b=None, c=None, d=None, e=None, f=None):
+    """Any subscripts (repeated letters, `...`, implicit output), up to six operands, or the sublist form with up to three."""
+    args = (subscripts, a, b, c, d, e, f)
+    return (einsum_arg_grad(g, args, 0), einsum_arg_grad(g, args, 1), einsum_arg_grad(g, args, 2),
+            einsum_arg_grad(g, args, 3), einsum_arg_grad(g, args, 4), einsum_arg_grad(g, args, 5),
+            einsum_arg_grad(g, args, 6))
+
+
+@tangent(np.einsum, "subscripts")
+def einsum_subscripts(dsubscripts, ans, subscripts, a, b=None, c=None, d=None, e=None, f=None):
+    return einsum_arg_tangent(dsubscripts, (subscripts, a, b, c, d, e, f), 0)
+
+
+@tangent(np.einsum, "a")
+def einsum_a(da, ans, subscripts, a, b=None, c=None, d=None, e=None, f=None):
+    return einsum_arg_tangent(da, (subscripts, a, b, c, d, e, f), 1)
+
+
+@tangent(np.einsum, "b")
+def einsum_b(db, ans, subscripts, a, b=None, c=None, d=None, e=None, f=None):
+    return einsum_arg_tangent(db, (subscripts, a, b, c, d, e, f), 2)
+
+
+@tangent(np.einsum, "c")
+def einsum_c(dc, ans, subscripts, a, b=None, c=None, d=None, e=None, f=None):
+    return einsum_arg_tangent(dc, (subscripts, a, b, c, d, e, f), 3)
+
+
+@tangent(np.einsum, "d")
+def einsum_d(dd, ans, subscripts, a, b=None, c=None, d=None, e=None, f=None):
+    return einsum_arg_tangent(dd, (subscripts, a, b, c, d, e, f), 4)
+
+
+@tangent(np.einsum, "e")
+def einsum_e(de, ans, subscripts, a, b=None, c=None, d=None, e=None, f=None):
+    return einsum_arg_tangent(de, (subscripts, a, b, c, d, e, f), 5)
+
+
+@tangent(np.einsum, "f")
+def einsum_f(df, ans, subscripts, a, b=None, c=None, d=None, e=None, f=None):
+    return einsum_arg_tangent(df, (subscripts, a, b, c, d, e, f), 6)
+
+
+@tangent(arrays.einsum_arg_grad, "g")
+def einsum_arg_grad_g(dg, ans, g, args, i):
+    return einsum_arg_grad(dg, args, i)
+
+
+@tangent(arrays.einsum_arg_grad, "args")
+def einsum_arg_grad_args(dargs, ans, g, args, i):
+    return arrays.einsum_arg_grad_tangent(g, args, dargs, i)
 
 
 # ---- Python builtins: tuple(...), list(...), dict(...) -----------------------------------
