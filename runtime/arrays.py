@@ -72,7 +72,7 @@ def select_index(condlist, n):
 def take_grad(g, x, indices, axis=None):
     """The gradient of np.take(x, indices, axis): g added back at the taken
     positions (an index taken twice gets both contributions)."""
-    out = zeros_like(x)
+    out = zeros_like(np.asarray(x))
     indices = np.asarray(indices)
     if axis is None:
         flat = np.ravel(out)  # a view of `out` (it is contiguous)
@@ -88,7 +88,7 @@ def take_grad(g, x, indices, axis=None):
 def take_along_axis_grad(g, x, indices, axis):
     """The gradient of np.take_along_axis(x, indices, axis): g added back at the
     positions taken (repeats add up)."""
-    out = zeros_like(x)
+    out = zeros_like(np.asarray(x))
     if axis is None:
         np.add.at(np.ravel(out), np.asarray(indices), g)
         return out
@@ -248,3 +248,11 @@ def einsum_arg_grad_tangent(g, args, dargs, i):
         changed[p] = d
         total = total + einsum_arg_grad(g, tuple(changed), i)
     return total
+
+
+def stacked_tangent(d, like):
+    """A tangent as one array: the tangent of a list of values (some of them
+    constants, with tangent 0.0) stacked like np.asarray(like) stacks them."""
+    if isinstance(d, (list, tuple)):
+        return np.array([np.broadcast_to(di, np.shape(li)) for di, li in zip(d, like)])
+    return d

@@ -534,3 +534,36 @@ def test_einsum_sublist_form(rng):
     z = rng.normal(size=(3, 2))
     for k in range(4):
         every_mode(many_operands, (x, m, z, rng.normal(size=2)), k, second=(k == 0))
+
+
+# ---- lists of values, keyword arguments, None bounds ------------------------------------------------
+
+def sorted_list(x):
+    return np.sum(np.sort([x[0], x[1] * 2.0, 0.5, x[2]]) * np.arange(4.0)) + \
+        np.sum(np.take([x[0], 1.0, x[2]], [2, 2, 0]) ** 2)
+
+
+def cleaned_with_fill(x):
+    return np.sum(np.nan_to_num(x, nan=0.5, posinf=2.0) * x)
+
+
+def one_sided_clips(x):
+    return np.sum(np.clip(x, None, 0.5) ** 2) + np.sum(np.clip(x, -0.2, None) ** 3)
+
+
+def test_lists_keywords_and_open_bounds(rng):
+    x = rng.uniform(-1.0, 1.0, size=3)
+    every_mode(sorted_list, (x,), 0)
+    every_mode(cleaned_with_fill, (x,), 0, lambda x: anp.sum(x * x))
+    every_mode(one_sided_clips, (x,), 0)
+
+
+def two_at_once(x):
+    a, b = np.atleast_2d(x, x)
+    return np.sum(a * b)
+
+
+def test_atleast_of_several_arrays_is_a_clear_error(rng):
+    from transpiler import TranspileError
+    with pytest.raises(TranspileError, match="arguments its derivative rule does not take"):
+        grad(two_at_once)(rng.normal(size=3))

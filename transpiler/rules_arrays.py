@@ -16,7 +16,7 @@ from runtime import arrays
 from runtime.arrays import (einsum_arg_grad, einsum_arg_tangent, mapping_grad, sequence_grad,
                             append_grad, choice_grads, column_stack_grad, cross_grad_a,
                             cross_grad_b, kron_layout, real_only, rollaxis_inverse,
-                            select_index, split_axis, take_along_axis_grad, take_grad,
+                            select_index, split_axis, stacked_tangent, take_along_axis_grad, take_grad,
                             tensordot_subscripts)
 from runtime.helpers import diagonal_grad, split_grad, unbroadcast, vstack_grad, zeros_like
 from runtime.linalg import einsum_grad
@@ -57,8 +57,8 @@ def fmod(ans, x, y):
     return 1.0, -np.trunc(x / y)
 
 
-@partials(np.nan_to_num)
-def nan_to_num(ans, x):
+@partials(np.nan_to_num, wrt=("x",))
+def nan_to_num(ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
     """As autograd: zero where x is nan or infinite (those items are replaced by constants)."""
     return np.isfinite(x)
 
@@ -313,8 +313,8 @@ def sort(g, ans, a, axis=-1, kind=None):
 @tangent(np.sort, "a")
 def sort_a(da, ans, a, axis=-1, kind=None):
     if axis is None:
-        return np.take(da, np.argsort(a, axis=None, kind=kind))
-    return np.take_along_axis(da, np.argsort(a, axis=axis, kind=kind), axis)
+        return np.take(stacked_tangent(da, a), np.argsort(a, axis=None, kind=kind))
+    return np.take_along_axis(stacked_tangent(da, a), np.argsort(a, axis=axis, kind=kind), axis)
 
 
 @adjoint(np.partition, wrt=("a",))
@@ -330,8 +330,8 @@ def partition(g, ans, a, kth, axis=-1):
 @tangent(np.partition, "a")
 def partition_a(da, ans, a, kth, axis=-1):
     if axis is None:
-        return np.take(da, np.argpartition(a, kth, axis=None))
-    return np.take_along_axis(da, np.argpartition(a, kth, axis=axis), axis)
+        return np.take(stacked_tangent(da, a), np.argpartition(a, kth, axis=None))
+    return np.take_along_axis(stacked_tangent(da, a), np.argpartition(a, kth, axis=axis), axis)
 
 
 @adjoint(np.take, wrt=("a",))
@@ -352,7 +352,8 @@ def take_along_axis(g, ans, arr, indices, axis):
 
 @tangent(np.take_along_axis, "arr")
 def take_along_axis_arr(darr, ans, arr, indices, axis):
-    return np.take_along_axis(np.broadcast_to(darr, np.shape(arr)), indices, axis)
+    return np.take_along_axis(np.broadcast_to(stacked_tangent(darr, arr), np.shape(arr)), indices,
+                              axis)
 
 
 @adjoint(np.select, wrt=("choicelist", "default"))
