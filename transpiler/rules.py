@@ -200,7 +200,7 @@ def _name(prim):
 def _load_builtin_rules():
     from . import rules_numpy, rules_python  # noqa: F401  (registration on import)
     from . import rules_runtime  # noqa: F401  (after the others: it overrides np.full)
-    from . import rules_arrays, rules_stats, rules_linalg  # noqa: F401  (after rules_numpy: they extend np.clip, np.trace)
+    from . import rules_arrays, rules_containers, rules_linalg, rules_products, rules_stats  # noqa: F401
 
 
 

@@ -685,7 +685,7 @@ def cumprod_a(da, ans, a, axis=None):
     return cumprod_tangent(da, ans, a, axis)
 
 
-# ---- decompositions (einsum, np.clip and np.trace: rules_arrays.py) ---------------------------
+# ---- decompositions (einsum: rules_products.py; np.clip, np.trace: rules_arrays.py) -----------
 
 @adjoint(np.linalg.slogdet)
 def slogdet(g, ans, a):
