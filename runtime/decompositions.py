@@ -44,6 +44,9 @@ def vectors_matter(g_vectors, values, what):
         raise ValueError(f"the {what} are not distinct here, so the vectors of np.linalg "
                          "have no derivative; use a function of the values only, or of "
                          "the subspace they span")
+    if what == "singular values" and np.any(values <= 1e-24 * scale):
+        raise ValueError("a singular value is zero here, so the singular vectors have no "
+                         "derivative; use a function of the singular values only")
     return True
 
 
@@ -68,13 +71,16 @@ def real_eig_size(w):
     return np.shape(w)[-1]
 
 
-def reduced_svd_size(u, s, vh):
-    """The number of singular values; the extra vectors of full_matrices=True
-    (a non-square matrix) have no derivative."""
+def reduced_svd_size(u, s, vh, gu=None, gvh=None):
+    """The number of singular values k. With full_matrices=True (a non-square
+    matrix) the vectors beyond k have no derivative: their gradients must be 0."""
     k = np.shape(s)[-1]
-    if np.shape(u)[-1] != k or np.shape(vh)[-2] != k:
+    extra_u = gu is not None and np.shape(u)[-1] != k and np.any(np.asarray(gu)[..., k:])
+    extra_v = gvh is not None and np.shape(vh)[-2] != k and np.any(np.asarray(gvh)[..., k:, :])
+    if extra_u or extra_v:
         raise ValueError("np.linalg.svd with full_matrices=True of a non-square matrix: the "
-                         "extra singular vectors have no derivative; pass full_matrices=False")
+                         "singular vectors beyond the k-th have no derivative; use the first k "
+                         "only, or pass full_matrices=False")
     return k
 
 
@@ -156,9 +162,12 @@ def eig_tangent(da, w, v):
 # ---- svd ----------------------------------------------------------------------------------------
 
 def svd_grad(gu, gs, gvh, u, s, vh):
-    """The gradient to `a` of `u, s, vh = np.linalg.svd(a, full_matrices=False)`."""
+    """The gradient to `a` of `u, s, vh = np.linalg.svd(a)` (vectors beyond the
+    k-th of full_matrices=True must not be used)."""
+    k = reduced_svd_size(u, s, vh, gu, gvh)
+    u, gu, vh, gvh = u[..., :k], gu[..., :k], vh[..., :k, :], gvh[..., :k, :]
     v, gv = _t(vh), _t(gvh)
-    core = np.expand_dims(gs, -1) * np.eye(reduced_svd_size(u, s, vh))
+    core = np.expand_dims(gs, -1) * np.eye(k)
     out = u @ core @ vh
     if vectors_matter(gu, s ** 2, "singular values") or \
             vectors_matter(gv, s ** 2, "singular values"):
@@ -174,18 +183,26 @@ def svd_grad(gu, gs, gvh, u, s, vh):
 
 
 def svd_tangent(da, u, s, vh):
-    reduced_svd_size(u, s, vh)
+    """Tangents of the vectors beyond the k-th (full_matrices=True) are nan."""
+    k = reduced_svd_size(u, s, vh)
+    du, ds, dvh = _reduced_svd_tangent(da, u[..., :k], s, vh[..., :k, :])
+    du = np.concatenate([du, _nan_like(u[..., k:])], axis=-1)
+    dvh = np.concatenate([dvh, _nan_like(vh[..., k:, :])], axis=-2)
+    return ItemwiseTuple((du, ds, dvh))
+
+
+def _reduced_svd_tangent(da, u, s, vh):
     v = _t(vh)
     p = _t(u) @ da @ v
     ds = np.diagonal(p, 0, -2, -1)
     sm = np.expand_dims(s, -1) * np.eye(np.shape(s)[-1])
-    if not distinct(s ** 2):
-        return ItemwiseTuple((_nan_like(u), ds, _nan_like(vh)))
+    if not distinct(s ** 2) or np.any(s == 0):
+        return _nan_like(u), ds, _nan_like(vh)
     f = eigen_gaps(s ** 2)
     inv_s = np.expand_dims(1.0 / s, -2)
     du = u @ (f * (p @ sm + sm @ _t(p))) + (da @ v - u @ p) * inv_s
     dv = v @ (f * (sm @ p + _t(p) @ sm)) + (_t(da) @ u - v @ _t(p)) * inv_s
-    return ItemwiseTuple((du, ds, _t(dv)))
+    return du, ds, _t(dv)
 
 
 def singular_values_grad(g, a):

@@ -137,14 +137,38 @@ def test_singular_values_and_square_svd(rng):
     every_mode(square_svd, (rng.normal(size=(3, 3)),), 0)
 
 
-def test_svd_full_matrices_of_a_rectangle_is_a_clear_error(rng):
-    with pytest.raises(ValueError, match="full_matrices=False"):
-        grad(rectangle_svd)(rng.normal(size=(4, 3)))
+def full_matrices_first_vectors(a):
+    u, s, vh = np.linalg.svd(a)  # full_matrices=True: u is 4 x 4
+    return np.sum(s ** 2 * W3) + np.sum(u[:, :3] ** 2 * W3) + np.sum(vh ** 2 * W3[:, None])
+
+
+def test_svd_full_matrices_of_a_rectangle(rng):
+    a = rng.normal(size=(4, 3))
+    every_mode(full_matrices_first_vectors, (a,), 0)
+    with pytest.raises(ValueError, match="beyond the k-th have no derivative"):
+        grad(rectangle_svd)(a)
 
 
 def rectangle_svd(a):
     u, s, vh = np.linalg.svd(a)
-    return np.sum(u[:, 0] ** 2 * np.arange(4.0))
+    return np.sum(u[:, 3] ** 2 * np.arange(4.0))  # the 4th column of u is not unique
+
+
+def rank_deficient_vectors(a):
+    u, s, vh = np.linalg.svd(a)
+    return np.sum(u ** 2 * W3)
+
+
+def test_svd_vectors_at_a_zero_singular_value_are_a_clear_error(rng):
+    b = rng.normal(size=(3, 2)) @ rng.normal(size=(2, 3))
+    with pytest.raises(ValueError, match="singular value is zero"):
+        grad(rank_deficient_vectors)(b)
+    every_mode(squared_singular_values, (b,), 0,  # smooth at a zero singular value
+               lambda a: anp.sum(anp.linalg.svd(a, compute_uv=False) ** 2))
+
+
+def squared_singular_values(a):
+    return np.sum(np.linalg.svd(a, compute_uv=False) ** 2)
 
 
 # ---- qr ------------------------------------------------------------------------------------------------

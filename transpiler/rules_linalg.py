@@ -54,7 +54,7 @@ def eig_a(da, ans, a):
 
 @adjoint(np.linalg.svd, wrt=("a",))
 def svd(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
-    """full_matrices=False (or square); vectors need distinct nonzero singular values (else ValueError)."""
+    """Vectors need distinct nonzero singular values, and with full_matrices=True only the first k (else ValueError)."""
     if compute_uv:
         return dec.svd_grad(g[0], g[1], g[2], ans[0], ans[1], ans[2])
     return dec.singular_values_grad(g, a)
