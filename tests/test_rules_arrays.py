@@ -196,7 +196,8 @@ def rank_normalized(x, s):
 
 def test_atleast(rng):
     x, s = rng.normal(size=3), 1.5
-    every_mode(rank_normalized, (x, s), 0)
+    every_mode(rank_normalized, (x, s), 0, lambda x, s: anp.sum(anp.atleast_1d(s) * anp.atleast_2d(x) ** 2)
+               + anp.sum(anp.atleast_3d(x)[:, :, 0] * anp.arange(3.0)))
     every_mode(rank_normalized, (x, s), 1)
 
 
@@ -296,7 +297,8 @@ def smallest_two(x):
 def test_partition(rng):
     x = rng.normal(size=6)
     assert_close(np.partition(x, 1), x[np.argpartition(x, 1)])  # the rule's assumption
-    every_mode(smallest_two, (x,), 0)
+    every_mode(smallest_two, (x,), 0,
+               lambda x: anp.partition(x, 1)[0] * 2.0 + anp.partition(x, 1)[1] ** 2)
     every_mode(partitioned_rows, (rng.normal(size=(3, 4)),), 0)
 
 
@@ -337,7 +339,8 @@ def piecewise(x, c):
 
 def test_select(rng):
     x = rng.uniform(-1.5, 1.5, size=6)
-    every_mode(piecewise, (x, 0.7), 0)
+    every_mode(piecewise, (x, 0.7), 0, lambda x, c: anp.sum(
+        anp.select([x < -0.5, x > 0.5], [x ** 2, anp.sin(x)], c) * anp.arange(6.0)))
     every_mode(piecewise, (x, 0.7), 1)
 
 

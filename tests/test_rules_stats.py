@@ -259,6 +259,10 @@ def roughness(u):
     return np.sum(du ** 2) + np.sum(np.gradient(u, edge_order=2) * u)
 
 
+def unit_spacing(u):
+    return np.sum(np.gradient(u) ** 2 * np.arange(6.0))
+
+
 def surface_slopes(h):
     gy, gx = np.gradient(h)
     return np.sum(gx ** 2 + gy * h) + np.sum(np.gradient(h, axis=1) ** 3)
@@ -267,6 +271,7 @@ def surface_slopes(h):
 def test_gradient(rng):
     u = rng.normal(size=6)
     every_mode(roughness, (u,), 0)
+    every_mode(unit_spacing, (u,), 0, lambda u: anp.sum(anp.gradient(u) ** 2 * anp.arange(6.0)))
     h = rng.normal(size=(3, 4))
     every_mode(surface_slopes, (h,), 0)  # (autograd's gradient fails on 2-d arrays)
 
