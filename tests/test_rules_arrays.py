@@ -570,3 +570,32 @@ def test_atleast_of_several_arrays_is_a_clear_error(rng):
     from transpiler import TranspileError
     with pytest.raises(TranspileError, match="arguments its derivative rule does not take"):
         grad(two_at_once)(rng.normal(size=3))
+
+
+@settings(max_examples=12, deadline=None)
+@given(shapes=st.sampled_from([((3,), (3,)), ((2, 3), (3,)), ((3,), (2, 1)), ((), (2, 2)),
+                               ((2, 1), (1, 3))]),
+       fn=st.sampled_from(["np.mod", "np.fmod", "np.logaddexp2", "np.remainder"]),
+       seed=st.integers(0, 2 ** 16))
+def test_binary_elementwise_broadcasting(shapes, fn, seed, tmp_path_factory):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-4.0, 4.0, size=shapes[0])
+    y = rng.uniform(1.0, 2.0, size=shapes[1]) * rng.choice([-1.0, 1.0], size=shapes[1])
+    x = float(x) if np.ndim(x) == 0 else x
+    f = function_from_source(f"def f(x, y):\n    return np.sum(np.sin({fn}(x, y)) * {fn}(x, y))\n",
+                             "f", tmp_path_factory.mktemp("bin"))
+    every_mode(f, (x, y), 0)
+    every_mode(f, (x, y), 1)
+
+
+@settings(max_examples=8, deadline=None)
+@given(shapes=st.sampled_from([((4,), (), ()), ((2, 3), (3,), (2, 1)), ((3,), (3,), ())]),
+       seed=st.integers(0, 2 ** 16))
+def test_clip_bounds_broadcast(shapes, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-2.0, 2.0, size=shapes[0])
+    lo = rng.uniform(-1.5, -0.5, size=shapes[1])
+    hi = rng.uniform(0.5, 1.5, size=shapes[2])
+    lo, hi = (float(v) if np.ndim(v) == 0 else v for v in (lo, hi))
+    for k in range(3):
+        every_mode(clipped, (x, lo, hi), k)
