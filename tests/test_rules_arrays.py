@@ -599,3 +599,16 @@ def test_clip_bounds_broadcast(shapes, seed):
     lo, hi = (float(v) if np.ndim(v) == 0 else v for v in (lo, hi))
     for k in range(3):
         every_mode(clipped, (x, lo, hi), k)
+
+
+def saxpy_of(val):
+    return val["a"] * val["b"] + val["c"]
+
+
+def dict_passed_on(a, b, c):
+    return saxpy_of(dict(a=a, b=b, c=c)) * a
+
+
+def test_dict_of_keywords_passed_to_a_function():
+    for k in range(3):
+        every_mode(dict_passed_on, (1.5, 2.0, 3.0), k, lambda a, b, c: (a * b + c) * a)
