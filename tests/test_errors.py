@@ -146,10 +146,10 @@ def test_caret_points_at_the_column(tmp_path):
 
 
 def test_function_without_rule_or_source_is_an_error(tmp_path):
-    f = function_from_source("def f(x):\n    return np.sum(np.sort(x))\n", "f", tmp_path)
+    f = function_from_source("def f(x):\n    return np.sum(np.unwrap(x))\n", "f", tmp_path)
     with pytest.raises(TranspileError) as info:
         grad(f)(np.ones(3))
-    assert "no derivative rule for `np.sort`" in str(info.value)
+    assert "no derivative rule for `np.unwrap`" in str(info.value)
     assert "transpiler.rule" in str(info.value)
 
 

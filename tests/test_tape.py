@@ -252,8 +252,8 @@ def test_float32_and_numpy_scalar_inputs_keep_their_types():
 # ---- failures are loud --------------------------------------------------
 
 def test_primitive_without_a_rule_is_named():
-    with pytest.raises(NotImplementedError, match="no reverse-mode rule for `fmod`"):
-        tape_grad(lambda x: np.fmod(x, 2.0))(3.5)
+    with pytest.raises(NotImplementedError, match="no reverse-mode rule for `ldexp`"):
+        tape_grad(lambda x: np.ldexp(x, 2))(3.5)
 
 
 def test_building_an_array_from_traced_values_fails_instead_of_dropping_the_gradient():

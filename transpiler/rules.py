@@ -200,6 +200,7 @@ def _name(prim):
 def _load_builtin_rules():
     from . import rules_numpy, rules_python  # noqa: F401  (registration on import)
     from . import rules_runtime  # noqa: F401  (after the others: it overrides np.full)
+    from . import rules_arrays, rules_containers, rules_linalg, rules_products, rules_stats  # noqa: F401
     from . import callables, dynamic, rules_objects  # noqa: F401
     from runtime.assemble import basis_of
     from runtime.structures import unbound_method

@@ -7,8 +7,8 @@ from runtime.helpers import (cumprod_grad, cumprod_tangent, diagonal_grad, diff_
                              extremum_grad, fill_like,
                              pad_grad, prod_grad, repeat_grad, repeat_to, split_grad, split_like,
                              tile_grad, unbroadcast, unstack, vstack_grad)
-from runtime.linalg import (cholesky_grad, cholesky_tangent, dot_grad_a, dot_grad_b, einsum_grad,
-                            einsum_of, matmul_grad_a, slogdet_tangent, matmul_grad_b, solve_grad_a, solve_grad_b)
+from runtime.linalg import (cholesky_grad, cholesky_tangent, dot_grad_a, dot_grad_b,
+                            matmul_grad_a, slogdet_tangent, matmul_grad_b, solve_grad_a, solve_grad_b)
 
 from runtime import ops
 
@@ -235,16 +235,6 @@ def where_y(dy, ans, condition, x, y):
     return np.where(condition, 0.0, dy)
 
 
-@adjoint(np.clip, wrt=("a",))
-def clip(g, ans, a, a_min, a_max):
-    return g * (ans == a)
-
-
-@tangent(np.clip, "a")
-def clip_a(da, ans, a, a_min, a_max):
-    return da * (ans == a)
-
-
 # ---- reductions --------------------------------------------------------------
 
 
@@ -436,16 +426,6 @@ def cumsum(g, ans, a, axis=None):
 @tangent(np.cumsum, "a")
 def cumsum_a(da, ans, a, axis=None):
     return np.cumsum(da, axis=axis)
-
-
-@adjoint(np.trace, wrt=("a",))
-def trace(g, ans, a):
-    return g * np.eye(np.shape(a)[0], np.shape(a)[1])
-
-
-@tangent(np.trace, "a")
-def trace_a(da, ans, a):
-    return np.trace(da)
 
 
 # ---- more products and linear algebra ------------------------------------------
@@ -705,29 +685,7 @@ def cumprod_a(da, ans, a, axis=None):
     return cumprod_tangent(da, ans, a, axis)
 
 
-# ---- einsum (one to three operands) and decompositions -------------------------------
-
-@adjoint(np.einsum, wrt=("a", "b", "c"))
-def einsum(g, ans, subscripts, a, b=None, c=None):
-    """One to three operands; any subscripts (repeated letters, `...`, implicit output)."""
-    return (einsum_grad(g, subscripts, (a, b, c), 0), einsum_grad(g, subscripts, (a, b, c), 1),
-            einsum_grad(g, subscripts, (a, b, c), 2))
-
-
-@tangent(np.einsum, "a")
-def einsum_a(da, ans, subscripts, a, b=None, c=None):
-    return einsum_of(subscripts, da, b, c)
-
-
-@tangent(np.einsum, "b")
-def einsum_b(db, ans, subscripts, a, b=None, c=None):
-    return einsum_of(subscripts, a, db, c)
-
-
-@tangent(np.einsum, "c")
-def einsum_c(dc, ans, subscripts, a, b=None, c=None):
-    return einsum_of(subscripts, a, b, dc)
-
+# ---- decompositions (einsum: rules_products.py; np.clip, np.trace: rules_arrays.py) -----------
 
 @adjoint(np.linalg.slogdet)
 def slogdet(g, ans, a):

@@ -340,6 +340,9 @@ class Builder:
         target = self.free(func)
         if not isinstance(target, ir.Ext):
             self.error(e, f"`{ast_name(func)}` is not callable")
+        if target.obj is dict and kwargs and not args:  # dict(a=x) is the display {"a": x}
+            return ir.Assign(None, ops.make_dict, [ir.Const(tuple(kwargs)), *kwargs.values()],
+                             {}, loc)
         if isinstance(target.obj, type) and not is_structure_type(target.obj) and \
                 target.obj.__module__ not in ("builtins",) and \
                 not target.obj.__module__.startswith("numpy"):

@@ -1,0 +1,61 @@
+"""Rules for Python's container builtins applied to differentiated values:
+tuple(...), list(...) and dict(...). (dict(a=x, b=y) never reaches them: the
+SSA builder reads it as the display {"a": x, "b": y}.)
+"""
+from __future__ import annotations
+
+import builtins
+
+from runtime import arrays
+from runtime.arrays import mapping_grad, sequence_grad
+
+from .rules import adjoint, tangent
+
+# ---- Python builtins: tuple(...), list(...), dict(...) -----------------------------------
+
+
+@adjoint(builtins.tuple, builtins.list, wrt=("iterable",))
+def sequence(g, ans, iterable):
+    """Of tuples, lists and arrays (an array's rows)."""
+    return sequence_grad(g, iterable)
+
+
+@tangent(builtins.tuple, "iterable")
+def tuple_iterable(diterable, ans, iterable):
+    return tuple(diterable)
+
+
+@tangent(builtins.list, "iterable")
+def list_iterable(diterable, ans, iterable):
+    return list(diterable)
+
+
+@adjoint(builtins.dict, wrt=("mapping",))
+def dict_(g, ans, mapping):
+    """Of a dict (dict(a=x, b=y) is read as the display {"a": x, "b": y})."""
+    return mapping_grad(g, mapping)
+
+
+@tangent(builtins.dict, "mapping")
+def dict_mapping(dmapping, ans, mapping):
+    return dict(dmapping)
+
+
+@tangent(arrays.sequence_grad, "g")
+def sequence_grad_g(dg, ans, g, iterable):
+    return sequence_grad(dg, iterable)
+
+
+@tangent(arrays.sequence_grad, "iterable")
+def sequence_grad_iterable(diterable, ans, g, iterable):
+    return 0.0
+
+
+@tangent(arrays.mapping_grad, "g")
+def mapping_grad_g(dg, ans, g, mapping):
+    return mapping_grad(dg, mapping)
+
+
+@tangent(arrays.mapping_grad, "mapping")
+def mapping_grad_mapping(dmapping, ans, g, mapping):
+    return 0.0
