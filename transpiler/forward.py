@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import operator
 
+import numpy as np
+
 from . import ir
 from .errors import TranspileError
 from .inline import Namer, drop_unread, inline, simplified_value
@@ -29,7 +31,12 @@ from runtime.containers import add_at, add_grads, select_grad
 
 # helpers whose result may be a tuple, list or dict of gradients: their
 # tangents add item by item (`+` would concatenate)
-_CONTAINER_RESULTS = (add_at, add_grads, select_grad)
+# primitives whose result may be a tuple or list: tangents of two arguments add
+# item by item (`+` would concatenate them)
+_CONTAINER_RESULTS = (add_at, add_grads, select_grad, np.linalg.eigh, np.linalg.eig,
+                      np.linalg.svd, np.linalg.qr, np.linalg.slogdet, np.linalg.lstsq,
+                      np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit,
+                      np.broadcast_arrays, np.meshgrid)
 ADD_GRADS = ir.Ext(add_grads, "add_grads", add_grads)
 
 ZEROS = ir.Ext(helpers.zeros_like, "zeros_like", helpers.zeros_like)
