@@ -14,7 +14,7 @@ import pytest
 
 from runtime.numeric import numeric_grad
 from runtime.structures import register_pytree
-from transpiler import TranspileError, grad, hessian, jacobian, jvp, value_and_grad
+from transpiler import TranspileError, grad, hessian, jacobian, jvp, value_and_grad, vjp
 
 from conftest import assert_close
 
@@ -598,3 +598,25 @@ def test_an_object_parameter_gets_a_gradient_of_its_own_class(layers):
     assert_close((g.layers[0].W, g.layers[0].b, g.layers[1].W, g.layers[1].b), want,
                  rtol=1e-10)
     assert_close(grad(net.loss)(x, y), autograd.grad(a_net_loss, 4)(*layers), rtol=1e-10)
+
+
+SIN_GRAD, SIN_HESSIAN = grad(sin_energy), hessian(sin_energy)
+
+
+def gradient_along(x):
+    return np.dot(SIN_GRAD(x), DIRECTION)
+
+
+def hessian_trace(x):
+    return np.trace(SIN_HESSIAN(x))
+
+
+def test_reverse_over_reverse_and_grad_of_code_calling_transform_objects():
+    x = np.array([0.3, -1.2, 2.0])
+    H = autograd.hessian(a_sin_energy)(x)
+    value, pullback = vjp(grad(sin_energy))(x)
+    assert_close(pullback(DIRECTION), H @ DIRECTION, rtol=1e-10)
+    assert_close(jacobian(grad(sin_energy), mode="reverse")(x), H, rtol=1e-10)
+    assert_close(grad(gradient_along)(x), H @ DIRECTION, rtol=1e-10)
+    want = autograd.grad(lambda x: anp.trace(autograd.hessian(a_sin_energy)(x)))(x)
+    assert_close(grad(hessian_trace)(x), want, rtol=1e-9)

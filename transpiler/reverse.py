@@ -66,6 +66,14 @@ def attribute_error(s):
         "to that")
 
 
+def is_runtime_helper(fn):
+    """A function of the runtime package that generated code calls (Python with
+    source, so it can be differentiated like a user function)."""
+    import types
+    return isinstance(fn, types.FunctionType) and \
+        (getattr(fn, "__module__", "") or "").startswith("runtime.")
+
+
 def _is_zero(v):
     return isinstance(v, ir.Const) and type(v.value) in (int, float) and v.value == 0
 
@@ -312,10 +320,17 @@ class Reverse:
                 f"no derivative rule for `{name}`", s.loc,
                 "the compiler has no rule for this function and cannot read its source",
                 f"register one with @transpiler.rule({name}) (see docs/custom-rules.md)")
-        bound = rule.bind(s.args, s.kwargs)
+        bound = rule.bind(s.args, s.kwargs) if rule.adjoint or rule.partials else None
         if bound is not None:  # parameters left at their defaults become constants
             bound = {k: v if isinstance(v, (ir.Var, ir.Const, ir.Global, ir.Ext)) else ir.Const(v)
                      for k, v in bound.items()}
+        uncovered = bound is None or any(
+            self.activity.is_active(v) and p not in rule.wrt and not is_position(p)
+            for p, v in bound.items())
+        if uncovered and is_runtime_helper(s.fn):
+            # generated code differentiated again (grad of a gradient): a helper its rule
+            # does not cover here is differentiated from its source, like a user function
+            return CallReverser(self)(s, g, adj, out)
         if bound is None:
             raise TranspileError(f"`{name}` is called with arguments its derivative rule "
                                  "does not take", s.loc, fix="call it with its usual "
