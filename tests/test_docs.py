@@ -98,3 +98,20 @@ def test_comparing_page_shows_what_the_code_prints(tmp_path):
     assert check.returncode == 1
     assert "w: MISMATCH" in check.stdout and "suspect a derivative rule" in check.stdout
     assert "numeric  [0.6224593312, 0.238405844 ]" in check.stdout  # sigmoid(0.5), sigmoid(-2)*2
+
+
+def test_function_values_page_runs(tmp_path, capsys):
+    """Every ```python block of function-values.md, in order, as one script (a file,
+    so the compiler can read its functions); what it prints is shown on the page."""
+    with open(os.path.join(DOCS, "function-values.md")) as fh:
+        text = fh.read()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    script = tmp_path / "function_values_page.py"
+    script.write_text("\n".join(blocks))
+    import runpy
+    runpy.run_path(str(script), run_name="function_values_page")
+    printed = capsys.readouterr().out
+    shown = re.findall(r"```text\n(.*?)```", text, flags=re.S)[0]
+    for line in shown.splitlines():
+        if line.strip() != "...":
+            assert line in printed, f"the page shows a line the code does not print: {line!r}"
