@@ -125,22 +125,120 @@ def prod_grad(g, prod, x, axis=None, keepdims=False):
     return repeat_to(g, x, axis, keepdims) * others
 
 
+def _items_grad(pieces, arrays):
+    """The gradient of a sequence argument from its items' gradients: a list, or
+    one array when the sequence was an array (np.hstack(x) iterates x's rows)."""
+    pieces = [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)]
+    if isinstance(arrays, np.ndarray):
+        return np.reshape(np.stack(pieces), arrays.shape) if pieces else zeros_like(arrays)
+    return pieces
+
+
 def split_like(g, arrays, axis=0):
     """The gradient of np.concatenate(arrays, axis): g cut back into pieces."""
     sizes = [np.shape(a)[axis] if np.ndim(a) else 1 for a in arrays]
-    return list(np.split(g, np.cumsum(sizes)[:-1], axis=axis))
+    return _items_grad(np.split(g, np.cumsum(sizes)[:-1], axis=axis), arrays)
+
+
+def hstack_grad(g, arrays):
+    """The gradient of np.hstack(arrays): along axis 1 for 2-d and higher items, else 0."""
+    return split_like(g, arrays, 1 if np.ndim(arrays[0]) > 1 else 0)
 
 
 def unstack(g, arrays, axis=0):
     """The gradient of np.stack(arrays, axis) (and of np.array(list)): g's slices."""
-    return [np.take(g, i, axis=axis) for i in range(len(arrays))]
+    return _items_grad([np.take(g, i, axis=axis) for i in range(len(arrays))], arrays)
 
 
 def vstack_grad(g, arrays):
     """The gradient of np.vstack(arrays): rows of g, in each array's shape."""
     rows = [np.shape(np.atleast_2d(a))[0] for a in arrays]
-    pieces = np.split(g, np.cumsum(rows)[:-1], axis=0)
-    return [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)]
+    return _items_grad(np.split(g, np.cumsum(rows)[:-1], axis=0), arrays)
+
+
+def items_tangent(d, arrays):
+    """Tangents of a sequence's items, each in its item's shape (a constant
+    item's tangent is the scalar 0.0): what np.concatenate / np.stack take."""
+    if isinstance(arrays, np.ndarray):
+        return np.broadcast_to(d, arrays.shape)
+    return [broadcast_like(t, a) for t, a in zip(d, arrays)]
+
+
+# -- np.r_[...] and np.c_[...] ------------------------------------------------------
+# Both place every element of their array items once, in some order, among
+# constants (from slices like 0:3): they are affine in the items. The compiler
+# calls `index_concat("r", items)` for `np.r_[items]`.
+
+_CONCATENATORS = {"r": np.r_, "c": np.c_}
+
+
+def _is_item_array(p):
+    return not isinstance(p, (slice, str))
+
+
+def index_concat(which, items):
+    """`np.r_[items]` (which="r") or `np.c_[items]` (which="c")."""
+    return _CONCATENATORS[which][items]
+
+
+def _labelled(which, items, fill):
+    parts = items if type(items) is tuple else (items,)
+    out, start = [], 0
+    for p in parts:
+        if _is_item_array(p):
+            n = int(np.size(p))
+            out.append(fill(p, start, n))
+            start += n
+        else:
+            out.append(p)
+    return np.asarray(index_concat(which, tuple(out))), parts
+
+
+def index_concat_grad(g, which, items):
+    """The gradient of `index_concat(which, items)` for each item (0.0 for slices
+    and strings): each result element is found by labelling the items' elements."""
+    labels, parts = _labelled(which, items, lambda p, s, n: np.reshape(
+        np.arange(s + 1.0, s + n + 1.0), np.shape(p)))
+    base, _ = _labelled(which, items, lambda p, s, n: np.zeros(np.shape(p)))
+    found = np.ravel(labels - base)  # 0 at constants, the label elsewhere
+    where = np.flatnonzero(found)
+    flat = np.zeros(int(found.max(initial=0)), dtype=np.result_type(g, np.float64))
+    flat[found[where].astype(int) - 1] = np.ravel(g)[where]
+    grads, start = [], 0
+    for p in parts:
+        n = int(np.size(p)) if _is_item_array(p) else 0
+        grads.append(np.reshape(flat[start:start + n], np.shape(p)) if n else 0.0)
+        start += n
+    return tuple(grads) if type(items) is tuple else grads[0]
+
+
+def index_concat_tangent(which, items, d):
+    """The tangent of `index_concat(which, items)` along the items' tangents `d`."""
+    parts = items if type(items) is tuple else (items,)
+    ds = d if type(items) is tuple else (d,)
+    moved = tuple(broadcast_like(t, p) if _is_item_array(p) else p for t, p in zip(ds, parts))
+    still = tuple(zeros_like(p) if _is_item_array(p) else p for p in parts)
+    return np.asarray(index_concat(which, moved)) - np.asarray(index_concat(which, still))
+
+
+def cast_like(g, x):
+    """A gradient in x's gradient dtype: `x.astype(...)` and `np.asarray(x, dtype)`
+    send back float32 for float32 x, and a real gradient for a real x."""
+    dtype = grad_dtype(x, 0.0)
+    if np.iscomplexobj(g) and not np.issubdtype(dtype, np.complexfloating):
+        g = np.real(g)
+    if isinstance(g, np.ndarray) and g.dtype != dtype:
+        g = g.astype(dtype)
+    return g
+
+
+# -- np.linspace ----------------------------------------------------------------------
+
+def linspace_weight(num, endpoint, start, stop):
+    """d np.linspace(start, stop, num, endpoint) / d stop, shaped to broadcast over
+    the result (the weight of start is one minus it)."""
+    t = np.linspace(0.0, 1.0, num, endpoint=endpoint)
+    return np.reshape(t, (-1,) + (1,) * np.ndim(np.broadcast(start, stop)))
 
 
 def grad_dtype(x, g):

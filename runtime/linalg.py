@@ -53,6 +53,23 @@ def dot_grad_b(g, a, b):
     return np.moveaxis(out, 0, -2)
 
 
+def inner_grad_a(g, a, b):
+    """Contribution to `a` of `ans = np.inner(a, b)` (any ranks: ans has shape
+    a.shape[:-1] + b.shape[:-1])."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    lead = np.ndim(a) - 1
+    return np.tensordot(g, b, (list(range(lead, np.ndim(g))), list(range(np.ndim(b) - 1))))
+
+
+def inner_grad_b(g, a, b):
+    """Contribution to `b` of `ans = np.inner(a, b)`."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    lead = list(range(np.ndim(a) - 1))
+    return np.tensordot(g, a, (lead, lead))
+
+
 def solve_grad_b(g, ans, a, b):
     """Contribution to `b` of `ans = np.linalg.solve(a, b)`: solve with a transposed."""
     return np.linalg.solve(np.swapaxes(a, -1, -2), g)
@@ -169,3 +186,111 @@ def cholesky_tangent(da, ans):
     """Tangent of `ans = np.linalg.cholesky(a)` along a symmetric `da`."""
     x = np.linalg.solve(ans, np.swapaxes(np.linalg.solve(ans, da), -1, -2))  # L^-1 dA L^-T
     return ans @ _lower_half_diagonal(x)
+
+
+# -- np.linalg.norm -------------------------------------------------------------------
+# The gradient of ans = norm(x, ord, axis) is repeat_to(g, x, axis, keepdims) times
+# its slope d ans / d x, which has x's shape. At kinks we follow autograd where it
+# has the form (x / ans at x = 0 is nan, as in autograd) and, for the forms autograd
+# lacks (max and min norms), split the slope equally between ties as np.max does.
+
+def _norm_axes(x, ord, axis):
+    """(matrix?, axes reduced) of np.linalg.norm(x, ord, axis)."""
+    ndim = np.ndim(x)
+    if axis is None:
+        if ord is not None and ndim == 2:
+            return True, (0, 1)
+        return False, tuple(range(ndim))
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    axes = tuple(int(a) % ndim for a in axes)
+    return len(axes) == 2, axes
+
+
+def _expanded(v, x, axes):
+    """A reduced value (keepdims or not) broadcast back to x's shape."""
+    v = np.asarray(v)
+    if v.ndim != np.ndim(x):
+        v = np.expand_dims(v, axes)
+    return np.broadcast_to(v, np.shape(x))
+
+
+def _tie_share(mask, axes):
+    return mask / np.sum(mask, axis=axes, keepdims=True)
+
+
+def _svd_last(x, axes):
+    """The thin SVD of x with the two matrix axes moved last."""
+    m = np.moveaxis(x, axes, (-2, -1))
+    u, s, vt = np.linalg.svd(m, full_matrices=False)
+    return m, u, s, np.swapaxes(vt, -1, -2)
+
+
+def norm_slope(x, norm, ord=None, axis=None):
+    """d norm / d x where norm = np.linalg.norm(x, ord, axis) (keepdims or not)."""
+    if np.iscomplexobj(x):
+        raise TypeError("tapeless differentiates np.linalg.norm of real arrays only "
+                        "(got a complex array)")
+    x = np.asarray(x, dtype=grad_dtype(x, 0.0))
+    matrix, axes = _norm_axes(x, ord, axis)
+    a = _expanded(norm, x, axes)
+    if ord is None or ord == "fro" or (ord == 2 and not matrix):
+        return x / a
+    if matrix and ord in (2, -2, "nuc"):
+        _, u, s, v = _svd_last(x, axes)
+        if ord == "nuc":
+            uvt = u @ np.swapaxes(v, -1, -2)
+        else:
+            k = 0 if ord == 2 else -1
+            uvt = u[..., :, k, None] * v[..., None, :, k]
+        return np.moveaxis(uvt, (-2, -1), axes)
+    if matrix:  # 1, -1: column sums; inf, -inf: row sums (the other axis summed)
+        summed = axes[0] if ord in (1, -1) else axes[1]
+        hit = np.sum(np.abs(x), axis=summed, keepdims=True) == a  # the columns (rows) at the extreme
+        return np.sign(x) * _tie_share(hit, axes) * x.shape[summed]
+    if ord in (np.inf, -np.inf):
+        return np.sign(x) * _tie_share(np.abs(x) == a, axes)
+    if ord == 0:
+        return np.zeros_like(x)
+    if ord == 1:
+        return np.sign(x)
+    return x * np.abs(x) ** (ord - 2) / a ** (ord - 1)
+
+
+def norm_slope_tangent(dx, x, norm, ord=None, axis=None):
+    """The tangent of `norm_slope(x, norm(x), ord, axis)` along dx (the total
+    derivative: `norm` moves with x). Zero for the piecewise linear norms."""
+    x = np.asarray(x, dtype=grad_dtype(x, 0.0))
+    dx = np.broadcast_to(dx, x.shape)
+    matrix, axes = _norm_axes(x, ord, axis)
+    a = _expanded(norm, x, axes)
+    if ord is None or ord == "fro" or (ord == 2 and not matrix):
+        da = np.sum(x * dx, axis=axes, keepdims=True) / a
+        return dx / a - x * da / a ** 2
+    if matrix and ord in (2, -2, "nuc"):
+        return np.moveaxis(_svd_slope_tangent(x, dx, axes, ord), (-2, -1), axes)
+    if matrix or ord in (np.inf, -np.inf, 0, 1):
+        return np.zeros_like(x)
+    s = x * np.abs(x) ** (ord - 2) / a ** (ord - 1)
+    da = np.sum(s * dx, axis=axes, keepdims=True)
+    return (ord - 1) * (np.abs(x) ** (ord - 2) * dx / a ** (ord - 1) - s * da / a)
+
+
+def _svd_slope_tangent(x, dx, axes, ord):
+    """d(u_k v_k^T) (ord 2 / -2) or d(U V^T) (nuclear norm) along dx, by the
+    derivatives of the thin SVD (distinct singular values)."""
+    m, u, s, v = _svd_last(x, axes)
+    dm = np.moveaxis(dx, axes, (-2, -1))
+    ut, vt = np.swapaxes(u, -1, -2), np.swapaxes(v, -1, -2)
+    c = ut @ dm @ v
+    ct = np.swapaxes(c, -1, -2)
+    s2 = s[..., None, :] ** 2 - s[..., :, None] ** 2  # s_j^2 - s_i^2
+    eye = np.eye(s.shape[-1], dtype=bool)
+    f = np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, s2))
+    sd = s[..., None, :]  # right-multiplying by diag(s)
+    du = u @ (f * (c * sd + s[..., :, None] * ct)) + (dm - u @ (ut @ dm)) @ v / sd
+    dmt = np.swapaxes(dm, -1, -2)
+    dv = v @ (f * (s[..., :, None] * c + ct * sd)) + (dmt - v @ (vt @ dmt)) @ u / sd
+    if ord == "nuc":
+        return du @ vt + u @ np.swapaxes(dv, -1, -2)
+    k = 0 if ord == 2 else -1
+    return du[..., :, k, None] * v[..., None, :, k] + u[..., :, k, None] * dv[..., None, :, k]

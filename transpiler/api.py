@@ -91,7 +91,9 @@ class Gradient:
             _explain(exc)
             raise
         if type(value) is not float and np.ndim(value) != 0:
-            _not_scalar(self.fn, value)
+            if np.size(value) != 1:
+                _not_scalar(self.fn, value)
+            value, grads = _reseeded(compiled, args, kwargs, value)
         if self.one_tuple:
             grads = (grads,)
         return (value, grads) if self.with_value else grads
@@ -210,6 +212,16 @@ class _Missing:
 
 
 _NO = _Missing()
+
+
+def _reseeded(compiled, args, kwargs, value):
+    """A size-1 output (shape (1,) or (1, 1)) is differentiated as autograd does:
+    the sweep is run again from a seed of ones in its shape (the seed is the
+    adjoint's last parameter)."""
+    import inspect
+    from runtime.helpers import ones_like
+    seed = list(inspect.signature(compiled).parameters)[-1]
+    return compiled(*args, **kwargs, **{seed: ones_like(value)})
 
 
 def _not_scalar(fn, value):

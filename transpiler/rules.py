@@ -88,11 +88,24 @@ class Rule:
                      for name, p in zip(self.wrt, out))
 
 
+# Parameters that take positions, integers, booleans, shapes or options, never
+# a differentiable value: `index` (integers, slices, masks), `axis`, `keepdims`,
+# `repeats`, ... A value passed to one of them is a constant for the derivative
+# even when the compiler sees it as active: an axis popped from a loop's saved
+# stack, or a companion's `axis` parameter, when generated code is
+# differentiated again (second order). A rule must not list them in `wrt`.
+STATIC_PARAMS = frozenset({
+    "index", "axis", "axes", "axis1", "axis2", "keepdims", "repeats", "reps", "pad_width",
+    "indices_or_sections", "n", "ddof", "offset", "shape", "newshape", "source",
+    "destination", "ord", "mode", "k", "dtype", "subscripts", "num", "endpoint", "condition",
+})
+
+
 def is_position(param):
-    """Parameters named `index` take positions (integers, slices, masks): no
-    derivative flows through them, even when the value passed was computed
-    from differentiated ones (an index saved beside them for a reverse sweep)."""
-    return param == "index"
+    """Whether no derivative flows through `param` (see STATIC_PARAMS), even when the
+    value passed was computed from differentiated ones (an index saved beside them
+    for a reverse sweep)."""
+    return param in STATIC_PARAMS
 
 
 _TABLE: dict = {}

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from runtime.helpers import (cumprod_grad, cumprod_tangent, diagonal_grad, diff_grad,
-                             extremum_grad, fill_like,
-                             pad_grad, prod_grad, repeat_grad, repeat_to, split_grad, split_like,
-                             tile_grad, unbroadcast, unstack, vstack_grad)
+from runtime.helpers import (broadcast_like, cast_like, cumprod_grad, cumprod_tangent,
+                             diagonal_grad, diff_grad, extremum_grad, fill_like, hstack_grad,
+                             index_concat, index_concat_grad, index_concat_tangent,
+                             items_tangent, linspace_weight, pad_grad, prod_grad, repeat_grad,
+                             repeat_to, split_grad, split_like, tile_grad, unbroadcast, unstack,
+                             vstack_grad)
 from runtime.linalg import (cholesky_grad, cholesky_tangent, dot_grad_a, dot_grad_b, einsum_grad,
+                            inner_grad_a, inner_grad_b, norm_slope,
                             einsum_of, matmul_grad_a, slogdet_tangent, matmul_grad_b, solve_grad_a, solve_grad_b)
 
 from runtime import ops
@@ -181,8 +184,8 @@ def divide_y(dy, ans, x, y):
 
 
 @partials(np.power)
-def power(ans, x, y):
-    return y * np.power(x, y - 1), ans * np.log(np.where(x > 0, x, 1.0))
+def power(ans, x, y):  # as autograd: x ** 0 has slope 0, also at x = 0 (where 0 * inf is nan)
+    return np.where(y == 0, 0.0, y * np.power(x, y - 1)), ans * np.log(np.where(x > 0, x, 1.0))
 
 
 @partials(np.maximum)
@@ -329,8 +332,8 @@ def reshape_a(da, ans, a, shape):
 
 
 @adjoint(np.asarray, np.array, wrt=("a",))
-def asarray(g, ans, a, dtype=None):
-    return g
+def asarray(g, ans, a, dtype=None):  # x.astype(...): the gradient in x's own dtype
+    return cast_like(g, a)
 
 
 @tangent(np.asarray, "a")
@@ -349,7 +352,7 @@ nondifferentiable(
     np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.argmax, np.argmin,
     np.argsort, np.shape, np.ndim, np.size, np.zeros, np.ones, np.zeros_like,
     np.ones_like, np.empty, np.empty_like, np.full, np.eye, np.identity, np.arange,
-    np.linspace, np.isnan, np.isinf, np.isfinite, np.equal, np.not_equal, np.less,
+    np.isnan, np.isinf, np.isfinite, np.equal, np.not_equal, np.less,
     np.less_equal, np.greater, np.greater_equal, np.logical_and, np.logical_or,
     np.logical_not, np.logical_xor, np.any, np.all, np.floor_divide, np.nonzero,
     np.count_nonzero, np.random.rand, np.random.randn, np.random.normal,
@@ -406,24 +409,29 @@ def var_a(da, ans, a, axis=None, ddof=0, keepdims=False):
 
 @adjoint(np.std, wrt=("a",))
 def std(g, ans, a, axis=None, ddof=0, keepdims=False):
-    return repeat_to(g / ans, a, axis, keepdims) * (a - np.mean(a, axis=axis, keepdims=True)) \
-        / (np.size(a) / np.size(ans) - ddof)
+    """Where the input is constant (ans == 0) the slope is 0, as autograd and finite
+    differences give (dividing by inf, not by 0)."""
+    return repeat_to(g / np.where(ans == 0, np.inf, ans), a, axis, keepdims) * \
+        (a - np.mean(a, axis=axis, keepdims=True)) / (np.size(a) / np.size(ans) - ddof)
 
 
 @tangent(np.std, "a")
 def std_a(da, ans, a, axis=None, ddof=0, keepdims=False):
     return np.sum(da * (a - np.mean(a, axis=axis, keepdims=True)), axis=axis,
-                  keepdims=keepdims) / (np.size(a) / np.size(ans) - ddof) / ans
+                  keepdims=keepdims) / (np.size(a) / np.size(ans) - ddof) / \
+        np.where(ans == 0, np.inf, ans)
 
 
 @adjoint(np.linalg.norm, wrt=("x",))
 def norm(g, ans, x, ord=None, axis=None, keepdims=False):
-    return repeat_to(g / ans, x, axis, keepdims) * x
+    """Every ord: vectors (p, inf, -inf, 0, 1) and matrices ('fro', 'nuc', 2, -2, 1,
+    -1, inf, -inf), ties of the max/min norms split equally (see norm_slope)."""
+    return repeat_to(g, x, axis, keepdims) * norm_slope(x, ans, ord, axis)
 
 
 @tangent(np.linalg.norm, "x")
 def norm_x(dx, ans, x, ord=None, axis=None, keepdims=False):
-    return np.sum(dx * x, axis=axis, keepdims=keepdims) / ans
+    return np.sum(dx * norm_slope(x, ans, ord, axis), axis=axis, keepdims=keepdims)
 
 
 @adjoint(np.cumsum, wrt=("a",))
@@ -467,7 +475,7 @@ def outer_b(db, ans, a, b):
 
 @adjoint(np.inner)
 def inner(g, ans, a, b):
-    return unbroadcast(g * b, a), unbroadcast(g * a, b)
+    return inner_grad_a(g, a, b), inner_grad_b(g, a, b)
 
 
 @tangent(np.inner, "a")
@@ -564,7 +572,7 @@ def stack(g, ans, arrays, axis=0):
 
 @adjoint(np.hstack, wrt=("tup",))
 def hstack(g, ans, tup):
-    return split_like(g, tup, 1 if np.ndim(tup[0]) > 1 else 0)
+    return hstack_grad(g, tup)
 
 
 @adjoint(np.vstack, wrt=("tup",))
@@ -609,24 +617,54 @@ def flip_m(dm, ans, m, axis=None):
     return np.flip(dm, axis)
 
 
+# (a constant item's tangent is 0.0: items_tangent gives it the item's shape)
+
 @tangent(np.concatenate, "arrays")
 def concatenate_arrays(darrays, ans, arrays, axis=0):
-    return np.concatenate(darrays, axis)
+    return np.concatenate(items_tangent(darrays, arrays), axis)
 
 
 @tangent(np.stack, "arrays")
 def stack_arrays(darrays, ans, arrays, axis=0):
-    return np.stack(darrays, axis)
+    return np.stack(items_tangent(darrays, arrays), axis)
 
 
 @tangent(np.hstack, "tup")
 def hstack_tup(dtup, ans, tup):
-    return np.hstack(dtup)
+    return np.hstack(items_tangent(dtup, tup))
 
 
 @tangent(np.vstack, "tup")
 def vstack_tup(dtup, ans, tup):
-    return np.vstack(dtup)
+    return np.vstack(items_tangent(dtup, tup))
+
+
+# ---- np.r_[...], np.c_[...] (the compiler calls index_concat for them) and np.linspace
+
+@adjoint(index_concat, wrt=("items",))
+def index_concat_(g, ans, which, items):
+    return index_concat_grad(g, which, items)
+
+
+@tangent(index_concat, "items")
+def index_concat_items(ditems, ans, which, items):
+    return index_concat_tangent(which, items, ditems)
+
+
+@adjoint(np.linspace, wrt=("start", "stop"))
+def linspace(g, ans, start, stop, num=50, endpoint=True):
+    w = linspace_weight(num, endpoint, start, stop)
+    return unbroadcast(np.sum(g * (1.0 - w), axis=0), start), unbroadcast(np.sum(g * w, axis=0), stop)
+
+
+@tangent(np.linspace, "start")
+def linspace_start(dstart, ans, start, stop, num=50, endpoint=True):
+    return broadcast_like((1.0 - linspace_weight(num, endpoint, start, stop)) * dstart, ans)
+
+
+@tangent(np.linspace, "stop")
+def linspace_stop(dstop, ans, start, stop, num=50, endpoint=True):
+    return broadcast_like(linspace_weight(num, endpoint, start, stop) * dstop, ans)
 
 
 # ---- more shape operations ---------------------------------------------------------

@@ -49,8 +49,8 @@ def truediv_y(dy, ans, x, y):
 
 
 @partials(operator.pow)
-def pow_(ans, x, y):
-    return y * x ** (y - 1), ans * np.log(x)
+def pow_(ans, x, y):  # NumPy's power: the slope of x ** 0.5 at 0.0 is inf (no ZeroDivisionError)
+    return y * np.power(x, y - 1), ans * np.log(x)
 
 
 @partials(operator.neg)

@@ -327,3 +327,126 @@ def owned_copy_(g_out, ans, g):
 @tangent(helpers.owned_copy, "g")
 def owned_copy_g(dg, ans, g):
     return helpers.owned_copy(dg)
+
+
+# ---- sequences: np.concatenate / stack / hstack / vstack, np.r_ / np.c_ ---------------
+# (linear in the gradient or tangent; the items are read for their shapes only)
+
+@tangent(helpers.split_like, "g")
+def split_like_g(dg, ans, g, arrays, axis=0):
+    return helpers.split_like(dg, arrays, axis)
+
+
+@tangent(helpers.hstack_grad, "g")
+def hstack_grad_g(dg, ans, g, arrays):
+    return helpers.hstack_grad(dg, arrays)
+
+
+@tangent(helpers.unstack, "g")
+def unstack_g(dg, ans, g, arrays, axis=0):
+    return helpers.unstack(dg, arrays, axis)
+
+
+@tangent(helpers.vstack_grad, "g")
+def vstack_grad_g(dg, ans, g, arrays):
+    return helpers.vstack_grad(dg, arrays)
+
+
+@tangent(helpers.items_tangent, "d")
+def items_tangent_d(dd, ans, d, arrays):
+    return helpers.items_tangent(dd, arrays)
+
+
+@tangent(helpers.index_concat_grad, "g")
+def index_concat_grad_g(dg, ans, g, which, items):
+    return helpers.index_concat_grad(dg, which, items)
+
+
+@tangent(helpers.index_concat_tangent, "d")
+def index_concat_tangent_d(dd, ans, which, items, d):
+    return helpers.index_concat_tangent(which, items, dd)
+
+
+@adjoint(helpers.index_concat_tangent, wrt=("d",))
+def index_concat_tangent_(g, ans, which, items, d):
+    return helpers.index_concat_grad(g, which, items)
+
+
+@tangent(helpers.cast_like, "g")
+def cast_like_g(dg, ans, g, x):
+    return helpers.cast_like(dg, x)
+
+
+@tangent(helpers.split_like, "arrays")
+@tangent(helpers.unstack, "arrays")
+def split_like_arrays(darrays, ans, g, arrays, axis=0):
+    return 0.0
+
+
+@tangent(helpers.hstack_grad, "arrays")
+@tangent(helpers.vstack_grad, "arrays")
+def stack_grad_arrays(darrays, ans, g, arrays):
+    return 0.0
+
+
+@tangent(helpers.items_tangent, "arrays")
+def items_tangent_arrays(darrays, ans, d, arrays):
+    return 0.0
+
+
+@tangent(helpers.cast_like, "x")
+def cast_like_x(dx, ans, g, x):
+    return 0.0
+
+
+@tangent(helpers.index_concat_grad, "items")
+def index_concat_grad_items(ditems, ans, g, which, items):
+    return 0.0
+
+
+@tangent(helpers.index_concat_tangent, "items")
+def index_concat_tangent_items(ditems, ans, which, items, d):
+    return 0.0
+
+
+nondifferentiable(helpers.linspace_weight)
+
+
+# ---- products of any rank -----------------------------------------------------------
+
+@tangent(linalg.inner_grad_a, "g")
+def inner_grad_a_g(dg, ans, g, a, b):
+    return linalg.inner_grad_a(dg, a, b)
+
+
+@tangent(linalg.inner_grad_a, "b")
+def inner_grad_a_b(db, ans, g, a, b):
+    return linalg.inner_grad_a(g, a, db)
+
+
+@tangent(linalg.inner_grad_b, "g")
+def inner_grad_b_g(dg, ans, g, a, b):
+    return linalg.inner_grad_b(dg, a, b)
+
+
+@tangent(linalg.inner_grad_b, "a")
+def inner_grad_b_a(da, ans, g, a, b):
+    return linalg.inner_grad_b(g, da, b)
+
+
+@tangent(linalg.inner_grad_a, "a")
+@tangent(linalg.inner_grad_b, "b")
+def inner_grad_shape(d, ans, g, a, b):
+    return 0.0
+
+
+# ---- np.linalg.norm: `norm` is norm(x), so the x tangent is the total derivative ------
+
+@tangent(linalg.norm_slope, "x")
+def norm_slope_x(dx, ans, x, norm, ord=None, axis=None):
+    return linalg.norm_slope_tangent(dx, x, norm, ord, axis)
+
+
+@tangent(linalg.norm_slope, "norm")
+def norm_slope_ans(dnorm, ans, x, norm, ord=None, axis=None):
+    return 0.0

@@ -27,7 +27,9 @@ from . import ir
 from .errors import TranspileError
 from .normalize import _LIST_APPEND, _MAKE_DICT, _SET_ITEM, assigned_names
 from .syntax import BINARY, COMPARE, UNARY, stem
-from runtime import ops
+from runtime import helpers, ops
+
+_CONCATENATORS = (np.r_, np.c_)
 
 # Array methods and attributes, as the NumPy functions they stand for.
 # name -> (function, spelling, how the receiver and arguments map to its arguments)
@@ -267,6 +269,12 @@ class Builder:
             if items is not None and isinstance(index, ir.Const) and type(index.value) is int \
                     and -len(items) <= index.value < len(items):
                 return items[index.value]  # (a, b)[0] is a: no tuple at run time
+            if isinstance(container, ir.Ext) and any(container.obj is c for c in _CONCATENATORS):
+                # np.r_[a, b] / np.c_[a, b]: a call with a rule (the items are not positions)
+                which = "r" if container.obj is np.r_ else "c"
+                return ir.Assign(None, helpers.index_concat, [ir.Const(which), index], {}, loc,
+                                 ir.Ext(helpers.index_concat, "index_concat",
+                                        helpers.index_concat))
             return op(operator.getitem, container, index)
         if isinstance(e, (gast.Tuple, gast.List)):
             fn = ops.make_tuple if isinstance(e, gast.Tuple) else ops.make_list

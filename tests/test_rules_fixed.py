@@ -1,0 +1,417 @@
+"""Rules that were silently wrong or crashed (issue 15), each checked in reverse
+mode, forward mode and second order: np.r_ / np.c_, np.linspace, np.std,
+np.power and ** at kinks, every form of np.linalg.norm, sequences (np.hstack
+of one array, constants in np.concatenate), np.inner of any ranks, size-1
+outputs, dtypes through astype, and Hessians through every runtime helper.
+
+Most models are written once over a NumPy module `np`: numpy for tapeless,
+autograd.numpy for the oracle. Where autograd lacks the function (or is wrong,
+as for the max-norm) the oracle is central finite differences, and an
+equivalent autograd formulation where one exists (np.concatenate for np.r_)."""
+import autograd
+import autograd.numpy as anp
+import numpy
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from transpiler import check_grad, grad, hessian, jvp
+from runtime.numeric import numeric_grad
+
+from conftest import assert_close
+
+
+def fd_hvp(f, x, v, eps=1e-4):
+    """The Hessian of f times v by central differences of the numeric gradient."""
+    return (numeric_grad(f, (x + eps * v,), 0) - numeric_grad(f, (x - eps * v,), 0)) / (2 * eps)
+
+
+def three_ways(f, x, oracle=None, seed=0, second=True):
+    """f's gradient (reverse), tangent (forward) and Hessian (forward over reverse)
+    against finite differences and, when given, the autograd function `oracle`."""
+    rng = numpy.random.default_rng(seed)
+    fd = numeric_grad(f, (x,), 0)
+    g = grad(f)(x)
+    assert_close(g, fd, rtol=1e-5, atol=1e-6)
+    v = rng.normal(size=numpy.shape(x))
+    value, t = jvp(f)(x, tangents=v)
+    assert numpy.isclose(value, f(x))
+    assert numpy.isclose(t, numpy.sum(fd * v), rtol=1e-5, atol=1e-6), (t, numpy.sum(fd * v))
+    if oracle is not None:
+        assert numpy.isclose(f(x), oracle(x))
+        assert_close(g, autograd.grad(oracle)(x), rtol=1e-6, atol=1e-8)
+    if not second:
+        return g
+    h = hessian(f)(x)
+    hv = numpy.tensordot(h, v, numpy.ndim(x)) if numpy.ndim(x) else h * v
+    assert_close(hv, fd_hvp(f, x, v), rtol=1e-3, atol=1e-4)
+    if oracle is not None:
+        assert_close(h, autograd.hessian(oracle)(x), rtol=1e-6, atol=1e-8)
+    return g
+
+
+# ---- np.r_ and np.c_ ---------------------------------------------------------------
+
+def features_r(x):
+    """A design vector: the data, its squares, a bias and three fixed knots."""
+    z = numpy.r_[x, x ** 2, 1.0, 0:3]
+    return numpy.sum(numpy.sin(z) * numpy.arange(1.0, 1.0 + z.size))
+
+
+def features_r_autograd(x):
+    z = anp.concatenate([x, x ** 2, anp.array([1.0]), anp.arange(3.0)])
+    return anp.sum(anp.sin(z) * anp.arange(1.0, 1.0 + 2 * x.size + 4))
+
+
+def columns_c(x):
+    """Two columns side by side, as in a least-squares design matrix."""
+    design = numpy.c_[x, numpy.cos(x)]
+    return numpy.sum((design @ numpy.array([0.5, -2.0])) ** 2)
+
+
+def columns_c_autograd(x):
+    design = anp.stack([x, anp.cos(x)], axis=1)
+    return anp.sum(anp.dot(design, anp.array([0.5, -2.0])) ** 2)
+
+
+def test_r_gradient_reaches_every_item():
+    x = numpy.array([0.3, -1.2, 0.8])
+    g = three_ways(features_r, x, features_r_autograd)
+    assert numpy.all(g != 0)
+
+
+def test_c_gradient_reaches_every_column():
+    three_ways(columns_c, numpy.array([0.3, -1.2, 0.8, 2.0]), columns_c_autograd)
+
+
+def scalar_r(a):
+    return numpy.sum(numpy.r_[a, 2.0 * a, [1.0, a]] ** 3)
+
+
+def test_r_of_scalars_and_lists():
+    three_ways(scalar_r, 0.7, lambda a: a ** 3 + (2.0 * a) ** 3 + 1.0 + a ** 3)
+
+
+# ---- np.linspace ------------------------------------------------------------------
+
+def linspace_model(np, num=7):
+    def f(a):
+        grid = np.linspace(np.sin(a), 3.0 * a, num)
+        return np.sum(np.exp(-grid) * np.arange(num))
+    return f
+
+
+@pytest.mark.parametrize("num", [7, 1, 2])
+def test_linspace_start_and_stop(num):
+    three_ways(linspace_model(numpy, num), 0.4, linspace_model(anp, num))
+
+
+def open_grid(a):  # autograd's linspace takes no endpoint: the oracle is the formula
+    return numpy.sum(numpy.exp(-numpy.linspace(numpy.sin(a), 3.0 * a, 5, endpoint=False)))
+
+
+def open_grid_autograd(a):
+    start, stop = anp.sin(a), 3.0 * a
+    return anp.sum(anp.exp(-(start + (stop - start) * anp.arange(5) / 5.0)))
+
+
+def test_linspace_without_endpoint():
+    three_ways(open_grid, 0.4, open_grid_autograd)
+
+
+def linspace_arrays(np):
+    def f(x):  # array ends: the grid runs along a new first axis
+        return np.sum(np.linspace(x, np.cos(x), 4) ** 3)
+    return f
+
+
+def test_linspace_of_array_ends():
+    three_ways(linspace_arrays(numpy), numpy.array([0.2, 0.9]), linspace_arrays(anp))
+
+
+# ---- kinks: std of a constant, x ** 0, x ** 0.5 at 0 -------------------------------
+
+def spread(np):
+    def f(x):
+        return np.std(x) + np.sum(np.std(x * np.ones((2, 1)), axis=1))
+    return f
+
+
+def test_std_of_a_constant_has_slope_zero():
+    # autograd gives 0 for a scalar (and nan for a constant vector; finite differences 0)
+    for x in (3.5, numpy.array([3.5, 3.5, 3.5])):
+        g = grad(spread(numpy))(x)
+        assert_close(g, numeric_grad(spread(numpy), (x,), 0))
+        assert_close(g, numpy.zeros_like(x))
+        assert jvp(spread(numpy))(x, tangents=numpy.ones_like(x))[1] == 0.0
+    assert_close(grad(spread(numpy))(3.5), autograd.grad(spread(anp))(3.5))
+
+
+def per_row_std(np):
+    def f(x):  # an axis of length 1: every row is constant
+        return np.sum(np.std(x, axis=1)) + np.sum(x ** 2)
+    return f
+
+
+def test_std_over_an_axis_of_length_one():
+    x = numpy.array([[1.0], [-2.0], [0.5]])
+    three_ways(per_row_std(numpy), x, per_row_std(autograd.numpy), second=False)
+    x = numpy.array([[1.0, 2.0, 4.0], [-2.0, 0.5, 0.25]])
+    three_ways(per_row_std(numpy), x, per_row_std(anp))
+
+
+def zeroth_power(np):
+    def f(x):
+        return np.sum(np.power(x, 0.0) + np.power(x, 2.0) * 0.5)
+    return f
+
+
+def test_power_zero_at_zero():
+    x = numpy.array([0.0, 1.5, -2.0])
+    three_ways(zeroth_power(numpy), x, zeroth_power(anp))
+
+
+def root(x):
+    return x ** 0.5
+
+
+def test_square_root_of_python_zero_is_inf_not_an_exception():
+    # autograd raises ZeroDivisionError here; NumPy's convention: 0.0 ** -0.5 is inf
+    with numpy.errstate(divide="ignore"):
+        assert grad(root)(0.0) == numpy.inf
+        assert jvp(root)(0.0, tangents=1.0)[1] == numpy.inf
+    assert numpy.isclose(grad(root)(2.25), autograd.grad(lambda x: x ** 0.5)(2.25))
+    assert numpy.isclose(grad(grad(root))(2.25), autograd.grad(autograd.grad(lambda x: x ** 0.5))(2.25))
+
+
+# ---- np.linalg.norm in every form ------------------------------------------------------
+
+def norm_model(np, ord, axis, keepdims):
+    def f(x):
+        return np.sum(np.linalg.norm(np.sin(x) + x, ord=ord, axis=axis, keepdims=keepdims) ** 2)
+    return f
+
+
+INF = numpy.inf
+# (shape, ord, axis, autograd right?) -- autograd has p-norms for p > 1, 'fro' and 'nuc';
+# its max-norm gradient is nan and it refuses the rest
+NORMS = [((5,), None, None, True), ((5,), 2, None, True), ((5,), 3, None, True),
+         ((5,), 4, None, True), ((5,), 1, None, False), ((5,), INF, None, False),
+         ((5,), -INF, None, False), ((5,), 0.5, None, False), ((5,), -1.5, None, False),
+         ((3, 4), None, None, True), ((3, 4), "fro", None, True), ((3, 4), "nuc", None, True),
+         ((4, 3), 2, None, False), ((3, 4), -2, None, False), ((3, 4), 1, None, False),
+         ((3, 4), -1, None, False), ((3, 4), INF, None, False), ((3, 4), -INF, None, False),
+         ((2, 3, 4), "nuc", (2, 0), True), ((2, 3, 4), "fro", (2, 0), True),
+         ((2, 3, 4), 2, (1, 2), False), ((2, 3, 4), 1, (2, 0), False),
+         ((2, 3, 4), INF, (0, 1), False), ((2, 3, 4), 3, 1, True), ((2, 3, 4), None, -1, True),
+         ((2, 3, 4), 1, 1, False), ((2, 3, 4), INF, 2, False)]
+
+
+@pytest.mark.parametrize("shape,ord,axis,autograd_has", NORMS)
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_norm_every_ord(shape, ord, axis, autograd_has, keepdims):
+    x = numpy.random.default_rng(len(shape) * 7 + hash(str(ord)) % 97).normal(size=shape)
+    f = norm_model(numpy, ord, axis, keepdims)
+    # autograd's gradient of a keepdims norm over given axes is wrong (it expands the
+    # kept axes again): finite differences only there
+    oracle = norm_model(anp, ord, axis, keepdims) \
+        if autograd_has and not (keepdims and axis is not None) else None
+    three_ways(f, x, oracle)
+
+
+def test_norm_max_ties_share_the_slope():
+    # |x| is largest at two places: each gets half (the convention of np.max)
+    def peak(x):
+        return numpy.linalg.norm(x, numpy.inf)
+    assert_close(grad(peak)(numpy.array([1.0, -3.0, 3.0])), numpy.array([0.0, -0.5, 0.5]))
+
+
+@settings(max_examples=10, deadline=None)
+@given(p=st.sampled_from([2, 3, 4, 1.5]), n=st.integers(2, 6), seed=st.integers(0, 2 ** 16))
+def test_vector_p_norms_against_autograd(p, n, seed):
+    x = numpy.random.default_rng(seed).normal(size=n)
+    three_ways(norm_model(numpy, p, None, False), x, norm_model(anp, p, None, False))
+
+
+# ---- sequences ------------------------------------------------------------------------
+
+def hstack_one(np):
+    def f(x):
+        return np.sum(np.hstack(x) ** 3)  # a 1-d array is a sequence of its elements
+    return f
+
+
+def test_hstack_of_one_array_gives_an_array():
+    x = numpy.array([0.5, -1.0, 2.0])
+    g = three_ways(hstack_one(numpy), x, hstack_one(anp))
+    assert isinstance(g, numpy.ndarray)
+    x2 = numpy.array([[0.5, -1.0], [2.0, 0.1]])
+    assert isinstance(three_ways(hstack_one(numpy), x2, hstack_one(anp)), numpy.ndarray)
+
+
+def hstack_tuple(np):
+    def f(x):
+        return np.sum(np.hstack((x,)) ** 3)
+    return f
+
+
+def test_hessian_of_hstack_of_one_array():
+    three_ways(hstack_tuple(numpy), numpy.array([0.5, -1.0, 2.0]), hstack_tuple(anp))
+
+
+def casted(np):
+    def f(x):
+        return np.sum(np.sin(x.astype(np.float64)) * x.astype(np.float64))
+    return f
+
+
+def test_float32_gradients_through_astype():
+    x = numpy.array([0.5, -1.0, 2.0], dtype=numpy.float32)
+    g = grad(casted(numpy))(x)
+    want = autograd.grad(casted(anp))(x)
+    assert g.dtype == numpy.float32 == want.dtype
+    assert_close(g, want, rtol=1e-6)
+
+
+def padded_series(np):
+    def f(x):  # a lagged copy: a constant zero in front (forward mode used to crash)
+        lagged = np.concatenate((0.0 * x[:1], x[:-1]))
+        shifted = np.concatenate((np.zeros(1), x, [2.0]))
+        return np.sum((x - lagged) ** 2) + np.sum(shifted ** 3)
+    return f
+
+
+def test_concatenate_with_constant_items():
+    three_ways(padded_series(numpy), numpy.array([0.3, 1.1, -0.4, 2.0]), padded_series(anp))
+
+
+OFFSET = numpy.array([1.0, -2.0, 0.5])
+
+
+def stacked_with_constants(np):
+    def f(x):
+        rows = np.vstack((x, OFFSET)) + np.stack((OFFSET, x, x ** 2))[1:]
+        return np.sum(rows ** 3) + np.sum(np.hstack((x, 3.0)) ** 2)
+    return f
+
+
+def test_stack_and_vstack_with_constant_items():
+    three_ways(stacked_with_constants(numpy), numpy.array([0.3, 1.1, -0.4]),
+               stacked_with_constants(anp))
+
+
+# ---- np.inner of any ranks, size-1 outputs ---------------------------------------------
+
+W3 = numpy.arange(24.0).reshape(2, 3, 4) / 10.0
+
+
+def inner_ranks(np):
+    def f(x):
+        return np.sum(np.inner(x, W3) ** 2) + np.sum(np.inner(W3, np.tanh(x)) * 0.5)
+    return f
+
+
+@pytest.mark.parametrize("shape", [(4,), (3, 4), (2, 1, 4)])
+def test_inner_of_different_ranks(shape):
+    x = numpy.random.default_rng(5).normal(size=shape)
+    three_ways(inner_ranks(numpy), x, inner_ranks(anp))
+
+
+def first_logit(np):
+    def f(x):
+        return np.sin(x[:1]) * 2.0 + np.sum(x ** 2)  # shape (1,)
+    return f
+
+
+def test_size_one_output():
+    x = numpy.array([0.4, 1.3, -0.2])
+    g = grad(first_logit(numpy))(x)
+    assert_close(g, autograd.grad(first_logit(anp))(x))
+    assert_close(g, numeric_grad(lambda x: first_logit(numpy)(x)[0], (x,), 0))
+    with pytest.raises(TypeError, match="scalar"):
+        grad(elementwise)(x)
+
+
+def elementwise(x):
+    return numpy.sin(x)
+
+
+# ---- second order through the runtime helpers -------------------------------------------
+
+HELPER_FAMILIES = {
+    "sum over an axis": lambda np: lambda x: np.sum(np.sum(x ** 3, axis=1) ** 2),
+    "mean, keepdims": lambda np: lambda x: np.sum(np.mean(x ** 3, axis=0, keepdims=True) ** 2),
+    "var over an axis": lambda np: lambda x: np.sum(np.var(x, axis=1) ** 2),
+    "std over an axis": lambda np: lambda x: np.sum(np.std(x, axis=0) ** 3),
+    "tile": lambda np: lambda x: np.sum(np.tile(x, (2, 1)) ** 3 * np.arange(12.0).reshape(4, 3)),
+    "repeat": lambda np: lambda x: np.sum(np.repeat(x, 2, axis=1) ** 3),
+    "pad": lambda np: lambda x: np.sum(np.sin(np.pad(x, 1, mode="constant")) * np.arange(20.0).reshape(4, 5)),
+    "split": lambda np: lambda x: np.sum(np.split(x, 3, axis=1)[1] ** 3),
+    "concatenate": lambda np: lambda x: np.sum(np.concatenate((x, x ** 2), axis=1) ** 3),
+    "stack": lambda np: lambda x: np.sum(np.stack((x, x ** 2), axis=1) ** 3),
+    "vstack": lambda np: lambda x: np.sum(np.vstack((x, np.sin(x))) ** 3),
+    "transpose": lambda np: lambda x: np.sum(np.transpose(x, (1, 0)) ** 3 * np.arange(6.0).reshape(3, 2)),
+    "reshape": lambda np: lambda x: np.sum(np.reshape(x, (3, 2)) ** 3 * np.arange(6.0).reshape(3, 2)),
+    "cumsum": lambda np: lambda x: np.sum(np.cumsum(x, axis=1) ** 3),
+    "max": lambda np: lambda x: np.sum(np.max(x ** 3, axis=1) ** 2),
+    "prod": lambda np: lambda x: np.sum(np.prod(x, axis=1) ** 2),
+    "inner": lambda np: lambda x: np.sum(np.inner(x, x[0]) ** 2),
+}
+
+
+@pytest.mark.parametrize("family", sorted(HELPER_FAMILIES))
+def test_hessian_through_each_helper(family, tmp_path):
+    import inspect
+    from conftest import function_from_source
+    source = inspect.getsource(HELPER_FAMILIES[family]).split("lambda x: ", 1)[1].rstrip()
+    source = source.rstrip(",")
+    f = function_from_source(f"def f(x):\n    return {source}\n", "f", tmp_path)
+    x = numpy.random.default_rng(2).normal(size=(2, 3))
+    three_ways(f, x, HELPER_FAMILIES[family](anp))
+
+
+def per_axis(np):
+    def f(x):  # the axis is a loop variable: popped from a saved stack in the adjoint
+        total = 0.0
+        for ax in range(2):
+            total = total + np.sum(np.sum(x ** 3, axis=ax) ** 2) + np.sum(np.max(x, axis=ax) ** 3)
+        return total
+    return f
+
+
+def reduce_rows(x, axis, keepdims):
+    return numpy.sum(x ** 3, axis=axis, keepdims=keepdims)
+
+
+def through_a_call(x):  # axis and keepdims are parameters of the companion adjoint
+    return numpy.sum(reduce_rows(x, 1, True) ** 2) + numpy.sum(numpy.tile(x, 2) * x.sum())
+
+
+def through_a_call_autograd(x):
+    return anp.sum(anp.sum(x ** 3, axis=1, keepdims=True) ** 2) + anp.sum(anp.tile(x, 2) * x.sum())
+
+
+def test_hessian_with_axis_from_a_loop():
+    three_ways(per_axis(numpy), numpy.random.default_rng(4).normal(size=(2, 3)), per_axis(anp))
+
+
+def test_hessian_with_axis_passed_to_a_function():
+    three_ways(through_a_call, numpy.random.default_rng(6).normal(size=(2, 3)),
+               through_a_call_autograd)
+
+
+def test_static_parameters_are_never_differentiated():
+    # a rule that listed `axis` as differentiable would have its gradient dropped
+    from transpiler.rules import STATIC_PARAMS, _TABLE, _load_builtin_rules
+    _load_builtin_rules()
+    clashes = [(r.prim, set(r.wrt) & STATIC_PARAMS) for r in _TABLE.values()
+               if set(r.wrt) & STATIC_PARAMS]
+    assert clashes == []
+
+
+def test_check_grad_agrees_with_the_tape_on_the_fixed_rules():
+    x = numpy.array([0.3, -1.2, 0.8])
+    for f in (hstack_one(numpy), padded_series(numpy), norm_model(numpy, 3, None, False),
+              zeroth_power(numpy)):
+        report = check_grad(f, x, rtol=1e-5, atol=1e-7)
+        assert report.passed, str(report)
