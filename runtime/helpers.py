@@ -21,8 +21,10 @@ def unbroadcast(g, x):
     tg = type(g)
     if tg is float and type(x) in _SCALARS:
         return g
-    if tg is np.ndarray and type(x) is np.ndarray and g.shape == x.shape:
+    if tg is np.ndarray and type(x) is np.ndarray and g.shape == x.shape and \
+            (g.dtype.kind != "c" or x.dtype.kind == "c"):
         return g
+    g = real_part_for(g, x)  # a real x gets the real part of a complex gradient
     gshape = np.shape(g)
     xshape = np.shape(x)
     if gshape == xshape:
@@ -409,3 +411,61 @@ def owned_copy(g):
     if type(g) in _SCALARS:
         return g
     return np.array(g, dtype=grad_dtype(g, 0.0))
+
+
+# -- complex numbers ------------------------------------------------------------------
+# autograd's convention: the gradient of a real function of z = x + iy is
+# df/dx - i df/dy, so a holomorphic rule is g * f'(z) and the gradient of a real
+# value is real (a function from complex to real takes the real part of g).
+
+def abs_grad(g, x):
+    """The gradient of |x|: g * sign(x), 0 at 0 (as autograd); for complex x,
+    real(g) * conj(x) / |x| (NumPy's sign of a complex z is z / |z|, 0 at 0)."""
+    if np.iscomplexobj(x):
+        return np.real(g) * np.conj(np.sign(x))
+    return g * np.sign(x)
+
+
+def abs_tangent(dx, x):
+    """The tangent of |x| along dx: real(conj(x) dx) / |x| (dx * sign(x) for real x)."""
+    if np.iscomplexobj(x) or np.iscomplexobj(dx):
+        return np.real(np.conj(np.sign(x)) * dx)
+    return dx * np.sign(x)
+
+
+def abs_grad_tangent(g, x, dx):
+    """The tangent of `abs_grad(g, x)` along dx: zero for real x (sign is piecewise
+    constant); for complex x, d conj(sign x) = conj(dx - s real(conj(s) dx)) / |x|."""
+    if not (np.iscomplexobj(x) or np.iscomplexobj(dx)):
+        return zeros_like(x) if np.ndim(x) else 0.0
+    s = np.sign(x)
+    size = np.where(x == 0, np.inf, np.abs(x))
+    return np.real(g) * np.conj(dx - s * np.real(np.conj(s) * dx)) / size
+
+
+def angle_grad(g, x):
+    """The gradient of np.angle(x): real(g) * conj(i x) / |x|^2 (0 for real x)."""
+    if not np.iscomplexobj(x):
+        return zeros_like(x) if np.ndim(x) else 0.0 * g
+    return np.real(g) * np.conj(1j * x) / np.abs(x) ** 2
+
+
+def angle_tangent(dx, x):
+    """The tangent of np.angle(x): imag(conj(x) dx) / |x|^2."""
+    return np.imag(np.conj(x) * dx) / np.abs(x) ** 2
+
+
+def real_part_for(g, x):
+    """A gradient for a real `x` is real (autograd's convention): drop what the
+    complex operations downstream put in the imaginary part."""
+    if np.iscomplexobj(g) and not np.iscomplexobj(x) and not isinstance(x, complex):
+        return np.real(g)
+    return g
+
+
+def angle_grad_tangent(g, x, dx):
+    """The tangent of `angle_grad(g, x)` along dx: for complex x, angle_grad is
+    real(g) * (-i / x), so its tangent is real(g) * i dx / x^2; zero for real x."""
+    if not (np.iscomplexobj(x) or np.iscomplexobj(dx)):
+        return zeros_like(x) if np.ndim(x) else 0.0
+    return np.real(g) * 1j * dx / x ** 2

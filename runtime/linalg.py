@@ -164,8 +164,12 @@ def einsum_grad_tangent(g, subscripts, operands, d_operands, k):
 # -- decompositions ------------------------------------------------------------------
 
 def slogdet_tangent(da, ans, a):
-    """The tangent of `(sign, logabsdet) = np.linalg.slogdet(a)`: the sign is constant."""
-    return (0.0 * ans[0], np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1))
+    """The tangent of `(sign, logabsdet) = np.linalg.slogdet(a)`: with t = tr(a^-1 da),
+    real(t) for logabsdet, and sign * i imag(t) for the sign (constant for real a)."""
+    t = np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+    if np.iscomplexobj(t):
+        return (ans[0] * 1j * np.imag(t), np.real(t))
+    return (0.0 * ans[0], t)
 
 
 def _lower_half_diagonal(m):
@@ -245,7 +249,7 @@ def norm_slope(x, norm, ord=None, axis=None):
         return np.moveaxis(uvt, (-2, -1), axes)
     if matrix:  # 1, -1: column sums; inf, -inf: row sums (the other axis summed)
         summed = axes[0] if ord in (1, -1) else axes[1]
-        hit = np.sum(np.abs(x), axis=summed, keepdims=True) == a  # the columns (rows) at the extreme
+        hit = np.sum(np.abs(x), axis=summed, keepdims=True) == a  # the extreme columns (rows)
         return np.sign(x) * _tie_share(hit, axes) * x.shape[summed]
     if ord in (np.inf, -np.inf):
         return np.sign(x) * _tie_share(np.abs(x) == a, axes)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from runtime.helpers import (broadcast_like, cast_like, cumprod_grad, cumprod_tangent,
+from runtime.helpers import (abs_grad, abs_tangent, angle_grad, angle_tangent, broadcast_like,
+                             cast_like, cumprod_grad, cumprod_tangent,
                              diagonal_grad, diff_grad, extremum_grad, fill_like, hstack_grad,
                              index_concat, index_concat_grad, index_concat_tangent,
                              items_tangent, linspace_weight, pad_grad, prod_grad, repeat_grad,
@@ -140,9 +141,19 @@ def reciprocal(ans, x):
     return -ans ** 2
 
 
-@partials(np.abs, np.absolute, np.fabs)
-def absolute(ans, x):
+@partials(np.fabs)
+def fabs(ans, x):
     return np.sign(x)
+
+
+@adjoint(np.abs, np.absolute)
+def absolute(g, ans, x):  # complex x: real(g) * conj(x) / |x|, as autograd
+    return abs_grad(g, x)
+
+
+@tangent(np.abs, "x")
+def absolute_x(dx, ans, x):
+    return abs_tangent(dx, x)
 
 
 @partials(np.sinc)
@@ -396,15 +407,15 @@ def prod_a(da, ans, a, axis=None, keepdims=False):
 
 
 @adjoint(np.var, wrt=("a",))
-def var(g, ans, a, axis=None, ddof=0, keepdims=False):
-    return repeat_to(g, a, axis, keepdims) * 2.0 * (a - np.mean(a, axis=axis, keepdims=True)) \
-        / (np.size(a) / np.size(ans) - ddof)
+def var(g, ans, a, axis=None, ddof=0, keepdims=False):  # complex a: the conjugate, as autograd
+    return repeat_to(g, a, axis, keepdims) * 2.0 * \
+        np.conj(a - np.mean(a, axis=axis, keepdims=True)) / (np.size(a) / np.size(ans) - ddof)
 
 
 @tangent(np.var, "a")
 def var_a(da, ans, a, axis=None, ddof=0, keepdims=False):
-    return np.sum(da * 2.0 * (a - np.mean(a, axis=axis, keepdims=True)), axis=axis,
-                  keepdims=keepdims) / (np.size(a) / np.size(ans) - ddof)
+    return np.real(np.sum(da * 2.0 * np.conj(a - np.mean(a, axis=axis, keepdims=True)), axis=axis,
+                          keepdims=keepdims)) / (np.size(a) / np.size(ans) - ddof)
 
 
 @adjoint(np.std, wrt=("a",))
@@ -412,13 +423,13 @@ def std(g, ans, a, axis=None, ddof=0, keepdims=False):
     """Where the input is constant (ans == 0) the slope is 0, as autograd and finite
     differences give (dividing by inf, not by 0)."""
     return repeat_to(g / np.where(ans == 0, np.inf, ans), a, axis, keepdims) * \
-        (a - np.mean(a, axis=axis, keepdims=True)) / (np.size(a) / np.size(ans) - ddof)
+        np.conj(a - np.mean(a, axis=axis, keepdims=True)) / (np.size(a) / np.size(ans) - ddof)
 
 
 @tangent(np.std, "a")
 def std_a(da, ans, a, axis=None, ddof=0, keepdims=False):
-    return np.sum(da * (a - np.mean(a, axis=axis, keepdims=True)), axis=axis,
-                  keepdims=keepdims) / (np.size(a) / np.size(ans) - ddof) / \
+    return np.real(np.sum(da * np.conj(a - np.mean(a, axis=axis, keepdims=True)), axis=axis,
+                          keepdims=keepdims)) / (np.size(a) / np.size(ans) - ddof) / \
         np.where(ans == 0, np.inf, ans)
 
 
@@ -654,7 +665,8 @@ def index_concat_items(ditems, ans, which, items):
 @adjoint(np.linspace, wrt=("start", "stop"))
 def linspace(g, ans, start, stop, num=50, endpoint=True):
     w = linspace_weight(num, endpoint, start, stop)
-    return unbroadcast(np.sum(g * (1.0 - w), axis=0), start), unbroadcast(np.sum(g * w, axis=0), stop)
+    return (unbroadcast(np.sum(g * (1.0 - w), axis=0), start),
+            unbroadcast(np.sum(g * w, axis=0), stop))
 
 
 @tangent(np.linspace, "start")
@@ -799,9 +811,48 @@ def diagonal_a(da, ans, a, offset=0, axis1=0, axis2=1):
     return np.diagonal(da, offset, axis1, axis2)
 
 
-@partials(np.conj, np.conjugate)
-def conj(ans, x):  # real arguments: the identity
-    return 1.0
+# ---- complex numbers ----------------------------------------------------------------
+# autograd's convention: the gradient of a real f of z = x + iy is df/dx - i df/dy;
+# holomorphic rules are g * f'(z) (no conjugate), a real value's gradient is real.
+
+@adjoint(np.conj)
+def conj(g, ans, x):
+    return np.conj(g)
+
+
+@tangent(np.conj, "x")
+def conj_x(dx, ans, x):
+    return np.conj(dx)
+
+
+@adjoint(np.real)
+def real(g, ans, val):
+    return cast_like(np.real(g), val)
+
+
+@tangent(np.real, "val")
+def real_val(dval, ans, val):
+    return np.real(dval)
+
+
+@adjoint(np.imag)
+def imag(g, ans, val):
+    return cast_like(-1j * np.real(g), val)
+
+
+@tangent(np.imag, "val")
+def imag_val(dval, ans, val):
+    return np.imag(dval)
+
+
+@adjoint(np.angle, wrt=("z",))
+def angle(g, ans, z, deg=False):
+    return angle_grad(g, z) * (180.0 / np.pi if deg else 1.0)
+
+
+@tangent(np.angle, "z")
+def angle_z(dz, ans, z, deg=False):
+    return angle_tangent(dz, z) * (180.0 / np.pi if deg else 1.0)
 
 
 @adjoint(ops.item, wrt=("x",))

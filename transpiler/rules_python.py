@@ -10,7 +10,7 @@ import numpy as np
 
 from runtime import ops
 from runtime.containers import cleared, select_grad, spread, written_grad
-from runtime.helpers import unbroadcast, zeros_like
+from runtime.helpers import abs_grad, abs_tangent, unbroadcast, zeros_like
 from runtime.linalg import matmul_grad_a, matmul_grad_b
 
 from .rules import adjoint, nondifferentiable, partials, tangent
@@ -128,9 +128,14 @@ def identity(g, ans, x):
 # ---- builtins ----------------------------------------------------------------
 
 
-@partials(builtins.abs)
-def abs_(ans, x):
-    return np.sign(x)
+@adjoint(builtins.abs)
+def abs_(g, ans, x):  # complex x: real(g) * conj(x) / |x|, as autograd
+    return abs_grad(g, x)
+
+
+@tangent(builtins.abs, "x")
+def abs_x(dx, ans, x):
+    return abs_tangent(dx, x)
 
 
 @partials(builtins.max)

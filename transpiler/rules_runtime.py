@@ -450,3 +450,38 @@ def norm_slope_x(dx, ans, x, norm, ord=None, axis=None):
 @tangent(linalg.norm_slope, "norm")
 def norm_slope_ans(dnorm, ans, x, norm, ord=None, axis=None):
     return 0.0
+
+
+# ---- complex numbers: |x| and np.angle -------------------------------------------------
+
+@tangent(helpers.abs_grad, "g")
+def abs_grad_g(dg, ans, g, x):
+    return helpers.abs_grad(dg, x)
+
+
+@tangent(helpers.abs_grad, "x")
+def abs_grad_x(dx, ans, g, x):
+    return helpers.abs_grad_tangent(g, x, dx)
+
+
+@tangent(helpers.real_part_for, "g")
+def real_part_for_g(dg, ans, g, x):
+    return helpers.real_part_for(dg, x)
+
+
+@tangent(helpers.real_part_for, "x")
+def real_part_for_x(dx, ans, g, x):
+    return 0.0
+
+
+@tangent(helpers.angle_grad, "g")
+def angle_grad_g(dg, ans, g, x):
+    return helpers.angle_grad(dg, x)
+
+
+@tangent(helpers.angle_grad, "x")
+def angle_grad_x(dx, ans, g, x):
+    return helpers.angle_grad_tangent(g, x, dx)
+
+
+nondifferentiable(np.iscomplexobj, np.isrealobj)

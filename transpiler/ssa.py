@@ -38,13 +38,13 @@ METHODS = {
     "std": np.std, "var": np.var, "dot": np.dot, "transpose": np.transpose,
     "ravel": np.ravel, "squeeze": np.squeeze, "clip": np.clip, "cumsum": np.cumsum,
     "cumprod": np.cumprod, "trace": np.trace, "argmax": np.argmax, "argmin": np.argmin,
-    "any": np.any, "all": np.all, "round": np.round, "conj": np.conj,
+    "any": np.any, "all": np.all, "round": np.round, "conj": np.conj, "conjugate": np.conj,
     "swapaxes": np.swapaxes, "repeat": np.repeat, "diagonal": np.diagonal,
     "flatten": np.ravel, "item": ops.item,
 }
 VARARG_SHAPE_METHODS = {"reshape": np.reshape}  # x.reshape(2, 3) == np.reshape(x, (2, 3))
-ATTRIBUTES = {"T": np.transpose}
-PLAIN_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "real", "imag", "flat"}
+ATTRIBUTES = {"T": np.transpose, "real": np.real, "imag": np.imag}
+PLAIN_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "flat"}
 
 _CALLABLE_KINDS = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
                    types.MethodType, type, np.ufunc)
