@@ -172,6 +172,13 @@ def slogdet_tangent(da, ans, a):
     return (0.0 * ans[0], t)
 
 
+def _real_only(x, name):
+    if np.iscomplexobj(x):
+        raise TypeError(f"tapeless differentiates {name} of real arrays only (got a complex "
+                        "array: the derivative of a Hermitian factorization is not "
+                        "implemented)")
+
+
 def _lower_half_diagonal(m):
     """The lower triangle of `m` with its diagonal halved."""
     return np.tril(m) - 0.5 * np.eye(m.shape[-1]) * m
@@ -180,6 +187,7 @@ def _lower_half_diagonal(m):
 def cholesky_grad(g, ans):
     """Contribution to `a` of `ans = np.linalg.cholesky(a)` (lower factor), as a
     symmetric matrix: the gradient of a function of a symmetric `a`."""
+    _real_only(ans, "np.linalg.cholesky")
     lt = np.swapaxes(ans, -1, -2)
     phi = _lower_half_diagonal(lt @ g)
     s = np.linalg.solve(lt, np.swapaxes(np.linalg.solve(lt, np.swapaxes(phi, -1, -2)), -1, -2))
@@ -188,6 +196,8 @@ def cholesky_grad(g, ans):
 
 def cholesky_tangent(da, ans):
     """Tangent of `ans = np.linalg.cholesky(a)` along a symmetric `da`."""
+    _real_only(ans, "np.linalg.cholesky")
+    _real_only(da, "np.linalg.cholesky")
     x = np.linalg.solve(ans, np.swapaxes(np.linalg.solve(ans, da), -1, -2))  # L^-1 dA L^-T
     return ans @ _lower_half_diagonal(x)
 

@@ -181,7 +181,8 @@ def test_square_root_of_python_zero_is_inf_not_an_exception():
         assert grad(root)(0.0) == numpy.inf
         assert jvp(root)(0.0, tangents=1.0)[1] == numpy.inf
     assert numpy.isclose(grad(root)(2.25), autograd.grad(lambda x: x ** 0.5)(2.25))
-    assert numpy.isclose(grad(grad(root))(2.25), autograd.grad(autograd.grad(lambda x: x ** 0.5))(2.25))
+    assert numpy.isclose(grad(grad(root))(2.25),
+                         autograd.grad(autograd.grad(lambda x: x ** 0.5))(2.25))
 
 
 # ---- np.linalg.norm in every form ------------------------------------------------------
@@ -347,13 +348,16 @@ HELPER_FAMILIES = {
     "std over an axis": lambda np: lambda x: np.sum(np.std(x, axis=0) ** 3),
     "tile": lambda np: lambda x: np.sum(np.tile(x, (2, 1)) ** 3 * np.arange(12.0).reshape(4, 3)),
     "repeat": lambda np: lambda x: np.sum(np.repeat(x, 2, axis=1) ** 3),
-    "pad": lambda np: lambda x: np.sum(np.sin(np.pad(x, 1, mode="constant")) * np.arange(20.0).reshape(4, 5)),
+    "pad": lambda np: lambda x: np.sum(np.sin(np.pad(x, 1, mode="constant"))
+                                       * np.arange(20.0).reshape(4, 5)),
     "split": lambda np: lambda x: np.sum(np.split(x, 3, axis=1)[1] ** 3),
     "concatenate": lambda np: lambda x: np.sum(np.concatenate((x, x ** 2), axis=1) ** 3),
     "stack": lambda np: lambda x: np.sum(np.stack((x, x ** 2), axis=1) ** 3),
     "vstack": lambda np: lambda x: np.sum(np.vstack((x, np.sin(x))) ** 3),
-    "transpose": lambda np: lambda x: np.sum(np.transpose(x, (1, 0)) ** 3 * np.arange(6.0).reshape(3, 2)),
-    "reshape": lambda np: lambda x: np.sum(np.reshape(x, (3, 2)) ** 3 * np.arange(6.0).reshape(3, 2)),
+    "transpose": lambda np: lambda x: np.sum(np.transpose(x, (1, 0)) ** 3
+                                             * np.arange(6.0).reshape(3, 2)),
+    "reshape": lambda np: lambda x: np.sum(np.reshape(x, (3, 2)) ** 3
+                                           * np.arange(6.0).reshape(3, 2)),
     "cumsum": lambda np: lambda x: np.sum(np.cumsum(x, axis=1) ** 3),
     "max": lambda np: lambda x: np.sum(np.max(x ** 3, axis=1) ** 2),
     "prod": lambda np: lambda x: np.sum(np.prod(x, axis=1) ** 2),
@@ -417,3 +421,21 @@ def test_check_grad_agrees_with_the_tape_on_the_fixed_rules():
               zeroth_power(numpy)):
         report = check_grad(f, x, rtol=1e-5, atol=1e-7)
         assert report.passed, str(report)
+
+
+def norm_of_order(x, p):
+    return numpy.linalg.norm(x, p)
+
+
+def spread_with(x, d):
+    return numpy.var(x, ddof=d)
+
+
+def test_a_differentiated_float_option_is_an_error_not_a_zero():
+    # `ord` and `ddof` may be floats with a derivative: they are not constants
+    from transpiler import TranspileError
+    x = numpy.array([0.3, -1.2, 0.8])
+    with pytest.raises(TranspileError, match="ord"):
+        grad(norm_of_order, wrt=1)(x, 3.0)
+    with pytest.raises(TranspileError, match="ddof"):
+        grad(spread_with, wrt=1)(x, 1.0)

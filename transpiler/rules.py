@@ -94,10 +94,12 @@ class Rule:
 # even when the compiler sees it as active: an axis popped from a loop's saved
 # stack, or a companion's `axis` parameter, when generated code is
 # differentiated again (second order). A rule must not list them in `wrt`.
+# Parameters that may take a float with a derivative (`ord` of a norm, `ddof`)
+# are not here: an active value passed to them stays a transform-time error.
 STATIC_PARAMS = frozenset({
     "index", "axis", "axes", "axis1", "axis2", "keepdims", "repeats", "reps", "pad_width",
-    "indices_or_sections", "n", "ddof", "offset", "shape", "newshape", "source",
-    "destination", "ord", "mode", "k", "dtype", "subscripts", "num", "endpoint", "condition",
+    "indices_or_sections", "n", "offset", "shape", "newshape", "source", "destination",
+    "mode", "k", "dtype", "subscripts", "num", "endpoint", "condition",
 })
 
 

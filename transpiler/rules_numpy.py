@@ -77,8 +77,8 @@ def arcsinh(ans, x):
 
 
 @partials(np.arccosh)
-def arccosh(ans, x):
-    return 1.0 / np.sqrt(x ** 2 - 1.0)
+def arccosh(ans, x):  # (not 1 / sqrt(x^2 - 1): that is off by a sign on part of the complex plane)
+    return 1.0 / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0))
 
 
 @partials(np.arctanh)
