@@ -100,10 +100,10 @@ def broadcast_like(t, x):
     return np.broadcast_to(t, np.shape(x)) + zeros_like(x)
 
 
-def extremum_grad(g, ans, x, axis=None, keepdims=False):
+def extremum_grad(g, extremum, x, axis=None, keepdims=False):
     """The gradient of np.max / np.min: to the elements equal to the result,
     split equally between ties (as a subgradient, and like autograd)."""
-    ans_full = repeat_to(ans, x, axis, keepdims)
+    ans_full = repeat_to(extremum, x, axis, keepdims)
     mask = np.asarray(x) == ans_full
     count = np.sum(mask, axis=axis, keepdims=True) if axis is not None else np.sum(mask)
     share = (mask / count).astype(grad_dtype(x, 0.0), copy=False)  # float32 stays float32

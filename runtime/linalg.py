@@ -184,22 +184,39 @@ def _lower_half_diagonal(m):
     return np.tril(m) - 0.5 * np.eye(m.shape[-1]) * m
 
 
-def cholesky_grad(g, ans):
-    """Contribution to `a` of `ans = np.linalg.cholesky(a)` (lower factor), as a
+def cholesky_grad(g, factor):
+    """Contribution to `a` of `factor = np.linalg.cholesky(a)` (lower), as a
     symmetric matrix: the gradient of a function of a symmetric `a`."""
-    _real_only(ans, "np.linalg.cholesky")
-    lt = np.swapaxes(ans, -1, -2)
-    phi = _lower_half_diagonal(lt @ g)
-    s = np.linalg.solve(lt, np.swapaxes(np.linalg.solve(lt, np.swapaxes(phi, -1, -2)), -1, -2))
+    _real_only(factor, "np.linalg.cholesky")
+    s = _sandwich(factor, np.swapaxes(factor, -1, -2) @ g)
     return 0.5 * (s + np.swapaxes(s, -1, -2))
 
 
-def cholesky_tangent(da, ans):
-    """Tangent of `ans = np.linalg.cholesky(a)` along a symmetric `da`."""
-    _real_only(ans, "np.linalg.cholesky")
+def _sandwich(factor, m):
+    """L^-T phi(m) L^-1, phi the lower triangle of m with its diagonal halved."""
+    lt = np.swapaxes(factor, -1, -2)
+    phi = _lower_half_diagonal(m)
+    return np.linalg.solve(lt, np.swapaxes(np.linalg.solve(lt, np.swapaxes(phi, -1, -2)), -1, -2))
+
+
+def cholesky_grad_tangent(g, factor, dfactor):
+    """The tangent of `cholesky_grad(g, L)` along dL (second derivatives of
+    np.linalg.cholesky): with s = L^-T phi(L^T g) L^-1,
+    ds = -L^-T dL^T s + L^-T phi(dL^T g) L^-1 - s dL L^-1, symmetrized."""
+    _real_only(factor, "np.linalg.cholesky")
+    lt, dlt = np.swapaxes(factor, -1, -2), np.swapaxes(dfactor, -1, -2)
+    s = _sandwich(factor, lt @ g)
+    right = np.swapaxes(np.linalg.solve(lt, np.swapaxes(s @ dfactor, -1, -2)), -1, -2)
+    ds = -np.linalg.solve(lt, dlt @ s) + _sandwich(factor, dlt @ g) - right
+    return 0.5 * (ds + np.swapaxes(ds, -1, -2))
+
+
+def cholesky_tangent(da, factor):
+    """Tangent of `factor = np.linalg.cholesky(a)` along a symmetric `da`."""
+    _real_only(factor, "np.linalg.cholesky")
     _real_only(da, "np.linalg.cholesky")
-    x = np.linalg.solve(ans, np.swapaxes(np.linalg.solve(ans, da), -1, -2))  # L^-1 dA L^-T
-    return ans @ _lower_half_diagonal(x)
+    x = np.linalg.solve(factor, np.swapaxes(np.linalg.solve(factor, da), -1, -2))  # L^-1 dA L^-T
+    return factor @ _lower_half_diagonal(x)
 
 
 # -- np.linalg.norm -------------------------------------------------------------------

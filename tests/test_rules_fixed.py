@@ -439,3 +439,35 @@ def test_a_differentiated_float_option_is_an_error_not_a_zero():
         grad(norm_of_order, wrt=1)(x, 3.0)
     with pytest.raises(TranspileError, match="ddof"):
         grad(spread_with, wrt=1)(x, 1.0)
+
+
+# ---- second order through the decompositions and running products ----------------------
+
+S3 = numpy.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])
+
+DECOMPOSITIONS = {
+    "cholesky": lambda np: lambda x: np.sum(np.linalg.cholesky(S3 + np.outer(x, x)) ** 2
+                                           * np.arange(9.0).reshape(3, 3)),
+    "slogdet": lambda np: lambda x: np.linalg.slogdet(S3 + np.outer(x, x))[1],
+    "solve": lambda np: lambda x: np.sum(np.linalg.solve(S3 + np.outer(x, x), x) ** 2),
+    "inv": lambda np: lambda x: np.sum(np.linalg.inv(S3 + np.outer(x, x))),
+    "max of a product": lambda np: lambda x: np.max(np.outer(x, x) @ S3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DECOMPOSITIONS))
+def test_hessian_through_decompositions(name, tmp_path):
+    import inspect
+    from conftest import function_from_source
+    source = inspect.getsource(DECOMPOSITIONS[name]).split("lambda x: ", 1)[1].strip()
+    f = function_from_source(f"def f(x):\n    return {source.rstrip(',')}\n", "f", tmp_path,
+                             {"S3": S3})
+    three_ways(f, numpy.array([0.3, -0.5, 0.9]), DECOMPOSITIONS[name](anp))
+
+
+def running_product(x):  # autograd has no cumprod gradient: finite differences only
+    return numpy.sum(numpy.cumprod(x) ** 2) + numpy.sum(numpy.diagonal(numpy.outer(x, x), 1) ** 3)
+
+
+def test_hessian_of_cumprod_and_diagonal():
+    three_ways(running_product, numpy.array([0.3, -0.5, 0.9, 1.2]))

@@ -77,7 +77,8 @@ def arcsinh(ans, x):
 
 
 @partials(np.arccosh)
-def arccosh(ans, x):  # (not 1 / sqrt(x^2 - 1): that is off by a sign on part of the complex plane)
+def arccosh(ans, x):
+    """Right on the whole complex plane (1 / sqrt(x^2 - 1), autograd's, is not)."""
     return 1.0 / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0))
 
 
@@ -147,7 +148,8 @@ def fabs(ans, x):
 
 
 @adjoint(np.abs, np.absolute)
-def absolute(g, ans, x):  # complex x: real(g) * conj(x) / |x|, as autograd
+def absolute(g, ans, x):
+    """Slope 0 at 0; for complex x, real(g) * conj(x) / |x|, as autograd."""
     return abs_grad(g, x)
 
 
@@ -195,7 +197,8 @@ def divide_y(dy, ans, x, y):
 
 
 @partials(np.power)
-def power(ans, x, y):  # as autograd: x ** 0 has slope 0, also at x = 0 (where 0 * inf is nan)
+def power(ans, x, y):
+    """x ** 0 has slope 0 also at x = 0, as autograd (y * x ** (y - 1) would be nan)."""
     return np.where(y == 0, 0.0, y * np.power(x, y - 1)), ans * np.log(np.where(x > 0, x, 1.0))
 
 
@@ -343,7 +346,8 @@ def reshape_a(da, ans, a, shape):
 
 
 @adjoint(np.asarray, np.array, wrt=("a",))
-def asarray(g, ans, a, dtype=None):  # x.astype(...): the gradient in x's own dtype
+def asarray(g, ans, a, dtype=None):
+    """Also x.astype(...): the gradient has x's dtype (float32, or real for a real x)."""
     return cast_like(g, a)
 
 
@@ -407,7 +411,8 @@ def prod_a(da, ans, a, axis=None, keepdims=False):
 
 
 @adjoint(np.var, wrt=("a",))
-def var(g, ans, a, axis=None, ddof=0, keepdims=False):  # complex a: the conjugate, as autograd
+def var(g, ans, a, axis=None, ddof=0, keepdims=False):
+    """Complex a: the gradient uses conj(a - mean), as autograd."""
     return repeat_to(g, a, axis, keepdims) * 2.0 * \
         np.conj(a - np.mean(a, axis=axis, keepdims=True)) / (np.size(a) / np.size(ans) - ddof)
 
@@ -420,8 +425,8 @@ def var_a(da, ans, a, axis=None, ddof=0, keepdims=False):
 
 @adjoint(np.std, wrt=("a",))
 def std(g, ans, a, axis=None, ddof=0, keepdims=False):
-    """Where the input is constant (ans == 0) the slope is 0, as autograd and finite
-    differences give (dividing by inf, not by 0)."""
+    """Slope 0 where the input is constant, as autograd and finite differences give.
+    (Dividing by inf, not by 0; complex a: the conjugate, as autograd.)"""
     return repeat_to(g / np.where(ans == 0, np.inf, ans), a, axis, keepdims) * \
         np.conj(a - np.mean(a, axis=axis, keepdims=True)) / (np.size(a) / np.size(ans) - ddof)
 
@@ -435,8 +440,9 @@ def std_a(da, ans, a, axis=None, ddof=0, keepdims=False):
 
 @adjoint(np.linalg.norm, wrt=("x",))
 def norm(g, ans, x, ord=None, axis=None, keepdims=False):
-    """Every ord: vectors (p, inf, -inf, 0, 1) and matrices ('fro', 'nuc', 2, -2, 1,
-    -1, inf, -inf), ties of the max/min norms split equally (see norm_slope)."""
+    """Every ord, axis and keepdims; ties of max/min norms share the slope; real x only.
+    Vectors: p, inf, -inf, 0, 1; matrices: 'fro', 'nuc', 2, -2 (by the SVD), 1, -1,
+    inf, -inf (see runtime.linalg.norm_slope)."""
     return repeat_to(g, x, axis, keepdims) * norm_slope(x, ans, ord, axis)
 
 
@@ -583,6 +589,7 @@ def stack(g, ans, arrays, axis=0):
 
 @adjoint(np.hstack, wrt=("tup",))
 def hstack(g, ans, tup):
+    """An array argument is the sequence of its rows: its gradient is one array."""
     return hstack_grad(g, tup)
 
 
@@ -654,6 +661,7 @@ def vstack_tup(dtup, ans, tup):
 
 @adjoint(index_concat, wrt=("items",))
 def index_concat_(g, ans, which, items):
+    """`np.r_[...]` and `np.c_[...]`: arrays, scalars, lists; slices and strings are constants."""
     return index_concat_grad(g, which, items)
 
 
@@ -664,6 +672,7 @@ def index_concat_items(ditems, ans, which, items):
 
 @adjoint(np.linspace, wrt=("start", "stop"))
 def linspace(g, ans, start, stop, num=50, endpoint=True):
+    """With respect to start and stop (scalars or arrays, along axis 0)."""
     w = linspace_weight(num, endpoint, start, stop)
     return (unbroadcast(np.sum(g * (1.0 - w), axis=0), start),
             unbroadcast(np.sum(g * w, axis=0), stop))
@@ -817,6 +826,7 @@ def diagonal_a(da, ans, a, offset=0, axis1=0, axis2=1):
 
 @adjoint(np.conj)
 def conj(g, ans, x):
+    """conj(g), as autograd."""
     return np.conj(g)
 
 
@@ -827,6 +837,7 @@ def conj_x(dx, ans, x):
 
 @adjoint(np.real)
 def real(g, ans, val):
+    """Also `z.real`; the real part of g."""
     return cast_like(np.real(g), val)
 
 
@@ -837,6 +848,7 @@ def real_val(dval, ans, val):
 
 @adjoint(np.imag)
 def imag(g, ans, val):
+    """Also `z.imag`; -i times the real part of g, as autograd."""
     return cast_like(-1j * np.real(g), val)
 
 
@@ -847,6 +859,7 @@ def imag_val(dval, ans, val):
 
 @adjoint(np.angle, wrt=("z",))
 def angle(g, ans, z, deg=False):
+    """real(g) * conj(i z) / |z|^2, as autograd; 0 for real z."""
     return angle_grad(g, z) * (180.0 / np.pi if deg else 1.0)
 
 

@@ -49,7 +49,8 @@ def truediv_y(dy, ans, x, y):
 
 
 @partials(operator.pow)
-def pow_(ans, x, y):  # NumPy's power: the slope of x ** 0.5 at 0.0 is inf (no ZeroDivisionError)
+def pow_(ans, x, y):
+    """NumPy's power: the slope of x ** 0.5 at 0.0 is inf (not a ZeroDivisionError)."""
     return y * np.power(x, y - 1), ans * np.log(x)
 
 
@@ -129,7 +130,8 @@ def identity(g, ans, x):
 
 
 @adjoint(builtins.abs)
-def abs_(g, ans, x):  # complex x: real(g) * conj(x) / |x|, as autograd
+def abs_(g, ans, x):
+    """Slope 0 at 0; for complex x, real(g) * conj(x) / |x|, as autograd."""
     return abs_grad(g, x)
 
 

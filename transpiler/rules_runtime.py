@@ -485,3 +485,30 @@ def angle_grad_x(dx, ans, g, x):
 
 
 nondifferentiable(np.iscomplexobj, np.isrealobj)
+
+
+# ---- np.linalg.cholesky (forward over reverse) and np.max / np.min -----------------------
+
+@tangent(linalg.cholesky_grad, "g")
+def cholesky_grad_g(dg, ans, g, factor):
+    return linalg.cholesky_grad(dg, factor)
+
+
+@tangent(linalg.cholesky_grad, "factor")
+def cholesky_grad_factor(dfactor, ans, g, factor):
+    return linalg.cholesky_grad_tangent(g, factor, dfactor)
+
+
+@tangent(helpers.extremum_grad, "g")
+def extremum_grad_g(dg, ans, g, extremum, x, axis=None, keepdims=False):
+    return helpers.extremum_grad(dg, extremum, x, axis, keepdims)
+
+
+@tangent(helpers.extremum_grad, "x")
+def extremum_grad_x(dx, ans, g, extremum, x, axis=None, keepdims=False):
+    return 0.0  # the share of each tie is piecewise constant
+
+
+@tangent(helpers.extremum_grad, "extremum")
+def extremum_grad_extremum(dextremum, ans, g, extremum, x, axis=None, keepdims=False):
+    return 0.0
