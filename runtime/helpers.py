@@ -137,7 +137,11 @@ def _items_grad(pieces, arrays):
 
 
 def split_like(g, arrays, axis=0):
-    """The gradient of np.concatenate(arrays, axis): g cut back into pieces."""
+    """The gradient of np.concatenate(arrays, axis): g cut back into pieces
+    (axis=None: the items were flattened)."""
+    if axis is None:
+        sizes = [int(np.size(a)) for a in arrays]
+        return _items_grad(np.split(np.ravel(g), np.cumsum(sizes)[:-1]), arrays)
     sizes = [np.shape(a)[axis] if np.ndim(a) else 1 for a in arrays]
     return _items_grad(np.split(g, np.cumsum(sizes)[:-1], axis=axis), arrays)
 

@@ -92,6 +92,44 @@ def test_r_of_scalars_and_lists():
     three_ways(scalar_r, 0.7, lambda a: a ** 3 + (2.0 * a) ** 3 + 1.0 + a ** 3)
 
 
+M23 = numpy.arange(6.0).reshape(2, 3)
+
+
+def rows_r(x):  # a directive string: stack as rows of a 2-d result
+    return numpy.sum(numpy.r_["0,2", x, x ** 2] ** 3 * M23)
+
+
+def rows_autograd(x):
+    return anp.sum(anp.stack([x, x ** 2]) ** 3 * M23)
+
+
+def blocks_c(x):  # 2-d items side by side, and integer constants in an r_
+    return numpy.sum(numpy.c_[M23 * x[0], x[:2]] ** 3) + numpy.sum(numpy.r_[x, 3, -1] ** 3)
+
+
+def blocks_autograd(x):
+    return anp.sum(anp.concatenate([M23 * x[0], x[:2, None]], axis=1) ** 3) + \
+        anp.sum(x ** 3) + 27.0 - 1.0
+
+
+def test_r_with_a_directive_and_c_of_matrices():
+    x = numpy.array([0.3, -0.7, 1.1])
+    three_ways(rows_r, x, rows_autograd)
+    three_ways(blocks_c, x, blocks_autograd)
+
+
+def flattened(x):
+    return numpy.sum(numpy.concatenate((x, M23 * x[0]), axis=None) ** 3 * numpy.arange(9.0))
+
+
+def flattened_autograd(x):  # autograd's concatenate takes no axis=None
+    return anp.sum(anp.concatenate([x, anp.ravel(M23 * x[0])]) ** 3 * anp.arange(9.0))
+
+
+def test_concatenate_flattening_axis_none():
+    three_ways(flattened, numpy.array([0.3, -0.7, 1.1]), flattened_autograd)
+
+
 # ---- np.linspace ------------------------------------------------------------------
 
 def linspace_model(np, num=7):
@@ -471,3 +509,21 @@ def running_product(x):  # autograd has no cumprod gradient: finite differences 
 
 def test_hessian_of_cumprod_and_diagonal():
     three_ways(running_product, numpy.array([0.3, -0.5, 0.9, 1.2]))
+
+
+def scaled_reductions(np):
+    def f(a):  # a scalar scale, reductions over a loop's axes: derivatives to third order
+        total = 0.0
+        for ax in range(2):
+            total = total + np.sum(np.sum(np.sin(a * M23), axis=ax, keepdims=True) ** 2) + \
+                np.sum(np.max(a * M23 ** 2, axis=ax))
+        return total + np.sum(np.tile(a * M23, (2, 1)) ** 3) + \
+            np.sum(np.repeat(a * M23, 2, axis=1) ** 2)
+    return f
+
+
+def test_third_derivative_through_helpers_with_loop_axes():
+    ours, theirs = scaled_reductions(numpy), scaled_reductions(anp)
+    for _ in range(3):
+        ours, theirs = grad(ours), autograd.grad(theirs)
+        assert numpy.isclose(ours(0.7), theirs(0.7), rtol=1e-9)

@@ -512,3 +512,7 @@ def extremum_grad_x(dx, ans, g, extremum, x, axis=None, keepdims=False):
 @tangent(helpers.extremum_grad, "extremum")
 def extremum_grad_extremum(dextremum, ans, g, extremum, x, axis=None, keepdims=False):
     return 0.0
+
+
+# the reduced axes of a norm are integers: third derivatives read norm_slope_tangent's source
+nondifferentiable(linalg._norm_axes)
