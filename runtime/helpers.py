@@ -163,11 +163,14 @@ def vstack_grad(g, arrays):
 
 
 def items_tangent(d, arrays):
-    """Tangents of a sequence's items, each in its item's shape (a constant
-    item's tangent is the scalar 0.0): what np.concatenate / np.stack take."""
-    if isinstance(arrays, np.ndarray):
-        return np.broadcast_to(d, arrays.shape)
-    return [broadcast_like(t, a) for t, a in zip(d, arrays)]
+    """Tangents of a (nested) sequence's items, each in its item's shape (a
+    constant item's tangent is the scalar 0.0): what np.concatenate, np.stack
+    and np.array take."""
+    if isinstance(arrays, (list, tuple)):
+        if not isinstance(d, (list, tuple)):  # the tangent of a constant sequence
+            d = [d] * len(arrays)
+        return [items_tangent(t, a) for t, a in zip(d, arrays)]
+    return broadcast_like(d, arrays)
 
 
 # -- np.r_[...] and np.c_[...] ------------------------------------------------------

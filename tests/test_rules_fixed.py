@@ -341,6 +341,19 @@ def test_stack_and_vstack_with_constant_items():
                stacked_with_constants(anp))
 
 
+def arrays_with_constants(np):
+    def f(x):  # np.array of a list mixing the argument with constants (forward mode crashed)
+        rows = np.array([x, OFFSET]) * 2.0
+        diag = np.array([[x[0], 0.0], [0.0, x[1] ** 2]])
+        return np.sum(rows ** 3) + np.sum(diag @ OFFSET[:2]) + np.sum(np.asarray([x, OFFSET]) ** 2)
+    return f
+
+
+def test_array_of_a_list_with_constant_items():
+    three_ways(arrays_with_constants(numpy), numpy.array([0.3, 1.1, -0.4]),
+               arrays_with_constants(anp))
+
+
 # ---- np.inner of any ranks, size-1 outputs ---------------------------------------------
 
 W3 = numpy.arange(24.0).reshape(2, 3, 4) / 10.0

@@ -353,12 +353,12 @@ def asarray(g, ans, a, dtype=None):
 
 @tangent(np.asarray, "a")
 def asarray_a(da, ans, a, dtype=None):
-    return np.asarray(da, dtype=dtype)
+    return np.asarray(items_tangent(da, a), dtype=dtype)
 
 
 @tangent(np.array, "a")
 def array_a(da, ans, a, dtype=None):
-    return np.array(da, dtype=dtype)
+    return np.array(items_tangent(da, a), dtype=dtype)
 
 
 # ---- no gradient -----------------------------------------------------------
