@@ -457,13 +457,28 @@ def test_hessian_with_axis_passed_to_a_function():
                through_a_call_autograd)
 
 
-def test_static_parameters_are_never_differentiated():
-    # a rule that listed `axis` as differentiable would have its gradient dropped
-    from transpiler.rules import STATIC_PARAMS, _TABLE, _load_builtin_rules
-    _load_builtin_rules()
-    clashes = [(r.prim, set(r.wrt) & STATIC_PARAMS) for r in _TABLE.values()
-               if set(r.wrt) & STATIC_PARAMS]
-    assert clashes == []
+def binomial_like(n, x):
+    return n * x ** 2
+
+
+def test_a_rule_may_differentiate_a_parameter_named_like_an_integer():
+    # `n` is static by default; a rule that lists it in wrt differentiates it
+    from transpiler import rules
+    rules.partials(binomial_like, wrt=("n", "x"))(binomial_like_partials)
+    try:
+        want = numeric_grad(uses_binomial, (1.5, 0.5), 0)  # 3 x^2
+        assert numpy.isclose(grad(uses_binomial, wrt=0)(1.5, 0.5), want)
+        assert numpy.isclose(jvp(uses_binomial, wrt=0)(1.5, 0.5, tangents=1.0)[1], 0.75)
+    finally:
+        rules.remove(binomial_like)
+
+
+def uses_binomial(n, x):
+    return binomial_like(n, x) * 3.0
+
+
+def binomial_like_partials(ans, n, x):
+    return x ** 2, 2.0 * n * x
 
 
 def test_check_grad_agrees_with_the_tape_on_the_fixed_rules():

@@ -288,7 +288,8 @@ class Reverse:
                                  "does not take", s.loc, fix="call it with its usual "
                                  "positional arguments")
         for param, v in bound.items():
-            if self.activity.is_active(v) and param not in rule.wrt and not is_position(param):
+            if self.activity.is_active(v) and param not in rule.wrt and \
+                    not is_position(param, rule):
                 raise TranspileError(
                     f"cannot differentiate `{name}` with respect to its argument `{param}`",
                     s.loc, "its rule gives no gradient for that argument",
