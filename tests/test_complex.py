@@ -189,3 +189,20 @@ def test_complex_cholesky_is_refused():
     # autograd answers (wrongly, by finite differences); we refuse at call time
     with pytest.raises(TypeError, match="cholesky"):
         grad(hermitian_factor)(Z)
+
+
+def holomorphic(z):
+    return numpy.sin(z) * z ** 2 + numpy.exp(1j * z)
+
+
+def test_complex_output_is_refused_by_grad_and_pulled_back_by_vjp():
+    from transpiler import vjp
+    z = 0.4 + 0.3j
+    with pytest.raises(TypeError, match="complex"):
+        grad(holomorphic)(z)
+    derivative = numpy.cos(z) * z ** 2 + 2 * z * numpy.sin(z) + 1j * numpy.exp(1j * z)
+    _, pullback = vjp(holomorphic)(z)
+    assert numpy.isclose(pullback(1.0), derivative)  # holomorphic: g * f'(z)
+    assert numpy.isclose(jvp(holomorphic)(z, tangents=1.0)[1], derivative)
+    h = 1e-6
+    assert numpy.isclose((holomorphic(z + h) - holomorphic(z - h)) / (2 * h), derivative)
