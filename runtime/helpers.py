@@ -181,6 +181,18 @@ def items_tangent(d, arrays):
 _CONCATENATORS = {"r": np.r_, "c": np.c_}
 
 
+def grid_slice(start, stop, step=None):
+    """`start:stop:step` inside np.r_[...], np.c_[...], np.mgrid[...] or np.ogrid[...]:
+    a range of values, whose bounds the rule table refuses to differentiate."""
+    return slice(start, stop, step)
+
+
+def index_grid(which, items):
+    """`np.mgrid[items]` (which="m") or `np.ogrid[items]` ("o"). Their bounds are
+    not differentiated (the rule refuses them): np.linspace is."""
+    return (np.mgrid if which == "m" else np.ogrid)[items]
+
+
 def _is_item_array(p):
     return not isinstance(p, (slice, str))
 

@@ -130,6 +130,32 @@ def test_concatenate_flattening_axis_none():
     three_ways(flattened, numpy.array([0.3, -0.7, 1.1]), flattened_autograd)
 
 
+def grid_with_moving_end(a):
+    return numpy.sum(numpy.mgrid[0.0:a:5j] ** 2)
+
+
+def range_with_moving_end(x, a):
+    return numpy.sum(numpy.r_[x, 0.0:a] ** 2)
+
+
+def fixed_grids(a):
+    return numpy.sum(numpy.mgrid[0.0:1.0:5j] * a ** 2) + numpy.sum(numpy.ogrid[0:3] * a)
+
+
+def test_grid_bounds_are_an_error_not_a_zero():
+    # np.mgrid[0:a:5j] is differentiable in a, but only np.linspace has the rule
+    from transpiler import TranspileError
+    with pytest.raises(TranspileError, match="index_grid|grid_slice") as err:
+        grad(grid_with_moving_end)(2.0)
+    assert "test_rules_fixed.py" in str(err.value)
+    with pytest.raises(TranspileError, match="grid_slice"):
+        jvp(grid_with_moving_end)(2.0, tangents=1.0)
+    with pytest.raises(TranspileError, match="index_concat|grid_slice"):
+        grad(range_with_moving_end, wrt=1)(numpy.ones(2), 3.0)
+    three_ways(fixed_grids, 0.7, lambda a: anp.sum(numpy.linspace(0.0, 1.0, 5) * a ** 2)
+               + anp.sum(numpy.arange(3) * a))
+
+
 # ---- np.linspace ------------------------------------------------------------------
 
 def linspace_model(np, num=7):

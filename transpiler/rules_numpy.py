@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from runtime.helpers import (abs_grad, abs_tangent, angle_grad, angle_tangent, broadcast_like,
-                             cast_like, cumprod_grad, cumprod_tangent,
+                             cast_like, grid_slice, cumprod_grad, cumprod_tangent,
                              diagonal_grad, diff_grad, extremum_grad, fill_like, hstack_grad,
-                             index_concat, index_concat_grad, index_concat_tangent,
+                             index_concat, index_concat_grad, index_grid, index_concat_tangent,
                              items_tangent, linspace_weight, pad_grad, prod_grad, repeat_grad,
                              repeat_to, split_grad, split_like, tile_grad, unbroadcast, unstack,
                              vstack_grad)
@@ -668,6 +668,18 @@ def index_concat_(g, ans, which, items):
 @tangent(index_concat, "items")
 def index_concat_items(ditems, ans, which, items):
     return index_concat_tangent(which, items, ditems)
+
+
+@adjoint(index_grid, wrt=("which",))
+def index_grid_(g, ans, which, items):
+    """`np.mgrid[...]` / `np.ogrid[...]`: differentiated bounds are an error (use np.linspace)."""
+    return 0.0
+
+
+@adjoint(grid_slice, wrt=("step",))
+def grid_slice_(g, ans, start, stop, step=None):
+    """`a:b` in np.r_ / np.mgrid: differentiated bounds are an error (use np.linspace)."""
+    return 0.0
 
 
 @adjoint(np.linspace, wrt=("start", "stop"))
