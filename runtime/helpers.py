@@ -488,3 +488,13 @@ def angle_grad_tangent(g, x, dx):
     if not (np.iscomplexobj(x) or np.iscomplexobj(dx)):
         return zeros_like(x) if np.ndim(x) else 0.0
     return np.real(g) * 1j * dx / x ** 2
+
+
+def constant_option(d, name):
+    """The tangent through an option that is not differentiated (a norm's `ord`
+    passed through a function's parameter): zero, or a TypeError when the option
+    really moves (its tangent is not zero)."""
+    if np.any(np.asarray(d) != 0):
+        raise TypeError(f"tapeless does not differentiate with respect to `{name}`: pass a "
+                        "constant (or wrap it in transpiler.stop_gradient)")
+    return 0.0

@@ -308,20 +308,34 @@ def norm_slope_tangent(dx, x, norm, ord=None, axis=None):
 
 def _svd_slope_tangent(x, dx, axes, ord):
     """d(u_k v_k^T) (ord 2 / -2) or d(U V^T) (nuclear norm) along dx, by the
-    derivatives of the thin SVD (distinct singular values)."""
+    derivatives of the thin SVD. Where they do not exist (a repeated extreme
+    singular value, a rank-deficient matrix for the nuclear norm) a ValueError."""
     m, u, s, v = _svd_last(x, axes)
     dm = np.moveaxis(dx, axes, (-2, -1))
     ut, vt = np.swapaxes(u, -1, -2), np.swapaxes(v, -1, -2)
     c = ut @ dm @ v
     ct = np.swapaxes(c, -1, -2)
+    tol = 1e-10 * np.max(s, axis=-1, keepdims=True)
+    if ord == "nuc":
+        if np.any(s <= tol):
+            raise ValueError("the second derivative of the nuclear norm needs matrices of full "
+                             "rank (a singular value is 0)")
+        omega = (c - ct) / (s[..., :, None] + s[..., None, :])
+        inv_s = 1.0 / s[..., None, :]
+        return u @ omega @ vt + (dm - u @ (ut @ dm)) @ (v * inv_s) @ vt + \
+            (u * inv_s) @ ut @ (dm - dm @ v @ vt)
+    k = 0 if ord == 2 else -1
+    others = np.delete(s, k % s.shape[-1], axis=-1)
+    if s.shape[-1] > 1 and np.any(np.abs(others - s[..., k:k + 1 or None]) <= tol) or \
+            np.any(s[..., k] <= tol[..., 0]):
+        raise ValueError(f"the second derivative of the matrix {ord}-norm needs its singular "
+                         "value to be simple (not repeated, not 0)")
     s2 = s[..., None, :] ** 2 - s[..., :, None] ** 2  # s_j^2 - s_i^2
     eye = np.eye(s.shape[-1], dtype=bool)
-    f = np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, s2))
-    sd = s[..., None, :]  # right-multiplying by diag(s)
-    du = u @ (f * (c * sd + s[..., :, None] * ct)) + (dm - u @ (ut @ dm)) @ v / sd
-    dmt = np.swapaxes(dm, -1, -2)
-    dv = v @ (f * (s[..., :, None] * c + ct * sd)) + (dmt - v @ (vt @ dmt)) @ u / sd
-    if ord == "nuc":
-        return du @ vt + u @ np.swapaxes(dv, -1, -2)
-    k = 0 if ord == 2 else -1
+    with np.errstate(divide="ignore", invalid="ignore"):  # only column k is used
+        f = np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, s2))
+        sd = s[..., None, :]  # right-multiplying by diag(s)
+        du = u @ (f * (c * sd + s[..., :, None] * ct)) + (dm - u @ (ut @ dm)) @ v / sd
+        dmt = np.swapaxes(dm, -1, -2)
+        dv = v @ (f * (s[..., :, None] * c + ct * sd)) + (dmt - v @ (vt @ dmt)) @ u / sd
     return du[..., :, k, None] * v[..., None, :, k] + u[..., :, k, None] * dv[..., None, :, k]

@@ -300,6 +300,47 @@ def test_vector_p_norms_against_autograd(p, n, seed):
     three_ways(norm_model(numpy, p, None, False), x, norm_model(anp, p, None, False))
 
 
+def norm_of(x, p):  # the order reaches the rule through a parameter
+    return numpy.linalg.norm(x, p)
+
+
+def cubic_norm(x):
+    return norm_of(x, 3) ** 2 + norm_of(x, 4)
+
+
+def cubic_norm_autograd(x):
+    return anp.linalg.norm(x, 3) ** 2 + anp.linalg.norm(x, 4)
+
+
+def nuclear_plus_identity(x):  # autograd's Hessian is nan here: finite differences
+    return norm_of(numpy.outer(x, x) + numpy.eye(3), "nuc")
+
+
+def test_hessian_of_a_norm_whose_order_is_a_parameter():
+    three_ways(cubic_norm, numpy.array([0.3, -0.8, 1.2]), cubic_norm_autograd)
+    three_ways(nuclear_plus_identity, numpy.array([0.3, -0.8, 1.2]))
+
+
+ROTATION = numpy.linalg.qr(numpy.random.default_rng(0).normal(size=(3, 3)))[0]
+
+
+def nuclear_of_rotation(a):  # the singular values of a * ROTATION are all |a|: repeated
+    return numpy.linalg.norm(a * ROTATION + 0.1 * a ** 2, "nuc")
+
+
+def nuclear_of_rank_one(x):
+    return numpy.linalg.norm(numpy.outer(x, x), "nuc")
+
+
+def test_nuclear_norm_second_order_with_repeated_and_zero_singular_values():
+    three_ways(nuclear_of_rotation, 0.8)
+    assert_close(grad(nuclear_of_rank_one)(numpy.array([0.3, -0.8, 1.2])),
+                 numeric_grad(nuclear_of_rank_one, (numpy.array([0.3, -0.8, 1.2]),), 0),
+                 rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="full rank"):  # not a wrong Hessian
+        hessian(nuclear_of_rank_one)(numpy.array([0.3, -0.8, 1.2]))
+
+
 # ---- sequences ------------------------------------------------------------------------
 
 def hstack_one(np):

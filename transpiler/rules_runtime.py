@@ -409,7 +409,7 @@ def index_concat_tangent_items(ditems, ans, which, items, d):
     return 0.0
 
 
-nondifferentiable(helpers.linspace_weight)
+nondifferentiable(helpers.linspace_weight, helpers.constant_option)
 
 
 # ---- products of any rank -----------------------------------------------------------
@@ -450,6 +450,11 @@ def norm_slope_x(dx, ans, x, norm, ord=None, axis=None):
 @tangent(linalg.norm_slope, "norm")
 def norm_slope_ans(dnorm, ans, x, norm, ord=None, axis=None):
     return 0.0
+
+
+@tangent(linalg.norm_slope, "ord")
+def norm_slope_ord(dord, ans, x, norm, ord=None, axis=None):
+    return helpers.constant_option(dord, "ord")
 
 
 # ---- complex numbers: |x| and np.angle -------------------------------------------------
