@@ -446,9 +446,10 @@ def abs_grad(g, x):
 
 
 def abs_tangent(dx, x):
-    """The tangent of |x| along dx: real(conj(x) dx) / |x| (dx * sign(x) for real x)."""
+    """The tangent of |x| along dx: real(conj(x) dx) / |x| (dx * sign(x) for real x).
+    (x / |x|, not np.sign(x), so that the compiler can differentiate it again.)"""
     if np.iscomplexobj(x) or np.iscomplexobj(dx):
-        return np.real(np.conj(np.sign(x)) * dx)
+        return np.real(np.conj(x) * dx) / np.where(x == 0, np.inf, np.abs(x))
     return dx * np.sign(x)
 
 
@@ -457,8 +458,8 @@ def abs_grad_tangent(g, x, dx):
     constant); for complex x, d conj(sign x) = conj(dx - s real(conj(s) dx)) / |x|."""
     if not (np.iscomplexobj(x) or np.iscomplexobj(dx)):
         return zeros_like(x) if np.ndim(x) else 0.0
-    s = np.sign(x)
     size = np.where(x == 0, np.inf, np.abs(x))
+    s = x / size  # sign(x), in a form the compiler differentiates (third derivatives)
     return np.real(g) * np.conj(dx - s * np.real(np.conj(s) * dx)) / size
 
 

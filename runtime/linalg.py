@@ -70,17 +70,32 @@ def inner_grad_b(g, a, b):
     return np.tensordot(g, a, (lead, lead))
 
 
-def solve_grad_b(g, ans, a, b):
-    """Contribution to `b` of `ans = np.linalg.solve(a, b)`: solve with a transposed."""
+def solve_grad_b(g, solved, a, b):
+    """Contribution to `b` of `solved = np.linalg.solve(a, b)`: solve with a transposed."""
     return np.linalg.solve(np.swapaxes(a, -1, -2), g)
 
 
-def solve_grad_a(g, ans, a, b):
-    """Contribution to `a` of `ans = np.linalg.solve(a, b)`."""
-    gb = solve_grad_b(g, ans, a, b)
-    if np.ndim(ans) == np.ndim(a) - 1:  # b was a vector (or a batch of vectors)
-        return -gb[..., :, None] * ans[..., None, :]
-    return -gb @ np.swapaxes(ans, -1, -2)
+def solve_grad_a(g, solved, a, b):
+    """Contribution to `a` of `solved = np.linalg.solve(a, b)`."""
+    gb = solve_grad_b(g, solved, a, b)
+    if np.ndim(solved) == np.ndim(a) - 1:  # b was a vector (or a batch of vectors)
+        return -gb[..., :, None] * solved[..., None, :]
+    return -gb @ np.swapaxes(solved, -1, -2)
+
+
+def solve_grad_b_tangent(g, a, da):
+    """The tangent of `solve_grad_b(g, ans, a, b)` along da: -a^-T da^T a^-T g."""
+    at = np.swapaxes(a, -1, -2)
+    return -np.linalg.solve(at, np.swapaxes(da, -1, -2) @ np.linalg.solve(at, g))
+
+
+def solve_grad_a_tangent(g, ans, a, da):
+    """The tangent of `solve_grad_a(g, ans, a, b)` along da (ans held: it has a tangent
+    of its own)."""
+    dgb = solve_grad_b_tangent(g, a, da)
+    if np.ndim(ans) == np.ndim(a) - 1:
+        return -dgb[..., :, None] * ans[..., None, :]
+    return -dgb @ np.swapaxes(ans, -1, -2)
 
 
 # -- einsum ----------------------------------------------------------------------

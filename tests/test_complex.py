@@ -206,3 +206,16 @@ def test_complex_output_is_refused_by_grad_and_pulled_back_by_vjp():
     assert numpy.isclose(jvp(holomorphic)(z, tangents=1.0)[1], derivative)
     h = 1e-6
     assert numpy.isclose((holomorphic(z + h) - holomorphic(z - h)) / (2 * h), derivative)
+
+
+def modulus_of_a_line(a):
+    return numpy.sum(numpy.abs(a * numpy.array([1.0, -2.0, 3.0]) + 0.5j))
+
+
+def test_third_derivative_of_a_modulus():
+    ours = grad(grad(grad(modulus_of_a_line)))(0.7)
+    theirs = autograd.grad(autograd.grad(autograd.grad(
+        lambda a: anp.sum(anp.abs(a * anp.array([1.0, -2.0, 3.0]) + 0.5j)))))(0.7)
+    second = grad(grad(modulus_of_a_line))
+    assert numpy.isclose(ours, theirs)
+    assert numpy.isclose(ours, (second(0.7 + 1e-5) - second(0.7 - 1e-5)) / 2e-5, rtol=1e-5)

@@ -622,3 +622,19 @@ def test_third_derivative_through_helpers_with_loop_axes():
     for _ in range(3):
         ours, theirs = grad(ours), autograd.grad(theirs)
         assert numpy.isclose(ours(0.7), theirs(0.7), rtol=1e-9)
+
+
+M3 = numpy.array([[1.0, 0.5, 0.2], [0.3, 2.0, 0.1], [0.4, 0.2, 1.5]])
+
+
+def shifted_solve(np):
+    def f(a):
+        return np.sum(np.linalg.solve(M3 + a * np.eye(3), np.array([1.0, a, 2.0])) ** 2)
+    return f
+
+
+def test_third_derivative_through_solve():
+    ours, theirs = shifted_solve(numpy), shifted_solve(anp)
+    for _ in range(3):
+        ours, theirs = grad(ours), autograd.grad(theirs)
+        assert numpy.isclose(ours(0.7), theirs(0.7), rtol=1e-9)

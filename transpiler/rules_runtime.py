@@ -521,3 +521,41 @@ def extremum_grad_extremum(dextremum, ans, g, extremum, x, axis=None, keepdims=F
 
 # the reduced axes of a norm are integers: third derivatives read norm_slope_tangent's source
 nondifferentiable(linalg._norm_axes)
+
+
+# ---- np.linalg.solve (so that third derivatives do not read the helpers' source) --------
+
+@tangent(linalg.solve_grad_b, "g")
+def solve_grad_b_g(dg, ans, g, solved, a, b):
+    return linalg.solve_grad_b(dg, solved, a, b)
+
+
+@tangent(linalg.solve_grad_b, "a")
+def solve_grad_b_a(da, ans, g, solved, a, b):
+    return linalg.solve_grad_b_tangent(g, a, da)
+
+
+@tangent(linalg.solve_grad_b, "solved")
+@tangent(linalg.solve_grad_b, "b")
+def solve_grad_b_shape(d, ans, g, solved, a, b):
+    return 0.0
+
+
+@tangent(linalg.solve_grad_a, "g")
+def solve_grad_a_g(dg, ans, g, solved, a, b):
+    return linalg.solve_grad_a(dg, solved, a, b)
+
+
+@tangent(linalg.solve_grad_a, "solved")
+def solve_grad_a_solved(dsolved, ans, g, solved, a, b):
+    return linalg.solve_grad_a(g, dsolved, a, b)
+
+
+@tangent(linalg.solve_grad_a, "a")
+def solve_grad_a_a(da, ans, g, solved, a, b):
+    return linalg.solve_grad_a_tangent(g, solved, a, da)
+
+
+@tangent(linalg.solve_grad_a, "b")
+def solve_grad_a_b(db, ans, g, solved, a, b):
+    return 0.0
