@@ -638,3 +638,16 @@ def test_third_derivative_through_solve():
     for _ in range(3):
         ours, theirs = grad(ours), autograd.grad(theirs)
         assert numpy.isclose(ours(0.7), theirs(0.7), rtol=1e-9)
+
+
+def reciprocal_and_root(x):
+    return x ** -1 + x ** 0.5 + x ** 3
+
+
+def test_powers_of_an_integer_argument():
+    # an int argument to x ** -1 (NumPy refuses integers to negative integer powers)
+    want = autograd.grad(lambda x: x ** -1 + x ** 0.5 + x ** 3)(3.0)
+    assert numpy.isclose(grad(reciprocal_and_root)(3), want)
+    assert numpy.isclose(jvp(reciprocal_and_root)(3, tangents=1.0)[1], want)
+    assert numpy.isclose(grad(grad(reciprocal_and_root))(3.0),
+                         autograd.grad(autograd.grad(lambda x: x ** -1 + x ** 0.5 + x ** 3))(3.0))

@@ -199,7 +199,7 @@ def divide_y(dy, ans, x, y):
 @partials(np.power)
 def power(ans, x, y):
     """x ** 0 has slope 0 also at x = 0, as autograd (y * x ** (y - 1) would be nan)."""
-    return np.where(y == 0, 0.0, y * np.power(x, y - 1)), ans * np.log(np.where(x > 0, x, 1.0))
+    return np.where(y == 0, 0.0, y * np.power(x, y - 1.0)), ans * np.log(np.where(x > 0, x, 1.0))
 
 
 @partials(np.maximum)

@@ -51,7 +51,7 @@ def truediv_y(dy, ans, x, y):
 @partials(operator.pow)
 def pow_(ans, x, y):
     """NumPy's power: the slope of x ** 0.5 at 0.0 is inf (not a ZeroDivisionError)."""
-    return y * np.power(x, y - 1), ans * np.log(x)
+    return y * np.power(x, y - 1.0), ans * np.log(x)
 
 
 @partials(operator.neg)
