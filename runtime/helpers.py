@@ -223,12 +223,12 @@ def index_concat_grad(g, which, items):
     base, _ = _labelled(which, items, lambda p, s, n: np.zeros(np.shape(p)))
     found = np.ravel(labels - base)  # 0 at constants, the label elsewhere
     where = np.flatnonzero(found)
-    flat = np.zeros(int(found.max(initial=0)), dtype=np.result_type(g, np.float64))
+    flat = np.zeros(int(found.max(initial=0)), dtype=grad_dtype(g, 0.0))
     flat[found[where].astype(int) - 1] = np.ravel(g)[where]
     grads, start = [], 0
-    for p in parts:
+    for p in parts:  # each in its item's dtype (float32 stays float32, real stays real)
         n = int(np.size(p)) if _is_item_array(p) else 0
-        grads.append(np.reshape(flat[start:start + n], np.shape(p)) if n else 0.0)
+        grads.append(cast_like(np.reshape(flat[start:start + n], np.shape(p)), p) if n else 0.0)
         start += n
     return tuple(grads) if type(items) is tuple else grads[0]
 

@@ -88,6 +88,13 @@ def scalar_r(a):
     return numpy.sum(numpy.r_[a, 2.0 * a, [1.0, a]] ** 3)
 
 
+def test_r_gradients_keep_float32():
+    x = numpy.array([0.3, -1.2, 0.8], dtype=numpy.float32)
+    g = grad(features_r)(x)
+    assert g.dtype == numpy.float32
+    assert_close(g, autograd.grad(features_r_autograd)(x.astype(float)), rtol=1e-5)
+
+
 def test_r_of_scalars_and_lists():
     three_ways(scalar_r, 0.7, lambda a: a ** 3 + (2.0 * a) ** 3 + 1.0 + a ** 3)
 
