@@ -219,3 +219,22 @@ def test_third_derivative_of_a_modulus():
     second = grad(grad(modulus_of_a_line))
     assert numpy.isclose(ours, theirs)
     assert numpy.isclose(ours, (second(0.7 + 1e-5) - second(0.7 - 1e-5)) / 2e-5, rtol=1e-5)
+
+
+def energy_of_complex(z):
+    return numpy.sum(numpy.abs(z) ** 2 + numpy.real(z ** 3))
+
+
+def scalar_energy(z):
+    return numpy.abs(z) ** 2 + numpy.real(z ** 3)
+
+
+def test_second_order_with_respect_to_a_complex_argument_is_refused():
+    # the Hessian would keep only the real directions; autograd refuses too
+    with pytest.raises(TypeError, match="complex argument"):
+        hessian(energy_of_complex)(Z)
+    with pytest.raises(TypeError, match="complex argument"):
+        grad(grad(scalar_energy))(0.7 + 0.4j)
+    x = numpy.array([0.7, -0.3])  # a real argument of the same function is fine
+    assert_close(hessian(energy_of_complex)(x),
+                 autograd.hessian(lambda x: anp.sum(anp.abs(x) ** 2 + anp.real(x ** 3)))(x))

@@ -109,6 +109,8 @@ class HigherGradient:
         fixed = self.inner.fixed_for(args)
         _, position = _param_name(fn, name)
         x = args[position] if position < len(args) else None
+        if np.iscomplexobj(x):
+            _complex_second_order("grad of a gradient")
         results = {}
         for idx, e in _basis(x):
             value = fn(*args, **fixed, **{tname: e})[1]
@@ -122,6 +124,14 @@ class HigherGradient:
         for idx, value in results.items():
             grad[idx] = value
         return grad
+
+
+def _complex_second_order(what):
+    """A gradient of a complex argument is itself complex: as autograd, no second
+    derivatives of it (they would silently keep only the real directions)."""
+    raise TypeError(f"{what} with respect to a complex argument is not defined (the gradient "
+                    "is complex, as in autograd); differentiate with respect to its real and "
+                    "imaginary parts, passed as real arguments")
 
 
 def _adjoint_for(gradient, args):
@@ -187,6 +197,8 @@ def hessian(fn, wrt=0):
 
     def run(*args):
         x = args[_param_name(fn, wrt)[1]]
+        if np.iscomplexobj(x):
+            _complex_second_order("hessian")
         columns = {idx: product(*args, v=e) for idx, e in _basis(x)}
         if None in columns:
             return columns[None]
