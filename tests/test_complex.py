@@ -238,3 +238,20 @@ def test_second_order_with_respect_to_a_complex_argument_is_refused():
     x = numpy.array([0.7, -0.3])  # a real argument of the same function is fine
     assert_close(hessian(energy_of_complex)(x),
                  autograd.hessian(lambda x: anp.sum(anp.abs(x) ** 2 + anp.real(x ** 3)))(x))
+
+
+def spiral(x):
+    return numpy.exp(1j * x) * x
+
+
+def test_jacobian_of_a_complex_value_of_a_real_argument():
+    x = numpy.array([0.3, -0.8])
+    from transpiler import jacobian
+    want = numpy.diag(numpy.exp(1j * x) * (1j * x + 1.0))
+    h = 1e-6
+    fd = numpy.stack([(spiral(x + h * e) - spiral(x - h * e)) / (2 * h) for e in numpy.eye(2)], 1)
+    assert_close(want, fd, rtol=1e-6, atol=1e-8)
+    for mode in ("forward", "reverse"):
+        assert_close(jacobian(spiral, mode=mode)(x), fd, rtol=1e-6, atol=1e-8)
+    with pytest.raises(TypeError, match="complex argument"):
+        jacobian(spiral)(x + 0j)

@@ -127,8 +127,8 @@ class HigherGradient:
 
 
 def _complex_second_order(what):
-    """A gradient of a complex argument is itself complex: as autograd, no second
-    derivatives of it (they would silently keep only the real directions)."""
+    """Derivatives along the real directions only would silently lose the
+    imaginary ones: refused for a complex argument (autograd refuses hessian too)."""
     raise TypeError(f"{what} with respect to a complex argument is not defined (the gradient "
                     "is complex, as in autograd); differentiate with respect to its real and "
                     "imaginary parts, passed as real arguments")
@@ -216,10 +216,13 @@ def jacobian(fn, wrt=0, mode=None):
     output element) or None: whichever needs fewer sweeps."""
     def run(*args):
         x = args[_param_name(fn, wrt)[1]]
+        if np.iscomplexobj(x):
+            _complex_second_order("jacobian")
         value = fn(*args)
         n, m = int(np.size(x)), int(np.size(value))
         chosen = mode or ("forward" if n <= m else "reverse")
-        out = np.zeros(np.shape(value) + np.shape(x))
+        # a complex value of a real argument has a complex Jacobian
+        out = np.zeros(np.shape(value) + np.shape(x), dtype=np.result_type(value, float))
         if chosen == "forward":
             tangent = jvp(fn, wrt)
             for idx, e in _basis(x):
@@ -229,6 +232,8 @@ def jacobian(fn, wrt=0, mode=None):
             _, pullback = vjp(fn, wrt)(*args)
             for idx, e in _basis(value):
                 out[idx or ()] = pullback(e)
+                if np.iscomplexobj(value):  # the real argument's gradient of Im(value)
+                    out[idx or ()] -= 1j * pullback(1j * e)
         else:
             raise ValueError(f"mode must be 'forward', 'reverse' or None, not {mode!r}")
         return out if out.ndim else float(out)
