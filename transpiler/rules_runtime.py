@@ -2,7 +2,11 @@
 code can itself be differentiated (derivatives of derivatives).
 
 Every helper is linear in the gradient it is given, so its tangent is the
-helper applied to the tangent of that gradient.
+helper applied to the tangent of that gradient. Arguments read only for their
+shape have a zero tangent; where a helper also depends on a primal value (the
+slope of a norm, |z|, a Cholesky factor) a `*_tangent` helper gives the total
+derivative. Integer and boolean arguments (`axis`, `keepdims`, `repeats`, ...)
+need no rule: `rules.STATIC_PARAMS` makes them constants.
 """
 from __future__ import annotations
 
