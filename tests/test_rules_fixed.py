@@ -163,6 +163,24 @@ def test_grid_bounds_are_an_error_not_a_zero():
                + anp.sum(numpy.arange(3) * a))
 
 
+ITEMS = {"x": "x", "square": "x ** 2", "first": "x[0]", "constant": "2.5", "knots": "0:3",
+         "list": "[1.0, x[1]]", "tail": "np.sin(x[1:])"}
+
+
+@settings(max_examples=15, deadline=None)
+@given(items=st.lists(st.sampled_from(sorted(ITEMS)), min_size=1, max_size=4),
+       columns=st.booleans())
+def test_r_and_c_of_any_items(items, columns, tmp_path_factory):
+    if columns:  # np.c_ needs items of one length: whole arrays
+        items = [i for i in items if i in ("x", "square")] or ["x"]
+    which = "c" if columns else "r"
+    source = (f"def f(x):\n    z = np.{which}_[{', '.join(ITEMS[i] for i in items)}]\n"
+              f"    return np.sum(np.cos(z) * np.arange(1.0, 1.0 + z.size).reshape(z.shape))\n")
+    from conftest import function_from_source
+    f = function_from_source(source, "f", tmp_path_factory.mktemp("r_"))
+    three_ways(f, numpy.array([0.3, -1.2, 0.8]))
+
+
 # ---- np.linspace ------------------------------------------------------------------
 
 def linspace_model(np, num=7):
