@@ -100,7 +100,8 @@ class Rule:
 STATIC_PARAMS = frozenset({
     "index", "axis", "axes", "axis1", "axis2", "keepdims", "repeats", "reps", "pad_width",
     "indices_or_sections", "n", "offset", "shape", "newshape", "source", "destination",
-    "mode", "k", "dtype", "subscripts", "num", "endpoint", "condition",
+    "mode", "k", "dtype", "subscripts", "num", "endpoint", "condition", "shift", "indices",
+    "deg", "decimals", "copy", "ndmin", "order", "kind", "side",
 })
 
 
