@@ -255,11 +255,20 @@ def cast_like(g, x):
 
 # -- np.linspace ----------------------------------------------------------------------
 
-def linspace_weight(num, endpoint, start, stop):
-    """d np.linspace(start, stop, num, endpoint) / d stop, shaped to broadcast over
-    the result (the weight of start is one minus it)."""
+def linspace_weight(num, endpoint, start, stop, axis=0):
+    """d np.linspace(start, stop, num, endpoint, axis=axis) / d stop, shaped to
+    broadcast over the result (the weight of start is one minus it)."""
     t = np.linspace(0.0, 1.0, num, endpoint=endpoint)
-    return np.reshape(t, (-1,) + (1,) * np.ndim(np.broadcast(start, stop)))
+    ndim = np.ndim(np.broadcast(start, stop)) + 1
+    shape = [1] * ndim
+    shape[axis % ndim] = -1
+    return np.reshape(t, shape)
+
+
+def linspace_spread(d, start, stop, axis=0):
+    """The tangent of start (or stop) spread along the new axis of np.linspace."""
+    shape = np.broadcast_shapes(np.shape(start), np.shape(stop))
+    return np.expand_dims(np.broadcast_to(d, shape), axis)
 
 
 def grad_dtype(x, g):

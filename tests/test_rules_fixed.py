@@ -208,6 +208,24 @@ def test_linspace_without_endpoint():
     three_ways(open_grid, 0.4, open_grid_autograd)
 
 
+def grids_along_columns(x):  # autograd's linspace takes no axis: the oracle is the formula
+    return numpy.sum(numpy.linspace(x, numpy.cos(x), 4, axis=1) ** 3 * M24) + \
+        numpy.sum(numpy.linspace(0.0, x, 3, endpoint=False, axis=-1) ** 2)
+
+
+def grids_along_columns_autograd(x):
+    t, u = anp.arange(4) / 3.0, anp.arange(3) / 3.0
+    grid = x[:, None] + (anp.cos(x) - x)[:, None] * t
+    return anp.sum(grid ** 3 * M24) + anp.sum((x[:, None] * u) ** 2)
+
+
+M24 = numpy.arange(8.0).reshape(2, 4)
+
+
+def test_linspace_along_an_axis():
+    three_ways(grids_along_columns, numpy.array([0.3, 0.9]), grids_along_columns_autograd)
+
+
 def linspace_arrays(np):
     def f(x):  # array ends: the grid runs along a new first axis
         return np.sum(np.linspace(x, np.cos(x), 4) ** 3)

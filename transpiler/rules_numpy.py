@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 
 from runtime.helpers import (abs_grad, abs_tangent, angle_grad, angle_tangent, broadcast_like,
-                             cast_like, grid_slice, cumprod_grad, cumprod_tangent,
-                             diagonal_grad, diff_grad, extremum_grad, fill_like, hstack_grad,
-                             index_concat, index_concat_grad, index_grid, index_concat_tangent,
-                             items_tangent, linspace_weight, pad_grad, prod_grad, repeat_grad,
+                             cast_like, cumprod_grad, cumprod_tangent, diagonal_grad, diff_grad,
+                             extremum_grad, fill_like, grid_slice, hstack_grad, index_concat,
+                             index_concat_grad, index_concat_tangent, index_grid, items_tangent,
+                             linspace_spread, linspace_weight, pad_grad, prod_grad, repeat_grad,
                              repeat_to, split_grad, split_like, tile_grad, unbroadcast, unstack,
                              vstack_grad)
 from runtime.linalg import (cholesky_grad, cholesky_tangent, dot_grad_a, dot_grad_b, einsum_grad,
@@ -683,21 +683,23 @@ def grid_slice_(g, ans, start, stop, step=None):
 
 
 @adjoint(np.linspace, wrt=("start", "stop"))
-def linspace(g, ans, start, stop, num=50, endpoint=True):
-    """With respect to start and stop (scalars or arrays, along axis 0)."""
-    w = linspace_weight(num, endpoint, start, stop)
-    return (unbroadcast(np.sum(g * (1.0 - w), axis=0), start),
-            unbroadcast(np.sum(g * w, axis=0), stop))
+def linspace(g, ans, start, stop, num=50, endpoint=True, axis=0):
+    """With respect to start and stop (scalars or arrays, along any axis)."""
+    w = linspace_weight(num, endpoint, start, stop, axis)
+    return (unbroadcast(np.sum(g * (1.0 - w), axis=axis), start),
+            unbroadcast(np.sum(g * w, axis=axis), stop))
 
 
 @tangent(np.linspace, "start")
-def linspace_start(dstart, ans, start, stop, num=50, endpoint=True):
-    return broadcast_like((1.0 - linspace_weight(num, endpoint, start, stop)) * dstart, ans)
+def linspace_start(dstart, ans, start, stop, num=50, endpoint=True, axis=0):
+    return (1.0 - linspace_weight(num, endpoint, start, stop, axis)) * \
+        linspace_spread(dstart, start, stop, axis)
 
 
 @tangent(np.linspace, "stop")
-def linspace_stop(dstop, ans, start, stop, num=50, endpoint=True):
-    return broadcast_like(linspace_weight(num, endpoint, start, stop) * dstop, ans)
+def linspace_stop(dstop, ans, start, stop, num=50, endpoint=True, axis=0):
+    return linspace_weight(num, endpoint, start, stop, axis) * \
+        linspace_spread(dstop, start, stop, axis)
 
 
 # ---- more shape operations ---------------------------------------------------------

@@ -416,6 +416,17 @@ def index_concat_tangent_items(ditems, ans, which, items, d):
 nondifferentiable(helpers.linspace_weight, helpers.constant_option)
 
 
+@tangent(helpers.linspace_spread, "d")
+def linspace_spread_d(dd, ans, d, start, stop, axis=0):
+    return helpers.linspace_spread(dd, start, stop, axis)
+
+
+@tangent(helpers.linspace_spread, "start")
+@tangent(helpers.linspace_spread, "stop")
+def linspace_spread_ends(dend, ans, d, start, stop, axis=0):
+    return 0.0
+
+
 # ---- products of any rank -----------------------------------------------------------
 
 @tangent(linalg.inner_grad_a, "g")
