@@ -23,8 +23,10 @@ def unbroadcast(g, x):
     tg = type(g)
     if tg is float and type(x) in _SCALARS:
         return g
-    if tg is np.ndarray and type(x) is np.ndarray and g.shape == x.shape:
+    if tg is np.ndarray and type(x) is np.ndarray and g.shape == x.shape and \
+            (g.dtype.kind != "c" or x.dtype.kind == "c"):
         return g
+    g = real_part_for(g, x)  # a real x gets the real part of a complex gradient
     gshape = np.shape(g)
     xshape = np.shape(x)
     if gshape == xshape:
@@ -102,10 +104,10 @@ def broadcast_like(t, x):
     return np.broadcast_to(t, np.shape(x)) + zeros_like(x)
 
 
-def extremum_grad(g, ans, x, axis=None, keepdims=False):
+def extremum_grad(g, extremum, x, axis=None, keepdims=False):
     """The gradient of np.max / np.min: to the elements equal to the result,
     split equally between ties (as a subgradient, and like autograd)."""
-    ans_full = repeat_to(ans, x, axis, keepdims)
+    ans_full = repeat_to(extremum, x, axis, keepdims)
     mask = np.asarray(x) == ans_full
     count = np.sum(mask, axis=axis, keepdims=True) if axis is not None else np.sum(mask)
     share = (mask / count).astype(grad_dtype(x, 0.0), copy=False)  # float32 stays float32
@@ -129,22 +131,148 @@ def prod_grad(g, prod, x, axis=None, keepdims=False):
     return repeat_to(g, x, axis, keepdims) * others
 
 
+def _items_grad(pieces, arrays):
+    """The gradient of a sequence argument from its items' gradients: a list, or
+    one array when the sequence was an array (np.hstack(x) iterates x's rows)."""
+    pieces = [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)]
+    if isinstance(arrays, np.ndarray):
+        return np.reshape(np.stack(pieces), arrays.shape) if pieces else zeros_like(arrays)
+    return pieces
+
+
 def split_like(g, arrays, axis=0):
-    """The gradient of np.concatenate(arrays, axis): g cut back into pieces."""
+    """The gradient of np.concatenate(arrays, axis): g cut back into pieces
+    (axis=None: the items were flattened)."""
+    if axis is None:
+        sizes = [int(np.size(a)) for a in arrays]
+        return _items_grad(np.split(np.ravel(g), np.cumsum(sizes)[:-1]), arrays)
     sizes = [np.shape(a)[axis] if np.ndim(a) else 1 for a in arrays]
-    return list(np.split(g, np.cumsum(sizes)[:-1], axis=axis))
+    return _items_grad(np.split(g, np.cumsum(sizes)[:-1], axis=axis), arrays)
+
+
+def hstack_grad(g, arrays):
+    """The gradient of np.hstack(arrays): along axis 1 for 2-d and higher items, else 0."""
+    return split_like(g, arrays, 1 if np.ndim(arrays[0]) > 1 else 0)
 
 
 def unstack(g, arrays, axis=0):
     """The gradient of np.stack(arrays, axis) (and of np.array(list)): g's slices."""
-    return [np.take(g, i, axis=axis) for i in range(len(arrays))]
+    return _items_grad([np.take(g, i, axis=axis) for i in range(len(arrays))], arrays)
 
 
 def vstack_grad(g, arrays):
     """The gradient of np.vstack(arrays): rows of g, in each array's shape."""
     rows = [np.shape(np.atleast_2d(a))[0] for a in arrays]
-    pieces = np.split(g, np.cumsum(rows)[:-1], axis=0)
-    return [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)]
+    return _items_grad(np.split(g, np.cumsum(rows)[:-1], axis=0), arrays)
+
+
+def items_tangent(d, arrays):
+    """Tangents of a (nested) sequence's items, each in its item's shape (a
+    constant item's tangent is the scalar 0.0): what np.concatenate, np.stack
+    and np.array take."""
+    if isinstance(arrays, (list, tuple)):
+        if not isinstance(d, (list, tuple)):  # the tangent of a constant sequence
+            d = [d] * len(arrays)
+        return [items_tangent(t, a) for t, a in zip(d, arrays)]
+    return broadcast_like(d, arrays)
+
+
+# -- np.r_[...] and np.c_[...] ------------------------------------------------------
+# Both place every element of their array items once, in some order, among
+# constants (from slices like 0:3): they are affine in the items. The compiler
+# calls `index_concat("r", items)` for `np.r_[items]`.
+
+_CONCATENATORS = {"r": np.r_, "c": np.c_}
+
+
+def grid_slice(start, stop, step=None):
+    """`start:stop:step` inside np.r_[...], np.c_[...], np.mgrid[...] or np.ogrid[...]:
+    a range of values, whose bounds the rule table refuses to differentiate."""
+    return slice(start, stop, step)
+
+
+def index_grid(which, items):
+    """`np.mgrid[items]` (which="m") or `np.ogrid[items]` ("o"). Their bounds are
+    not differentiated (the rule refuses them): np.linspace is."""
+    return (np.mgrid if which == "m" else np.ogrid)[items]
+
+
+def _is_item_array(p):
+    return not isinstance(p, (slice, str))
+
+
+def index_concat(which, items):
+    """`np.r_[items]` (which="r") or `np.c_[items]` (which="c")."""
+    return _CONCATENATORS[which][items]
+
+
+def _labelled(which, items, fill):
+    parts = items if type(items) is tuple else (items,)
+    out, start = [], 0
+    for p in parts:
+        if _is_item_array(p):
+            n = int(np.size(p))
+            out.append(fill(p, start, n))
+            start += n
+        else:
+            out.append(p)
+    return np.asarray(index_concat(which, tuple(out))), parts
+
+
+def index_concat_grad(g, which, items):
+    """The gradient of `index_concat(which, items)` for each item (0.0 for slices
+    and strings): each result element is found by labelling the items' elements."""
+    labels, parts = _labelled(which, items, lambda p, s, n: np.reshape(
+        np.arange(s + 1.0, s + n + 1.0), np.shape(p)))
+    base, _ = _labelled(which, items, lambda p, s, n: np.zeros(np.shape(p)))
+    found = np.ravel(labels - base)  # 0 at constants, the label elsewhere
+    where = np.flatnonzero(found)
+    flat = np.zeros(int(found.max(initial=0)), dtype=grad_dtype(g, 0.0))
+    flat[found[where].astype(int) - 1] = np.ravel(g)[where]
+    grads, start = [], 0
+    for p in parts:  # each in its item's dtype (float32 stays float32, real stays real)
+        n = int(np.size(p)) if _is_item_array(p) else 0
+        grads.append(cast_like(np.reshape(flat[start:start + n], np.shape(p)), p) if n else 0.0)
+        start += n
+    return tuple(grads) if type(items) is tuple else grads[0]
+
+
+def index_concat_tangent(which, items, d):
+    """The tangent of `index_concat(which, items)` along the items' tangents `d`."""
+    parts = items if type(items) is tuple else (items,)
+    ds = d if type(items) is tuple else (d,)
+    moved = tuple(broadcast_like(t, p) if _is_item_array(p) else p for t, p in zip(ds, parts))
+    still = tuple(zeros_like(p) if _is_item_array(p) else p for p in parts)
+    return np.asarray(index_concat(which, moved)) - np.asarray(index_concat(which, still))
+
+
+def cast_like(g, x):
+    """A gradient in x's gradient dtype: `x.astype(...)` and `np.asarray(x, dtype)`
+    send back float32 for float32 x, and a real gradient for a real x."""
+    dtype = grad_dtype(x, 0.0)
+    if np.iscomplexobj(g) and not np.issubdtype(dtype, np.complexfloating):
+        g = np.real(g)
+    if isinstance(g, np.ndarray) and g.dtype != dtype:
+        g = g.astype(dtype)
+    return g
+
+
+# -- np.linspace ----------------------------------------------------------------------
+
+def linspace_weight(num, endpoint, start, stop, axis=0):
+    """d np.linspace(start, stop, num, endpoint, axis=axis) / d stop, shaped to
+    broadcast over the result (the weight of start is one minus it)."""
+    t = np.linspace(0.0, 1.0, num, endpoint=endpoint)
+    ndim = np.ndim(np.broadcast(start, stop)) + 1
+    shape = [1] * ndim
+    shape[axis % ndim] = -1
+    return np.reshape(t, shape)
+
+
+def linspace_spread(d, start, stop, axis=0):
+    """The tangent of start (or stop) spread along the new axis of np.linspace."""
+    shape = np.broadcast_shapes(np.shape(start), np.shape(stop))
+    return np.expand_dims(np.broadcast_to(d, shape), axis)
 
 
 def grad_dtype(x, g):
@@ -315,3 +443,72 @@ def owned_copy(g):
     if type(g) in _SCALARS:
         return g
     return np.array(g, dtype=grad_dtype(g, 0.0))
+
+
+# -- complex numbers ------------------------------------------------------------------
+# autograd's convention: the gradient of a real function of z = x + iy is
+# df/dx - i df/dy, so a holomorphic rule is g * f'(z) and the gradient of a real
+# value is real (a function from complex to real takes the real part of g).
+
+def abs_grad(g, x):
+    """The gradient of |x|: g * sign(x), 0 at 0 (as autograd); for complex x,
+    real(g) * conj(x) / |x| (NumPy's sign of a complex z is z / |z|, 0 at 0)."""
+    if np.iscomplexobj(x):
+        return np.real(g) * np.conj(np.sign(x))
+    return g * np.sign(x)
+
+
+def abs_tangent(dx, x):
+    """The tangent of |x| along dx: real(conj(x) dx) / |x| (dx * sign(x) for real x).
+    (x / |x|, not np.sign(x), so that the compiler can differentiate it again.)"""
+    if np.iscomplexobj(x) or np.iscomplexobj(dx):
+        return np.real(np.conj(x) * dx) / np.where(x == 0, np.inf, np.abs(x))
+    return dx * np.sign(x)
+
+
+def abs_grad_tangent(g, x, dx):
+    """The tangent of `abs_grad(g, x)` along dx: zero for real x (sign is piecewise
+    constant); for complex x, d conj(sign x) = conj(dx - s real(conj(s) dx)) / |x|."""
+    if not (np.iscomplexobj(x) or np.iscomplexobj(dx)):
+        return zeros_like(x) if np.ndim(x) else 0.0
+    size = np.where(x == 0, np.inf, np.abs(x))
+    s = x / size  # sign(x), in a form the compiler differentiates (third derivatives)
+    return np.real(g) * np.conj(dx - s * np.real(np.conj(s) * dx)) / size
+
+
+def angle_grad(g, x):
+    """The gradient of np.angle(x): real(g) * conj(i x) / |x|^2 (0 for real x)."""
+    if not np.iscomplexobj(x):
+        return zeros_like(x) if np.ndim(x) else 0.0 * g
+    return np.real(g) * np.conj(1j * x) / np.abs(x) ** 2
+
+
+def angle_tangent(dx, x):
+    """The tangent of np.angle(x): imag(conj(x) dx) / |x|^2."""
+    return np.imag(np.conj(x) * dx) / np.abs(x) ** 2
+
+
+def real_part_for(g, x):
+    """A gradient for a real `x` is real (autograd's convention): drop what the
+    complex operations downstream put in the imaginary part."""
+    if np.iscomplexobj(g) and not np.iscomplexobj(x) and not isinstance(x, complex):
+        return np.real(g)
+    return g
+
+
+def angle_grad_tangent(g, x, dx):
+    """The tangent of `angle_grad(g, x)` along dx: for complex x, angle_grad is
+    real(g) * (-i / x), so its tangent is real(g) * i dx / x^2; zero for real x."""
+    if not (np.iscomplexobj(x) or np.iscomplexobj(dx)):
+        return zeros_like(x) if np.ndim(x) else 0.0
+    return np.real(g) * 1j * dx / x ** 2
+
+
+def constant_option(d, name):
+    """The tangent through an option that is not differentiated (a norm's `ord`
+    passed through a function's parameter): zero, or a TypeError when the option
+    really moves (its tangent is not zero)."""
+    if np.any(np.asarray(d) != 0):
+        raise TypeError(f"tapeless does not differentiate with respect to `{name}`: pass a "
+                        "constant (or wrap it in transpiler.stop_gradient)")
+    return 0.0

@@ -53,17 +53,49 @@ def dot_grad_b(g, a, b):
     return np.moveaxis(out, 0, -2)
 
 
-def solve_grad_b(g, ans, a, b):
-    """Contribution to `b` of `ans = np.linalg.solve(a, b)`: solve with a transposed."""
+def inner_grad_a(g, a, b):
+    """Contribution to `a` of `ans = np.inner(a, b)` (any ranks: ans has shape
+    a.shape[:-1] + b.shape[:-1])."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    lead = np.ndim(a) - 1
+    return np.tensordot(g, b, (list(range(lead, np.ndim(g))), list(range(np.ndim(b) - 1))))
+
+
+def inner_grad_b(g, a, b):
+    """Contribution to `b` of `ans = np.inner(a, b)`."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    lead = list(range(np.ndim(a) - 1))
+    return np.tensordot(g, a, (lead, lead))
+
+
+def solve_grad_b(g, solved, a, b):
+    """Contribution to `b` of `solved = np.linalg.solve(a, b)`: solve with a transposed."""
     return np.linalg.solve(np.swapaxes(a, -1, -2), g)
 
 
-def solve_grad_a(g, ans, a, b):
-    """Contribution to `a` of `ans = np.linalg.solve(a, b)`."""
-    gb = solve_grad_b(g, ans, a, b)
-    if np.ndim(ans) == np.ndim(a) - 1:  # b was a vector (or a batch of vectors)
-        return -gb[..., :, None] * ans[..., None, :]
-    return -gb @ np.swapaxes(ans, -1, -2)
+def solve_grad_a(g, solved, a, b):
+    """Contribution to `a` of `solved = np.linalg.solve(a, b)`."""
+    gb = solve_grad_b(g, solved, a, b)
+    if np.ndim(solved) == np.ndim(a) - 1:  # b was a vector (or a batch of vectors)
+        return -gb[..., :, None] * solved[..., None, :]
+    return -gb @ np.swapaxes(solved, -1, -2)
+
+
+def solve_grad_b_tangent(g, a, da):
+    """The tangent of `solve_grad_b(g, ans, a, b)` along da: -a^-T da^T a^-T g."""
+    at = np.swapaxes(a, -1, -2)
+    return -np.linalg.solve(at, np.swapaxes(da, -1, -2) @ np.linalg.solve(at, g))
+
+
+def solve_grad_a_tangent(g, ans, a, da):
+    """The tangent of `solve_grad_a(g, ans, a, b)` along da (ans held: it has a tangent
+    of its own)."""
+    dgb = solve_grad_b_tangent(g, a, da)
+    if np.ndim(ans) == np.ndim(a) - 1:
+        return -dgb[..., :, None] * ans[..., None, :]
+    return -dgb @ np.swapaxes(ans, -1, -2)
 
 
 # -- einsum ----------------------------------------------------------------------
@@ -147,8 +179,19 @@ def einsum_grad_tangent(g, subscripts, operands, d_operands, k):
 # -- decompositions ------------------------------------------------------------------
 
 def slogdet_tangent(da, ans, a):
-    """The tangent of `(sign, logabsdet) = np.linalg.slogdet(a)`: the sign is constant."""
-    return (0.0 * ans[0], np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1))
+    """The tangent of `(sign, logabsdet) = np.linalg.slogdet(a)`: with t = tr(a^-1 da),
+    real(t) for logabsdet, and sign * i imag(t) for the sign (constant for real a)."""
+    t = np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+    if np.iscomplexobj(t):
+        return (ans[0] * 1j * np.imag(t), np.real(t))
+    return (0.0 * ans[0], t)
+
+
+def _real_only(x, name):
+    if np.iscomplexobj(x):
+        raise TypeError(f"tapeless differentiates {name} of real arrays only (got a complex "
+                        "array: the derivative of a Hermitian factorization is not "
+                        "implemented)")
 
 
 def _lower_half_diagonal(m):
@@ -156,16 +199,158 @@ def _lower_half_diagonal(m):
     return np.tril(m) - 0.5 * np.eye(m.shape[-1]) * m
 
 
-def cholesky_grad(g, ans):
-    """Contribution to `a` of `ans = np.linalg.cholesky(a)` (lower factor), as a
+def cholesky_grad(g, factor):
+    """Contribution to `a` of `factor = np.linalg.cholesky(a)` (lower), as a
     symmetric matrix: the gradient of a function of a symmetric `a`."""
-    lt = np.swapaxes(ans, -1, -2)
-    phi = _lower_half_diagonal(lt @ g)
-    s = np.linalg.solve(lt, np.swapaxes(np.linalg.solve(lt, np.swapaxes(phi, -1, -2)), -1, -2))
+    _real_only(factor, "np.linalg.cholesky")
+    s = _sandwich(factor, np.swapaxes(factor, -1, -2) @ g)
     return 0.5 * (s + np.swapaxes(s, -1, -2))
 
 
-def cholesky_tangent(da, ans):
-    """Tangent of `ans = np.linalg.cholesky(a)` along a symmetric `da`."""
-    x = np.linalg.solve(ans, np.swapaxes(np.linalg.solve(ans, da), -1, -2))  # L^-1 dA L^-T
-    return ans @ _lower_half_diagonal(x)
+def _sandwich(factor, m):
+    """L^-T phi(m) L^-1, phi the lower triangle of m with its diagonal halved."""
+    lt = np.swapaxes(factor, -1, -2)
+    phi = _lower_half_diagonal(m)
+    return np.linalg.solve(lt, np.swapaxes(np.linalg.solve(lt, np.swapaxes(phi, -1, -2)), -1, -2))
+
+
+def cholesky_grad_tangent(g, factor, dfactor):
+    """The tangent of `cholesky_grad(g, L)` along dL (second derivatives of
+    np.linalg.cholesky): with s = L^-T phi(L^T g) L^-1,
+    ds = -L^-T dL^T s + L^-T phi(dL^T g) L^-1 - s dL L^-1, symmetrized."""
+    _real_only(factor, "np.linalg.cholesky")
+    lt, dlt = np.swapaxes(factor, -1, -2), np.swapaxes(dfactor, -1, -2)
+    s = _sandwich(factor, lt @ g)
+    right = np.swapaxes(np.linalg.solve(lt, np.swapaxes(s @ dfactor, -1, -2)), -1, -2)
+    ds = -np.linalg.solve(lt, dlt @ s) + _sandwich(factor, dlt @ g) - right
+    return 0.5 * (ds + np.swapaxes(ds, -1, -2))
+
+
+def cholesky_tangent(da, factor):
+    """Tangent of `factor = np.linalg.cholesky(a)` along a symmetric `da`."""
+    _real_only(factor, "np.linalg.cholesky")
+    _real_only(da, "np.linalg.cholesky")
+    x = np.linalg.solve(factor, np.swapaxes(np.linalg.solve(factor, da), -1, -2))  # L^-1 dA L^-T
+    return factor @ _lower_half_diagonal(x)
+
+
+# -- np.linalg.norm -------------------------------------------------------------------
+# The gradient of ans = norm(x, ord, axis) is repeat_to(g, x, axis, keepdims) times
+# its slope d ans / d x, which has x's shape. At kinks we follow autograd where it
+# has the form (x / ans at x = 0 is nan, as in autograd) and, for the forms autograd
+# lacks (max and min norms), split the slope equally between ties as np.max does.
+
+def _norm_axes(x, ord, axis):
+    """(matrix?, axes reduced) of np.linalg.norm(x, ord, axis)."""
+    ndim = np.ndim(x)
+    if axis is None:
+        if ord is not None and ndim == 2:
+            return True, (0, 1)
+        return False, tuple(range(ndim))
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    axes = tuple(int(a) % ndim for a in axes)
+    return len(axes) == 2, axes
+
+
+def _expanded(v, x, axes):
+    """A reduced value (keepdims or not) broadcast back to x's shape."""
+    v = np.asarray(v)
+    if v.ndim != np.ndim(x):
+        v = np.expand_dims(v, axes)
+    return np.broadcast_to(v, np.shape(x))
+
+
+def _tie_share(mask, axes):
+    return mask / np.sum(mask, axis=axes, keepdims=True)
+
+
+def _svd_last(x, axes):
+    """The thin SVD of x with the two matrix axes moved last."""
+    m = np.moveaxis(x, axes, (-2, -1))
+    u, s, vt = np.linalg.svd(m, full_matrices=False)
+    return m, u, s, np.swapaxes(vt, -1, -2)
+
+
+def norm_slope(x, norm, ord=None, axis=None):
+    """d norm / d x where norm = np.linalg.norm(x, ord, axis) (keepdims or not)."""
+    if np.iscomplexobj(x):
+        raise TypeError("tapeless differentiates np.linalg.norm of real arrays only "
+                        "(got a complex array)")
+    x = np.asarray(x, dtype=grad_dtype(x, 0.0))
+    matrix, axes = _norm_axes(x, ord, axis)
+    a = _expanded(norm, x, axes)
+    if ord is None or ord == "fro" or (ord == 2 and not matrix):
+        return x / a
+    if matrix and ord in (2, -2, "nuc"):
+        _, u, s, v = _svd_last(x, axes)
+        if ord == "nuc":
+            uvt = u @ np.swapaxes(v, -1, -2)
+        else:
+            k = 0 if ord == 2 else -1
+            uvt = u[..., :, k, None] * v[..., None, :, k]
+        return np.moveaxis(uvt, (-2, -1), axes)
+    if matrix:  # 1, -1: column sums; inf, -inf: row sums (the other axis summed)
+        summed = axes[0] if ord in (1, -1) else axes[1]
+        hit = np.sum(np.abs(x), axis=summed, keepdims=True) == a  # the extreme columns (rows)
+        return np.sign(x) * _tie_share(hit, axes) * x.shape[summed]
+    if ord in (np.inf, -np.inf):
+        return np.sign(x) * _tie_share(np.abs(x) == a, axes)
+    if ord == 0:
+        return np.zeros_like(x)
+    if ord == 1:
+        return np.sign(x)
+    return x * np.abs(x) ** (ord - 2) / a ** (ord - 1)
+
+
+def norm_slope_tangent(dx, x, norm, ord=None, axis=None):
+    """The tangent of `norm_slope(x, norm(x), ord, axis)` along dx (the total
+    derivative: `norm` moves with x). Zero for the piecewise linear norms."""
+    x = np.asarray(x, dtype=grad_dtype(x, 0.0))
+    dx = np.broadcast_to(dx, x.shape)
+    matrix, axes = _norm_axes(x, ord, axis)
+    a = _expanded(norm, x, axes)
+    if ord is None or ord == "fro" or (ord == 2 and not matrix):
+        da = np.sum(x * dx, axis=axes, keepdims=True) / a
+        return dx / a - x * da / a ** 2
+    if matrix and ord in (2, -2, "nuc"):
+        return np.moveaxis(_svd_slope_tangent(x, dx, axes, ord), (-2, -1), axes)
+    if matrix or ord in (np.inf, -np.inf, 0, 1):
+        return np.zeros_like(x)
+    s = x * np.abs(x) ** (ord - 2) / a ** (ord - 1)
+    da = np.sum(s * dx, axis=axes, keepdims=True)
+    return (ord - 1) * (np.abs(x) ** (ord - 2) * dx / a ** (ord - 1) - s * da / a)
+
+
+def _svd_slope_tangent(x, dx, axes, ord):
+    """d(u_k v_k^T) (ord 2 / -2) or d(U V^T) (nuclear norm) along dx, by the
+    derivatives of the thin SVD. Where they do not exist (a repeated extreme
+    singular value, a rank-deficient matrix for the nuclear norm) a ValueError."""
+    m, u, s, v = _svd_last(x, axes)
+    dm = np.moveaxis(dx, axes, (-2, -1))
+    ut, vt = np.swapaxes(u, -1, -2), np.swapaxes(v, -1, -2)
+    c = ut @ dm @ v
+    ct = np.swapaxes(c, -1, -2)
+    tol = 1e-10 * np.max(s, axis=-1, keepdims=True)
+    if ord == "nuc":
+        if np.any(s <= tol):
+            raise ValueError("the second derivative of the nuclear norm needs matrices of full "
+                             "rank (a singular value is 0)")
+        omega = (c - ct) / (s[..., :, None] + s[..., None, :])
+        inv_s = 1.0 / s[..., None, :]
+        return u @ omega @ vt + (dm - u @ (ut @ dm)) @ (v * inv_s) @ vt + \
+            (u * inv_s) @ ut @ (dm - dm @ v @ vt)
+    k = 0 if ord == 2 else -1
+    others = np.delete(s, k % s.shape[-1], axis=-1)
+    if s.shape[-1] > 1 and np.any(np.abs(others - s[..., k:k + 1 or None]) <= tol) or \
+            np.any(s[..., k] <= tol[..., 0]):
+        raise ValueError(f"the second derivative of the matrix {ord}-norm needs its singular "
+                         "value to be simple (not repeated, not 0)")
+    s2 = s[..., None, :] ** 2 - s[..., :, None] ** 2  # s_j^2 - s_i^2
+    eye = np.eye(s.shape[-1], dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):  # only column k is used
+        f = np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, s2))
+        sd = s[..., None, :]  # right-multiplying by diag(s)
+        du = u @ (f * (c * sd + s[..., :, None] * ct)) + (dm - u @ (ut @ dm)) @ v / sd
+        dmt = np.swapaxes(dm, -1, -2)
+        dv = v @ (f * (s[..., :, None] * c + ct * sd)) + (dmt - v @ (vt @ dmt)) @ u / sd
+    return du[..., :, k, None] * v[..., None, :, k] + u[..., :, k, None] * dv[..., None, :, k]

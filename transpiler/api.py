@@ -92,8 +92,13 @@ class Gradient:
         except Exception as exc:
             _explain(exc)
             raise
-        if type(value) is not float and np.ndim(value) != 0:
-            _not_scalar(self.fn, value)
+        if type(value) is not float:
+            if np.iscomplexobj(value):
+                _complex_output(self.fn)
+            if np.ndim(value) != 0:
+                if np.size(value) != 1:
+                    _not_scalar(self.fn, value)
+                value, grads = _reseeded(compiled, args, kwargs, value)
         if self.one_tuple:
             grads = (grads,)
         return (value, grads) if self.with_value else grads
@@ -228,6 +233,23 @@ class _Missing:
 
 
 _NO = _Missing()
+
+
+def _reseeded(compiled, args, kwargs, value):
+    """A size-1 output (shape (1,) or (1, 1)) is differentiated as autograd does:
+    the sweep is run again from a seed of ones in its shape (the seed is the
+    adjoint's last parameter)."""
+    import inspect
+    from runtime.helpers import ones_like
+    seed = list(inspect.signature(compiled).parameters)[-1]
+    return compiled(*args, **kwargs, **{seed: ones_like(value)})
+
+
+def _complex_output(fn):
+    raise TypeError(
+        f"grad requires {fn.__name__} to return a real scalar, but it returned a complex "
+        "value (as in autograd); differentiate np.real(...) or np.abs(...) of it, or use vjp "
+        "with a cotangent")
 
 
 def _not_scalar(fn, value):

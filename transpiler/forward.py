@@ -221,7 +221,7 @@ class Forward:
 
     def contributions(self, rule, s, bound, tan, out, name):
         active = [p for p, v in bound.items()
-                  if isinstance(v, ir.Var) and v.name in tan and not is_position(p)]
+                  if isinstance(v, ir.Var) and v.name in tan and not is_position(p, rule)]
         for p in active:
             if p not in rule.wrt and p not in rule.tangents:
                 raise TranspileError(

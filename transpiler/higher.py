@@ -130,6 +130,8 @@ class HigherGradient:
         fixed = self.inner.fixed_for(args)
         _, position = _param_name(fn, name)
         x = args[position] if position < len(args) else None
+        if np.iscomplexobj(x):
+            _complex_second_order("grad of a gradient")
         results = {}
         for idx, e in _basis(x):
             value = fn(*args, **fixed, **{tname: e})[1]
@@ -143,6 +145,14 @@ class HigherGradient:
         for idx, value in results.items():
             grad[idx] = value
         return grad
+
+
+def _complex_second_order(what):
+    """Derivatives along the real directions only would silently lose the
+    imaginary ones: refused for a complex argument (autograd refuses hessian too)."""
+    raise TypeError(f"{what} with respect to a complex argument is not defined (the gradient "
+                    "is complex, as in autograd); differentiate with respect to its real and "
+                    "imaginary parts, passed as real arguments")
 
 
 def _adjoint_for(gradient, args):
@@ -187,6 +197,14 @@ class Transform:
 
     def __call__(self, *args, **kwargs):
         return self.function_for(args)(*args, **kwargs)
+
+    def check_complex(self, args):
+        """Second derivatives along real directions only would silently lose the
+        imaginary ones (see _complex_second_order)."""
+        position = _param_name(self.fn, self.wrt)[1] if not isinstance(
+            self.wrt, (tuple, list)) else None
+        if position is not None and position < len(args) and np.iscomplexobj(args[position]):
+            _complex_second_order(self.kind)
 
     def __tapeless_target__(self, args=None, kwnames=()):
         return Target(self.function_for(None if args is None else tuple(args)))
@@ -243,6 +261,10 @@ class Hessian(Hvp):
 
     kind = "hessian"
 
+    def __call__(self, *args, **kwargs):
+        self.check_complex(args)
+        return super().__call__(*args, **kwargs)
+
     def make(self, kinds):
         tangent, tname = self.hessian_tangent(kinds)
         x = self.position()
@@ -265,6 +287,10 @@ class Jacobian(Transform):
             raise ValueError(f"mode must be 'forward', 'reverse' or None, not {mode!r}")
         super().__init__(fn, wrt)
         self.mode = mode
+
+    def __call__(self, *args, **kwargs):
+        self.check_complex(args)
+        return super().__call__(*args, **kwargs)
 
     def make(self, kinds):
         x = self.position()
@@ -298,8 +324,12 @@ class Jacobian(Transform):
         bindings["adjoint"] = adjoint = _transformed(self.fn, self.wrt, True, kinds).code.fn
         seed = list(inspect.signature(adjoint).parameters)[-1]
         return ["rows = []",
+                "complex_value = np.iscomplexobj(value)",
                 "for e in basis_of(value):",
-                f"    rows.append(adjoint({{args}}, {seed}=e)[1])",
+                f"    row = adjoint({{args}}, {seed}=e)[1]",
+                "    if complex_value:  # the real argument's gradient of Im(value)",
+                f"        row = row - 1j * adjoint({{args}}, {seed}=1j * e)[1]",
+                "    rows.append(row)",
                 f"return rows_to(rows, value, {x})"]
 
 

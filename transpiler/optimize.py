@@ -91,7 +91,7 @@ def peephole(s, kinds=None):
         return b
     if fn is operator.truediv and _num(b, 1):
         return a
-    if fn is operator.pow and _num(b, 1):
+    if fn in (operator.pow, np.power) and _num(b, 1):
         return a
     return s
 

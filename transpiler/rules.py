@@ -88,11 +88,29 @@ class Rule:
                      for name, p in zip(self.wrt, out))
 
 
-def is_position(param):
-    """Parameters named `index` take positions (integers, slices, masks): no
-    derivative flows through them, even when the value passed was computed
-    from differentiated ones (an index saved beside them for a reverse sweep)."""
-    return param == "index"
+# Parameters that take positions, integers, booleans, shapes or options, never
+# a differentiable value: `index` (integers, slices, masks), `axis`, `keepdims`,
+# `repeats`, ... A value passed to one of them is a constant for the derivative
+# even when the compiler sees it as active: an axis popped from a loop's saved
+# stack, or a companion's `axis` parameter, when generated code is
+# differentiated again (second order). A rule that lists one of these names in
+# `wrt` (or gives it a tangent) differentiates it as usual. Parameters that may
+# take a float with a derivative (`ord` of a norm, `ddof`) are not here: an
+# active value passed to them stays a transform-time error.
+STATIC_PARAMS = frozenset({
+    "index", "axis", "axes", "axis1", "axis2", "keepdims", "repeats", "reps", "pad_width",
+    "indices_or_sections", "n", "offset", "shape", "newshape", "source", "destination",
+    "mode", "k", "dtype", "subscripts", "num", "endpoint", "condition", "shift", "indices",
+    "deg", "decimals", "copy", "ndmin", "order", "kind", "side",
+})
+
+
+def is_position(param, rule=None):
+    """Whether no derivative flows through `param` of `rule` (see STATIC_PARAMS),
+    even when the value passed was computed from differentiated ones (an index
+    saved beside them for a reverse sweep)."""
+    return param in STATIC_PARAMS and (rule is None or param not in rule.wrt
+                                       and param not in rule.tangents)
 
 
 _TABLE: dict = {}

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from runtime.helpers import (cumprod_grad, cumprod_tangent, diagonal_grad, diff_grad,
-                             extremum_grad, fill_like,
-                             pad_grad, prod_grad, repeat_grad, repeat_to, split_grad, split_like,
-                             tile_grad, unbroadcast, unstack, vstack_grad)
-from runtime.linalg import (cholesky_grad, cholesky_tangent, dot_grad_a, dot_grad_b,
-                            matmul_grad_a, slogdet_tangent, matmul_grad_b, solve_grad_a, solve_grad_b)
+from runtime.helpers import (abs_grad, abs_tangent, angle_grad, angle_tangent, broadcast_like,
+                             cast_like, cumprod_grad, cumprod_tangent, diagonal_grad, diff_grad,
+                             extremum_grad, fill_like, grid_slice, hstack_grad, index_concat,
+                             index_concat_grad, index_concat_tangent, index_grid, items_tangent,
+                             linspace_spread, linspace_weight, pad_grad, prod_grad, repeat_grad,
+                             repeat_to, split_grad, split_like, tile_grad, unbroadcast, unstack,
+                             vstack_grad)
+from runtime.linalg import (cholesky_grad, cholesky_tangent, dot_grad_a, dot_grad_b, einsum_grad,
+                            inner_grad_a, inner_grad_b, norm_slope,
+                            einsum_of, matmul_grad_a, slogdet_tangent, matmul_grad_b, solve_grad_a, solve_grad_b)
 
 from runtime import ops
 
@@ -74,7 +78,8 @@ def arcsinh(ans, x):
 
 @partials(np.arccosh)
 def arccosh(ans, x):
-    return 1.0 / np.sqrt(x ** 2 - 1.0)
+    """Right on the whole complex plane (1 / sqrt(x^2 - 1), autograd's, is not)."""
+    return 1.0 / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0))
 
 
 @partials(np.arctanh)
@@ -137,9 +142,20 @@ def reciprocal(ans, x):
     return -ans ** 2
 
 
-@partials(np.abs, np.absolute, np.fabs)
-def absolute(ans, x):
+@partials(np.fabs)
+def fabs(ans, x):
     return np.sign(x)
+
+
+@adjoint(np.abs, np.absolute)
+def absolute(g, ans, x):
+    """Slope 0 at 0; for complex x, real(g) * conj(x) / |x|, as autograd."""
+    return abs_grad(g, x)
+
+
+@tangent(np.abs, "x")
+def absolute_x(dx, ans, x):
+    return abs_tangent(dx, x)
 
 
 @partials(np.sinc)
@@ -182,7 +198,8 @@ def divide_y(dy, ans, x, y):
 
 @partials(np.power)
 def power(ans, x, y):
-    return y * np.power(x, y - 1), ans * np.log(np.where(x > 0, x, 1.0))
+    """x ** 0 has slope 0 also at x = 0, as autograd (y * x ** (y - 1) would be nan)."""
+    return np.where(y == 0, 0.0, y * np.power(x, y - 1.0)), ans * np.log(np.where(x > 0, x, 1.0))
 
 
 @partials(np.maximum)
@@ -320,17 +337,18 @@ def reshape_a(da, ans, a, shape):
 
 @adjoint(np.asarray, np.array, wrt=("a",))
 def asarray(g, ans, a, dtype=None):
-    return g
+    """Also x.astype(...): the gradient has x's dtype (float32, or real for a real x)."""
+    return cast_like(g, a)
 
 
 @tangent(np.asarray, "a")
 def asarray_a(da, ans, a, dtype=None):
-    return np.asarray(da, dtype=dtype)
+    return np.asarray(items_tangent(da, a), dtype=dtype)
 
 
 @tangent(np.array, "a")
 def array_a(da, ans, a, dtype=None):
-    return np.array(da, dtype=dtype)
+    return np.array(items_tangent(da, a), dtype=dtype)
 
 
 # ---- no gradient -----------------------------------------------------------
@@ -339,7 +357,7 @@ nondifferentiable(
     np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.argmax, np.argmin,
     np.argsort, np.shape, np.ndim, np.size, np.zeros, np.ones, np.zeros_like,
     np.ones_like, np.empty, np.empty_like, np.full, np.eye, np.identity, np.arange,
-    np.linspace, np.isnan, np.isinf, np.isfinite, np.equal, np.not_equal, np.less,
+    np.isnan, np.isinf, np.isfinite, np.equal, np.not_equal, np.less,
     np.less_equal, np.greater, np.greater_equal, np.logical_and, np.logical_or,
     np.logical_not, np.logical_xor, np.any, np.all, np.floor_divide, np.nonzero,
     np.count_nonzero, np.random.rand, np.random.randn, np.random.normal,
@@ -384,36 +402,43 @@ def prod_a(da, ans, a, axis=None, keepdims=False):
 
 @adjoint(np.var, wrt=("a",))
 def var(g, ans, a, axis=None, ddof=0, keepdims=False):
-    return repeat_to(g, a, axis, keepdims) * 2.0 * (a - np.mean(a, axis=axis, keepdims=True)) \
-        / (np.size(a) / np.size(ans) - ddof)
+    """Complex a: the gradient uses conj(a - mean), as autograd."""
+    return repeat_to(g, a, axis, keepdims) * 2.0 * \
+        np.conj(a - np.mean(a, axis=axis, keepdims=True)) / (np.size(a) / np.size(ans) - ddof)
 
 
 @tangent(np.var, "a")
 def var_a(da, ans, a, axis=None, ddof=0, keepdims=False):
-    return np.sum(da * 2.0 * (a - np.mean(a, axis=axis, keepdims=True)), axis=axis,
-                  keepdims=keepdims) / (np.size(a) / np.size(ans) - ddof)
+    return np.real(np.sum(da * 2.0 * np.conj(a - np.mean(a, axis=axis, keepdims=True)), axis=axis,
+                          keepdims=keepdims)) / (np.size(a) / np.size(ans) - ddof)
 
 
 @adjoint(np.std, wrt=("a",))
 def std(g, ans, a, axis=None, ddof=0, keepdims=False):
-    return repeat_to(g / ans, a, axis, keepdims) * (a - np.mean(a, axis=axis, keepdims=True)) \
-        / (np.size(a) / np.size(ans) - ddof)
+    """Slope 0 where the input is constant, as autograd and finite differences give.
+    (Dividing by inf, not by 0; complex a: the conjugate, as autograd.)"""
+    return repeat_to(g / np.where(ans == 0, np.inf, ans), a, axis, keepdims) * \
+        np.conj(a - np.mean(a, axis=axis, keepdims=True)) / (np.size(a) / np.size(ans) - ddof)
 
 
 @tangent(np.std, "a")
 def std_a(da, ans, a, axis=None, ddof=0, keepdims=False):
-    return np.sum(da * (a - np.mean(a, axis=axis, keepdims=True)), axis=axis,
-                  keepdims=keepdims) / (np.size(a) / np.size(ans) - ddof) / ans
+    return np.real(np.sum(da * np.conj(a - np.mean(a, axis=axis, keepdims=True)), axis=axis,
+                          keepdims=keepdims)) / (np.size(a) / np.size(ans) - ddof) / \
+        np.where(ans == 0, np.inf, ans)
 
 
 @adjoint(np.linalg.norm, wrt=("x",))
 def norm(g, ans, x, ord=None, axis=None, keepdims=False):
-    return repeat_to(g / ans, x, axis, keepdims) * x
+    """Every ord, axis and keepdims; ties of max/min norms share the slope; real x only.
+    Vectors: p, inf, -inf, 0, 1; matrices: 'fro', 'nuc', 2, -2 (by the SVD), 1, -1,
+    inf, -inf (see runtime.linalg.norm_slope)."""
+    return repeat_to(g, x, axis, keepdims) * norm_slope(x, ans, ord, axis)
 
 
 @tangent(np.linalg.norm, "x")
 def norm_x(dx, ans, x, ord=None, axis=None, keepdims=False):
-    return np.sum(dx * x, axis=axis, keepdims=keepdims) / ans
+    return np.sum(dx * norm_slope(x, ans, ord, axis), axis=axis, keepdims=keepdims)
 
 
 @adjoint(np.cumsum, wrt=("a",))
@@ -447,7 +472,7 @@ def outer_b(db, ans, a, b):
 
 @adjoint(np.inner)
 def inner(g, ans, a, b):
-    return unbroadcast(g * b, a), unbroadcast(g * a, b)
+    return inner_grad_a(g, a, b), inner_grad_b(g, a, b)
 
 
 @tangent(np.inner, "a")
@@ -544,7 +569,8 @@ def stack(g, ans, arrays, axis=0):
 
 @adjoint(np.hstack, wrt=("tup",))
 def hstack(g, ans, tup):
-    return split_like(g, tup, 1 if np.ndim(tup[0]) > 1 else 0)
+    """An array argument is the sequence of its rows: its gradient is one array."""
+    return hstack_grad(g, tup)
 
 
 @adjoint(np.vstack, wrt=("tup",))
@@ -589,24 +615,71 @@ def flip_m(dm, ans, m, axis=None):
     return np.flip(dm, axis)
 
 
+# (a constant item's tangent is 0.0: items_tangent gives it the item's shape)
+
 @tangent(np.concatenate, "arrays")
 def concatenate_arrays(darrays, ans, arrays, axis=0):
-    return np.concatenate(darrays, axis)
+    return np.concatenate(items_tangent(darrays, arrays), axis)
 
 
 @tangent(np.stack, "arrays")
 def stack_arrays(darrays, ans, arrays, axis=0):
-    return np.stack(darrays, axis)
+    return np.stack(items_tangent(darrays, arrays), axis)
 
 
 @tangent(np.hstack, "tup")
 def hstack_tup(dtup, ans, tup):
-    return np.hstack(dtup)
+    return np.hstack(items_tangent(dtup, tup))
 
 
 @tangent(np.vstack, "tup")
 def vstack_tup(dtup, ans, tup):
-    return np.vstack(dtup)
+    return np.vstack(items_tangent(dtup, tup))
+
+
+# ---- np.r_[...], np.c_[...] (the compiler calls index_concat for them) and np.linspace
+
+@adjoint(index_concat, wrt=("items",))
+def index_concat_(g, ans, which, items):
+    """`np.r_[...]` and `np.c_[...]`: arrays, scalars, lists; slices and strings are constants."""
+    return index_concat_grad(g, which, items)
+
+
+@tangent(index_concat, "items")
+def index_concat_items(ditems, ans, which, items):
+    return index_concat_tangent(which, items, ditems)
+
+
+@adjoint(index_grid, wrt=("which",))
+def index_grid_(g, ans, which, items):
+    """`np.mgrid[...]` / `np.ogrid[...]`: differentiated bounds are an error (use np.linspace)."""
+    return 0.0
+
+
+@adjoint(grid_slice, wrt=("step",))
+def grid_slice_(g, ans, start, stop, step=None):
+    """`a:b` in np.r_ / np.mgrid: differentiated bounds are an error (use np.linspace)."""
+    return 0.0
+
+
+@adjoint(np.linspace, wrt=("start", "stop"))
+def linspace(g, ans, start, stop, num=50, endpoint=True, axis=0):
+    """With respect to start and stop (scalars or arrays, along any axis)."""
+    w = linspace_weight(num, endpoint, start, stop, axis)
+    return (unbroadcast(np.sum(g * (1.0 - w), axis=axis), start),
+            unbroadcast(np.sum(g * w, axis=axis), stop))
+
+
+@tangent(np.linspace, "start")
+def linspace_start(dstart, ans, start, stop, num=50, endpoint=True, axis=0):
+    return (1.0 - linspace_weight(num, endpoint, start, stop, axis)) * \
+        linspace_spread(dstart, start, stop, axis)
+
+
+@tangent(np.linspace, "stop")
+def linspace_stop(dstop, ans, start, stop, num=50, endpoint=True, axis=0):
+    return linspace_weight(num, endpoint, start, stop, axis) * \
+        linspace_spread(dstop, start, stop, axis)
 
 
 # ---- more shape operations ---------------------------------------------------------
@@ -719,9 +792,52 @@ def diagonal_a(da, ans, a, offset=0, axis1=0, axis2=1):
     return np.diagonal(da, offset, axis1, axis2)
 
 
-@partials(np.conj, np.conjugate)
-def conj(ans, x):  # real arguments: the identity
-    return 1.0
+# ---- complex numbers ----------------------------------------------------------------
+# autograd's convention: the gradient of a real f of z = x + iy is df/dx - i df/dy;
+# holomorphic rules are g * f'(z) (no conjugate), a real value's gradient is real.
+
+@adjoint(np.conj)
+def conj(g, ans, x):
+    """conj(g), as autograd."""
+    return np.conj(g)
+
+
+@tangent(np.conj, "x")
+def conj_x(dx, ans, x):
+    return np.conj(dx)
+
+
+@adjoint(np.real)
+def real(g, ans, val):
+    """Also `z.real`; the real part of g."""
+    return cast_like(np.real(g), val)
+
+
+@tangent(np.real, "val")
+def real_val(dval, ans, val):
+    return np.real(dval)
+
+
+@adjoint(np.imag)
+def imag(g, ans, val):
+    """Also `z.imag`; -i times the real part of g, as autograd."""
+    return cast_like(-1j * np.real(g), val)
+
+
+@tangent(np.imag, "val")
+def imag_val(dval, ans, val):
+    return np.imag(dval)
+
+
+@adjoint(np.angle, wrt=("z",))
+def angle(g, ans, z, deg=False):
+    """real(g) * conj(i z) / |z|^2, as autograd; 0 for real z."""
+    return angle_grad(g, z) * (180.0 / np.pi if deg else 1.0)
+
+
+@tangent(np.angle, "z")
+def angle_z(dz, ans, z, deg=False):
+    return angle_tangent(dz, z) * (180.0 / np.pi if deg else 1.0)
 
 
 @adjoint(ops.item, wrt=("x",))

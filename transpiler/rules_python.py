@@ -10,7 +10,7 @@ import numpy as np
 
 from runtime import ops
 from runtime.containers import cleared, select_grad, spread, written_grad
-from runtime.helpers import unbroadcast, zeros_like
+from runtime.helpers import abs_grad, abs_tangent, unbroadcast, zeros_like
 from runtime.linalg import matmul_grad_a, matmul_grad_b
 
 from .rules import adjoint, nondifferentiable, partials, tangent
@@ -50,7 +50,8 @@ def truediv_y(dy, ans, x, y):
 
 @partials(operator.pow)
 def pow_(ans, x, y):
-    return y * x ** (y - 1), ans * np.log(x)
+    """NumPy's power: the slope of x ** 0.5 at 0.0 is inf (not a ZeroDivisionError)."""
+    return y * np.power(x, y - 1.0), ans * np.log(x)
 
 
 @partials(operator.neg)
@@ -128,9 +129,15 @@ def identity(g, ans, x):
 # ---- builtins ----------------------------------------------------------------
 
 
-@partials(builtins.abs)
-def abs_(ans, x):
-    return np.sign(x)
+@adjoint(builtins.abs)
+def abs_(g, ans, x):
+    """Slope 0 at 0; for complex x, real(g) * conj(x) / |x|, as autograd."""
+    return abs_grad(g, x)
+
+
+@tangent(builtins.abs, "x")
+def abs_x(dx, ans, x):
+    return abs_tangent(dx, x)
 
 
 @partials(builtins.max)

@@ -2,7 +2,11 @@
 code can itself be differentiated (derivatives of derivatives).
 
 Every helper is linear in the gradient it is given, so its tangent is the
-helper applied to the tangent of that gradient.
+helper applied to the tangent of that gradient. Arguments read only for their
+shape have a zero tangent; where a helper also depends on a primal value (the
+slope of a norm, |z|, a Cholesky factor) a `*_tangent` helper gives the total
+derivative. Integer and boolean arguments (`axis`, `keepdims`, `repeats`, ...)
+need no rule: `rules.STATIC_PARAMS` makes them constants.
 """
 from __future__ import annotations
 
@@ -327,3 +331,246 @@ def owned_copy_(g_out, ans, g):
 @tangent(helpers.owned_copy, "g")
 def owned_copy_g(dg, ans, g):
     return helpers.owned_copy(dg)
+
+
+# ---- sequences: np.concatenate / stack / hstack / vstack, np.r_ / np.c_ ---------------
+# (linear in the gradient or tangent; the items are read for their shapes only)
+
+@tangent(helpers.split_like, "g")
+def split_like_g(dg, ans, g, arrays, axis=0):
+    return helpers.split_like(dg, arrays, axis)
+
+
+@tangent(helpers.hstack_grad, "g")
+def hstack_grad_g(dg, ans, g, arrays):
+    return helpers.hstack_grad(dg, arrays)
+
+
+@tangent(helpers.unstack, "g")
+def unstack_g(dg, ans, g, arrays, axis=0):
+    return helpers.unstack(dg, arrays, axis)
+
+
+@tangent(helpers.vstack_grad, "g")
+def vstack_grad_g(dg, ans, g, arrays):
+    return helpers.vstack_grad(dg, arrays)
+
+
+@tangent(helpers.items_tangent, "d")
+def items_tangent_d(dd, ans, d, arrays):
+    return helpers.items_tangent(dd, arrays)
+
+
+@tangent(helpers.index_concat_grad, "g")
+def index_concat_grad_g(dg, ans, g, which, items):
+    return helpers.index_concat_grad(dg, which, items)
+
+
+@tangent(helpers.index_concat_tangent, "d")
+def index_concat_tangent_d(dd, ans, which, items, d):
+    return helpers.index_concat_tangent(which, items, dd)
+
+
+@adjoint(helpers.index_concat_tangent, wrt=("d",))
+def index_concat_tangent_(g, ans, which, items, d):
+    return helpers.index_concat_grad(g, which, items)
+
+
+@tangent(helpers.cast_like, "g")
+def cast_like_g(dg, ans, g, x):
+    return helpers.cast_like(dg, x)
+
+
+@tangent(helpers.split_like, "arrays")
+@tangent(helpers.unstack, "arrays")
+def split_like_arrays(darrays, ans, g, arrays, axis=0):
+    return 0.0
+
+
+@tangent(helpers.hstack_grad, "arrays")
+@tangent(helpers.vstack_grad, "arrays")
+def stack_grad_arrays(darrays, ans, g, arrays):
+    return 0.0
+
+
+@tangent(helpers.items_tangent, "arrays")
+def items_tangent_arrays(darrays, ans, d, arrays):
+    return 0.0
+
+
+@tangent(helpers.cast_like, "x")
+def cast_like_x(dx, ans, g, x):
+    return 0.0
+
+
+@tangent(helpers.index_concat_grad, "items")
+def index_concat_grad_items(ditems, ans, g, which, items):
+    return 0.0
+
+
+@tangent(helpers.index_concat_tangent, "items")
+def index_concat_tangent_items(ditems, ans, which, items, d):
+    return 0.0
+
+
+nondifferentiable(helpers.linspace_weight, helpers.constant_option)
+
+
+@tangent(helpers.linspace_spread, "d")
+def linspace_spread_d(dd, ans, d, start, stop, axis=0):
+    return helpers.linspace_spread(dd, start, stop, axis)
+
+
+@tangent(helpers.linspace_spread, "start")
+@tangent(helpers.linspace_spread, "stop")
+def linspace_spread_ends(dend, ans, d, start, stop, axis=0):
+    return 0.0
+
+
+# ---- products of any rank -----------------------------------------------------------
+
+@tangent(linalg.inner_grad_a, "g")
+def inner_grad_a_g(dg, ans, g, a, b):
+    return linalg.inner_grad_a(dg, a, b)
+
+
+@tangent(linalg.inner_grad_a, "b")
+def inner_grad_a_b(db, ans, g, a, b):
+    return linalg.inner_grad_a(g, a, db)
+
+
+@tangent(linalg.inner_grad_b, "g")
+def inner_grad_b_g(dg, ans, g, a, b):
+    return linalg.inner_grad_b(dg, a, b)
+
+
+@tangent(linalg.inner_grad_b, "a")
+def inner_grad_b_a(da, ans, g, a, b):
+    return linalg.inner_grad_b(g, da, b)
+
+
+@tangent(linalg.inner_grad_a, "a")
+@tangent(linalg.inner_grad_b, "b")
+def inner_grad_shape(d, ans, g, a, b):
+    return 0.0
+
+
+# ---- np.linalg.norm: `norm` is norm(x), so the x tangent is the total derivative ------
+
+@tangent(linalg.norm_slope, "x")
+def norm_slope_x(dx, ans, x, norm, ord=None, axis=None):
+    return linalg.norm_slope_tangent(dx, x, norm, ord, axis)
+
+
+@tangent(linalg.norm_slope, "norm")
+def norm_slope_ans(dnorm, ans, x, norm, ord=None, axis=None):
+    return 0.0
+
+
+@tangent(linalg.norm_slope, "ord")
+def norm_slope_ord(dord, ans, x, norm, ord=None, axis=None):
+    return helpers.constant_option(dord, "ord")
+
+
+# ---- complex numbers: |x| and np.angle -------------------------------------------------
+
+@tangent(helpers.abs_grad, "g")
+def abs_grad_g(dg, ans, g, x):
+    return helpers.abs_grad(dg, x)
+
+
+@tangent(helpers.abs_grad, "x")
+def abs_grad_x(dx, ans, g, x):
+    return helpers.abs_grad_tangent(g, x, dx)
+
+
+@tangent(helpers.real_part_for, "g")
+def real_part_for_g(dg, ans, g, x):
+    return helpers.real_part_for(dg, x)
+
+
+@tangent(helpers.real_part_for, "x")
+def real_part_for_x(dx, ans, g, x):
+    return 0.0
+
+
+@tangent(helpers.angle_grad, "g")
+def angle_grad_g(dg, ans, g, x):
+    return helpers.angle_grad(dg, x)
+
+
+@tangent(helpers.angle_grad, "x")
+def angle_grad_x(dx, ans, g, x):
+    return helpers.angle_grad_tangent(g, x, dx)
+
+
+nondifferentiable(np.iscomplexobj, np.isrealobj)
+
+
+# ---- np.linalg.cholesky (forward over reverse) and np.max / np.min -----------------------
+
+@tangent(linalg.cholesky_grad, "g")
+def cholesky_grad_g(dg, ans, g, factor):
+    return linalg.cholesky_grad(dg, factor)
+
+
+@tangent(linalg.cholesky_grad, "factor")
+def cholesky_grad_factor(dfactor, ans, g, factor):
+    return linalg.cholesky_grad_tangent(g, factor, dfactor)
+
+
+@tangent(helpers.extremum_grad, "g")
+def extremum_grad_g(dg, ans, g, extremum, x, axis=None, keepdims=False):
+    return helpers.extremum_grad(dg, extremum, x, axis, keepdims)
+
+
+@tangent(helpers.extremum_grad, "x")
+def extremum_grad_x(dx, ans, g, extremum, x, axis=None, keepdims=False):
+    return 0.0  # the share of each tie is piecewise constant
+
+
+@tangent(helpers.extremum_grad, "extremum")
+def extremum_grad_extremum(dextremum, ans, g, extremum, x, axis=None, keepdims=False):
+    return 0.0
+
+
+# the reduced axes of a norm are integers: third derivatives read norm_slope_tangent's source
+nondifferentiable(linalg._norm_axes)
+
+
+# ---- np.linalg.solve (so that third derivatives do not read the helpers' source) --------
+
+@tangent(linalg.solve_grad_b, "g")
+def solve_grad_b_g(dg, ans, g, solved, a, b):
+    return linalg.solve_grad_b(dg, solved, a, b)
+
+
+@tangent(linalg.solve_grad_b, "a")
+def solve_grad_b_a(da, ans, g, solved, a, b):
+    return linalg.solve_grad_b_tangent(g, a, da)
+
+
+@tangent(linalg.solve_grad_b, "solved")
+@tangent(linalg.solve_grad_b, "b")
+def solve_grad_b_shape(d, ans, g, solved, a, b):
+    return 0.0
+
+
+@tangent(linalg.solve_grad_a, "g")
+def solve_grad_a_g(dg, ans, g, solved, a, b):
+    return linalg.solve_grad_a(dg, solved, a, b)
+
+
+@tangent(linalg.solve_grad_a, "solved")
+def solve_grad_a_solved(dsolved, ans, g, solved, a, b):
+    return linalg.solve_grad_a(g, dsolved, a, b)
+
+
+@tangent(linalg.solve_grad_a, "a")
+def solve_grad_a_a(da, ans, g, solved, a, b):
+    return linalg.solve_grad_a_tangent(g, solved, a, da)
+
+
+@tangent(linalg.solve_grad_a, "b")
+def solve_grad_a_b(db, ans, g, solved, a, b):
+    return 0.0

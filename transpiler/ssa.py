@@ -27,7 +27,9 @@ from . import ir
 from .errors import TranspileError
 from .normalize import _LIST_APPEND, _MAKE_DICT, _SET_ITEM, assigned_names
 from .syntax import BINARY, COMPARE, UNARY, stem
-from runtime import ops
+from runtime import helpers, ops
+
+_CONCATENATORS = (np.r_, np.c_, np.mgrid, np.ogrid)
 
 # Array methods and attributes, as the NumPy functions they stand for.
 # name -> (function, spelling, how the receiver and arguments map to its arguments)
@@ -36,13 +38,13 @@ METHODS = {
     "std": np.std, "var": np.var, "dot": np.dot, "transpose": np.transpose,
     "ravel": np.ravel, "squeeze": np.squeeze, "clip": np.clip, "cumsum": np.cumsum,
     "cumprod": np.cumprod, "trace": np.trace, "argmax": np.argmax, "argmin": np.argmin,
-    "any": np.any, "all": np.all, "round": np.round, "conj": np.conj,
+    "any": np.any, "all": np.all, "round": np.round, "conj": np.conj, "conjugate": np.conj,
     "swapaxes": np.swapaxes, "repeat": np.repeat, "diagonal": np.diagonal,
     "flatten": np.ravel, "item": ops.item,
 }
 VARARG_SHAPE_METHODS = {"reshape": np.reshape}  # x.reshape(2, 3) == np.reshape(x, (2, 3))
-ATTRIBUTES = {"T": np.transpose}
-PLAIN_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "real", "imag", "flat"}
+ATTRIBUTES = {"T": np.transpose, "real": np.real, "imag": np.imag}
+PLAIN_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "flat"}
 
 _CALLABLE_KINDS = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
                    types.MethodType, type, np.ufunc)
@@ -262,11 +264,23 @@ class Builder:
                       self.operand(e.comparators[0], env, out))
         if isinstance(e, gast.Subscript):
             container = self.operand(e.value, env, out)
-            index = self.index(e.slice, env, out)
+            grid = isinstance(container, ir.Ext) and any(container.obj is c
+                                                         for c in _CONCATENATORS)
+            # slices of np.r_[...] / np.mgrid[...] are values: their bounds must not
+            # silently lose a derivative (grid_slice's rule refuses a differentiated one)
+            index = self.index(e.slice, env, out, helpers.grid_slice if grid else slice, loc)
             items = self.tuples.get(container.name) if isinstance(container, ir.Var) else None
             if items is not None and isinstance(index, ir.Const) and type(index.value) is int \
                     and -len(items) <= index.value < len(items):
                 return items[index.value]  # (a, b)[0] is a: no tuple at run time
+            if grid:
+                # np.r_[a, b] / np.c_[a, b] (np.mgrid / np.ogrid): calls with rules, so
+                # that the items are not positions (no silent zero gradient)
+                which = {id(np.r_): "r", id(np.c_): "c", id(np.mgrid): "m"}.get(
+                    id(container.obj), "o")
+                fn = helpers.index_concat if which in "rc" else helpers.index_grid
+                return ir.Assign(None, fn, [ir.Const(which), index], {}, loc,
+                                 ir.Ext(fn, fn.__name__, fn))
             return op(operator.getitem, container, index)
         if isinstance(e, (gast.Tuple, gast.List)):
             fn = ops.make_tuple if isinstance(e, gast.Tuple) else ops.make_list
@@ -289,16 +303,17 @@ class Builder:
             return self.call(e, env, out, loc)
         self.error(e, f"internal: unexpected {type(e).__name__} after normalization")
 
-    def index(self, node, env, out):
+    def index(self, node, env, out, make_slice=slice, loc=None):
         if isinstance(node, gast.Slice):
             parts = [ir.Const(None) if p is None else self.operand(p, env, out)
                      for p in (node.lower, node.upper, node.step)]
             if all(isinstance(p, ir.Const) for p in parts):
                 return ir.Const(slice(*(p.value for p in parts)))
-            return self.emit(ir.Assign(None, slice, parts, {}, None, ir.Ext(slice, "slice", slice)),
+            return self.emit(ir.Assign(None, make_slice, parts, {}, loc,
+                                       ir.Ext(make_slice, make_slice.__name__, make_slice)),
                              "sl", out)
         if isinstance(node, gast.Tuple):
-            items = [self.index(x, env, out) for x in node.elts]
+            items = [self.index(x, env, out, make_slice, loc) for x in node.elts]
             if all(isinstance(p, ir.Const) for p in items):
                 return ir.Const(tuple(p.value for p in items))
             return self.emit(ir.Assign(None, ops.make_tuple, items), "idx", out)

@@ -97,4 +97,13 @@ def numpy_support_page():
             "not listed under reverse mode (shapes, axes, `dtype`) are not differentiated. "
             "Functions not listed need a rule: see [custom rules](custom-rules.md). "
             "Array methods (`x.sum()`, `x.T`, ...) use the function's row; item reads and "
-            "writes are in [supported Python](supported-python.md).\n\n" + rules_table())
+            "writes are in [supported Python](supported-python.md).\n\n"
+            "`np.r_[...]` and `np.c_[...]` are differentiated in every mode (arrays, scalars "
+            "and lists as items; slices and directive strings are constants); a differentiated "
+            "bound of a slice in them or in `np.mgrid[...]` / `np.ogrid[...]` is an error "
+            "(use `np.linspace`). Complex values follow autograd's convention: the gradient "
+            "of a real function of z = x + iy is df/dx - i df/dy (holomorphic rules are "
+            "g * f'(z), with no conjugate), the gradient of a real input is real, and `grad` "
+            "of a function with a complex value is a TypeError (use `vjp`). "
+            "`np.linalg.norm` and `np.linalg.cholesky` of complex arrays are refused with a "
+            "TypeError.\n\n" + rules_table())
