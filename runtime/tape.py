@@ -333,6 +333,8 @@ def _traceable_global(value):
         return _MATH
     if value is np:
         return _NUMPY
+    if _is_scipy(value) and lookup(value) is None:
+        return RecordingNamespace(value)
     if getattr(value, "__module__", None) == "math" and callable(value):
         return recording(value)
     if not callable(value) or isinstance(value, (type, np.ufunc)):
@@ -342,6 +344,30 @@ def _traceable_global(value):
     if isinstance(value, types.FunctionType) and not _is_library(value):
         return _traced_on_call(value)
     return value
+
+
+def _is_scipy(value):
+    """A SciPy module or object (`scipy.special`, `scipy.stats.norm`): its
+    functions and methods with rules are reached by attribute."""
+    if isinstance(value, types.ModuleType):
+        return value.__name__.partition(".")[0] == "scipy"
+    module = getattr(type(value), "__module__", None) or ""
+    return module.partition(".")[0] == "scipy"
+
+
+class RecordingNamespace:
+    """Stands for a SciPy module or distribution object in a traced function's
+    globals: its attributes are looked up as globals are (functions and methods
+    with rules record; `scipy.stats.norm.logpdf(x)`); calling it calls the object."""
+
+    def __init__(self, obj):
+        self._obj = obj
+
+    def __getattr__(self, name):
+        return _traceable_global(getattr(self._obj, name))
+
+    def __call__(self, *args, **kwargs):
+        return self._obj(*args, **kwargs)
 
 
 def _is_library(fn):

@@ -24,6 +24,7 @@ ops are summed back to each input's shape with `unbroadcast`.
 from __future__ import annotations
 
 import inspect
+import types
 from dataclasses import dataclass, field
 
 
@@ -101,6 +102,8 @@ _NONDIFF: set = set()
 
 
 def _key(prim):
+    if isinstance(prim, types.MethodType):  # made afresh on each access (scipy.stats.norm.logpdf)
+        return id(prim.__self__), id(prim.__func__)
     return id(prim)
 
 
@@ -200,6 +203,7 @@ def _name(prim):
 def _load_builtin_rules():
     from . import rules_numpy, rules_python  # noqa: F401  (registration on import)
     from . import rules_runtime  # noqa: F401  (after the others: it overrides np.full)
+    from . import rules_scipy  # noqa: F401  (registers only when SciPy imports)
 
 
 
