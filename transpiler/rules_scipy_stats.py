@@ -129,6 +129,7 @@ def beta_logpdf(ans, x, a, b):
 
 @adjoint(dirichlet.logpdf)
 def dirichlet_logpdf(g, ans, x, alpha):
+    """x of shape (K,) or (K, N) (points as columns, as SciPy lays them out)."""
     return (g * (as_column(alpha, x) - 1.0) / x,
             sum_to_column(g * (np.log(x) - sp.digamma(as_column(alpha, x))), x)
             + np.sum(g) * sp.digamma(np.sum(alpha)))
