@@ -14,4 +14,4 @@ except ImportError:
     AVAILABLE = False
 else:
     AVAILABLE = True
-    from . import rules_scipy_special, rules_scipy_stats  # noqa: F401  (registration on import)
+    from . import rules_scipy_arrays, rules_scipy_special, rules_scipy_stats  # noqa: F401
