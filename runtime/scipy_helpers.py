@@ -40,3 +40,44 @@ def convolve2d_grad(g, x, other, mode="full", boundary="fill", fillvalue=0):
         raise ValueError("the gradient of scipy.signal.convolve2d is implemented for "
                          "boundary='fill' with fillvalue=0 only")
     return convolve_grad(g, x, other, mode)
+
+
+# ---- scipy.linalg ------------------------------------------------------------------
+
+
+def _is_transposed(trans):
+    return trans in (1, 2, "T", "C")  # real matrices: 'C' is 'T'
+
+
+def flipped(trans):
+    """The `trans` argument of solve_triangular for the transposed system."""
+    return 0 if _is_transposed(trans) else 1
+
+
+def transposed_if(m, trans):
+    """`m.T` when solve_triangular's `trans` transposes, else `m`."""
+    return np.swapaxes(m, -1, -2) if _is_transposed(trans) else m
+
+
+def triangle(m, lower=False, unit_diagonal=False):
+    """The triangle of `m` that solve_triangular reads (no diagonal when it is taken as ones)."""
+    part = np.tril(m) if lower else np.triu(m)
+    return part - np.diag(np.diag(m)) if unit_diagonal else part
+
+
+def columns(m):
+    """A vector (n,) or matrix (n, k) as a matrix of columns, (n, 1) or (n, k)."""
+    return np.reshape(m, (np.shape(m)[0], -1))
+
+
+def block2(a, e):
+    """The block matrix [[a, e], [0, a]], whose exponential holds the Frechet
+    derivative of expm at a along e in its upper right corner."""
+    z = np.zeros(np.shape(a))
+    return np.block([[a, e + z], [z, a]])
+
+
+def corner(m):
+    """The upper right quarter of a (2n, 2n) matrix."""
+    n = np.shape(m)[-1] // 2
+    return m[:n, n:]

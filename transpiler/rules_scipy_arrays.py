@@ -1,12 +1,14 @@
 """Rules for scipy.signal and scipy.linalg (registered by rules_scipy when SciPy imports)."""
 from __future__ import annotations
 
+import numpy as np
 import scipy.linalg
 import scipy.signal
 
-from runtime.scipy_helpers import convolve2d_grad, convolve_grad
+from runtime.scipy_helpers import (block2, columns, convolve2d_grad, convolve_grad, corner,
+                                   flipped, transposed_if, triangle)
 
-from .rules import adjoint, tangent
+from .rules import adjoint, nondifferentiable, tangent
 
 # ---- convolution (bilinear: each tangent is the convolution with the tangent) -------
 
@@ -72,3 +74,110 @@ def convolve_grad_x(dx, ans, g, x, other, mode="full"):  # x is read for its sha
 @tangent(convolve2d_grad, "x")
 def convolve2d_grad_x(dx, ans, g, x, other, mode="full", boundary="fill", fillvalue=0):
     return 0.0
+
+
+# ---- triangular solves ----------------------------------------------------------------
+
+
+@adjoint(scipy.linalg.solve_triangular, wrt=("a", "b"))
+def solve_triangular(g, ans, a, b, trans=0, lower=False, unit_diagonal=False, check_finite=True):
+    """The gradient for a lies in the triangle the solve reads."""
+    gb = scipy.linalg.solve_triangular(a, g, flipped(trans), lower, unit_diagonal)
+    return -triangle(transposed_if(columns(gb) @ columns(ans).T, trans), lower, unit_diagonal), gb
+
+
+@tangent(scipy.linalg.solve_triangular, "a")
+def solve_triangular_a(da, ans, a, b, trans=0, lower=False, unit_diagonal=False,
+                       check_finite=True):
+    return -scipy.linalg.solve_triangular(
+        a, transposed_if(triangle(da, lower, unit_diagonal), trans) @ ans, trans, lower,
+        unit_diagonal)
+
+
+@tangent(scipy.linalg.solve_triangular, "b")
+def solve_triangular_b(db, ans, a, b, trans=0, lower=False, unit_diagonal=False,
+                       check_finite=True):
+    return scipy.linalg.solve_triangular(a, db, trans, lower, unit_diagonal)
+
+
+# ---- matrix functions ---------------------------------------------------------------
+
+
+@adjoint(scipy.linalg.expm)
+def expm(g, ans, A):
+    """By the Frechet derivative: the corner of expm([[A.T, g], [0, A.T]]) (any order)."""
+    return corner(scipy.linalg.expm(block2(np.swapaxes(A, -1, -2), g)))
+
+
+@tangent(scipy.linalg.expm, "A")
+def expm_A(dA, ans, A):
+    return corner(scipy.linalg.expm(block2(A, dA)))
+
+
+@adjoint(scipy.linalg.solve_sylvester)
+def solve_sylvester(g, ans, a, b, q):
+    """x solves a x + x b = q."""
+    gq = scipy.linalg.solve_sylvester(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2), g)
+    return -gq @ np.swapaxes(ans, -1, -2), -np.swapaxes(ans, -1, -2) @ gq, gq
+
+
+@tangent(scipy.linalg.solve_sylvester, "a")
+def solve_sylvester_a(da, ans, a, b, q):
+    return scipy.linalg.solve_sylvester(a, b, -da @ ans)
+
+
+@tangent(scipy.linalg.solve_sylvester, "b")
+def solve_sylvester_b(db, ans, a, b, q):
+    return scipy.linalg.solve_sylvester(a, b, -ans @ db)
+
+
+@tangent(scipy.linalg.solve_sylvester, "q")
+def solve_sylvester_q(dq, ans, a, b, q):
+    return scipy.linalg.solve_sylvester(a, b, dq)
+
+
+@adjoint(scipy.linalg.sqrtm)
+def sqrtm(g, ans, A):
+    """The principal square root X: X dX + dX X = dA (real results, as for SPD A)."""
+    return scipy.linalg.solve_sylvester(np.swapaxes(ans, -1, -2), np.swapaxes(ans, -1, -2), g)
+
+
+@tangent(scipy.linalg.sqrtm, "A")
+def sqrtm_A(dA, ans, A):
+    return scipy.linalg.solve_sylvester(ans, ans, dA)
+
+
+# ---- the helpers above (linear), for derivatives of derivatives ----------------------
+
+
+@tangent(transposed_if, "m")
+def transposed_if_m(dm, ans, m, trans):
+    return transposed_if(dm, trans)
+
+
+@tangent(triangle, "m")
+def triangle_m(dm, ans, m, lower=False, unit_diagonal=False):
+    return triangle(dm, lower, unit_diagonal)
+
+
+@tangent(columns, "m")
+def columns_m(dm, ans, m):
+    return columns(dm)
+
+
+@tangent(block2, "a")
+def block2_a(da, ans, a, e):
+    return block2(da, 0.0)
+
+
+@tangent(block2, "e")
+def block2_e(de, ans, a, e):
+    return block2(np.zeros(np.shape(a)), de)
+
+
+@tangent(corner, "m")
+def corner_m(dm, ans, m):
+    return corner(dm)
+
+
+nondifferentiable(flipped)

@@ -1,0 +1,87 @@
+"""scipy.linalg rules (solve_triangular, expm, sqrtm, solve_sylvester, cho_factor,
+cho_solve) in reverse, forward and second order, against autograd.scipy.linalg
+where it differentiates the function and central differences always."""
+import autograd.numpy as anp
+import autograd.scipy.linalg as asl
+import numpy as np
+import pytest
+import scipy.linalg
+from scipy.linalg import expm, solve_triangular, sqrtm
+
+from scipy_checking import full_check
+
+
+@pytest.mark.parametrize("lower, trans, unit", [(False, 0, False), (True, 1, False),
+                                                (False, "T", False), (True, 0, True),
+                                                (False, 1, True)])
+def test_solve_triangular(rng, lower, trans, unit, tmp_path_factory):
+    from conftest import function_from_source
+    src = (f"def f(a, b):\n    x = solve_triangular(a, b, trans={trans!r}, lower={lower}, "
+           f"unit_diagonal={unit})\n    return np.sum(np.sin(x))\n")
+    f = function_from_source(src, "f", tmp_path_factory.mktemp("st"),
+                             {"solve_triangular": solve_triangular})
+    oracle = function_from_source(src, "f", tmp_path_factory.mktemp("st_ag"),
+                                  {"solve_triangular": asl.solve_triangular, "np": anp})
+    a = rng.normal(size=(3, 3)) + 3 * np.eye(3)
+    for b in (rng.normal(size=3), rng.normal(size=(3, 2))):
+        for wrt in (0, 1):
+            full_check(f, (a, b), wrt=wrt, oracle=oracle if not unit else None)
+
+
+def whitened_residual(L, y):
+    # the Mahalanobis norm of y under L L^T by a triangular solve
+    z = solve_triangular(L, y, lower=True)
+    return np.sum(z ** 2) + np.sum(np.log(np.diagonal(L) ** 2))
+
+
+def test_whitening_with_a_cholesky_factor(rng):
+    L = np.tril(rng.normal(size=(3, 3))) + 2.5 * np.eye(3)
+    for wrt in (0, 1):
+        full_check(whitened_residual, (L, rng.normal(size=3)), wrt=wrt)
+
+
+def transition(Q, t):
+    # probabilities of a continuous-time Markov chain after time t: expm(t Q)
+    P = expm(Q * t)
+    return np.sum(np.log(P[0] + 1.0)) + np.sum(P ** 2)
+
+
+def transition_ag(Q, t):
+    P = asl.expm(Q * t)
+    return anp.sum(anp.log(P[0] + 1.0)) + anp.sum(P ** 2)
+
+
+def test_expm(rng):
+    Q = rng.normal(size=(3, 3))
+    full_check(transition, (Q, 0.7), wrt=0)
+    full_check(transition, (Q, 0.7), wrt=1)
+    full_check(transition, (rng.normal(size=(2, 2)) * 2.0, 1.3), wrt=0)
+
+
+def root_loss(B):
+    S = sqrtm(B @ B.T + np.eye(3))
+    return np.sum(S * np.arange(9.0).reshape(3, 3)) + np.trace(S @ S @ S)
+
+
+def root_loss_ag(B):
+    S = asl.sqrtm(anp.dot(B, B.T) + anp.eye(3))
+    return anp.sum(S * anp.arange(9.0).reshape(3, 3)) + anp.trace(anp.dot(S, anp.dot(S, S)))
+
+
+def test_sqrtm(rng):
+    full_check(root_loss, (rng.normal(size=(3, 3)),), oracle=root_loss_ag)
+
+
+def sylvester(a, b, q):
+    return np.sum(scipy.linalg.solve_sylvester(a, b, q) ** 2)
+
+
+def sylvester_ag(a, b, q):
+    return anp.sum(asl.solve_sylvester(a, b, q) ** 2)
+
+
+def test_solve_sylvester(rng):
+    args = (rng.normal(size=(3, 3)) + 3 * np.eye(3), rng.normal(size=(2, 2)) + 3 * np.eye(2),
+            rng.normal(size=(3, 2)))
+    for wrt in (0, 1, 2):
+        full_check(sylvester, args, wrt=wrt, oracle=sylvester_ag)
