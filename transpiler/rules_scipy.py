@@ -14,4 +14,5 @@ except ImportError:
     AVAILABLE = False
 else:
     AVAILABLE = True
-    from . import rules_scipy_arrays, rules_scipy_special, rules_scipy_stats  # noqa: F401
+    from . import rules_scipy_arrays, rules_scipy_integrate, rules_scipy_special  # noqa: F401
+    from . import rules_scipy_stats  # noqa: F401
