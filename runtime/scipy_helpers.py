@@ -81,3 +81,28 @@ def corner(m):
     """The upper right quarter of a (2n, 2n) matrix."""
     n = np.shape(m)[-1] // 2
     return m[:n, n:]
+
+
+def factor_of(c, lower):
+    """The lower Cholesky factor L held in cho_factor's result `c` (A = L L^T)."""
+    return np.tril(c) if lower else np.swapaxes(np.triu(c), -1, -2)
+
+
+def unfactor(m, lower):
+    """The lower triangle of m placed where cho_factor keeps the factor (the
+    adjoint of factor_of)."""
+    return np.tril(m) if lower else np.swapaxes(np.tril(m), -1, -2)
+
+
+def lower_half(m):
+    """The lower triangle of m with its diagonal halved."""
+    return np.tril(m) - 0.5 * np.diag(np.diag(m))
+
+
+def cho_factor_tangent(da, ans):
+    """The tangent of `(c, lower) = cho_factor(a)` along a symmetric da (the
+    triangle SciPy leaves unspecified does not move)."""
+    c, lower = ans
+    L = factor_of(c, lower)
+    x = np.linalg.solve(L, np.swapaxes(np.linalg.solve(L, da), -1, -2))  # L^-1 dA L^-T
+    return unfactor(L @ lower_half(x), lower), 0.0

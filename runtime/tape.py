@@ -454,6 +454,8 @@ def propagate(node):
 
 
 def _check_shape(node, name, part, parent):
+    if isinstance(parent.value, (tuple, list)):
+        return  # a container's gradient has its structure (scipy's cho_factor gives (c, lower))
     if np.shape(part) != np.shape(parent.value):
         raise ValueError(f"the rule for `{node.op_name}` gave `{name}` a gradient of shape "
                          f"{np.shape(part)}, but `{name}` has shape {np.shape(parent.value)}")

@@ -85,3 +85,32 @@ def test_solve_sylvester(rng):
             rng.normal(size=(3, 2)))
     for wrt in (0, 1, 2):
         full_check(sylvester, args, wrt=wrt, oracle=sylvester_ag)
+
+
+# ---- cho_factor / cho_solve: a Gaussian-process likelihood ------------------------------
+
+
+def gp_nll(B, y, lower):
+    K = B @ B.T + np.eye(3)
+    c = scipy.linalg.cho_factor(K, lower=lower)
+    alpha = scipy.linalg.cho_solve(c, y)
+    return 0.5 * np.sum(y * alpha) + np.sum(np.log(np.diagonal(c[0])))
+
+
+def gp_nll_ag(B, y, lower):
+    K = anp.dot(B, B.T) + anp.eye(3)
+    return 0.5 * anp.sum(y * anp.linalg.solve(K, y)) + 0.5 * anp.linalg.slogdet(K)[1]
+
+
+def multi_rhs(B, Y):
+    c, low = scipy.linalg.cho_factor(B @ B.T + 2.0 * np.eye(3))
+    return np.sum(np.sin(scipy.linalg.cho_solve((c, low), Y)))
+
+
+@pytest.mark.parametrize("lower", [False, True])
+def test_cho_factor_and_cho_solve(rng, lower):
+    args = (rng.normal(size=(3, 3)), rng.normal(size=3), lower)
+    for wrt in (0, 1):
+        full_check(gp_nll, args, wrt=wrt, oracle=gp_nll_ag)
+    for wrt in (0, 1):
+        full_check(multi_rhs, (rng.normal(size=(3, 3)), rng.normal(size=(3, 2))), wrt=wrt)

@@ -5,8 +5,9 @@ import numpy as np
 import scipy.linalg
 import scipy.signal
 
-from runtime.scipy_helpers import (block2, columns, convolve2d_grad, convolve_grad, corner,
-                                   flipped, transposed_if, triangle)
+from runtime.scipy_helpers import (block2, cho_factor_tangent, columns, convolve2d_grad,
+                                   convolve_grad, corner, factor_of, flipped, lower_half,
+                                   transposed_if, triangle, unfactor)
 
 from .rules import adjoint, nondifferentiable, tangent
 
@@ -181,3 +182,67 @@ def corner_m(dm, ans, m):
 
 
 nondifferentiable(flipped)
+
+
+# ---- Cholesky factor and solve --------------------------------------------------------
+
+
+@adjoint(scipy.linalg.cho_factor, wrt=("a",))
+def cho_factor(g, ans, a, lower=False, check_finite=True):
+    """Symmetric gradient (a is symmetric), as np.linalg.cholesky; SciPy's unspecified triangle carries none."""
+    L = factor_of(ans[0], lower)
+    P = lower_half(np.swapaxes(L, -1, -2) @ factor_of(g[0], lower))
+    S = np.linalg.solve(np.swapaxes(L, -1, -2),
+                        np.swapaxes(np.linalg.solve(np.swapaxes(L, -1, -2), np.swapaxes(P, -1, -2)), -1, -2))
+    return 0.5 * (S + np.swapaxes(S, -1, -2))
+
+
+@tangent(scipy.linalg.cho_factor, "a")
+def cho_factor_a(da, ans, a, lower=False, check_finite=True):
+    return cho_factor_tangent(da, ans)
+
+
+@adjoint(scipy.linalg.cho_solve, wrt=("c_and_lower", "b"))
+def cho_solve(g, ans, c_and_lower, b, check_finite=True):
+    """For the factor: the triangle cho_factor filled."""
+    gb = scipy.linalg.cho_solve(c_and_lower, g)
+    M = columns(gb) @ np.swapaxes(columns(ans), -1, -2)
+    gL = -(M + np.swapaxes(M, -1, -2)) @ factor_of(c_and_lower[0], c_and_lower[1])
+    return (unfactor(gL, c_and_lower[1]), 0.0), gb
+
+
+@tangent(scipy.linalg.cho_solve, "c_and_lower")
+def cho_solve_c(dc_and_lower, ans, c_and_lower, b, check_finite=True):
+    L = factor_of(c_and_lower[0], c_and_lower[1])
+    dL = factor_of(dc_and_lower[0], c_and_lower[1])
+    return -scipy.linalg.cho_solve(c_and_lower, (dL @ np.swapaxes(L, -1, -2) + L @ np.swapaxes(dL, -1, -2)) @ ans)
+
+
+@tangent(scipy.linalg.cho_solve, "b")
+def cho_solve_b(db, ans, c_and_lower, b, check_finite=True):
+    return scipy.linalg.cho_solve(c_and_lower, db)
+
+
+@tangent(factor_of, "c")
+def factor_of_c(dc, ans, c, lower):
+    return factor_of(dc, lower)
+
+
+@tangent(unfactor, "m")
+def unfactor_m(dm, ans, m, lower):
+    return unfactor(dm, lower)
+
+
+@tangent(lower_half, "m")
+def lower_half_m(dm, ans, m):
+    return lower_half(dm)
+
+
+@tangent(factor_of, "lower")
+def factor_of_lower(dlower, ans, c, lower):  # a flag read from the active pair (c, lower)
+    return 0.0
+
+
+@tangent(unfactor, "lower")
+def unfactor_lower(dlower, ans, m, lower):
+    return 0.0
