@@ -106,3 +106,36 @@ def cho_factor_tangent(da, ans):
     L = factor_of(c, lower)
     x = np.linalg.solve(L, np.swapaxes(np.linalg.solve(L, da), -1, -2))  # L^-1 dA L^-T
     return unfactor(L @ lower_half(x), lower), 0.0
+
+
+# ---- scipy.stats.multivariate_normal ---------------------------------------------
+
+
+def _check_points(x, cov):
+    d = np.shape(x)[-1] if np.ndim(x) else 0
+    if np.ndim(cov) and np.shape(cov)[0] != d or np.ndim(x) not in (1, 2):
+        raise ValueError("the derivative rule of multivariate_normal.logpdf/pdf takes points "
+                         "x of shape (d,) or (n, d) with a covariance of dimension d")
+    return d
+
+
+def per_point(g, x, cov):
+    """The cotangent of each point's density, shaped to multiply the points (n, 1) or (1,)."""
+    _check_points(x, cov)
+    return np.reshape(g, np.shape(x)[:-1] + (1,))
+
+
+def mvn_cov(cov, x):
+    """The covariance as SciPy reads it (a number: that times I; a vector: the
+    diagonal) for points x whose last axis has the covariance's dimension."""
+    d = _check_points(x, cov)
+    if np.ndim(cov) == 0:
+        return cov * np.eye(d)
+    return np.diag(cov) if np.ndim(cov) == 1 else cov
+
+
+def cov_grad(G, cov):
+    """The adjoint of mvn_cov: the gradient of the matrix given back in cov's form."""
+    if np.ndim(cov) == 0:
+        return np.trace(G)
+    return np.diag(G) if np.ndim(cov) == 1 else G

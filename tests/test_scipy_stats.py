@@ -274,3 +274,36 @@ def test_poisson_logpmf(rng):
 
 def shared_rate_ag(mu, k):
     return anp.sum(ast.poisson.logpmf(k, mu) * 1.5)
+
+
+def isotropic(x, mean, s):
+    return np.sum(multivariate_normal.logpdf(x, mean, s))
+
+
+def isotropic_ag(x, mean, s):
+    return anp.sum(ast.multivariate_normal.logpdf(x, mean, s * anp.eye(2)))
+
+
+def diagonal_cov(x, mean, v):
+    return np.sum(multivariate_normal.pdf(x, mean, v))
+
+
+def diagonal_cov_ag(x, mean, v):
+    return anp.sum(ast.multivariate_normal.pdf(x, mean, anp.diag(v)))
+
+
+def test_multivariate_normal_number_and_diagonal_covariances(rng):
+    X = rng.normal(size=(3, 2))
+    for wrt in (0, 1, 2):
+        full_check(isotropic, (X, rng.normal(size=2), 1.7), wrt=wrt, oracle=isotropic_ag)
+        full_check(diagonal_cov, (X[0], rng.normal(size=2), rng.uniform(0.5, 2, size=2)),
+                   wrt=wrt, oracle=diagonal_cov_ag)
+
+
+def one_dimensional_points(x):
+    return np.sum(multivariate_normal.logpdf(x, np.zeros(1), np.eye(1)))
+
+
+def test_multivariate_normal_shapes_it_does_not_take_are_a_clear_error(rng):
+    with pytest.raises(ValueError, match="points x of shape"):  # SciPy reads these as 4 points
+        grad(one_dimensional_points)(rng.normal(size=4))

@@ -15,7 +15,7 @@ import scipy.special as sp
 from scipy.stats import beta, dirichlet, gamma, multivariate_normal, norm, poisson, t
 
 from runtime.helpers import broadcast_like, unbroadcast
-from runtime.scipy_helpers import as_column, rows, sum_to_column
+from runtime.scipy_helpers import as_column, cov_grad, mvn_cov, per_point, rows, sum_to_column
 
 from .rules import adjoint, partials, tangent
 
@@ -51,52 +51,55 @@ def norm_logcdf(ans, x, loc=0.0, scale=1.0):
 
 @adjoint(multivariate_normal.logpdf)
 def mvn_logpdf(g, ans, x, mean, cov):
-    """The gradient for cov is symmetric (cov is), as autograd gives it."""
-    solved = (x - mean) @ np.linalg.inv(cov)
-    gs = np.reshape(g, np.shape(x)[:-1] + (1,))
+    """The gradient for cov is symmetric (cov is), as autograd; cov may be a number or a diagonal."""
+    inv = np.linalg.inv(mvn_cov(cov, x))
+    solved = (x - mean) @ inv
+    gs = per_point(g, x, cov)
     return (-gs * solved, unbroadcast(gs * solved, mean),
-            0.5 * rows(gs * solved).T @ rows(solved) - 0.5 * np.sum(g) * np.linalg.inv(cov))
+            cov_grad(0.5 * rows(gs * solved).T @ rows(solved) - 0.5 * np.sum(g) * inv, cov))
 
 
 @tangent(multivariate_normal.logpdf, "x")
 def mvn_logpdf_x(dx, ans, x, mean, cov):
-    return -np.sum(dx * ((x - mean) @ np.linalg.inv(cov)), axis=-1)
+    return -np.sum(dx * ((x - mean) @ np.linalg.inv(mvn_cov(cov, x))), axis=-1)
 
 
 @tangent(multivariate_normal.logpdf, "mean")
 def mvn_logpdf_mean(dmean, ans, x, mean, cov):
-    return np.sum(dmean * ((x - mean) @ np.linalg.inv(cov)), axis=-1)
+    return np.sum(dmean * ((x - mean) @ np.linalg.inv(mvn_cov(cov, x))), axis=-1)
 
 
 @tangent(multivariate_normal.logpdf, "cov")
 def mvn_logpdf_cov(dcov, ans, x, mean, cov):
-    solved = (x - mean) @ np.linalg.inv(cov)
-    return 0.5 * np.sum((solved @ dcov) * solved, axis=-1) - 0.5 * np.trace(np.linalg.solve(cov, dcov))
+    solved = (x - mean) @ np.linalg.inv(mvn_cov(cov, x))
+    return 0.5 * np.sum((solved @ mvn_cov(dcov, x)) * solved, axis=-1) \
+        - 0.5 * np.trace(np.linalg.solve(mvn_cov(cov, x), mvn_cov(dcov, x)))
 
 
 @adjoint(multivariate_normal.pdf)
 def mvn_pdf(g, ans, x, mean, cov):
-    solved = (x - mean) @ np.linalg.inv(cov)
-    gs = np.reshape(g * ans, np.shape(x)[:-1] + (1,))
+    inv = np.linalg.inv(mvn_cov(cov, x))
+    solved = (x - mean) @ inv
+    gs = per_point(g * ans, x, cov)
     return (-gs * solved, unbroadcast(gs * solved, mean),
-            0.5 * rows(gs * solved).T @ rows(solved) - 0.5 * np.sum(g * ans) * np.linalg.inv(cov))
+            cov_grad(0.5 * rows(gs * solved).T @ rows(solved) - 0.5 * np.sum(g * ans) * inv, cov))
 
 
 @tangent(multivariate_normal.pdf, "x")
 def mvn_pdf_x(dx, ans, x, mean, cov):
-    return -ans * np.sum(dx * ((x - mean) @ np.linalg.inv(cov)), axis=-1)
+    return -ans * np.sum(dx * ((x - mean) @ np.linalg.inv(mvn_cov(cov, x))), axis=-1)
 
 
 @tangent(multivariate_normal.pdf, "mean")
 def mvn_pdf_mean(dmean, ans, x, mean, cov):
-    return ans * np.sum(dmean * ((x - mean) @ np.linalg.inv(cov)), axis=-1)
+    return ans * np.sum(dmean * ((x - mean) @ np.linalg.inv(mvn_cov(cov, x))), axis=-1)
 
 
 @tangent(multivariate_normal.pdf, "cov")
 def mvn_pdf_cov(dcov, ans, x, mean, cov):
-    solved = (x - mean) @ np.linalg.inv(cov)
-    return ans * (0.5 * np.sum((solved @ dcov) * solved, axis=-1)
-                  - 0.5 * np.trace(np.linalg.solve(cov, dcov)))
+    solved = (x - mean) @ np.linalg.inv(mvn_cov(cov, x))
+    return ans * (0.5 * np.sum((solved @ mvn_cov(dcov, x)) * solved, axis=-1)
+                  - 0.5 * np.trace(np.linalg.solve(mvn_cov(cov, x), mvn_cov(dcov, x))))
 
 
 # ---- Student's t, gamma, beta ------------------------------------------------------
@@ -193,4 +196,39 @@ def rows_a(da, ans, a):
 @tangent(as_column, "x")
 @tangent(sum_to_column, "x")
 def shape_only_x(d, ans, a, x):  # x is read for its shape
+    return 0.0
+
+
+@tangent(mvn_cov, "cov")
+def mvn_cov_cov(dcov, ans, cov, x):
+    return mvn_cov(dcov, x)
+
+
+@tangent(mvn_cov, "x")
+def mvn_cov_x(dx, ans, cov, x):  # x is read for its shape
+    return 0.0
+
+
+@tangent(cov_grad, "G")
+def cov_grad_G(dG, ans, G, cov):
+    return cov_grad(dG, cov)
+
+
+@tangent(cov_grad, "cov")
+def cov_grad_cov(dcov, ans, G, cov):  # cov is read for its shape
+    return 0.0
+
+
+@tangent(per_point, "g")
+def per_point_g(dg, ans, g, x, cov):
+    return per_point(dg, x, cov)
+
+
+@tangent(per_point, "x")
+def per_point_x(dx, ans, g, x, cov):  # x and cov are read for their shapes
+    return 0.0
+
+
+@tangent(per_point, "cov")
+def per_point_cov(dcov, ans, g, x, cov):
     return 0.0
