@@ -9,8 +9,8 @@ import numpy as np
 def packed_lagrangian(func, n, shapes):
     """L for a state of size n and parameters of these shapes (at most 4)."""
     if len(shapes) > 4:
-        raise ValueError("second derivatives through scipy.integrate.odeint take at most "
-                         "4 parameters in args")
+        raise ValueError("the derivative rules of scipy.integrate.odeint take at most 4 "
+                         "parameters in args: pack more into one array")
     bounds, k = [], 2 * n
     for shape in shapes:
         m = int(np.prod(shape))

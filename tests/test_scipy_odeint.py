@@ -9,6 +9,7 @@ from autograd.scipy.integrate import odeint as ag_odeint
 from scipy.integrate import odeint
 
 from scipy_checking import forward_agrees, reverse_agrees, second_order_agrees
+from transpiler import grad, hessian
 
 
 
@@ -104,6 +105,42 @@ def with_full_output(theta0):
 
 
 def test_full_output_is_refused():
-    from transpiler import TranspileError, grad
+    from transpiler import TranspileError
     with pytest.raises(TranspileError, match="arguments its derivative rule does not take"):
         grad(with_full_output)(0.5)
+
+
+def five_rates(y, t, a, b, c, d, e):
+    return -(a + b + c + d + e) * y
+
+
+def five_parameter_decay(a):
+    ys = odeint(five_rates, np.array([1.0, 2.0]), np.array([0.0, 1.0]), args=(a, 1.0, 1.0, 1.0, 1.0))
+    return np.sum(ys)
+
+
+def test_more_than_four_parameters_is_a_clear_error():
+    with pytest.raises(ValueError, match="at most 4 parameters in args"):
+        grad(five_parameter_decay)(0.5)
+
+
+def linear_decay(y, t, k):
+    return -k * y
+
+
+def decay_total(y0, t, k):
+    return np.sum(odeint(linear_decay, y0, t, args=(k,), rtol=1e-12, atol=1e-12))
+
+
+def test_against_the_exact_solution():
+    # y(t) = y0 exp(-k t): every derivative in closed form
+    y0, t, k = np.array([1.0, 2.0]), np.array([0.0, 0.5, 1.5]), 0.8
+    e = np.exp(-k * t)
+    np.testing.assert_allclose(grad(decay_total, wrt=2)(y0, t, k), -np.sum(y0) * np.sum(t * e),
+                               rtol=1e-7)
+    np.testing.assert_allclose(grad(decay_total, wrt=0)(y0, t, k), np.full(2, np.sum(e)), rtol=1e-7)
+    want_t = -k * np.sum(y0) * e
+    want_t[0] = k * np.sum(y0) * np.sum(e[1:])  # moving t0 shifts the whole trajectory
+    np.testing.assert_allclose(grad(decay_total, wrt=1)(y0, t, k), want_t, rtol=1e-7)
+    np.testing.assert_allclose(hessian(decay_total, wrt=2)(y0, t, k),
+                               np.sum(y0) * np.sum(t ** 2 * e), rtol=1e-6)
