@@ -67,12 +67,18 @@ def triangle(m, lower=False, unit_diagonal=False):
 
 def columns(m):
     """A vector (n,) or matrix (n, k) as a matrix of columns, (n, 1) or (n, k)."""
+    if np.ndim(m) > 2:
+        raise ValueError("the derivative rules of scipy.linalg's solvers take one matrix "
+                         "and a vector or matrix right-hand side, not a batch")
     return np.reshape(m, (np.shape(m)[0], -1))
 
 
 def block2(a, e):
     """The block matrix [[a, e], [0, a]], whose exponential holds the Frechet
     derivative of expm at a along e in its upper right corner."""
+    if np.ndim(a) != 2:
+        raise ValueError("the derivative rule of scipy.linalg.expm takes one square matrix, "
+                         "not a batch")
     z = np.zeros(np.shape(a))
     return np.block([[a, e + z], [z, a]])
 
@@ -85,6 +91,9 @@ def corner(m):
 
 def factor_of(c, lower):
     """The lower Cholesky factor L held in cho_factor's result `c` (A = L L^T)."""
+    if np.ndim(c) != 2:
+        raise ValueError("the derivative rules of scipy.linalg.cho_factor and cho_solve take "
+                         "one matrix, not a batch")
     return np.tril(c) if lower else np.swapaxes(np.triu(c), -1, -2)
 
 

@@ -114,3 +114,27 @@ def test_cho_factor_and_cho_solve(rng, lower):
         full_check(gp_nll, args, wrt=wrt, oracle=gp_nll_ag)
     for wrt in (0, 1):
         full_check(multi_rhs, (rng.normal(size=(3, 3)), rng.normal(size=(3, 2))), wrt=wrt)
+
+
+def batched_expm(A):
+    return np.sum(expm(A))
+
+
+def batched_triangular(A, b):
+    return np.sum(solve_triangular(A, b))
+
+
+def batched_cholesky(A):
+    c, low = scipy.linalg.cho_factor(A)
+    return np.sum(c)
+
+
+def test_batches_are_a_clear_error(rng):
+    A = rng.normal(size=(2, 3, 3)) + 3 * np.eye(3)
+    from transpiler import grad
+    with pytest.raises(ValueError, match="not a batch"):
+        grad(batched_expm)(A)
+    with pytest.raises(ValueError, match="not a batch"):
+        grad(batched_triangular)(np.triu(A), rng.normal(size=(2, 3, 2)))
+    with pytest.raises(ValueError, match="not a batch"):
+        grad(batched_cholesky)(A @ np.swapaxes(A, -1, -2))
