@@ -302,3 +302,22 @@ def test_i1_is_smooth_at_zero():
     got = full_check(bessels_at_zero, (0.0,), oracle=lambda x: asp.i0(x) * asp.i1(x) + asp.iv(2, x)
                      + asp.i1(x) * 3.0)
     assert np.isfinite(got)
+
+
+@settings(max_examples=10, deadline=None)
+@given(name=st.sampled_from(["betaln", "beta", "xlogy", "xlog1py"]),
+       shapes=st.sampled_from([((3,), (3,)), ((2, 3), (3,)), ((), (2, 2)), ((2, 1), (1, 3))]),
+       seed=st.integers(0, 2 ** 16))
+def test_binary_functions_broadcast(name, shapes, seed, tmp_path_factory):
+    from conftest import function_from_source
+    rng = np.random.default_rng(seed)
+    args = tuple(rng.uniform(0.5, 2.5, size=s) if s else float(rng.uniform(0.5, 2.5))
+                 for s in shapes)
+    src = f"def f(x, y):\n    return np.sum(np.sin(sp.{name}(x, y)))\n"
+    f = function_from_source(src, "f", tmp_path_factory.mktemp("bin"), {"sp": sp})
+    oracle = None
+    if name in ("betaln", "beta"):  # (autograd has no xlogy / xlog1py)
+        oracle = function_from_source(src, "f", tmp_path_factory.mktemp("bin_ag"),
+                                      {"sp": asp, "np": anp})
+    for wrt in (0, 1):
+        full_check(f, args, wrt=wrt, oracle=oracle)
