@@ -23,7 +23,9 @@ How operations reach the tape: Python operators and array methods call the
 Node's dunder methods; NumPy functions hand Nodes to `__array_ufunc__` /
 `__array_function__`; `math.*` and the builtins `max`, `min`, `abs`, `float`
 cannot be intercepted that way, so the traced function runs over a copy of its
-globals in which they (and the user's other functions) record Nodes.
+globals in which they (and the user's other functions) record Nodes; SciPy
+modules and distributions there are stood for by a `RecordingNamespace`, so
+that `scipy.special.logsumexp(x)` and `norm.logpdf(x)` record too.
 Comparisons and `bool()` see the plain value, so `if` statements and loops
 run as they would without the tape. Item writes `y[i] = v` into a traced
 array are recorded (`Node.__setitem__`); float arrays the function makes with
@@ -347,12 +349,12 @@ def _traceable_global(value):
 
 
 def _is_scipy(value):
-    """A SciPy module or object (`scipy.special`, `scipy.stats.norm`): its
+    """A SciPy module or distribution (`scipy.special`, `scipy.stats.norm`): its
     functions and methods with rules are reached by attribute."""
     if isinstance(value, types.ModuleType):
         return value.__name__.partition(".")[0] == "scipy"
-    module = getattr(type(value), "__module__", None) or ""
-    return module.partition(".")[0] == "scipy"
+    return any(c.__name__ in ("rv_generic", "multi_rv_generic") and
+               c.__module__.startswith("scipy.stats") for c in type(value).__mro__)
 
 
 class RecordingNamespace:
