@@ -23,7 +23,9 @@ How operations reach the tape: Python operators and array methods call the
 Node's dunder methods; NumPy functions hand Nodes to `__array_ufunc__` /
 `__array_function__`; `math.*` and the builtins `max`, `min`, `abs`, `float`
 cannot be intercepted that way, so the traced function runs over a copy of its
-globals in which they (and the user's other functions) record Nodes.
+globals in which they (and the user's other functions) record Nodes; SciPy
+modules and distributions there are stood for by a `RecordingNamespace`, so
+that `scipy.special.logsumexp(x)` and `norm.logpdf(x)` record too.
 Comparisons and `bool()` see the plain value, so `if` statements and loops
 run as they would without the tape. Item writes `y[i] = v` into a traced
 array are recorded (`Node.__setitem__`); float arrays the function makes with
@@ -333,6 +335,8 @@ def _traceable_global(value):
         return _MATH
     if value is np:
         return _NUMPY
+    if _is_scipy(value) and lookup(value) is None:
+        return RecordingNamespace(value)
     if getattr(value, "__module__", None) == "math" and callable(value):
         return recording(value)
     if not callable(value) or isinstance(value, (type, np.ufunc)):
@@ -342,6 +346,30 @@ def _traceable_global(value):
     if isinstance(value, types.FunctionType) and not _is_library(value):
         return _traced_on_call(value)
     return value
+
+
+def _is_scipy(value):
+    """A SciPy module or distribution (`scipy.special`, `scipy.stats.norm`): its
+    functions and methods with rules are reached by attribute."""
+    if isinstance(value, types.ModuleType):
+        return value.__name__.partition(".")[0] == "scipy"
+    return any(c.__name__ in ("rv_generic", "multi_rv_generic") and
+               c.__module__.startswith("scipy.stats") for c in type(value).__mro__)
+
+
+class RecordingNamespace:
+    """Stands for a SciPy module or distribution object in a traced function's
+    globals: its attributes are looked up as globals are (functions and methods
+    with rules record; `scipy.stats.norm.logpdf(x)`); calling it calls the object."""
+
+    def __init__(self, obj):
+        self._obj = obj
+
+    def __getattr__(self, name):
+        return _traceable_global(getattr(self._obj, name))
+
+    def __call__(self, *args, **kwargs):
+        return self._obj(*args, **kwargs)
 
 
 def _is_library(fn):
@@ -428,6 +456,8 @@ def propagate(node):
 
 
 def _check_shape(node, name, part, parent):
+    if isinstance(parent.value, (tuple, list)):
+        return  # a container's gradient has its structure (scipy's cho_factor gives (c, lower))
     if np.shape(part) != np.shape(parent.value):
         raise ValueError(f"the rule for `{node.op_name}` gave `{name}` a gradient of shape "
                          f"{np.shape(part)}, but `{name}` has shape {np.shape(parent.value)}")

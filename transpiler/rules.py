@@ -24,6 +24,7 @@ ops are summed back to each input's shape with `unbroadcast`.
 from __future__ import annotations
 
 import inspect
+import types
 from dataclasses import dataclass, field
 
 
@@ -109,8 +110,16 @@ def is_position(param, rule=None):
     """Whether no derivative flows through `param` of `rule` (see STATIC_PARAMS),
     even when the value passed was computed from differentiated ones (an index
     saved beside them for a reverse sweep)."""
-    return param in STATIC_PARAMS and (rule is None or param not in rule.wrt
-                                       and param not in rule.tangents)
+    if param not in STATIC_PARAMS:
+        return False
+    if param == "index" or rule is None:
+        return param == "index"
+    if param in rule.wrt or param in rule.tangents:
+        return False
+    # only NumPy's and the runtime helpers' own parameters of these names are known
+    # to be integers and flags (scipy.special.polygamma's `n` is an order: refused)
+    module = getattr(rule.prim, "__module__", None) or ""
+    return module.startswith(("numpy", "runtime")) or type(rule.prim).__name__ == "ufunc"
 
 
 _TABLE: dict = {}
@@ -119,6 +128,8 @@ _NONDIFF: set = set()
 
 
 def _key(prim):
+    if isinstance(prim, types.MethodType):  # made afresh on each access (scipy.stats.norm.logpdf)
+        return id(prim.__self__), id(prim.__func__)
     return id(prim)
 
 
@@ -224,6 +235,7 @@ def _load_builtin_rules():
     from runtime.structures import unbound_method
     nondifferentiable(dynamic.vjp_link, dynamic.jvp_link, dynamic.pullback_of,
                       callables.apply_of, basis_of, unbound_method)
+    from . import rules_scipy  # noqa: F401  (registers only when SciPy imports)
 
 
 

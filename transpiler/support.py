@@ -30,20 +30,42 @@ def refresh_dumps(text, root):
 
 
 def _public_names():
-    """id(function) -> how users spell it: np.sin, np.linalg.inv, math.exp, abs."""
+    """Rule-table key -> how users spell it: np.sin, np.linalg.inv, math.exp, abs,
+    scipy.special.erf, scipy.stats.norm.logpdf."""
     import builtins
     import math
 
     import numpy as np
+
+    from .rules import _key
     names = {}
     for prefix, module in (("np.linalg.", np.linalg), ("np.", np), ("math.", math),
-                           ("", builtins)):
+                           ("", builtins)) + _scipy_modules():
         for attr in dir(module):
             obj = getattr(module, attr)
             if attr.startswith("_") or not callable(obj):
                 continue
-            names.setdefault(id(obj), []).append(prefix + attr)
+            names.setdefault(_key(obj), []).append(prefix + attr)
     return {k: ", ".join(f"`{s}`" for s in sorted(v)) for k, v in names.items()}
+
+
+def _scipy_modules():
+    """(prefix, namespace) for SciPy's modules and distributions, if SciPy imports."""
+    try:
+        import scipy.integrate
+        import scipy.linalg
+        import scipy.signal
+        import scipy.special
+        import scipy.stats
+    except ImportError:
+        return ()
+    out = [(f"scipy.{m}.", getattr(scipy, m)) for m in ("special", "signal", "linalg",
+                                                        "integrate")]
+    for attr in dir(scipy.stats):
+        obj = getattr(scipy.stats, attr)
+        if type(obj).__module__.startswith("scipy.stats") and not attr.startswith("_"):
+            out.append((f"scipy.stats.{attr}.", obj))
+    return tuple(out)
 
 
 def _forward_mode(rule):
@@ -70,12 +92,14 @@ def rules_table():
     from .rules import _NONDIFF, _TABLE, _load_builtin_rules
     _load_builtin_rules()
     names = _public_names()
-    sections = {"NumPy": [], "Python builtins and `math`": []}
+    sections = {"NumPy": [], "SciPy (when SciPy is installed)": [],
+                "Python builtins and `math`": []}
     for key, rule in _TABLE.items():
         name = names.get(key)
         if name is None:
             continue
-        section = "NumPy" if name.startswith("`np.") else "Python builtins and `math`"
+        section = "NumPy" if name.startswith("`np.") else "SciPy (when SciPy is installed)" \
+            if name.startswith("`scipy.") else "Python builtins and `math`"
         reverse = "elementwise partials" if rule.partials is not None else "adjoint"
         wrt = ", ".join(f"`{p}`" for p in rule.wrt)
         sections[section].append(f"| {name} | {reverse} for {wrt} | {_forward_mode(rule)} "
@@ -90,14 +114,15 @@ def rules_table():
 
 
 def numpy_support_page():
-    return ("# Supported NumPy, `math` and builtin functions\n\n"
+    return ("# Supported NumPy, SciPy, `math` and builtin functions\n\n"
             "Generated from the rule table (`python docs/refresh.py`; a test checks it is "
             "current), so it lists exactly what the compiler and the tape engine know. "
             "\"elementwise partials\" rules give both modes from one formula; arguments "
             "not listed under reverse mode (shapes, axes, `dtype`) are not differentiated. "
             "Functions not listed need a rule: see [custom rules](custom-rules.md). "
             "Array methods (`x.sum()`, `x.T`, ...) use the function's row; item reads and "
-            "writes are in [supported Python](supported-python.md).\n\n"
+            "writes are in [supported Python](supported-python.md). SciPy is optional "
+            "(`pip install tapeless[scipy]`): its rules register when it imports.\n\n"
             "`np.r_[...]` and `np.c_[...]` are differentiated in every mode (arrays, scalars "
             "and lists as items; slices and directive strings are constants); a differentiated "
             "bound of a slice in them or in `np.mgrid[...]` / `np.ogrid[...]` is an error "

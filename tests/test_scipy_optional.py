@@ -1,0 +1,46 @@
+"""SciPy is optional: without it the package imports and differentiates NumPy code."""
+import os
+import subprocess
+import sys
+import textwrap
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+WITHOUT_SCIPY = textwrap.dedent("""
+    import sys
+    sys.modules["scipy"] = None  # `import scipy` now raises ImportError
+    import numpy as np
+    from transpiler import check_grad, grad, hessian
+    from transpiler import rules_scipy
+    from runtime.numeric import numeric_grad
+    assert not rules_scipy.AVAILABLE
+    assert not any(name.startswith("scipy") for name in sys.modules if sys.modules[name])
+
+    def loss(w):
+        return np.sum(np.tanh(w) ** 2) + np.log(np.sum(np.exp(w)))
+
+    w = np.array([0.3, -1.2, 0.5])
+    assert check_grad(loss, w).passed
+    np.testing.assert_allclose(grad(loss)(w), numeric_grad(loss, (w,)), rtol=1e-6)
+    h = hessian(loss)(w)
+    np.testing.assert_allclose(h, h.T, atol=1e-12)
+    print("ok")
+""")
+
+
+def test_no_scipy_still_differentiates_numpy(tmp_path):
+    script = tmp_path / "without_scipy.py"  # a file, so that the compiler can read `loss`
+    script.write_text(WITHOUT_SCIPY)
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+
+
+def test_with_scipy_the_rules_are_registered():
+    import scipy.special
+    from transpiler import rules_scipy
+    from transpiler.rules import lookup
+    assert rules_scipy.AVAILABLE
+    assert lookup(scipy.special.logsumexp) is not None
