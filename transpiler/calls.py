@@ -372,17 +372,33 @@ def tangent_companion(fn, wrt, kinds):
     key = ("tangent", fn, wrt, kinds)
     if key not in _COMPANIONS:
         comp = _COMPANIONS[key] = TangentCompanion(fn, wrt)
+        # named now: a recursive call of fn, met while it is transformed, passes them
+        comp.tangent_params = _tangent_names(fn, wrt)
         try:
             from .pipeline import transform_forward
-            made = transform_forward(fn, list(wrt), kinds=kinds).code
+            made = transform_forward(fn, list(wrt), kinds=kinds,
+                                     tangent_names=comp.tangent_params).code
             comp.tangent, comp.source = made.fn, made.source
-            params = list(inspect.signature(made.fn).parameters)
-            # (x_dot, or x_dot_1 when the function already has an x_dot)
-            comp.tangent_params = tuple(params[len(params) - len(wrt):]) if wrt else ()
         except BaseException:
             del _COMPANIONS[key]
             raise
     return _COMPANIONS[key]
+
+
+def _tangent_names(fn, wrt):
+    """`x_dot` for each parameter in `wrt` (`x_dot2` when fn has a name `x_dot`: not
+    `x_dot_1`, which the SSA form may give a second version of `x_dot`)."""
+    code = getattr(inspect.unwrap(fn), "__code__", None)
+    taken = set(code.co_varnames + code.co_names + code.co_freevars) if code else set()
+    names = []
+    for name in wrt:
+        candidate, n = name + "_dot", 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{name}_dot{n}"
+        taken.add(candidate)
+        names.append(candidate)
+    return tuple(names)
 
 
 def tangent_call(fwd, s, tan, out):

@@ -43,9 +43,11 @@ ZEROS = ir.Ext(helpers.zeros_like, "zeros_like", helpers.zeros_like)
 EXPAND = ir.Ext(helpers.broadcast_like, "broadcast_like", helpers.broadcast_like)
 
 
-def forward(fn, wrt, activity, param_kinds=None, facts=None):
-    """Build the tangent function of `fn` for parameter names `wrt`."""
-    return Forward(fn, activity, param_kinds, facts).function(wrt)
+def forward(fn, wrt, activity, param_kinds=None, facts=None, tangent_names=None):
+    """Build the tangent function of `fn` for parameter names `wrt`; its tangent
+    parameters are `tangent_names` when given (a recursive call needs them
+    before the function exists)."""
+    return Forward(fn, activity, param_kinds, facts).function(wrt, tangent_names)
 
 
 class Forward:
@@ -66,13 +68,15 @@ class Forward:
         return self.namer.fresh(self.base(var) + "_dot")
 
     # -- function ------------------------------------------------------------
-    def function(self, wrt):
+    def function(self, wrt, tangent_names=None):
         fn = self.fn
         params = {p.name: p for p in fn.params}
         tan = {}
         tangent_params = []
-        for name in wrt:
-            t = self.namer.fresh(name + "_dot")
+        if tangent_names:
+            self.namer.taken.update(tangent_names)
+        for k, name in enumerate(wrt):
+            t = ir.Var(tangent_names[k]) if tangent_names else self.namer.fresh(name + "_dot")
             tan[name] = t
             tangent_params.append(t)
             if self.kinds.of(params[name]) is not None:

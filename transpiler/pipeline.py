@@ -154,8 +154,11 @@ def select_output(ssa_fn, path):
     ret.value = value
 
 
-def transform_forward(fn, wrt=0, optimize=True, kinds=None, output=()):
+def transform_forward(fn, wrt=0, optimize=True, kinds=None, output=(), tangent_names=None):
     """Run the stages for forward mode (tangents) with respect to `wrt`; with
-    `output`, only that part of the result (a path of tuple indices) and its tangent."""
+    `output`, only that part of the result (a path of tuple indices) and its tangent;
+    `tangent_names` names the tangent parameters (otherwise `x_dot`, ...)."""
+    import functools
     from .forward import forward
-    return _transform(fn, wrt, optimize, kinds, forward, output)
+    return _transform(fn, wrt, optimize, kinds,
+                      functools.partial(forward, tangent_names=tangent_names), output)
