@@ -254,13 +254,17 @@ def refuse_function_value(made, activity):
         return
     held = [a for a in made.args[1:] if activity.is_active(a)]
     if held:
-        names = ", ".join(f"`{a}`" for a in held)
-        raise TranspileError(
-            f"cannot differentiate through this function value: it holds {names}, which "
-            "depend on the differentiated arguments", made.loc,
-            "gradients do not flow through the values a function closes over",
-            "pass them to the function as arguments (e.g. `lambda y, theta: ...` called "
-            "with theta)")
+        raise function_value_error(made, held)
+
+
+def function_value_error(made, held):
+    names = ", ".join(f"`{a}`" for a in held)
+    return TranspileError(
+        f"cannot differentiate through this function value: it holds {names}, which "
+        "depend on the differentiated arguments", made.loc,
+        "gradients do not flow through the values a function closes over",
+        "pass them to the function as arguments (e.g. `lambda y, theta: ...` called "
+        "with theta)")
 
 
 def _active_arguments(s, args, is_active, rev=None):

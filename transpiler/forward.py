@@ -17,6 +17,7 @@ shape, with phis for tangents.
 """
 from __future__ import annotations
 
+import functools
 import operator
 
 import numpy as np
@@ -181,6 +182,10 @@ class Forward:
         from .calls import dynamic_tangent, is_dynamic_call
         if rule is None and is_dynamic_call(s):
             return dynamic_tangent(self, s, tan, out)
+        if s.fn is functools.partial:  # a function value holding differentiated values
+            from .calls import function_value_error
+            raise function_value_error(s, [a for a in s.args[1:] if isinstance(a, ir.Var)
+                                           and a.name in tan])
         out.append(primal)
         name = s.callee.spelling if s.callee else getattr(s.fn, "__name__", str(s.fn))
         if rule is None:

@@ -18,6 +18,7 @@ are summed, and if-regions are reversed as if-regions on the same condition.
 """
 from __future__ import annotations
 
+import functools
 import operator
 
 import numpy as np
@@ -26,7 +27,8 @@ from . import ir
 from .errors import TranspileError
 from .inline import Namer, drop_unread, inline, simplified_value
 from .kinds import SCALAR, Kinds
-from .calls import CallReverser, dynamic_reverse, is_dynamic_call, is_user_function
+from .calls import (CallReverser, dynamic_reverse, is_dynamic_call, is_user_function,
+                    refuse_function_value)
 from .forward import ADD_GRADS
 from .reverse_loops import LoopReverser, free_vars, rename_uses
 from .rules import is_nondifferentiable, is_position, lookup
@@ -315,6 +317,8 @@ class Reverse:
             return CallReverser(self)(s, g, adj, out)
         if rule is None and is_dynamic_call(s):
             return dynamic_reverse(self, s, g, adj, out)
+        if s.fn is functools.partial:  # a function value holding differentiated values
+            refuse_function_value(s, self.activity)
         if rule is None:
             raise TranspileError(
                 f"no derivative rule for `{name}`", s.loc,

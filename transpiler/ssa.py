@@ -17,6 +17,7 @@ read, and every free name is resolved: library functions and modules become
 """
 from __future__ import annotations
 
+import functools
 import operator
 import types
 
@@ -64,6 +65,7 @@ class Builder:
         self.source_names = {}
         self.maybe_undefined = {}
         self.temps = set(getattr(anf, "temps", ()))
+        self.partials = {}  # SSA name -> the functools.partial(...) Assign that made it
         self.tuples = {}  # SSA name -> the operands of the tuple it was built from
         self.dicts = {}  # SSA name -> keyword -> operand, for dict displays with str keys
         self.consumed = {}  # lists appended to: their old versions must not be read again
@@ -124,6 +126,9 @@ class Builder:
                     self.consumed[value.args[0].name] = s
                 if value.fn is ops.make_tuple:
                     self.tuples[value.target.name] = list(value.args)
+                if value.fn is functools.partial and value.args and \
+                        not any(isinstance(a, gast.Starred) for a in s.value.args):
+                    self.partials[value.target.name] = value  # p(x) calls the function
                 if value.fn is ops.make_dict and all(type(k) is str for k in value.args[0].value):
                     self.dicts[value.target.name] = dict(zip(value.args[0].value,
                                                              value.args[1:]))
@@ -351,6 +356,13 @@ class Builder:
             return self.method(e, self.operand(func.value, env, out), args, kwargs, out, loc)
         if isinstance(func, gast.Name) and func.id in self.locals:  # a function value
             callee = self.operand(func, env, out)
+            made = self.partials.get(getattr(callee, "name", None))
+            if made is not None:  # p = functools.partial(g, a) here: p(x) is g(a, x)
+                inner, bound = made.args[0], list(made.args[1:])
+                merged = {**made.kwargs, **kwargs}
+                if isinstance(inner, ir.Ext):
+                    return ir.Assign(None, inner.obj, bound + args, merged, loc, inner)
+                return ir.Assign(None, ops.call, [inner] + bound + args, merged, loc, CALL)
             return ir.Assign(None, ops.call, [callee] + args, kwargs, loc, CALL)
         target = self.free(func)
         if not isinstance(target, ir.Ext):
