@@ -648,3 +648,19 @@ def test_recursion_in_forward_mode_and_to_third_order():
     assert grad(grad(power_by_recursion))(2.0, 2) == 12.0
     assert grad(grad(grad(power_by_recursion)))(2.0, 3) == 48.0
     assert grad(slope_of_a_lambda)(2.0) == 12.0
+
+
+def unpack_pairs(params):
+    return [(params[0], params[1]), (params[2], params[3])]
+
+
+def transposed_pairs(params):
+    firsts, seconds = zip(*unpack_pairs(params))
+    pairs = list(zip(firsts, seconds))
+    return firsts[0] * seconds[1] + firsts[1] ** 2 + pairs[1][1]
+
+
+def test_zip_as_a_value_and_zip_of_a_star_argument():
+    p = np.array([1.0, 2.0, 3.0, 4.0])
+    assert_close(grad(transposed_pairs)(p), np.array([4.0, 0.0, 6.0, 2.0]))
+    assert np.isclose(jvp(transposed_pairs)(p, tangents=np.ones(4))[1], 12.0)

@@ -108,7 +108,7 @@ class Normalizer(LocalFunctions):
     def __init__(self, parsed):
         self.parsed = parsed
         # names the normalizer itself calls (`range(len(xs))`) are never temporaries
-        self.taken = _all_names(parsed.node) | {"len", "range", "min", "zip", _PARTIAL}
+        self.taken = _all_names(parsed.node) | {"len", "range", "min", "zip", "tuple", _PARTIAL}
         self.locals = assigned_names(parsed.node)
         self.temps = set()
         self.pending = []
@@ -592,10 +592,13 @@ class Normalizer(LocalFunctions):
         """`map(f, xs)`, `filter(f, xs)` and `functools.reduce(f, xs[, init])` as
         the comprehension or loop they stand for (a lambda given to them becomes a
         nested function, inlined where it is called); None for other calls."""
-        if e.keywords or any(isinstance(a, gast.Starred) for a in e.args) or \
-                not self.is_free(e.func):
+        if e.keywords or not self.is_free(e.func):
             return None
         found, fn = self.resolve_free(e.func)
+        if found and fn is zip and e.args:
+            return self.zip_value(e)
+        if any(isinstance(a, gast.Starred) for a in e.args):
+            return None
         if not found or fn not in (map, filter, functools.reduce) or len(e.args) < 2:
             return None
         func = self.callable_node(e.args[0])
@@ -614,6 +617,27 @@ class Normalizer(LocalFunctions):
         if fn is functools.reduce and len(e.args) in (2, 3):
             return self.reduce_call(e, func)
         return None
+
+    def zip_value(self, e):
+        """`zip(a, b)` as a value -> `[(a[k], b[k]) for k in range(min(len(a), len(b)))]`;
+        `zip(*rows)` -> `[tuple([r[k] for r in rows]) for k in range(min(...))]`."""
+        k = self.fresh("k")
+        if len(e.args) == 1 and isinstance(e.args[0], gast.Starred):
+            rows, row = e.args[0].value, self.fresh("row")
+            column = _comprehension(nodes.subscript(nodes.name(row), nodes.name(k)),
+                                    nodes.name(row, store=True), rows, [])
+            item = nodes.call(nodes.name("tuple"), [column])
+            length = nodes.call(nodes.name("min"), [_comprehension(
+                nodes.call(nodes.name("len"), [nodes.name(row)]), nodes.name(row, store=True),
+                rows, [])])
+        elif not any(isinstance(a, gast.Starred) for a in e.args):
+            item = nodes.tuple_(nodes.subscript(a, nodes.name(k)) for a in e.args)
+            lengths = [nodes.call(nodes.name("len"), [a]) for a in e.args]
+            length = lengths[0] if len(lengths) == 1 else nodes.call(nodes.name("min"), lengths)
+        else:
+            return None
+        return gast.copy_location(_comprehension(item, nodes.name(k, store=True), nodes.call(
+            nodes.name("range"), [length]), []), e)
 
     def callable_node(self, node):
         """The function given to map/filter/reduce, as something to call: a
