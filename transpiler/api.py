@@ -74,6 +74,7 @@ class Gradient:
     def _slow(self, *args, **kwargs):
         """Calls the fast dispatcher does not handle: new kinds, keyword arguments."""
         if kwargs:
+            _bind(self.fn, args, kwargs)  # the adjoint's seed parameter is not the user's
             compiled = self._generic or self.compile()._generic
         else:
             compiled = self._specialize(args)
@@ -85,12 +86,14 @@ class Gradient:
         except TypeError as exc:
             if exc.__traceback__.tb_next is None:  # the arguments did not bind
                 _raise_bad_arguments(self.fn, args, kwargs, exc)
+            _check_output(self.fn, args, kwargs)
             _explain(exc)
             raise
         except Exception as exc:
+            _check_output(self.fn, args, kwargs)
             _explain(exc)
             raise
-        if type(value) is not float and np.ndim(value) != 0:
+        if type(value) is not float and not _is_scalar(value):
             _not_scalar(self.fn, value)
         if self.one_tuple:
             grads = (grads,)
@@ -185,7 +188,8 @@ def _dispatcher(gradient):
         lines.append(f"{indent}        explain(exc)")
         lines.append(f"{indent}        raise")
         lines.append(f"{indent}    value = result[0]")
-        lines.append(f"{indent}    if type(value) is float or ndim(value) == 0:")
+        lines.append(f"{indent}    if type(value) is float or type(value) is not tuple and ndim(value) == 0 "
+                     "and type(value) is not str:")
         if gradient.one_tuple:
             out = "(value, (result[1],))" if gradient.with_value else "(result[1],)"
         else:
@@ -212,15 +216,58 @@ class _Missing:
 _NO = _Missing()
 
 
+def _is_scalar(value):
+    """What grad accepts as an output: a number, or an array of one number
+    (as autograd does)."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.size == 1 and value.dtype.kind in "biufc"
+    return isinstance(value, (int, float, complex)) or \
+        (not isinstance(value, (str, bytes, tuple, list, dict)) and np.ndim(value) == 0)
+
+
+def _check_output(fn, args, kwargs):
+    """After the adjoint failed: when `fn` itself returns something that is not a
+    scalar (a tuple, a string...), say so instead of the failure inside the
+    reverse sweep. The primal is run again, as Python; its own errors are the
+    user's and propagate."""
+    try:
+        value = fn(*args, **kwargs)
+    except Exception:
+        return
+    if not _is_scalar(value):
+        _not_scalar(fn, value)
+
+
 def _not_scalar(fn, value):
+    if isinstance(value, tuple):
+        raise TypeError(
+            f"grad requires {fn.__name__} to return a scalar, but it returned a tuple of "
+            f"{len(value)} items; to return extra values alongside the one to differentiate, "
+            "return only that one (has_aux, as in JAX, is not supported), or use vjp or "
+            "jacobian") from None
+    if isinstance(value, (str, bytes, list, dict)) or value is None:
+        raise TypeError(f"grad requires {fn.__name__} to return a scalar, but it returned "
+                        f"a {type(value).__name__}") from None
     raise TypeError(
         f"grad requires {fn.__name__} to return a scalar, but it returned a value of shape "
         f"{np.shape(value)}; use vjp or jacobian for array outputs, or reduce the output "
         "(e.g. with np.sum)")
 
 
+def _bind(fn, args, kwargs):
+    """Python's own TypeError, naming `fn`, for arguments `fn` does not take (the
+    adjoint has one more parameter, the seed, which must not catch them)."""
+    try:
+        inspect.signature(fn).bind(*args, **kwargs)
+    except TypeError as bad:
+        raise TypeError(f"{fn.__name__}() {bad}") from None
+    except ValueError:  # no signature to check (a builtin): the call itself will tell
+        pass
+
+
 def _check_arguments(fn, args):
     """Reject arguments that cannot carry a gradient (checked once per argument types)."""
+    _bind(fn, args, {})
     for i, a in enumerate(args):
         if isinstance(a, (str, bytes)):
             raise TypeError(f"{fn.__name__}: argument {i} is a string ({a!r:.40}); gradients "

@@ -20,7 +20,7 @@ from __future__ import annotations
 import operator
 
 from . import ir
-from .errors import TranspileError
+from .errors import working_on, TranspileError
 from .inline import Namer, drop_unread, inline, simplified_value
 from .kinds import SCALAR, Kinds
 from .rules import is_nondifferentiable, is_position, lookup
@@ -104,6 +104,7 @@ class Forward:
     def block(self, stmts, tan):
         out = []
         for s in stmts:
+            working_on(getattr(s, "loc", None))
             if isinstance(s, ir.Assign):
                 self.assign(s, tan, out)
             elif isinstance(s, ir.If):

@@ -162,9 +162,21 @@ def vjp(fn, wrt=0):
         value = fn(*args)
 
         def pullback(cotangent):
+            if np.shape(cotangent) != np.shape(value):
+                raise ValueError(f"the pullback of {getattr(fn, '__name__', 'f')} needs a "
+                                 f"cotangent of the output's shape {np.shape(value)}, not "
+                                 f"{np.shape(cotangent)}")
             return adjoint(*args, **{seed: cotangent})[1]
         return value, pullback
     return run
+
+
+def _scalar_output(fn, args):
+    """hvp and hessian are defined for a function with one number as output."""
+    from .api import _is_scalar, _not_scalar
+    value = fn(*args)
+    if not _is_scalar(value):
+        _not_scalar(fn, value)
 
 
 def hvp(fn, wrt=0):
@@ -174,6 +186,7 @@ def hvp(fn, wrt=0):
 
     def run(*args, v):
         adjoint = _adjoint_for(gradient, args)
+        _scalar_output(fn, args)
         name, _ = _param_name(adjoint, wrt)
         transformed, tname = _tangent_of(adjoint, name, _kinds(args), (1,))
         return transformed.code.fn(*args, **{tname: v})[1]

@@ -25,7 +25,7 @@ import copy
 import gast
 
 from . import nodes
-from .errors import TranspileError
+from .errors import TranspileError, working_on
 from .jumps import JumpLowering
 from .local_functions import LocalFunctions
 from .syntax import BINARY, COMPARE, STEMS, UNARY, stem
@@ -191,6 +191,7 @@ class Normalizer(LocalFunctions):
 
     # -- statements -------------------------------------------------------
     def stmt(self, s):
+        working_on(self.parsed.loc(s))
         kind = type(s).__name__
         method = getattr(self, f"stmt_{kind}", None)
         if method is not None:

@@ -23,7 +23,7 @@ import operator
 import numpy as np
 
 from . import ir
-from .errors import TranspileError
+from .errors import working_on, TranspileError
 from .inline import Namer, drop_unread, inline, simplified_value
 from .kinds import SCALAR, Kinds
 from .calls import CallReverser, is_user_function
@@ -224,6 +224,7 @@ class Reverse:
     # -- statements --------------------------------------------------------
     def block(self, stmts, adj, out):
         for s in reversed(list(stmts)):  # a copy: calls rewrite their forward statement
+            working_on(s.loc)
             if isinstance(s, ir.Assign):
                 self.assign(s, adj, out)
             elif isinstance(s, ir.If):

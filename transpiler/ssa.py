@@ -24,7 +24,7 @@ import gast
 import numpy as np
 
 from . import ir
-from .errors import TranspileError
+from .errors import TranspileError, working_on
 from .normalize import _LIST_APPEND, _MAKE_DICT, _SET_ITEM, assigned_names
 from .syntax import BINARY, COMPARE, UNARY, stem
 from runtime import ops
@@ -111,6 +111,7 @@ class Builder:
 
     def stmt(self, s, env, out):
         loc = self.parsed.loc(s)
+        working_on(loc)
         if isinstance(s, gast.Assign):
             name = s.targets[0].id
             value = self.value(s.value, env, out, name, loc)
@@ -258,8 +259,11 @@ class Builder:
         if isinstance(e, gast.UnaryOp):
             return op(UNARY[type(e.op).__name__], self.operand(e.operand, env, out))
         if isinstance(e, gast.Compare):
-            return op(COMPARE[type(e.ops[0]).__name__], self.operand(e.left, env, out),
-                      self.operand(e.comparators[0], env, out))
+            fn = COMPARE[type(e.ops[0]).__name__]
+            left, right = self.operand(e.left, env, out), self.operand(e.comparators[0], env, out)
+            if fn in (ops.contains, ops.not_contains):  # `item in container`: (container, item)
+                left, right = right, left
+            return op(fn, left, right)
         if isinstance(e, gast.Subscript):
             container = self.operand(e.value, env, out)
             index = self.index(e.slice, env, out)
