@@ -53,6 +53,14 @@ def not_contains(container, item):
     return item not in container
 
 
+def updates_in_place(x):
+    """Whether `x += v` changes the object `x` (an array or a list) rather than
+    binding a new one (a number, a tuple): then every alias sees the change."""
+    import numpy as np
+    return isinstance(x, list) or hasattr(x, "shape") and hasattr(x, "__setitem__") and \
+        not isinstance(x, np.generic)
+
+
 def truth(x):
     """`bool(x)` as used by `if x:`"""
     return bool(x)

@@ -56,13 +56,13 @@ def f(x):
     del y
     return x
 """, "`del` statement", 4),
-    "read through an alias after an item write": ("""
+    "read through a list after an item write": ("""
 def f(x):
     y = x * 2
-    z = y
-    z[0] = 1.0
-    return y[0]
-""", "`y` is read after the array it refers to was written into on line", 6),
+    t = [y]
+    y[0] = 1.0
+    return t[0][0]
+""", "`t` is read after the array it refers to was written into on line", 6),
     "item write into a view": ("""
 def f(x):
     y = x * 2

@@ -126,3 +126,111 @@ def test_a_pullback_checks_the_cotangent_shape():
     assert_close(pullback(np.arange(3.0)), 2 * np.arange(3.0))
     with pytest.raises(ValueError, match="shape"):
         pullback(np.ones(4))
+
+
+# -- augmented assignment through aliases ------------------------------------------
+
+def shifted_energy(x):
+    y = x  # the same array: `y += 1.0` changes x too, inside the call
+    y += 1.0
+    return np.sum(y * x)
+
+
+def scaled_copy(x):
+    y = x * 2.0
+    z = y
+    z -= x
+    z *= x  # y and z are one array: both are x * x now
+    return np.sum(y) + np.sum(z * x)
+
+
+def scalar_rebinds(x):
+    a = x
+    a += 1.0  # a Python float: a new number, x keeps its value
+    return a * x
+
+
+def branch_update(x):
+    y = x * 1.0
+    z = y
+    if np.sum(x) > 0:
+        z += 2.0
+    return np.sum(y * x)
+
+
+def loop_alias_in_body(x):
+    y = x * 1.0
+    for i in range(3):
+        z = y
+        z += x * i
+    return np.sum(y * y)
+
+
+def loop_alias_before(x):
+    y = x
+    for i in range(2):
+        y *= np.tanh(x)
+    return np.sum(y * x)
+
+
+def item_write_through_alias(x):
+    y = x
+    y[0] = 2.0
+    return np.sum(x * x)
+
+
+def accumulate_items(x):
+    s = x[0]
+    t = s
+    for i in range(1, len(x)):
+        s += x[i] * x[i]
+    return s * t
+
+
+def test_augmented_assignment_changes_every_alias_of_an_array(rng):
+    x = rng.normal(size=4)
+    for f in (shifted_energy, scaled_copy, branch_update, loop_alias_in_body,
+              loop_alias_before, item_write_through_alias, accumulate_items):
+        check(f, x)
+    check(shifted_energy, x, second=True)
+    check(loop_alias_before, x, second=True)
+
+
+def test_augmented_assignment_rebinds_a_number():
+    assert check(scalar_rebinds, 2.0) == pytest.approx(2 * 2.0 + 1.0)
+    check(scalar_rebinds, 0.7, second=True)
+
+
+def update_view(x):
+    y = x * 1.0
+    v = y[:2]
+    v += 1.0
+    return np.sum(y * y)
+
+
+def read_view_after_update(x):
+    y = x * 1.0
+    v = y[:2]
+    y += 1.0
+    return np.sum(v * v)
+
+
+SHARED = np.array([1.0, 2.0, 3.0])
+
+
+def update_module_array(x):
+    y = SHARED
+    y += x
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("f, message", [
+    (update_view, "in-place update .* may be a view"),
+    (read_view_after_update, "`v` is read after the array it refers to was changed in place"),
+    (update_module_array, "in-place update of the module-level `SHARED`"),
+])
+def test_in_place_updates_that_cannot_be_followed_are_refused_at_their_line(f, message):
+    with pytest.raises(TranspileError, match=message) as info:
+        grad(f)(np.ones(3))
+    assert info.value.loc is not None and info.value.loc.filename == __file__
+    np.testing.assert_array_equal(SHARED, [1.0, 2.0, 3.0])

@@ -231,11 +231,17 @@ def _check_output(fn, args, kwargs):
     reverse sweep. The primal is run again, as Python; its own errors are the
     user's and propagate."""
     try:
-        value = fn(*args, **kwargs)
+        value = fn(*_copies(args), **kwargs)
     except Exception:
         return
     if not _is_scalar(value):
         _not_scalar(fn, value)
+
+
+def _copies(args):
+    """`args` with arrays copied: running the user's function as Python may
+    change its arguments in place, and a gradient call never does."""
+    return tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
 
 
 def _not_scalar(fn, value):

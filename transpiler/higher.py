@@ -159,7 +159,7 @@ def vjp(fn, wrt=0):
     def run(*args):
         adjoint = _adjoint_for(gradient, args)
         seed = list(inspect.signature(adjoint).parameters)[-1]
-        value = fn(*args)
+        value = fn(*_copies(args))  # run as Python, on copies: it may change them
 
         def pullback(cotangent):
             if np.shape(cotangent) != np.shape(value):
@@ -171,10 +171,15 @@ def vjp(fn, wrt=0):
     return run
 
 
+def _copies(args):
+    from .api import _copies
+    return _copies(args)
+
+
 def _scalar_output(fn, args):
     """hvp and hessian are defined for a function with one number as output."""
-    from .api import _is_scalar, _not_scalar
-    value = fn(*args)
+    from .api import _copies, _is_scalar, _not_scalar
+    value = fn(*_copies(args))
     if not _is_scalar(value):
         _not_scalar(fn, value)
 
@@ -217,7 +222,7 @@ def jacobian(fn, wrt=0, mode=None):
     output element) or None: whichever needs fewer sweeps."""
     def run(*args):
         x = args[_param_name(fn, wrt)[1]]
-        value = fn(*args)
+        value = fn(*_copies(args))  # run as Python, on copies: it may change them
         n, m = int(np.size(x)), int(np.size(value))
         chosen = mode or ("forward" if n <= m else "reverse")
         out = np.zeros(np.shape(value) + np.shape(x))

@@ -299,7 +299,11 @@ class Normalizer(LocalFunctions):
                        "compute the new value into a local name")
         value = gast.BinOp(left=nodes.name(s.target.id), op=s.op, right=s.value)
         gast.copy_location(value, s)
-        return self.stmt_Assign(nodes.assign(s.target.id, value, like=s))
+        out = []
+        update = nodes.assign(s.target.id, self.simple(value, out), like=s)
+        update.in_place = True  # on an array (or list), every alias sees it: see ssa.py
+        out.append(update)
+        return out
 
     def bind(self, target, value, out, where):
         """Assign atom `value` to a target pattern (a name or nested tuple/list)."""

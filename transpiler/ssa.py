@@ -66,6 +66,7 @@ class Builder:
         self.dicts = {}  # SSA name -> keyword -> operand, for dict displays with str keys
         self.consumed = {}  # lists appended to: their old versions must not be read again
         self.temp_names = set()
+        self.alias_of = {}  # SSA name -> the value whose array it is, if it is an array
 
     # -- names ------------------------------------------------------------
     def new_var(self, base, temp=False):
@@ -114,6 +115,7 @@ class Builder:
         working_on(loc)
         if isinstance(s, gast.Assign):
             name = s.targets[0].id
+            before = env.get(name)
             value = self.value(s.value, env, out, name, loc)
             if isinstance(value, ir.Assign):
                 value.target = self.new_var(name)
@@ -129,6 +131,10 @@ class Builder:
             else:  # a copy: read the value itself from now on
                 env[name] = value
             self.maybe_undefined.pop(name, None)
+            if getattr(s, "in_place", False) and isinstance(value, ir.Assign):
+                self.update_aliases(name, before, value, env, out, s, maybe=True)
+            elif isinstance(value, ir.Assign) and value.fn is ops.setitem:
+                self.update_aliases(name, before, value, env, out, s, maybe=False)
         elif isinstance(s, gast.Expr):
             call = self.value(s.value, env, out, "call", loc)
             if isinstance(call, ir.Assign):
@@ -141,6 +147,65 @@ class Builder:
             out.append(ir.Return(self.operand(s.value, env, out), loc))
         else:
             self.error(s, f"internal: unexpected {type(s).__name__} after normalization")
+
+    def update_aliases(self, name, old, update, env, out, node, maybe):
+        """`name` was changed in place (`y += v`, `y[i] = v`): the array it held is
+        now `update.target`, under every other name bound to it too (`y = x`),
+        as in Python. An augmented assignment (`maybe`) changes arrays and
+        lists in place but rebinds numbers and tuples, which only the run time
+        tells apart: the other names take the new value where
+        `updates_in_place(old)`. Other ways to reach the old array (views,
+        containers, loop-carried names) are checked by writes.check_writes."""
+        if isinstance(old, ir.Global):
+            found, value = self.parsed.scope.lookup(old.name)
+            if isinstance(value, (np.ndarray, list)):
+                self.error(node, f"an in-place update of the module-level `{old.name}`",
+                           "Python would change the module's array, which a gradient "
+                           "call must not do", f"copy it first: `... = {old.name}.copy()`")
+            return
+        if not isinstance(old, ir.Var):
+            return
+        if maybe:
+            update.in_place_of = old
+        aliases = [n for n, v in env.items() if n != name and self.root(v) == self.root(old)]
+        if not aliases:
+            return
+        if not maybe:
+            for n in aliases:
+                env[n] = update.target
+            return
+        cond = self.new_var("in_place", temp=True)
+        test = ir.Assign(cond, ops.updates_in_place, [old], {}, update.loc,
+                         ir.Ext(ops.updates_in_place, "updates_in_place", ops.updates_in_place))
+        out.insert(out.index(update), test)  # of the old value: the same answer
+        phis = []
+        for n in aliases:
+            phi = ir.Phi(self.new_var(n), [update.target, env[n]])
+            phi.alias_update = True  # reads the old value on purpose (writes.py)
+            self.alias_of[phi.target.name] = update.target.name  # the same array, if one
+            phis.append(phi)
+            env[n] = phi.target
+        out.append(ir.If(cond, [], [], phis, update.loc))
+
+    def root(self, value):
+        """The value whose array `value` is, when it is an array: values merged by
+        the phis of `update_aliases`, of an if, or of a loop header stand for one
+        array as long as the names were aliases on every path."""
+        while isinstance(value, ir.Var) and value.name in self.alias_of:
+            value = ir.Var(self.alias_of[value.name])
+        return value
+
+    def share_roots(self, phis, sides):
+        """Record that phis whose inputs have the same roots on every side are
+        one array (aliases before an if or loop stay aliases after it)."""
+        first = {}
+        for phi in phis:
+            key = tuple(self.root(side) for side in sides(phi))
+            if all(isinstance(k, ir.Var) for k in key):
+                if key in first:
+                    self.alias_of[phi.target.name] = first[key]
+                else:
+                    first[key] = phi.target.name
 
     def if_(self, s, env, out, loc):
         cond = self.operand(s.test, env, out)
@@ -160,15 +225,22 @@ class Builder:
             else:
                 env.pop(name, None)
                 self.maybe_undefined[name] = s
+        self.share_roots(phis, lambda phi: phi.inputs)
         out.append(ir.If(cond, body, orelse, phis, loc))
 
     def loop(self, s, env, out, loc):
         """Header phis for every variable the body assigns that exists before the
         loop; their second input is the value at the end of the body."""
+        state = self._state()
         iterable = self.operand(s.iter, env, out) if isinstance(s, gast.For) else None
         assigned = list(dict.fromkeys(
-            n.id for n in gast.walk(gast.Module(body=s.body, type_ignores=[]))
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)))
+            n.id for part in [gast.Module(body=s.body, type_ignores=[])] +
+            list(getattr(s, "extra_assigned", ()))
+            for n in gast.walk(part) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)))
+        if _updates_in_place(s.body):  # names aliasing an assigned one may change too
+            roots = {self.root(env[a]) for a in assigned if isinstance(env.get(a), ir.Var)}
+            assigned += [n for n, v in env.items() if n not in assigned and
+                         isinstance(v, ir.Var) and self.root(v) in roots]
         inner = dict(env)
         phis = {}
         for name in assigned:
@@ -176,12 +248,31 @@ class Builder:
                 phi = ir.Phi(self.new_var(name), [env[name], None])
                 phis[name] = phi
                 inner[name] = phi.target
+        if not getattr(s, "split_aliases", False):
+            self.share_roots(list(phis.values()), lambda phi: phi.inputs[:1])
         target = None
         if isinstance(s, gast.For):
             target = self.new_var(s.target.id)
             inner[s.target.id] = target
         cond = self.operand(s.test, inner, out) if isinstance(s, gast.While) else None
         body = self.block(s.body, inner)
+        rebound = [n for n in env if n not in phis and inner.get(n) != env[n]
+                   and n != getattr(s.target, "id", None)]
+        leaders = {phi.target.name: n for n, phi in phis.items()}
+        split = [n for n, phi in phis.items() if phi.target.name in self.alias_of and
+                 self.root(inner[n]) != self.root(inner[leaders[self.alias_of[
+                     phi.target.name]]])] if not rebound else []
+        if split:  # names aliased before the loop are not at the end of its body
+            self._restore(state)
+            again = _with_assigned(s, gast.Module(body=[], type_ignores=[]))
+            again.split_aliases = True
+            return self.loop(again, env, out, loc)
+        if rebound:  # an in-place update reached these names through an alias: build again
+            self._restore(state)
+            extra = gast.Module(body=[gast.Assign(targets=[gast.Name(
+                id=n, ctx=gast.Store(), annotation=None, type_comment=None)], value=None,
+                type_comment=None) for n in rebound], type_ignores=[])
+            return self.loop(_with_assigned(s, extra), env, out, loc)
         for name, phi in phis.items():
             phi.inputs[1] = inner[name]
             env[name] = phi.target
@@ -191,6 +282,16 @@ class Builder:
                 env.pop(name, None)
                 self.maybe_undefined[name] = s
         out.append(ir.Loop(list(phis.values()), body, target, iterable, [], cond, loc))
+
+    def _state(self):
+        """What building a region changes in the builder (to build it again)."""
+        return (set(self.used), dict(self.source_names), set(self.temp_names),
+                dict(self.tuples), dict(self.dicts), dict(self.consumed),
+                dict(self.maybe_undefined), dict(self.alias_of))
+
+    def _restore(self, state):
+        (self.used, self.source_names, self.temp_names, self.tuples, self.dicts,
+         self.consumed, self.maybe_undefined, self.alias_of) = [type(x)(x) for x in state]
 
     # -- operands and values ------------------------------------------------
     def operand(self, node, env, out):
@@ -394,6 +495,22 @@ class Builder:
         # a method of an object that must not be differentiated (rng.normal(...)); the
         # reverse and forward passes check that nothing in the call is active
         return ir.Assign(None, ops.call_method, [receiver, ir.Const(name)] + args, kwargs, loc)
+
+
+def _updates_in_place(stmts):
+    """Whether `stmts` hold an augmented assignment or an item write."""
+    return any(getattr(n, "in_place", False) or isinstance(n, gast.Call) and
+               isinstance(n.func, gast.Name) and n.func.id == _SET_ITEM
+               for n in gast.walk(gast.Module(body=stmts, type_ignores=[])))
+
+
+def _with_assigned(loop, names):
+    """`loop`, seen as also assigning the names `names` assigns (so that they get
+    loop-header phis)."""
+    import copy
+    out = copy.copy(loop)
+    out.extra_assigned = list(getattr(loop, "extra_assigned", ())) + [names]
+    return out
 
 
 def numpy_ext(fn):

@@ -236,21 +236,39 @@ def _has_writes(fn):
     return any(isinstance(s, ir.Assign) and s.fn is ops.setitem for s in ir.walk(fn.body))
 
 
+def _updates(fn, facts, kinds):
+    """The augmented assignments (`y += v`, marked `in_place_of` by the SSA
+    builder) that may change an array in place: those of a value not known to
+    be a number."""
+    out = []
+    for path, s, _, _ in facts.positions:
+        old = getattr(s, "in_place_of", None)
+        if isinstance(s, ir.Assign) and old is not None and s.target is not None and \
+                not (kinds is not None and kinds.rank(old) == 0):
+            out.append((path, s, old))
+    return out
+
+
 def check_writes(fn, kinds=None):
     """Raise TranspileError where an item write's value semantics would differ
     from Python's (see the module docstring). `kinds` (ranks of the arguments,
     kinds.py) tells which items are single numbers, which cannot be views."""
-    if not _has_writes(fn):
+    if not _has_writes(fn) and not any(getattr(s, "in_place_of", None) is not None
+                                       for s in ir.walk(fn.body)):
         return
     facts = _Facts(fn, kinds)
-    for path, write in facts.writes():
-        storage = facts.storage(write)
-        written = write.args[0]
+    writes = [(path, w, w.args[0], "written into") for path, w in facts.writes()] + \
+        [(path, w, old, "changed in place") for path, w, old in _updates(fn, facts, kinds)]
+    for path, write, written, how in writes:
+        storage = _storage(written, facts.phis, {write.target.name}, facts.defs)
         for v in storage:
             d = facts.defs.get(v.name)
-            if d is not None and d is not write and may_be_view(d):
+            if d is not None and d is not write and may_be_view(d) and \
+                    not _scalar_item(d, kinds):
+                what = "an item write into" if write.fn is ops.setitem else \
+                    "an in-place update (`+=`, `*=`, ...) of"
                 raise TranspileError(
-                    f"an item write into `{_source(fn, written)}`, which may be a view of "
+                    f"{what} `{_source(fn, written)}`, which may be a view of "
                     "another array", write.loc,
                     "it was made by a slice, reshape, transpose or a call that can return "
                     "its argument; NumPy would change the other array too, which the "
@@ -262,7 +280,7 @@ def check_writes(fn, kinds=None):
         for use_path, stmt, operands, loc in facts.positions:
             if stmt is write or isinstance(stmt, ir.Phi) and stmt.target.name in watched \
                     and any(isinstance(a, ir.Var) and a.name == write.target.name
-                            for a in operands):
+                            for a in operands) or getattr(stmt, "alias_update", False):
                 continue
             for a in operands:
                 if isinstance(a, ir.Var) and a.name in watched and \
@@ -273,7 +291,7 @@ def check_writes(fn, kinds=None):
                         " (on an earlier pass of the loop)"
                     raise TranspileError(
                         f"`{_source(fn, a)}` is read after the array it refers to was "
-                        f"written into on line {line}{earlier}", loc,
+                        f"{how} on line {line}{earlier}", loc,
                         "another name for the same array (or a view of it) was changed in "
                         "place, so Python would read the new contents here; the gradient "
                         "cannot follow that",
