@@ -61,6 +61,18 @@ def updates_in_place(x):
         not isinstance(x, np.generic)
 
 
+def sort_index(a, axis=-1, kind=None):
+    """The index that sorts `a` along `axis`: `a[sort_index(a)]` is `np.sort(a)`
+    (how `a.sort()` is differentiated: through an item read)."""
+    import numpy as np
+    order = np.argsort(a, axis=axis, kind=kind)
+    if np.ndim(a) <= 1:
+        return order
+    index = list(np.ix_(*[np.arange(n) for n in np.shape(a)]))
+    index[axis] = order
+    return tuple(index)
+
+
 def truth(x):
     """`bool(x)` as used by `if x:`"""
     return bool(x)

@@ -234,3 +234,113 @@ def test_in_place_updates_that_cannot_be_followed_are_refused_at_their_line(f, m
         grad(f)(np.ones(3))
     assert info.value.loc is not None and info.value.loc.filename == __file__
     np.testing.assert_array_equal(SHARED, [1.0, 2.0, 3.0])
+
+
+# -- in-place methods and out= -------------------------------------------------------
+
+def fill_copy(x):
+    y = x * 1.0  # the optimizer may make y an alias of x: the fill must not reach x
+    y.fill(0.5)
+    return np.sum(y * x) + np.sum(x * x)
+
+
+def sort_copy(x):
+    y = x + 0.0
+    y.sort()
+    return y[0] * x[0] + y[2] * np.sum(y)
+
+
+def sort_argument(x):
+    x.sort()  # the caller's array stays as it was
+    return x[0] * 2.0 + x[1] * x[2]
+
+
+def sort_columns(x):
+    m = np.outer(x, np.sin(x))
+    m.sort(axis=0)
+    return np.sum(m[0] * x) + np.sum(m[-1])
+
+
+def fill_argument(x):
+    x.fill(2.0)
+    return np.sum(x) * 3.0
+
+
+def multiply_into_argument(x):
+    np.multiply(x, 2.0, out=x)
+    return np.sum(x * x)
+
+
+def clip_into_self(x):
+    y = x * 1.0
+    y.clip(-0.5, 0.5, out=y)
+    return np.sum(y * x)
+
+
+def add_into_alias(x):
+    c = np.zeros(len(x))
+    d = c
+    np.add(x, x * x, out=c)  # d is c
+    return np.sum(d * x)
+
+
+def copy_into(x):
+    y = np.zeros(len(x))
+    np.copyto(y, np.tanh(x) * 3.0)
+    return np.sum(y * y)
+
+
+def ellipsis_write(x):
+    y = x * 1.0
+    y[...] = x * x
+    return np.sum(y * x)
+
+
+def out_result_is_the_array(x):
+    y = x * 1.0
+    r = np.add(y, 1.0, out=y)
+    return np.sum(r * y * x)
+
+
+@pytest.mark.parametrize("f", [fill_copy, sort_copy, sort_argument, sort_columns, fill_argument,
+                               multiply_into_argument, clip_into_self, add_into_alias,
+                               copy_into, ellipsis_write, out_result_is_the_array])
+def test_in_place_methods_and_out_change_the_array_and_its_aliases(f, rng):
+    check(f, rng.normal(size=4))
+
+
+@pytest.mark.parametrize("f", [fill_copy, multiply_into_argument, copy_into, ellipsis_write])
+def test_in_place_methods_forward_and_second_order(f, rng):
+    check(f, rng.normal(size=3), second=True)
+
+
+def resize(x):
+    y = x * 1.0
+    y.resize(5)
+    return np.sum(y)
+
+
+def put(x):
+    y = x * 1.0
+    np.put(y, [0], 5.0)
+    return np.sum(y)
+
+
+def list_sort(x):
+    ys = [x, 2.0 * x]
+    ys.sort()
+    return ys[0]
+
+
+def list_extend(x):
+    ys = [x]
+    ys.extend([x])
+    return ys[0]
+
+
+@pytest.mark.parametrize("f, message", [(resize, r"`\.resize\(\)`"), (put, "np.put"),
+                                        (list_sort, "of a list"), (list_extend, r"\.extend")])
+def test_unsupported_in_place_operations_are_refused_at_their_line(f, message):
+    with pytest.raises(TranspileError, match=message) as info:
+        grad(f)(np.ones(3) if f in (resize, put) else 1.0)
+    assert info.value.loc is not None and info.value.loc.filename == __file__

@@ -40,6 +40,21 @@ METHODS = {
     "swapaxes": np.swapaxes, "repeat": np.repeat, "diagonal": np.diagonal,
     "flatten": np.ravel, "item": ops.item,
 }
+# methods that change their array or list in place (and are not supported yet):
+# name -> how to write the same without it
+IN_PLACE_METHODS = {
+    "resize": "make a new array: y = np.resize(y, shape) (or slice / np.pad)",
+    "put": "write the items: y[indices] = values",
+    "itemset": "write the item: y[i] = v",
+    "partition": "y = np.partition(y, k)",
+    "sort": "y = np.sort(y) (or, for a list, sorted(y))",
+    "fill": "y[...] = v",
+    "setfield": "make a new array", "byteswap": "make a new array",
+    "setflags": "drop the call", "extend": "ys = ys + list(more)",
+    "insert": "ys = ys[:i] + [v] + ys[i:]", "pop": "v, ys = ys[-1], ys[:-1]",
+    "remove": "build a new list without the item", "reverse": "ys = ys[::-1]",
+    "clear": "ys = []",
+}
 VARARG_SHAPE_METHODS = {"reshape": np.reshape}  # x.reshape(2, 3) == np.reshape(x, (2, 3))
 ATTRIBUTES = {"T": np.transpose}
 PLAIN_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "real", "imag", "flat"}
@@ -67,6 +82,7 @@ class Builder:
         self.consumed = {}  # lists appended to: their old versions must not be read again
         self.temp_names = set()
         self.alias_of = {}  # SSA name -> the value whose array it is, if it is an array
+        self.defining = {}  # SSA name of a named value -> the function that made it
 
     # -- names ------------------------------------------------------------
     def new_var(self, base, temp=False):
@@ -121,6 +137,7 @@ class Builder:
                 value.target = self.new_var(name)
                 out.append(value)
                 env[name] = value.target
+                self.defining[value.target.name] = value.fn
                 if value.fn is ops.list_append and isinstance(value.args[0], ir.Var):
                     self.consumed[value.args[0].name] = s
                 if value.fn is ops.make_tuple:
@@ -134,10 +151,16 @@ class Builder:
             if getattr(s, "in_place", False) and isinstance(value, ir.Assign):
                 self.update_aliases(name, before, value, env, out, s, maybe=True)
             elif isinstance(value, ir.Assign) and value.fn is ops.setitem:
-                self.update_aliases(name, before, value, env, out, s, maybe=False)
+                self.update_aliases(name, value.args[0], value, env, out, s, maybe=False)
         elif isinstance(s, gast.Expr):
             call = self.value(s.value, env, out, "call", loc)
-            if isinstance(call, ir.Assign):
+            if isinstance(call, ir.Assign) and call.fn is ops.setitem:  # y.fill(v), out=y
+                container = call.args[0]
+                call.target = self.new_var(self.source_names.get(
+                    getattr(container, "name", ""), "updated"))
+                out.append(call)
+                self.update_aliases(None, container, call, env, out, s, maybe=False)
+            elif isinstance(call, ir.Assign):
                 out.append(call)
         elif isinstance(s, gast.If):
             self.if_(s, env, out, loc)
@@ -391,8 +414,46 @@ class Builder:
             return ir.Assign(None, ops.setitem, [container, index, self.operand(value, env, out)],
                              {}, loc, ir.Ext(ops.setitem, "setitem", ops.setitem))
         if isinstance(e, gast.Call):
-            return self.call(e, env, out, loc)
+            return self.written_out(self.call(e, env, out, loc), e, out)
         self.error(e, f"internal: unexpected {type(e).__name__} after normalization")
+
+    def written_out(self, call, node, out):
+        """`f(a, out=y)` -> `t = f(a)` and the item write `y[...] = t` (which
+        changes y, and every name bound to it, as NumPy does); `np.copyto(y, v)`
+        -> `y[...] = v`. In-place functions with no such form are refused."""
+        if not isinstance(call, ir.Assign):
+            return call
+        if call.fn in _REFUSED_IN_PLACE:
+            name = getattr(call.fn, "__name__", "this function")
+            self.error(node, f"`np.{name}` changes its argument in place",
+                       "this in-place operation is not supported yet",
+                       "compute the new array instead, e.g. with an item write or "
+                       "np.where, into a new name")
+        if call.fn is np.copyto:
+            if len(call.args) != 2 or call.kwargs:
+                self.error(node, "`np.copyto` with other than (dst, src)",
+                           fix="write `dst[...] = src`")
+            return self.overwrite(call.args[0], call.args[1], node, call.loc)
+        if "out" not in call.kwargs:
+            return call
+        target = call.kwargs.pop("out")
+        if not isinstance(target, (ir.Var, ir.Global)) or isinstance(target, ir.Var) and \
+                target.name in self.tuples:
+            self.error(node, "an `out=` argument that is not one array held by a name",
+                       fix="pass `out=y` for a local array y, or assign the result")
+        if "where" in call.kwargs:
+            self.error(node, "`out=` together with `where=`", "the entries left alone "
+                       "would keep the old contents, which is not supported",
+                       "use np.where(cond, f(...), y)")
+        value = self.emit(call, stem(call.fn, call.callee and call.callee.spelling), out)
+        return self.overwrite(target, value, node, call.loc)
+
+    def overwrite(self, target, value, node, loc):
+        """`target[...] = value`, as an item write (ops.setitem)."""
+        if isinstance(target, ir.Global):
+            self.update_aliases(None, target, None, {}, [], node, maybe=False)
+        return ir.Assign(None, ops.setitem, [target, ir.Const(Ellipsis), value], {}, loc,
+                         ir.Ext(ops.setitem, "setitem", ops.setitem))
 
     def index(self, node, env, out):
         if isinstance(node, gast.Slice):
@@ -477,6 +538,12 @@ class Builder:
                        "build the dict in the function, or pass the keywords by name")
         return items
 
+    def not_a_list(self, receiver, node, name, fix):
+        d = self.defining.get(receiver.name) if isinstance(receiver, ir.Var) else None
+        if d in (ops.make_list, ops.list_append):
+            self.error(node, f"`.{name}()` of a list", "it changes the list in place, which "
+                       "is not supported yet", f"use {fix}")
+
     def method(self, e, receiver, args, kwargs, out, loc):
         name = e.func.attr
         if name in METHODS:
@@ -492,6 +559,19 @@ class Builder:
                              numpy_ext(np.asarray))
         if name == "copy":
             return ir.Assign(None, np.array, [receiver], {}, loc, numpy_ext(np.array))
+        if name == "fill" and len(args) == 1 and not kwargs:
+            return self.overwrite(receiver, args[0], e, loc)
+        if name == "sort" and not args and set(kwargs) <= {"axis", "kind"}:
+            self.not_a_list(receiver, e, "sort", "sorted(xs)")
+            index = self.emit(ir.Assign(None, ops.sort_index, [receiver], kwargs, loc,
+                                        ir.Ext(ops.sort_index, "sort_index", ops.sort_index)),
+                              "order", out)
+            value = self.emit(ir.Assign(None, operator.getitem, [receiver, index], {}, loc),
+                              "sorted", out)
+            return self.overwrite(receiver, value, e, loc)
+        if name in IN_PLACE_METHODS:
+            self.error(e, f"the in-place method `.{name}()`", "it changes the array (or list) "
+                       "in place, which is not supported yet", IN_PLACE_METHODS[name])
         # a method of an object that must not be differentiated (rng.normal(...)); the
         # reverse and forward passes check that nothing in the call is active
         return ir.Assign(None, ops.call_method, [receiver, ir.Const(name)] + args, kwargs, loc)
@@ -511,6 +591,17 @@ def _with_assigned(loop, names):
     out = copy.copy(loop)
     out.extra_assigned = list(getattr(loop, "extra_assigned", ())) + [names]
     return out
+
+
+def _refused_in_place():
+    out = set()
+    for name in ("put", "place", "putmask", "fill_diagonal", "put_along_axis"):
+        if hasattr(np, name):
+            out.add(getattr(np, name))
+    return out
+
+
+_REFUSED_IN_PLACE = _refused_in_place()
 
 
 def numpy_ext(fn):
