@@ -344,3 +344,96 @@ def test_unsupported_in_place_operations_are_refused_at_their_line(f, message):
     with pytest.raises(TranspileError, match=message) as info:
         grad(f)(np.ones(3) if f in (resize, put) else 1.0)
     assert info.value.loc is not None and info.value.loc.filename == __file__
+
+
+# -- lists and tuples: + and * are concatenation and repetition -------------------------
+
+def repeated(x):
+    terms = [x] * 3
+    return sum(terms)
+
+
+def concatenated(x):
+    return sum([x] + [2 * x])
+
+
+def extended_alias(x):
+    terms = [x]
+    same = terms
+    terms += [x * x]  # `same` is the same list
+    return sum(same) * 1.0
+
+
+def appended_then_concatenated(x):
+    ys = []
+    for i in range(3):
+        ys += [x * i]
+    ys = ys + [x, x * x]
+    return sum(ys)
+
+
+def tuple_args(x):
+    args = (x, 2.0)
+    more = args + (np.ones(len(x)),)
+    return np.sum(more[0] * more[2] * x) * more[1]
+
+
+def zeros_then_write(x):
+    values = [0.0] * 3
+    values[1] = x
+    return sum(values) * x
+
+
+def tuple_repeat(x):
+    pair = (x,) * 2
+    return np.sum(pair[0] * np.sin(pair[1]))
+
+
+def array_plus_constant_list(x):
+    return np.sum((x + [1.0, 2.0, 3.0]) * [2.0, 1.0, 0.5] * x)
+
+
+def test_list_and_tuple_operators_are_sequence_operations(rng):
+    assert check(repeated, 2.0) == pytest.approx(3.0)
+    assert check(concatenated, 2.0) == pytest.approx(3.0)
+    assert check(extended_alias, 1.5) == pytest.approx(1.0 + 2 * 1.5)
+    check(appended_then_concatenated, 1.5, second=True)
+    check(zeros_then_write, 2.0, second=True)
+    x = rng.normal(size=3)
+    check(tuple_args, x)
+    check(tuple_repeat, x, second=True)
+    check(array_plus_constant_list, x)
+
+
+def repeated_unknown(x, n):
+    return sum([x] * n)
+
+
+def plus_unknown(x, ys):
+    return sum(ys + [x])
+
+
+@pytest.mark.parametrize("f, args", [(repeated_unknown, (1.0, 3)), (plus_unknown, (1.0, [2.0]))])
+def test_a_sequence_operator_whose_result_is_not_known_is_refused(f, args):
+    with pytest.raises(TranspileError, match="list or tuple") as info:
+        grad(f)(*args)
+    assert info.value.loc.filename == __file__
+
+
+# -- constructs that crashed the compiler ------------------------------------------------
+
+def unpack_shape(x):
+    m = np.outer(x, x)[None]
+    a, b, _ = m.shape
+    return np.sum(x) * a * b
+
+
+def string_methods(x):
+    label = "{}-{}".format("a", 3)
+    parts = "a,b".split(",")
+    return x * len(parts) + len(label)
+
+
+def test_unpacking_with_an_unused_name_and_methods_of_literals(rng):
+    check(unpack_shape, rng.normal(size=3))
+    assert check(string_methods, 2.0) == pytest.approx(2.0)

@@ -316,6 +316,7 @@ class Normalizer(LocalFunctions):
                 item = nodes.subscript(value, nodes.const(i))
                 if isinstance(elt, gast.Name):
                     out.append(nodes.assign(elt.id, item, like=where))
+                    out[-1].unpack_length = len(target.elts)  # codegen: `a, b, _ = t`
                 else:
                     tmp = self.fresh("item")
                     out.append(nodes.assign(tmp, item, like=where))

@@ -83,6 +83,7 @@ class Builder:
         self.temp_names = set()
         self.alias_of = {}  # SSA name -> the value whose array it is, if it is an array
         self.defining = {}  # SSA name of a named value -> the function that made it
+        self.lists = {}  # SSA name -> the operands of the list display it was built from
 
     # -- names ------------------------------------------------------------
     def new_var(self, base, temp=False):
@@ -138,10 +139,14 @@ class Builder:
                 out.append(value)
                 env[name] = value.target
                 self.defining[value.target.name] = value.fn
+                if hasattr(s, "unpack_length"):
+                    value.unpack_length = s.unpack_length
                 if value.fn is ops.list_append and isinstance(value.args[0], ir.Var):
                     self.consumed[value.args[0].name] = s
                 if value.fn is ops.make_tuple:
                     self.tuples[value.target.name] = list(value.args)
+                if value.fn is ops.make_list:
+                    self.lists[value.target.name] = list(value.args)
                 if value.fn is ops.make_dict and all(type(k) is str for k in value.args[0].value):
                     self.dicts[value.target.name] = dict(zip(value.args[0].value,
                                                              value.args[1:]))
@@ -249,6 +254,9 @@ class Builder:
                 env.pop(name, None)
                 self.maybe_undefined[name] = s
         self.share_roots(phis, lambda phi: phi.inputs)
+        for phi in phis:
+            if all(self.is_list(v) for v in phi.inputs):
+                self.defining[phi.target.name] = ops.list_append
         out.append(ir.If(cond, body, orelse, phis, loc))
 
     def loop(self, s, env, out, loc):
@@ -273,6 +281,9 @@ class Builder:
                 inner[name] = phi.target
         if not getattr(s, "split_aliases", False):
             self.share_roots(list(phis.values()), lambda phi: phi.inputs[:1])
+        for phi in phis.values():
+            if self.is_list(phi.inputs[0]):
+                self.defining[phi.target.name] = ops.list_append
         target = None
         if isinstance(s, gast.For):
             target = self.new_var(s.target.id)
@@ -378,8 +389,13 @@ class Builder:
         if isinstance(e, (gast.Name, gast.Constant)):
             return self.operand(e, env, out)
         if isinstance(e, gast.BinOp):
-            return op(BINARY[type(e.op).__name__], self.operand(e.left, env, out),
-                      self.operand(e.right, env, out))
+            fn = BINARY[type(e.op).__name__]
+            left, right = self.operand(e.left, env, out), self.operand(e.right, env, out)
+            if fn in (operator.add, operator.mul):
+                joined = self.sequence_op(fn, left, right, e, loc, out)
+                if joined is not None:
+                    return joined
+            return op(fn, left, right)
         if isinstance(e, gast.UnaryOp):
             return op(UNARY[type(e.op).__name__], self.operand(e.operand, env, out))
         if isinstance(e, gast.Compare):
@@ -416,6 +432,58 @@ class Builder:
         if isinstance(e, gast.Call):
             return self.written_out(self.call(e, env, out, loc), e, out)
         self.error(e, f"internal: unexpected {type(e).__name__} after normalization")
+
+    def items_of(self, v):
+        """(kind, items) of a list or tuple display built in this function."""
+        if isinstance(v, ir.Var):
+            for kind, table in ((ops.make_list, self.lists), (ops.make_tuple, self.tuples)):
+                if v.name in table:
+                    return kind, table[v.name]
+        if isinstance(v, ir.Const) and isinstance(v.value, tuple):
+            return ops.make_tuple, [ir.Const(i) for i in v.value]
+        return None, None
+
+    def is_list(self, v):
+        return isinstance(v, ir.Var) and self.defining.get(v.name) in (ops.make_list,
+                                                                      ops.list_append)
+
+    def sequence_op(self, fn, left, right, node, loc, out):
+        """`a + b` and `a * n` on lists and tuples are concatenation and repetition,
+        not arithmetic: with displays built here (`[x] + [2 * x]`, `[x] * 3`,
+        `args + (ones,)`) the result is a new display of the items; `ys + [v]` on
+        a list of appends becomes appends."""
+        (lk, litems), (rk, ritems) = self.items_of(left), self.items_of(right)
+        if lk is None and rk is None:
+            return None
+        if fn is operator.add and lk is not None and lk is rk:
+            return ir.Assign(None, lk, litems + ritems, {}, loc)
+        if fn is operator.mul and (lk is None) != (rk is None):
+            kind, items, n = (lk, litems, right) if lk is not None else (rk, ritems, left)
+            if isinstance(n, ir.Const) and type(n.value) is int:
+                return ir.Assign(None, kind, items * max(n.value, 0), {}, loc)
+            if all(isinstance(i, ir.Const) for i in items):
+                return None  # `[0.0] * n`: constants, no gradient flows
+            self.error(node, "a list or tuple repeated a number of times not known when the "
+                       "function is transformed", "the length of the result decides which "
+                       "items the gradient flows to", "use a constant count, or an array "
+                       "(np.full(n, v) or np.repeat)")
+        if fn is operator.add and rk is ops.make_list and self.is_list(left) and ritems:
+            current = left  # a list of appends: ys + [a, b] appends a and b (ys is consumed)
+            ext = ir.Ext(ops.list_append, "list_append", ops.list_append)
+            for item in ritems[:-1]:
+                self.consumed[current.name] = node
+                current = self.emit(ir.Assign(None, ops.list_append, [current, item], {}, loc,
+                                              ext), "items", out)
+                self.defining[current.name] = ops.list_append
+            return ir.Assign(None, ops.list_append, [current, ritems[-1]], {}, loc, ext)
+        items = litems if lk is not None else ritems
+        if all(isinstance(i, ir.Const) for i in items) and (lk is None or rk is None):
+            return None  # `x + [1.0, 2.0]`: arithmetic with a constant list (or a tuple)
+        self.error(node, f"`{'+' if fn is operator.add else '*'}` of a list or tuple with a "
+                   "value not known to be one", "for lists and tuples this is concatenation "
+                   "(or repetition), for arrays it is arithmetic, and the gradient of the two "
+                   "differs", "build the sequence in the function as a display ([a, b], "
+                   "(a, b)) or with .append, or convert with np.asarray for arithmetic")
 
     def written_out(self, call, node, out):
         """`f(a, out=y)` -> `t = f(a)` and the item write `y[...] = t` (which
@@ -497,6 +565,10 @@ class Builder:
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
                 and func.value.id in self.locals:
             return self.method(e, self.operand(func.value, env, out), args, kwargs, out, loc)
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Constant):
+            # "{}".format(x), "a,b".split(","): a method of a literal, not differentiated
+            return ir.Assign(None, ops.call_method, [ir.Const(func.value.value),
+                                                     ir.Const(func.attr)] + args, kwargs, loc)
         target = self.free(func)
         if not isinstance(target, ir.Ext):
             self.error(e, f"`{ast_name(func)}` is not callable")
