@@ -437,3 +437,24 @@ def string_methods(x):
 def test_unpacking_with_an_unused_name_and_methods_of_literals(rng):
     check(unpack_shape, rng.normal(size=3))
     assert check(string_methods, 2.0) == pytest.approx(2.0)
+
+
+# -- the source that runs ---------------------------------------------------------------
+
+def test_a_file_edited_after_import_is_refused_not_differentiated(tmp_path):
+    import os
+    from conftest import function_from_source
+    f = function_from_source("def scale(x):\n    return 2.0 * x\n", "scale", tmp_path)
+    assert grad(f)(1.5) == pytest.approx(2.0)
+    path = f.__code__.co_filename
+    with open(path) as fh:
+        text = fh.read()
+    with open(path, "w") as fh:
+        fh.write(text.replace("2.0 * x", "7.0 * x"))
+    stat = os.stat(path)
+    os.utime(path, (stat.st_atime + 5, stat.st_mtime + 5))
+    g = function_from_source("def other(x):\n    return x * x\n", "other", tmp_path)
+    assert grad(g)(3.0) == pytest.approx(6.0)  # an unchanged function still works
+    with pytest.raises(TranspileError, match="not the code that runs"):
+        grad(f, wrt=0, optimize=False)(1.5)  # a new transformation reads the file again
+    assert f(1.5) == pytest.approx(3.0)  # what runs is still 2.0 * x
