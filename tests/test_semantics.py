@@ -458,3 +458,92 @@ def test_a_file_edited_after_import_is_refused_not_differentiated(tmp_path):
     with pytest.raises(TranspileError, match="not the code that runs"):
         grad(f, wrt=0, optimize=False)(1.5)  # a new transformation reads the file again
     assert f(1.5) == pytest.approx(3.0)  # what runs is still 2.0 * x
+
+
+# -- loops: nested jumps, endless loops, else clauses, names that outlive a loop -------------
+
+def inner_loop_in_a_branch(x):
+    s = x
+    for i in range(3):
+        if i < 2:
+            for j in range(2):
+                s = s * np.cos(x * j)
+    return s
+
+
+def break_after_inner_loop(x):
+    s = x
+    for i in range(4):
+        for j in range(2):
+            s = s * x
+        if s > 3.0:
+            break
+    return s
+
+
+def return_from_inner_loop(x):
+    s = x
+    for i in range(3):
+        for j in range(2):
+            s = s * x + 0.1
+            if s > 2.0:
+                return s * 2.0
+    return s
+
+
+def endless_until_return(x):
+    s = x
+    while True:
+        s = s * 1.5 + np.sin(s)
+        if s > 10.0:
+            return s
+
+
+def for_else(x):
+    s = x
+    for i in range(3):
+        s = s * x
+        if s > 2.0:
+            break
+    else:
+        s = s + 100.0 * x
+    return s
+
+
+def while_else(x):
+    s = x
+    i = 0
+    while i < 3:
+        s = s * x
+        i += 1
+    else:
+        s = -s
+    return s
+
+
+def last_value_of_the_loop(x):
+    for i in range(3):
+        t = x * (i + 1)
+        u = np.sin(t)
+    return t * u + i
+
+
+@pytest.mark.parametrize("f, x", [(inner_loop_in_a_branch, 1.1), (break_after_inner_loop, 1.1),
+                                  (break_after_inner_loop, 1.3), (return_from_inner_loop, 1.1),
+                                  (return_from_inner_loop, 0.5), (endless_until_return, 1.1),
+                                  (for_else, 1.1), (for_else, 1.5), (while_else, 1.2),
+                                  (last_value_of_the_loop, 0.7)])
+def test_loops_with_nested_jumps_else_clauses_and_names_read_after(f, x):
+    check(f, x, second=True)
+
+
+def test_an_internal_error_is_a_located_transpile_error(monkeypatch):
+    from transpiler import reverse as reverse_module
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug")
+    monkeypatch.setattr(reverse_module.Reverse, "assign", broken)
+    with pytest.raises(TranspileError, match="internal error.*KeyError.*a bug") as info:
+        grad(for_else, optimize=False)(1.1)
+    assert "bug in tapeless" in str(info.value)
+    assert info.value.loc.filename == __file__

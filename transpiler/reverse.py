@@ -205,6 +205,10 @@ class Reverse:
         block = self.parents[id(stmt)]
         block.insert(next(i for i, s in enumerate(block) if s is stmt), new)
         self.parents[id(new)] = block
+        chain = list(self.stmt_sites.get(id(stmt), []))
+        self.stmt_sites[id(new)] = chain  # in the same ifs (and loops) as `stmt`,
+        for v in ir.defs(new):  # so an outer loop that saves it exports it from them
+            self.sites[v.name] = chain
 
     def branch_chain(self, loop_body, name):
         """The (If, side) pairs between `loop_body` and the definition of `name`."""

@@ -274,9 +274,16 @@ class Builder:
                          isinstance(v, ir.Var) and self.root(v) in roots]
         inner = dict(env)
         phis = {}
+        later = self.read_outside(s)
+        if isinstance(s, gast.For) and (s.target.id in env or s.target.id in later) and \
+                s.target.id not in assigned:
+            assigned.append(s.target.id)  # after the loop: its last value
         for name in assigned:
-            if name in env:
-                phi = ir.Phi(self.new_var(name), [env[name], None])
+            if name in env or name in later:
+                # a name first assigned in the loop and read after it holds its last
+                # value (None if the loop did not run: then Python's own error is
+                # an UnboundLocalError, ours a TypeError on None)
+                phi = ir.Phi(self.new_var(name), [env.get(name, ir.Const(None)), None])
                 phis[name] = phi
                 inner[name] = phi.target
         if not getattr(s, "split_aliases", False):
@@ -316,6 +323,12 @@ class Builder:
                 env.pop(name, None)
                 self.maybe_undefined[name] = s
         out.append(ir.Loop(list(phis.values()), body, target, iterable, [], cond, loc))
+
+    def read_outside(self, loop):
+        """Names read somewhere in the function outside `loop`."""
+        inside = {id(n) for n in gast.walk(gast.Module(body=[loop], type_ignores=[]))}
+        return {n.id for n in gast.walk(self.anf) if isinstance(n, gast.Name) and
+                isinstance(n.ctx, gast.Load) and id(n) not in inside}
 
     def _state(self):
         """What building a region changes in the builder (to build it again)."""
