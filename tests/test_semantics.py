@@ -547,3 +547,41 @@ def test_an_internal_error_is_a_located_transpile_error(monkeypatch):
         grad(for_else, optimize=False)(1.1)
     assert "bug in tapeless" in str(info.value)
     assert info.value.loc.filename == __file__
+
+
+# -- arrays that calls always make new are not views --------------------------------------
+
+def copy_then_write_row(x):
+    m = np.copy(np.outer(x, x))
+    m[0] = x
+    return np.sum(m * m)
+
+
+def product_then_write_row(x):
+    m = np.outer(x, x) * 2.0
+    m[1] = np.sin(x)
+    return np.sum(m * m)
+
+
+def array_then_write(x):
+    y = np.array(x)
+    y[0] = 1.0
+    return np.sum(y * x)
+
+
+def copy_then_write(x):
+    y = np.copy(x)
+    y[-1] = 2.0 * x[0]
+    return np.sum(y * x)
+
+
+def method_copy_then_write_row(x):
+    m = np.outer(x, x).copy()
+    m[0, :] = x * x
+    return np.sum(m * m)
+
+
+@pytest.mark.parametrize("f", [copy_then_write_row, product_then_write_row, array_then_write,
+                               copy_then_write, method_copy_then_write_row])
+def test_item_writes_into_new_arrays_are_not_refused_as_views(f, rng):
+    check(f, rng.normal(size=3), second=True)

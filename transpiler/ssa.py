@@ -585,6 +585,8 @@ class Builder:
         target = self.free(func)
         if not isinstance(target, ir.Ext):
             self.error(e, f"`{ast_name(func)}` is not callable")
+        if target.obj is np.copy:  # a new array, as x.copy() (and differentiated the same)
+            return ir.Assign(None, np.array, args, kwargs, loc, numpy_ext(np.array))
         return ir.Assign(None, target.obj, args, kwargs, loc, target)
 
     def items(self, nodes_, env, out):
