@@ -61,6 +61,13 @@ def updates_in_place(x):
         not isinstance(x, np.generic)
 
 
+def not_an_array(x, message):
+    """Raise ValueError(message) when `x` is an array (a view, changed in place
+    where the compiler could not follow it); numbers pass."""
+    if updates_in_place(x):
+        raise ValueError(message)
+
+
 def sort_index(a, axis=-1, kind=None):
     """The index that sorts `a` along `axis`: `a[sort_index(a)]` is `np.sort(a)`
     (how `a.sort()` is differentiated: through an item read)."""

@@ -225,7 +225,7 @@ def update_module_array(x):
 
 
 @pytest.mark.parametrize("f, message", [
-    (update_view, "in-place update .* may be a view"),
+    (update_view, "`y` is read after the array it refers to was changed in place"),
     (read_view_after_update, "`v` is read after the array it refers to was changed in place"),
     (update_module_array, "in-place update of the module-level `SHARED`"),
 ])
@@ -585,3 +585,29 @@ def method_copy_then_write_row(x):
                                copy_then_write, method_copy_then_write_row])
 def test_item_writes_into_new_arrays_are_not_refused_as_views(f, rng):
     check(f, rng.normal(size=3), second=True)
+
+
+def items_of_a_list(x, ws):
+    s = ws[0] * x
+    total = ws[1]  # a number: `total += ...` rebinds it, ws keeps its items
+    for w in ws:
+        total += w * np.sin(x)
+    return total * s + ws[0]
+
+
+def test_augmented_assignment_of_an_item_of_a_list_of_numbers():
+    check(items_of_a_list, 0.7, [1.5, -0.5, 2.0], second=True)
+
+
+def update_item_of_a_list(x, rows):
+    r = rows[0]
+    r += x  # an array in `rows`: NumPy changes rows[0] too
+    return np.sum(rows[0]) * x
+
+
+def test_an_update_that_is_wrong_only_for_an_array_item_raises_at_run_time():
+    assert check(update_item_of_a_list, 0.5, [1.5, 2.0]) == pytest.approx(1.5)
+    rows = [np.ones(2)]
+    with pytest.raises(ValueError, match="view of `rows`"):
+        grad(update_item_of_a_list)(0.5, rows)
+    np.testing.assert_array_equal(rows[0], np.ones(2))

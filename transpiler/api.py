@@ -241,7 +241,17 @@ def _check_output(fn, args, kwargs):
 def _copies(args):
     """`args` with arrays copied: running the user's function as Python may
     change its arguments in place, and a gradient call never does."""
-    return tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+    return tuple(_copy(a) for a in args)
+
+
+def _copy(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copy(v) for v in value) if type(value) in (list, tuple) else value
+    if type(value) is dict:
+        return {k: _copy(v) for k, v in value.items()}
+    return value
 
 
 def _not_scalar(fn, value):

@@ -257,13 +257,25 @@ def check_writes(fn, kinds=None):
                                        for s in ir.walk(fn.body)):
         return
     facts = _Facts(fn, kinds)
+    guarded = {}  # updates that are wrong only if their value is an array: checked then
     writes = [(path, w, w.args[0], "written into") for path, w in facts.writes()] + \
         [(path, w, old, "changed in place") for path, w, old in _updates(fn, facts, kinds)]
     for path, write, written, how in writes:
         storage = _storage(written, facts.phis, {write.target.name}, facts.defs)
+        bases = []  # what an in-place update may reach through a view
+        ambiguous = True  # every such view is an item, which may be a number
         for v in storage:
             d = facts.defs.get(v.name)
             if d is not None and d is not write and may_be_view(d) and \
+                    not _scalar_item(d, kinds) and write.fn is not ops.setitem:
+                # `v += e` changes v's base, when v is an array (which only the run
+                # time may tell: `s = xs[0]` of a list of floats is a number): an
+                # error where the base is read afterwards
+                bases += [b for a in d.operands() if isinstance(a, ir.Var)
+                          for b in _storage(a, facts.phis, {write.target.name}, facts.defs)]
+                ambiguous &= d.fn is operator.getitem and not _slices(d.args[1]) and \
+                    (kinds is None or kinds.rank(d.target) is None)
+            elif d is not None and d is not write and may_be_view(d) and \
                     not _scalar_item(d, kinds):
                 what = "an item write into" if write.fn is ops.setitem else \
                     "an in-place update (`+=`, `*=`, ...) of"
@@ -275,9 +287,12 @@ def check_writes(fn, kinds=None):
                     "gradient cannot follow",
                     f"copy it first: {_source(fn, written)} = "
                     f"{_source(fn, written)}.copy()")
-        watched = {v.name for v in storage} | _derived(storage, facts.producers)
+        direct = {v.name for v in storage} | _derived(storage, facts.producers)
+        watched = direct | {v.name for v in bases} | _derived(bases, facts.producers)
         watched -= {write.target.name}
         for use_path, stmt, operands, loc in facts.positions:
+            if id(write) in guarded:
+                break
             if stmt is write or isinstance(stmt, ir.Phi) and stmt.target.name in watched \
                     and any(isinstance(a, ir.Var) and a.name == write.target.name
                             for a in operands) or getattr(stmt, "alias_update", False):
@@ -287,6 +302,9 @@ def check_writes(fn, kinds=None):
                         _sees_write(a.name, use_path, path, facts.defined.get(a.name, (-1,)),
                                     facts.loops):
                     line = write.loc.lineno if write.loc is not None else "?"
+                    if a.name not in direct and ambiguous:
+                        guarded[id(write)] = (write, written, a, line)
+                        break
                     earlier = "" if _precedes(path, use_path) else \
                         " (on an earlier pass of the loop)"
                     raise TranspileError(
@@ -297,7 +315,37 @@ def check_writes(fn, kinds=None):
                         "cannot follow that",
                         "copy the array before writing into it (y = y.copy()), or read "
                         "the value through the name that was written")
+    for write, written, base, line in guarded.values():
+        _guard_view(fn.body, write, written, f"line {line}: an in-place update (`+=`, ...) "
+                    f"of `{_source(fn, written)}`, an array that is a view of `"
+                    f"{_source(fn, base)}`, which is read afterwards; NumPy would change "
+                    "both, which the gradient cannot follow: copy it first "
+                    f"({_source(fn, written)} = {_source(fn, written)}.copy())")
     return fn
+
+
+def _slices(index):
+    """Whether an index (an operand) holds a slice, `...` or `None`: its item is an array."""
+    if not isinstance(index, ir.Const):
+        return False
+    parts = index.value if isinstance(index.value, tuple) else (index.value,)
+    return any(p is None or p is Ellipsis or isinstance(p, slice) for p in parts)
+
+
+def _guard_view(stmts, write, value, message):
+    """Insert `not_a_view(value, message)` before `write` (wherever it is nested):
+    the update is right when `value` is a number, an error when it is an array."""
+    for k, s in enumerate(stmts):
+        if s is write:
+            stmts.insert(k, ir.Assign(None, ops.not_an_array, [value, ir.Const(message)], {},
+                                      write.loc, ir.Ext(ops.not_an_array, "not_an_array",
+                                                        ops.not_an_array)))
+            return True
+        for inner in (getattr(s, "body", None), getattr(s, "orelse", None),
+                      getattr(s, "test", None)):
+            if isinstance(inner, list) and _guard_view(inner, write, value, message):
+                return True
+    return False
 
 
 def _source(fn, var):
