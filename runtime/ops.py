@@ -61,6 +61,11 @@ def updates_in_place(x):
         not isinstance(x, np.generic)
 
 
+def same_array(a, b):
+    """Whether `a` and `b` are one array (or list), changed by an in-place update of `a`."""
+    return a is b and updates_in_place(a)
+
+
 def not_an_array(x, message):
     """Raise ValueError(message) when `x` is an array (a view, changed in place
     where the compiler could not follow it); numbers pass."""

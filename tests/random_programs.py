@@ -475,7 +475,7 @@ class Generator:
         body = self.block(inner, depth - 1, can_return) if self.maybe() else []
         body.append(Assign(carried, self.expr(inner, scope[carried])))
         if self.maybe():  # `if c: break`, before or after the update
-            jump = If(self.condition(inner), [Line("break")])
+            jump = If(self.condition(dict(scope, **{index: S})), [Line("break")])
             body.insert(self.draw(st.integers(0, len(body))), jump)
         orelse = [Assign(carried, self.expr(scope, scope[carried], 2))] if self.maybe() else []
         return For(index, self.pick([1, 2, 3]), body, orelse)

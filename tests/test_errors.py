@@ -68,8 +68,8 @@ def f(x):
     y = x * 2
     z = y[1:]
     z[0] = 1.0
-    return np.sum(z)
-""", "an item write into `z`, which may be a view of another array", 5),
+    return np.sum(y)
+""", "`y` is read after a view of it (`z`) was written into on line", 6),
     "item write into an item": ("""
 def f(x):
     y = x * np.ones((2, 2))

@@ -225,7 +225,7 @@ def update_module_array(x):
 
 
 @pytest.mark.parametrize("f, message", [
-    (update_view, "`y` is read after the array it refers to was changed in place"),
+    (update_view, r"`y` is read after a view of it \(`v`\) was changed in place"),
     (read_view_after_update, "`v` is read after the array it refers to was changed in place"),
     (update_module_array, "in-place update of the module-level `SHARED`"),
 ])
@@ -611,3 +611,14 @@ def test_an_update_that_is_wrong_only_for_an_array_item_raises_at_run_time():
     with pytest.raises(ValueError, match="view of `rows`"):
         grad(update_item_of_a_list)(0.5, rows)
     np.testing.assert_array_equal(rows[0], np.ones(2))
+
+
+def write_into_a_view_of_a_dead_array(x):
+    z = (x * 2.0)[1:]
+    z[0] = np.sin(x[0])
+    z += x[0]
+    return np.sum(z * z)
+
+
+def test_a_view_changed_in_place_whose_base_is_not_read_again(rng):
+    check(write_into_a_view_of_a_dead_array, rng.normal(size=4), second=True)

@@ -84,6 +84,7 @@ class Builder:
         self.alias_of = {}  # SSA name -> the value whose array it is, if it is an array
         self.defining = {}  # SSA name of a named value -> the function that made it
         self.lists = {}  # SSA name -> the operands of the list display it was built from
+        self.phi_inputs = {}  # phi name -> its inputs (the same list as the phi's)
 
     # -- names ------------------------------------------------------------
     def new_var(self, base, temp=False):
@@ -195,6 +196,7 @@ class Builder:
             return
         if maybe:
             update.in_place_of = old
+        self.update_possible_aliases(name, old, update, env, out)
         aliases = [n for n, v in env.items() if n != name and self.root(v) == self.root(old)]
         if not aliases:
             return
@@ -210,10 +212,41 @@ class Builder:
         for n in aliases:
             phi = ir.Phi(self.new_var(n), [update.target, env[n]])
             phi.alias_update = True  # reads the old value on purpose (writes.py)
+            self.phi_inputs[phi.target.name] = phi.inputs
             self.alias_of[phi.target.name] = update.target.name  # the same array, if one
             phis.append(phi)
             env[n] = phi.target
         out.append(ir.If(cond, [], [], phis, update.loc))
+
+    def origins(self, value, seen=None):
+        """The values (not made by phis) that `value` may be, through phis."""
+        seen = set() if seen is None else seen
+        if not isinstance(value, ir.Var) or value.name in seen:
+            return set()
+        seen.add(value.name)
+        inputs = self.phi_inputs.get(value.name)
+        if inputs is None:
+            return {value.name}
+        return set().union(*(self.origins(v, seen) for v in inputs))
+
+    def update_possible_aliases(self, name, old, update, env, out):
+        """Names that may or may not hold the array `old` (a phi merged it with
+        another value: `z = y if c else x`, or a name aliased on a loop's first
+        pass only) take the update where the run time finds the same array."""
+        mine = self.origins(old)
+        for n, v in list(env.items()):
+            if n == name or self.root(v) == self.root(old) or not isinstance(v, ir.Var) \
+                    or not self.origins(v) & mine:
+                continue
+            same = self.new_var("same", temp=True)
+            out.insert(out.index(update), ir.Assign(
+                same, ops.same_array, [old, v], {}, update.loc,
+                ir.Ext(ops.same_array, "same_array", ops.same_array)))
+            phi = ir.Phi(self.new_var(n), [update.target, v])
+            phi.alias_update = True
+            self.phi_inputs[phi.target.name] = phi.inputs
+            env[n] = phi.target
+            out.append(ir.If(same, [], [], [phi], update.loc))
 
     def root(self, value):
         """The value whose array `value` is, when it is an array: values merged by
@@ -248,6 +281,7 @@ class Builder:
                     env[name] = a
                     continue
                 phi = ir.Phi(self.new_var(name), [a, b])
+                self.phi_inputs[phi.target.name] = phi.inputs
                 phis.append(phi)
                 env[name] = phi.target
             else:
@@ -284,6 +318,7 @@ class Builder:
                 # value (None if the loop did not run: then Python's own error is
                 # an UnboundLocalError, ours a TypeError on None)
                 phi = ir.Phi(self.new_var(name), [env.get(name, ir.Const(None)), None])
+                self.phi_inputs[phi.target.name] = phi.inputs  # the second is set below
                 phis[name] = phi
                 inner[name] = phi.target
         if not getattr(s, "split_aliases", False):
@@ -334,11 +369,12 @@ class Builder:
         """What building a region changes in the builder (to build it again)."""
         return (set(self.used), dict(self.source_names), set(self.temp_names),
                 dict(self.tuples), dict(self.dicts), dict(self.consumed),
-                dict(self.maybe_undefined), dict(self.alias_of))
+                dict(self.maybe_undefined), dict(self.alias_of), dict(self.phi_inputs))
 
     def _restore(self, state):
         (self.used, self.source_names, self.temp_names, self.tuples, self.dicts,
-         self.consumed, self.maybe_undefined, self.alias_of) = [type(x)(x) for x in state]
+         self.consumed, self.maybe_undefined, self.alias_of,
+         self.phi_inputs) = [type(x)(x) for x in state]
 
     # -- operands and values ------------------------------------------------
     def operand(self, node, env, out):

@@ -267,26 +267,15 @@ def check_writes(fn, kinds=None):
         for v in storage:
             d = facts.defs.get(v.name)
             if d is not None and d is not write and may_be_view(d) and \
-                    not _scalar_item(d, kinds) and write.fn is not ops.setitem:
-                # `v += e` changes v's base, when v is an array (which only the run
-                # time may tell: `s = xs[0]` of a list of floats is a number): an
-                # error where the base is read afterwards
+                    not _scalar_item(d, kinds):
+                # a write into v (or `v += e`) changes v's base too, when v is a view
+                # (`v += e` only when v is an array, which only the run time may tell:
+                # `s = xs[0]` of a list of floats is a number): an error where the
+                # base is read afterwards
                 bases += [b for a in d.operands() if isinstance(a, ir.Var)
                           for b in _storage(a, facts.phis, {write.target.name}, facts.defs)]
-                ambiguous &= d.fn is operator.getitem and not _slices(d.args[1]) and \
-                    (kinds is None or kinds.rank(d.target) is None)
-            elif d is not None and d is not write and may_be_view(d) and \
-                    not _scalar_item(d, kinds):
-                what = "an item write into" if write.fn is ops.setitem else \
-                    "an in-place update (`+=`, `*=`, ...) of"
-                raise TranspileError(
-                    f"{what} `{_source(fn, written)}`, which may be a view of "
-                    "another array", write.loc,
-                    "it was made by a slice, reshape, transpose or a call that can return "
-                    "its argument; NumPy would change the other array too, which the "
-                    "gradient cannot follow",
-                    f"copy it first: {_source(fn, written)} = "
-                    f"{_source(fn, written)}.copy()")
+                ambiguous &= write.fn is not ops.setitem and d.fn is operator.getitem and \
+                    not _slices(d.args[1]) and (kinds is None or kinds.rank(d.target) is None)
         direct = {v.name for v in storage} | _derived(storage, facts.producers)
         watched = direct | {v.name for v in bases} | _derived(bases, facts.producers)
         watched -= {write.target.name}
@@ -307,8 +296,10 @@ def check_writes(fn, kinds=None):
                         break
                     earlier = "" if _precedes(path, use_path) else \
                         " (on an earlier pass of the loop)"
+                    what = "the array it refers to" if a.name in direct else \
+                        f"a view of it (`{_source(fn, written)}`)"
                     raise TranspileError(
-                        f"`{_source(fn, a)}` is read after the array it refers to was "
+                        f"`{_source(fn, a)}` is read after {what} was "
                         f"{how} on line {line}{earlier}", loc,
                         "another name for the same array (or a view of it) was changed in "
                         "place, so Python would read the new contents here; the gradient "
