@@ -622,3 +622,35 @@ def write_into_a_view_of_a_dead_array(x):
 
 def test_a_view_changed_in_place_whose_base_is_not_read_again(rng):
     check(write_into_a_view_of_a_dead_array, rng.normal(size=4), second=True)
+
+
+# -- error quality --------------------------------------------------------------------------
+
+def weighted_count(x):
+    s = 0.0
+    for i, v in enumerate(x, start=1):
+        s = s + v * i
+    return s
+
+
+def test_enumerate_with_start(rng):
+    check(weighted_count, rng.normal(size=4), second=True)
+
+
+def unicode_then_unknown(x):
+    label = "é" + "ü"; y = x * 2.0; return y + not_defined_anywhere  # noqa: E702,F821
+
+
+def test_columns_count_characters_not_bytes():
+    with pytest.raises(TranspileError) as info:
+        grad(unicode_then_unknown)(1.0)
+    line = info.value.loc.line
+    assert line[info.value.loc.col:].startswith("not_defined_anywhere")
+
+
+def test_an_operator_without_a_rule_is_named_as_the_operator():
+    from transpiler.syntax import describe
+    import operator
+    assert describe(operator.mod, "mod") == ("the `%` operator", "operator.mod")
+    assert describe(operator.neg, "neg") == ("the `-` operator", "operator.neg")
+    assert describe(np.sin, "np.sin") == ("`np.sin`", "np.sin")

@@ -392,17 +392,21 @@ class Normalizer(LocalFunctions):
                        "loop over one name")
         k = self.fresh("i")
         knode = nodes.name(k)
+        if kind == "enumerate" and it.keywords:  # enumerate(xs, start=s): the count is k + s
+            counter = nodes.binop(knode, gast.Add(), it.keywords[0].value)
+        else:
+            counter = knode
         inner = it.args[0] if kind == "enumerate" and len(it.args) == 1 else None
         if inner is not None and _builtin_call(inner, self.locals) == "zip" and \
                 isinstance(target, gast.Tuple) and len(target.elts) == 2 and \
                 isinstance(target.elts[1], gast.Tuple) and \
                 len(target.elts[1].elts) == len(inner.args):  # enumerate(zip(a, b))
             seqs, targets = list(inner.args), list(target.elts[1].elts)
-            prefix = [nodes.assign(target.elts[0], knode, like=s)]
+            prefix = [nodes.assign(target.elts[0], counter, like=s)]
         elif kind == "enumerate" and len(it.args) == 1 and isinstance(target, gast.Tuple) \
                 and len(target.elts) == 2:
             seqs, targets = [it.args[0]], [target.elts[1]]
-            prefix = [nodes.assign(target.elts[0], knode, like=s)]
+            prefix = [nodes.assign(target.elts[0], counter, like=s)]
         elif kind == "zip" and isinstance(target, gast.Tuple) and \
                 len(target.elts) == len(it.args):
             seqs, targets, prefix = list(it.args), list(target.elts), []
@@ -642,7 +646,8 @@ def _builtin_call(node, locals_):
     """'range', 'enumerate', 'zip' or 'reversed' when `node` calls that builtin."""
     if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
             node.func.id in ("range", "enumerate", "zip", "reversed") and \
-            node.func.id not in locals_ and not node.keywords:
+            node.func.id not in locals_ and (not node.keywords or node.func.id == "enumerate"
+                                             and [k.arg for k in node.keywords] == ["start"]):
         return node.func.id
     return None
 

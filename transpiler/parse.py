@@ -55,8 +55,10 @@ class Parsed:
         lineno = getattr(node, "lineno", None)
         if lineno is None:
             return None
-        col = getattr(node, "col_offset", 0) + self.indent
         text = self.lines[lineno - 1] if 0 < lineno <= len(self.lines) else ""
+        offset = getattr(node, "col_offset", 0)  # in UTF-8 bytes of the dedented line
+        line = text[self.indent:].encode("utf-8")
+        col = len(line[:offset].decode("utf-8", "ignore")) + self.indent  # in characters
         return Loc(self.filename, lineno, col, text)
 
 

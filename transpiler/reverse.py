@@ -24,6 +24,7 @@ import numpy as np
 
 from . import ir
 from .errors import working_on, TranspileError
+from .syntax import describe
 from .inline import Namer, drop_unread, inline, simplified_value
 from .kinds import SCALAR, Kinds
 from .calls import CallReverser, is_user_function
@@ -280,10 +281,11 @@ class Reverse:
         if rule is None and is_user_function(s.fn):
             return CallReverser(self)(s, g, adj, out)
         if rule is None:
+            what, key = describe(s.fn, name)
             raise TranspileError(
-                f"no derivative rule for `{name}`", s.loc,
+                f"no derivative rule for {what}", s.loc,
                 "the compiler has no rule for this function and cannot read its source",
-                f"register one with @transpiler.rule({name}) (see docs/custom-rules.md)")
+                f"register one with @transpiler.rule({key}) (see docs/custom-rules.md)")
         bound = rule.bind(s.args, s.kwargs)
         if bound is not None:  # parameters left at their defaults become constants
             bound = {k: v if isinstance(v, (ir.Var, ir.Const, ir.Global, ir.Ext)) else ir.Const(v)
