@@ -654,3 +654,25 @@ def test_an_operator_without_a_rule_is_named_as_the_operator():
     assert describe(operator.mod, "mod") == ("the `%` operator", "operator.mod")
     assert describe(operator.neg, "neg") == ("the `-` operator", "operator.neg")
     assert describe(np.sin, "np.sin") == ("`np.sin`", "np.sin")
+
+
+async def coroutine(x):
+    return x
+
+
+class Spring:
+    def energy(self, x):
+        return x * x
+
+
+def method_of_a_user_object(x, spring):
+    return Spring.energy(spring, x) + spring.energy(x)
+
+
+def test_async_def_and_user_methods_are_reported_usefully():
+    with pytest.raises(TranspileError, match="async def") as info:
+        grad(coroutine)(1.0)
+    assert info.value.loc is not None and info.value.loc.filename == __file__
+    with pytest.raises(TranspileError) as info:
+        grad(method_of_a_user_object)(1.0, Spring())
+    assert "np.energy" not in str(info.value)

@@ -178,6 +178,12 @@ def parse(fn, varargs=None):
     _check_unchanged(fn, dedented, filename)
     module = gast.parse(dedented)
     node = module.body[0]
+    if isinstance(node, gast.AsyncFunctionDef):
+        raise TranspileError(f"cannot differentiate an `async def` ({fn.__name__})",
+                             Loc(filename, first + node.lineno - 1, indent + node.col_offset,
+                                 lines[node.lineno - 1] if node.lineno <= len(lines) else ""),
+                             "coroutines cannot be differentiated",
+                             "differentiate a plain synchronous function")
     if not isinstance(node, gast.FunctionDef):
         raise TranspileError(f"{fn.__name__} is not defined with a def statement",
                              fix="define it with def")

@@ -55,7 +55,10 @@ def attribute_error(s):
             f"cannot differentiate the method call `.{name}(...)`", s.loc,
             "only NumPy array methods with a NumPy function equivalent carry gradients; "
             "other methods are called only on values that are not differentiated",
-            f"call the function form, e.g. np.{name}(x, ...), or register a rule for it")
+            f"call the function form, np.{name}(x, ...), or register a rule for it"
+            if callable(getattr(np, name, None)) else
+            f"make `.{name}` a module-level function taking the object and the values "
+            "(the compiler then reads its source), or pass the values it needs as arguments")
     return TranspileError(
         f"cannot differentiate through the attribute `.{name}`", s.loc,
         "the object it is read from depends on the differentiated arguments, and "
