@@ -676,3 +676,14 @@ def test_async_def_and_user_methods_are_reported_usefully():
     with pytest.raises(TranspileError) as info:
         grad(method_of_a_user_object)(1.0, Spring())
     assert "np.energy" not in str(info.value)
+
+
+def test_an_error_in_generated_code_is_reported_at_the_users_line():
+    from transpiler.errors import Loc, at_user_line
+    g = grad(for_else)
+    g(1.1)
+    code = g.transformed.code
+    line, origin = next(iter(code.line_locs.items()))
+    error = at_user_line(TranspileError("no rule", Loc(code.filename, line, 0, "")))
+    assert error.loc == origin and error.loc.filename == __file__
+    assert "generated code" in error.why

@@ -83,3 +83,27 @@ def internal_error(exc, name, fallback=None):
         "function and the arguments' types",
         "until it is fixed, rewrite the statement named here (or differentiate a smaller "
         "part of the function)")
+
+
+def user_location(loc):
+    """The line of the user's source that generated code at `loc` came from
+    (following generated-from-generated code down to the user's), or `loc`."""
+    from .codegen import GENERATED
+    seen = 0
+    while loc is not None and loc.filename in GENERATED and seen < 10:
+        origin = GENERATED[loc.filename].line_locs.get(loc.lineno)
+        if origin is None:
+            break
+        loc, seen = origin, seen + 1
+    return loc
+
+
+def at_user_line(exc):
+    """`exc` (a TranspileError) located at the user's line when it was raised
+    while transforming generated code (higher order); else `exc` itself."""
+    user = user_location(exc.loc)
+    if user is exc.loc:
+        return exc
+    why = f"{exc.why} " if exc.why else ""
+    return TranspileError(exc.what, user, f"{why}(found while transforming the generated "
+                          f"code at {exc.loc})", exc.fix)

@@ -114,11 +114,16 @@ def _transform(fn, wrt, optimize, kinds, differentiate, output=()):
     errors._WORKING_ON[0] = None
     try:
         return _stages(fn, wrt, optimize, kinds, differentiate, output)
-    except (TranspileError, RecursionError, MemoryError, KeyboardInterrupt):
+    except TranspileError as exc:
+        located = errors.at_user_line(exc)
+        if located is exc:
+            raise
+        raise located from exc
+    except (RecursionError, MemoryError, KeyboardInterrupt):
         raise
     except Exception as exc:
-        raise errors.internal_error(exc, getattr(fn, "__qualname__", repr(fn)),
-                                    _def_line(fn)) from exc
+        raise errors.at_user_line(errors.internal_error(
+            exc, getattr(fn, "__qualname__", repr(fn)), _def_line(fn))) from exc
     finally:
         errors._WORKING_ON[0] = saved
 
