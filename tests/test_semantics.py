@@ -687,3 +687,26 @@ def test_an_error_in_generated_code_is_reported_at_the_users_line():
     error = at_user_line(TranspileError("no rule", Loc(code.filename, line, 0, "")))
     assert error.loc == origin and error.loc.filename == __file__
     assert "generated code" in error.why
+
+
+def update_a_choice(x):
+    a = x * 1.0  # a new array, even where the optimizer would make it x
+    b = a if np.sum(x) > 0 else x
+    b += 1.0  # changes a, or x, whichever b is
+    return np.sum(a * x) + np.sum(x)
+
+
+def update_in_a_while_loop(x):
+    y = x * 1.0
+    i = 0
+    while i < 3:
+        z = y
+        z -= 0.1 * z
+        i += 1
+    return np.sum(y * y)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_an_update_through_a_name_that_may_hold_either_array(sign, rng):
+    check(update_a_choice, sign * np.abs(rng.normal(size=3)), second=True)
+    check(update_in_a_while_loop, rng.normal(size=3), second=True)

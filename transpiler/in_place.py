@@ -252,3 +252,16 @@ class InPlaceUpdates:
         if d in (ops.make_list, ops.list_append):
             self.error(node, f"`.{name}()` of a list", "it changes the list in place, which "
                        "is not supported yet", f"use {fix}")
+
+    def keep_identities(self, body):
+        """Mark the statements making the arrays that `same_array` tests compare
+        (`keeps_identity`): the optimizer must not turn them into aliases (`x * 1.0`
+        -> `x`) or merge two of them, which would make distinct arrays one object."""
+        tested = {v.name for s in ir.walk(body) if isinstance(s, ir.Assign) and
+                  s.fn is ops.same_array for v in s.args if isinstance(v, ir.Var)}
+        if not tested:
+            return
+        names = set().union(*(self.origins(ir.Var(n)) for n in tested))
+        for s in ir.walk(body):
+            if isinstance(s, ir.Assign) and s.target is not None and s.target.name in names:
+                s.keeps_identity = True

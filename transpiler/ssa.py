@@ -105,6 +105,7 @@ class Builder(InPlaceUpdates):
             defaults[var.name] = value
         defaults.update(getattr(self.parsed.fn, "__kwdefaults__", None) or {})
         body = self.block(node.body, env)
+        self.keep_identities(body)
         fn = ir.Function(node.name, params, body, defaults, self.parsed.filename,
                          self.source_names, self.temp_names)
         fn.kwonly = [a.id for a in node.args.kwonlyargs]
@@ -230,7 +231,7 @@ class Builder(InPlaceUpdates):
         cond = self.operand(s.test, inner, out) if isinstance(s, gast.While) else None
         body = self.block(s.body, inner)
         rebound = [n for n in env if n not in phis and inner.get(n) != env[n]
-                   and n != getattr(s.target, "id", None)]
+                   and n != getattr(getattr(s, "target", None), "id", None)]
         leaders = {phi.target.name: n for n, phi in phis.items()}
         split = [n for n, phi in phis.items() if phi.target.name in self.alias_of and
                  self.root(inner[n]) != self.root(inner[leaders[self.alias_of[
