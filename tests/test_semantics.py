@@ -710,3 +710,15 @@ def update_in_a_while_loop(x):
 def test_an_update_through_a_name_that_may_hold_either_array(sign, rng):
     check(update_a_choice, sign * np.abs(rng.normal(size=3)), second=True)
     check(update_in_a_while_loop, rng.normal(size=3), second=True)
+
+
+def result_of_fill(x):
+    y = x * 1.0
+    r = y.fill(2.0)  # None, as in NumPy; y is filled
+    if r is None:
+        return np.sum(y * x)
+    return np.sum(x)
+
+
+def test_the_value_of_an_in_place_method_is_none(rng):
+    assert_close(check(result_of_fill, rng.normal(size=3)), np.full(3, 2.0))

@@ -225,7 +225,7 @@ class InPlaceUpdates:
             if len(call.args) != 2 or call.kwargs:
                 self.error(node, "`np.copyto` with other than (dst, src)",
                            fix="write `dst[...] = src`")
-            return self.overwrite(call.args[0], call.args[1], node, call.loc)
+            return self.overwrite(call.args[0], call.args[1], node, call.loc, returns_none=True)
         if "out" not in call.kwargs:
             return call
         target = call.kwargs.pop("out")
@@ -240,12 +240,15 @@ class InPlaceUpdates:
         value = self.emit(call, stem(call.fn, call.callee and call.callee.spelling), out)
         return self.overwrite(target, value, node, call.loc)
 
-    def overwrite(self, target, value, node, loc):
-        """`target[...] = value`, as an item write (ops.setitem)."""
+    def overwrite(self, target, value, node, loc, returns_none=False):
+        """`target[...] = value`, as an item write (ops.setitem); `returns_none`
+        for the forms whose value in Python is None (`y.fill(v)`, `np.copyto`)."""
         if isinstance(target, ir.Global):
             self.update_aliases(None, target, None, {}, [], node, maybe=False)
-        return ir.Assign(None, ops.setitem, [target, ir.Const(Ellipsis), value], {}, loc,
-                         ir.Ext(ops.setitem, "setitem", ops.setitem))
+        write = ir.Assign(None, ops.setitem, [target, ir.Const(Ellipsis), value], {}, loc,
+                          ir.Ext(ops.setitem, "setitem", ops.setitem))
+        write.returns_none = returns_none
+        return write
 
     def not_a_list(self, receiver, node, name, fix):
         d = self.defining.get(receiver.name) if isinstance(receiver, ir.Var) else None

@@ -147,6 +147,8 @@ class Builder(InPlaceUpdates):
                 self.update_aliases(name, before, value, env, out, s, maybe=True)
             elif isinstance(value, ir.Assign) and value.fn is ops.setitem:
                 self.update_aliases(name, value.args[0], value, env, out, s, maybe=False)
+                if getattr(value, "returns_none", False):  # r = y.fill(v): r is None
+                    env[name] = ir.Const(None)
         elif isinstance(s, gast.Expr):
             call = self.value(s.value, env, out, "call", loc)
             if isinstance(call, ir.Assign) and call.fn is ops.setitem:  # y.fill(v), out=y
@@ -485,7 +487,7 @@ class Builder(InPlaceUpdates):
         if name == "copy":
             return ir.Assign(None, np.array, [receiver], {}, loc, numpy_ext(np.array))
         if name == "fill" and len(args) == 1 and not kwargs:
-            return self.overwrite(receiver, args[0], e, loc)
+            return self.overwrite(receiver, args[0], e, loc, returns_none=True)
         if name == "sort" and not args and set(kwargs) <= {"axis", "kind"}:
             self.not_a_list(receiver, e, "sort", "sorted(xs)")
             index = self.emit(ir.Assign(None, ops.sort_index, [receiver], kwargs, loc,
@@ -493,7 +495,7 @@ class Builder(InPlaceUpdates):
                               "order", out)
             value = self.emit(ir.Assign(None, operator.getitem, [receiver, index], {}, loc),
                               "sorted", out)
-            return self.overwrite(receiver, value, e, loc)
+            return self.overwrite(receiver, value, e, loc, returns_none=True)
         if name in IN_PLACE_METHODS:
             self.error(e, f"the in-place method `.{name}()`", "it changes the array (or list) "
                        "in place, which is not supported yet", IN_PLACE_METHODS[name])
