@@ -722,3 +722,18 @@ def result_of_fill(x):
 
 def test_the_value_of_an_in_place_method_is_none(rng):
     assert_close(check(result_of_fill, rng.normal(size=3)), np.full(3, 2.0))
+
+
+def unchanged_in_the_loop(x, u, v):
+    for i in range(2):
+        if np.mean(u) < np.clip(v, -1.0, 1.0)[1]:
+            u = u  # the loop leaves u as it was
+            return np.arctan(np.log(1.0 + v * v))[-1] * x
+        v = u
+    return x
+
+
+def test_a_name_a_loop_assigns_to_itself(rng):
+    u, v = np.array([-1.9, 1e-7, -0.3]), np.array([-0.7, -0.6, 0.2])
+    check(unchanged_in_the_loop, 1.0, u, v, wrt=1)
+    check(unchanged_in_the_loop, 1.0, u, v, wrt=2)

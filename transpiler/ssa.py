@@ -257,6 +257,25 @@ class Builder(InPlaceUpdates):
             if name not in phis:
                 env.pop(name, None)
                 self.maybe_undefined[name] = s
+        # a phi the body leaves as it was (`u = u`) is its value on entry: one value,
+        # not a loop-carried one (whose reverse sweep would read its own adjoint)
+        same = {phi.target.name: phi.inputs[0] for phi in phis.values()
+                if phi.inputs[1] == phi.target}
+        if same:
+            _substitute(body, same)
+            for table in (self.tuples, self.lists):
+                for key, items in table.items():
+                    table[key] = [same.get(getattr(v, "name", None), v) for v in items]
+            for key, items in self.dicts.items():
+                self.dicts[key] = {k: same.get(getattr(v, "name", None), v)
+                                   for k, v in items.items()}
+            cond = same.get(getattr(cond, "name", None), cond)
+            for name, phi in list(phis.items()):
+                if phi.target.name in same:
+                    del phis[name]
+                    env[name] = phi.inputs[0]
+            for phi in phis.values():
+                phi.inputs = [same.get(getattr(v, "name", None), v) for v in phi.inputs]
         out.append(ir.Loop(list(phis.values()), body, target, iterable, [], cond, loc))
 
     def read_outside(self, loop):
@@ -502,6 +521,26 @@ class Builder(InPlaceUpdates):
         # a method of an object that must not be differentiated (rng.normal(...)); the
         # reverse and forward passes check that nothing in the call is active
         return ir.Assign(None, ops.call_method, [receiver, ir.Const(name)] + args, kwargs, loc)
+
+
+def _substitute(stmts, mapping):
+    """Replace reads of the Vars named in `mapping` everywhere in `stmts`."""
+    sub = lambda v: mapping.get(v.name, v) if isinstance(v, ir.Var) else v  # noqa: E731
+    for st in ir.walk(stmts):
+        if isinstance(st, ir.Assign):
+            st.args = [sub(a) for a in st.args]
+            st.kwargs = {k: sub(v) for k, v in st.kwargs.items()}
+            if getattr(st, "in_place_of", None) is not None:
+                st.in_place_of = sub(st.in_place_of)
+        elif isinstance(st, (ir.If, ir.Loop)):
+            for phi in st.phis:
+                phi.inputs = [sub(v) for v in phi.inputs]
+            if isinstance(st, ir.If):
+                st.cond = sub(st.cond)
+            else:
+                st.iterable, st.cond = sub(st.iterable), sub(st.cond)
+        elif isinstance(st, ir.Return):
+            st.value = sub(st.value)
 
 
 def _with_assigned(loop, names):
