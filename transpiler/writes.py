@@ -291,7 +291,10 @@ def check_writes(fn, kinds=None):
                         _sees_write(a.name, use_path, path, facts.defined.get(a.name, (-1,)),
                                     facts.loops):
                     line = write.loc.lineno if write.loc is not None else "?"
-                    if a.name not in direct and ambiguous:
+                    if ambiguous and (a.name not in direct or write.fn is not ops.setitem
+                                      and (kinds is None or kinds.rank(written) is None)):
+                        # right if the updated value is a number (nothing changes in
+                        # place then), which only the run time tells: checked there
                         guarded[id(write)] = (write, written, a, line)
                         break
                     earlier = "" if _precedes(path, use_path) else \
@@ -308,10 +311,11 @@ def check_writes(fn, kinds=None):
                         "the value through the name that was written")
     for write, written, base, line in guarded.values():
         _guard_view(fn.body, write, written, f"line {line}: an in-place update (`+=`, ...) "
-                    f"of `{_source(fn, written)}`, an array that is a view of `"
-                    f"{_source(fn, base)}`, which is read afterwards; NumPy would change "
-                    "both, which the gradient cannot follow: copy it first "
-                    f"({_source(fn, written)} = {_source(fn, written)}.copy())")
+                    f"of `{_source(fn, written)}`, an array that is also reached through "
+                    f"`{_source(fn, base)}` (a view of it, or another name), which is read "
+                    "afterwards; NumPy would change both, which the gradient cannot "
+                    f"follow: copy it first ({_source(fn, written)} = "
+                    f"{_source(fn, written)}.copy())")
     return fn
 
 
