@@ -3,7 +3,11 @@ must agree on every one (see random_programs.py for what is generated).
 
 The number of examples is TAPELESS_RANDOM_EXAMPLES (default 500, shared by
 the tests below); TAPELESS_RANDOM_FEATURES=loops,calls adds constructs that
-are off by default. A failure prints the shrunk program's source.
+are off by default. A failure prints the shrunk program's source. Programs
+that change arrays in place are compared with finite differences only (the
+tape engine cannot follow in-place updates), and the gradient call must leave
+their arguments unchanged. tests/soak_random_programs.py runs many more
+programs without shrinking and reports every mismatch (not part of CI).
 """
 import importlib.util
 import itertools
