@@ -7,9 +7,9 @@ def unsupported_table():
     from .normalize import UNSUPPORTED
     lines = ["| construct | error | why | fix |", "| --- | --- | --- | --- |"]
     rows = {}  # one row per construct (`try` and `try*` are one statement to a reader)
-    for what, why, fix in sorted(set(UNSUPPORTED.values())):
+    for what, why, fix in UNSUPPORTED.values():  # the first (most general) reason
         rows.setdefault(what, (why, fix))
-    for what, (why, fix) in rows.items():
+    for what, (why, fix) in sorted(rows.items()):
         lines.append(f"| {what} | ``cannot differentiate {what}`` | {why} | {fix} |")
     return "\n".join(lines) + "\n"
 
