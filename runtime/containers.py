@@ -126,7 +126,7 @@ def written_grad(g, index, value):
             raise ValueError("an item write `y[index] = value` whose index array repeats a "
                              "position: NumPy does not define which value wins, so neither "
                              "is the gradient; use unique indices")
-    out = unbroadcast(g[index], value)
+    out = unbroadcast(np.asarray(g)[index] if np.ndim(g) == 0 else g[index], value)
     if isinstance(out, np.ndarray) and out.base is not None:
         out = out.copy()  # not a view of g: generated code may clear g's items in place
     return out

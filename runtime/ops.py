@@ -64,6 +64,38 @@ def not_contains(container, item):
     return item not in container
 
 
+def updates_in_place(x):
+    """Whether `x += v` changes the object `x` (an array or a list) rather than
+    binding a new one (a number, a tuple): then every alias sees the change."""
+    import numpy as np
+    return isinstance(x, list) or hasattr(x, "shape") and hasattr(x, "__setitem__") and \
+        not isinstance(x, np.generic)
+
+
+def same_array(a, b):
+    """Whether `a` and `b` are one array (or list), changed by an in-place update of `a`."""
+    return a is b and updates_in_place(a)
+
+
+def not_an_array(x, message):
+    """Raise ValueError(message) when `x` is an array (a view, changed in place
+    where the compiler could not follow it); numbers pass."""
+    if updates_in_place(x):
+        raise ValueError(message)
+
+
+def sort_index(a, axis=-1, kind=None):
+    """The index that sorts `a` along `axis`: `a[sort_index(a)]` is `np.sort(a)`
+    (how `a.sort()` is differentiated: through an item read)."""
+    import numpy as np
+    order = np.argsort(a, axis=axis, kind=kind)
+    if np.ndim(a) <= 1:
+        return order
+    index = list(np.ix_(*[np.arange(n) for n in np.shape(a)]))
+    index[axis] = order
+    return tuple(index)
+
+
 def truth(x):
     """`bool(x)` as used by `if x:`"""
     return bool(x)

@@ -16,6 +16,11 @@ What the generator may use is a `Features` flag set. Loops (`for` over
 `range` with loop-carried values) and calls between generated helper
 functions are written but off by default; switch them on with
 `Features(loops=True, calls=True)` or `TAPELESS_RANDOM_FEATURES=loops,calls`.
+Python's semantics are exercised by default: aliases updated in place
+(`a = v; a += e` changes v when it is an array), in-place methods and `out=`
+(a Program that uses them has `mutates` set: the tape engine cannot follow
+them, so only the compiler and finite differences are compared), lists and
+tuples built with `+` and `*`, and `in` tests.
 """
 from __future__ import annotations
 
@@ -37,8 +42,11 @@ class Features:
     branches: bool = True      # if/elif/else on data-dependent comparisons, conditional expressions
     early_return: bool = True  # `return` from inside a branch
     kinks: bool = True         # abs, max, min, np.maximum, np.where, np.clip (probed)
-    loops: bool = False        # `for i in range(k)` with loop-carried values
+    loops: bool = False        # `for i in range(k)` with loop-carried values, nested, with
+    #                            break, return and else clauses
     calls: bool = False        # calls between generated helper functions
+    sequences: bool = True     # lists and tuples built with + and *, `in` tests
+    mutation: bool = True      # aliases changed by augmented assignment, in-place methods, out=
 
     @classmethod
     def from_env(cls, **overrides):
@@ -87,6 +95,29 @@ class Assign:
 
 
 @dataclass
+class Block:
+    """Statements that belong together (an alias and its update), one after another."""
+
+    stmts: list
+
+    def lines(self, probing):
+        return [line for st in self.stmts for line in st.lines(probing)]
+
+
+@dataclass
+class Line:
+    """A statement with no value to render in two ways (`v.fill(e)`, `break`):
+    `probe` is the probing rendering, when it differs."""
+
+    template: str
+    args: tuple = ()
+    probe: str = ""
+
+    def lines(self, probing):
+        return [Expr(self.template, self.args, self.probe).render(probing)]
+
+
+@dataclass
 class Return:
     value: Expr
 
@@ -113,9 +144,11 @@ class For:
     index: str
     count: int
     body: list
+    orelse: list = field(default_factory=list)
 
     def lines(self, probing):
-        return [f"for {self.index} in range({self.count}):"] + _indent(self.body, probing)
+        out = [f"for {self.index} in range({self.count}):"] + _indent(self.body, probing)
+        return out + (["else:"] + _indent(self.orelse, probing) if self.orelse else [])
 
 
 def _indent(stmts, probing):
@@ -137,6 +170,7 @@ class Function:
 class Program:
     helpers: list
     main: Function
+    mutates: bool = False  # changes arrays in place (the tape engine cannot follow that)
 
     def source(self, probing=False):
         return "\n\n".join(fn.source(probing) for fn in (*self.helpers, self.main))
@@ -211,6 +245,15 @@ CONDITIONS = _templates(
     ("{0} < {1} or {2} > {3}", (S, S, S, S), S, "_gt({1}, {0}) or _gt({2}, {3})"),
     ("{0} < {1} < {2}", (S, S, S), S, "(_gt({1}, {0}) and _gt({2}, {1}))"),
     ("not {0} > {1}", (S, S), S, "not _gt({0}, {1})"))
+# lists and tuples: + and * are concatenation and repetition, `in` tests membership
+SEQUENCES = _templates(
+    ("sum([{0}] * 3)", ("s",)), ("sum([{0}] + [{1}, {0}])", ("s", "t")),
+    ("([{0}] * 2 + [{1}])[2]", ("s", "s")), ("(({0},) + ({1}, {0}))[1]", ("t", "s")),
+    ("sum(([{0}, {1}] * 2)[1:])", ("s", "s")), feature="sequences")
+MEMBERSHIP = [
+    ("{0} > {1} and 2 in [1, 2, 3]", (S, S), S, "_gt({0}, {1}) and 2 in [1, 2, 3]"),
+    ("{0} > {1} or 'b' not in 'abc'", (S, S), S, "_gt({0}, {1}) or 'b' not in 'abc'"),
+    ("'x' in 'abc' or {0} < {1}", (S, S), S, "'x' in 'abc' or _gt({1}, {0})")]
 CONSTANTS = ("0.5", "1.5", "2.0", "(-1.25)", "3", "2")
 EXPR_DEPTH, BLOCK_DEPTH = 3, 2
 
@@ -232,10 +275,12 @@ class Generator:
 
     def __init__(self, draw, features):
         self.draw, self.features = draw, features
-        self.templates = [t for t in UNARY + BINARY + SCALAR + ARRAY + KINKS + CHOICES
-                          if not t.feature or getattr(features, t.feature)]
+        self.templates = [t for t in UNARY + BINARY + SCALAR + ARRAY + KINKS + CHOICES +
+                          SEQUENCES if not t.feature or getattr(features, t.feature)]
+        self.conditions = CONDITIONS + (_templates(*MEMBERSHIP) if features.sequences else [])
         self.calls = []  # templates calling the helper functions made so far
         self.count, self.locked, self.returns = 0, set(), S
+        self.mutates = False
 
     def pick(self, options):
         return options[self.draw(st.integers(0, len(options) - 1))]
@@ -278,7 +323,7 @@ class Generator:
         return Expr(self.pick(names))
 
     def condition(self, scope):
-        template = self.pick(CONDITIONS)
+        template = self.pick(self.conditions)
         return Expr(template.text, tuple(self.expr(scope, S, 2) for _ in template.args),
                     template.probe)
 
@@ -289,6 +334,10 @@ class Generator:
 
     def statement(self, scope, depth, can_return):
         kinds = [self.assign_new, self.reassign, self.augment]
+        if self.features.mutation:
+            kinds += [self.alias_update, self.in_place]
+        if self.features.sequences:
+            kinds.append(self.list_built)
         if depth > 0 and self.features.branches:
             kinds.append(self.branch)
         if depth > 0 and self.features.loops:
@@ -320,6 +369,60 @@ class Generator:
             return self.assign_new(scope, depth, can_return)
         name = self.pick(names)
         return Assign(name, self.expr(scope, S, EXPR_DEPTH - 1), self.pick(["+", "-", "*"]))
+
+    def alias_update(self, scope, depth, can_return):
+        """`a = v; a += e`: on an array, v changes too (on a number, a is rebound)."""
+        names = self.assignable(scope)
+        if not names:
+            return self.assign_new(scope, depth, can_return)
+        source = self.pick(names)
+        shape, alias = scope[source], self.fresh("a")
+        self.mutates |= shape != S
+        update = Assign(alias, self.expr(scope, shape, EXPR_DEPTH - 1), self.pick(["+", "-", "*"]))
+        scope[alias] = shape
+        return Block([Assign(alias, Expr(source)), update])
+
+    def in_place(self, scope, depth, can_return):
+        """An in-place operation on an array (maybe through an alias made first):
+        `v.fill(e)`, `np.multiply(v, e, out=v)`, `np.copyto(v, e)`, `v[...] = e`,
+        `v.sort()`."""
+        names = [n for n in self.assignable(scope) if scope[n] != S]
+        if not names:
+            return self.augment(scope, depth, can_return)
+        self.mutates = True
+        name = self.pick(names)
+        shape, stmts = scope[name], []
+        if self.maybe():
+            alias = self.fresh("a")
+            stmts.append(Assign(alias, Expr(name)))
+            scope[alias] = shape
+            name = self.pick([name, alias])
+        kind = self.draw(st.integers(0, 5))
+        if kind == 0:
+            stmts.append(Line(f"{name}.fill({{0}})", (self.expr(scope, S, 2),)))
+        elif kind in (1, 2):
+            fn = ("np.multiply", "np.add")[kind - 1]
+            stmts.append(Line(f"{fn}({name}, {{0}}, out={name})", (self.expr(scope, shape, 2),)))
+        elif kind == 3:
+            stmts.append(Line(f"np.copyto({name}, {{0}})", (self.expr(scope, shape, 2),)))
+        elif kind == 4:
+            stmts.append(Line(f"{name}[...] = {{0}}", (self.expr(scope, shape, 2),)))
+        else:
+            stmts.append(Line(f"{name}.sort()", (), f"_sort({name})"))
+        return Block(stmts)
+
+    def list_built(self, scope, depth, can_return):
+        """`l = [e]; l += [e2] (or l = l * 2); t = sum(l)`."""
+        shape = self.pick(available(scope))
+        items, total = self.fresh("l"), self.fresh("t")
+        stmts = [Assign(items, Expr("[{0}]", (self.expr(scope, shape, 2),)))]
+        if self.maybe():
+            stmts.append(Assign(items, Expr("[{0}]", (self.expr(scope, shape, 2),)), "+"))
+        else:
+            stmts.append(Assign(items, Expr("2"), "*"))
+        stmts.append(Assign(total, Expr(f"sum({items})")))
+        scope[total] = shape
+        return Block(stmts)
 
     def branch(self, scope, depth, can_return):
         styles = [self.joined, self.update]
@@ -371,7 +474,11 @@ class Generator:
         self.locked.add(index)
         body = self.block(inner, depth - 1, can_return) if self.maybe() else []
         body.append(Assign(carried, self.expr(inner, scope[carried])))
-        return For(index, self.pick([1, 2, 3]), body)
+        if self.maybe():  # `if c: break`, before or after the update
+            jump = If(self.condition(dict(scope, **{index: S})), [Line("break")])
+            body.insert(self.draw(st.integers(0, len(body))), jump)
+        orelse = [Assign(carried, self.expr(scope, scope[carried], 2))] if self.maybe() else []
+        return For(index, self.pick([1, 2, 3]), body, orelse)
 
     # -- functions ------------------------------------------------------------
     def function(self, name, params, result, can_return):
@@ -391,7 +498,11 @@ class Generator:
         arg_shapes = tuple(self.pick(shapes) for _ in range(self.draw(st.integers(1, 2))))
         params = [(f"p{j}", shape) for j, shape in enumerate(arg_shapes)]
         result = self.pick(available(dict(params)))
+        # a helper that changes an argument in place changes its caller's array,
+        # which calls do not follow yet (the compiler's limit, reported elsewhere)
+        features, self.features = self.features, replace(self.features, mutation=False)
         fn = self.function(f"h{k}", params, result, True)
+        self.features = features
         call = f"h{k}(" + ", ".join(f"{{{j}}}" for j in range(len(arg_shapes))) + ")"
         self.calls.append(Template(call, arg_shapes, result))
         return fn
@@ -401,7 +512,8 @@ class Generator:
         shapes = available(dict(params))
         count = self.draw(st.integers(0, 2)) if self.features.calls else 0
         helpers = [self.helper(k, shapes) for k in range(count)]
-        return Program(helpers, self.function("f", params, S, True))
+        main = self.function("f", params, S, True)
+        return Program(helpers, main, self.mutates)
 
 
 def argument(shape):
@@ -430,7 +542,14 @@ class KinkProbe:
 
     def namespace(self):
         return {"_gt": self.gt, "_abs": self.abs, "_max": self.max, "_min": self.min,
-                "_clip": self.clip, "math": math, "np": np}
+                "_clip": self.clip, "_sort": self.sort, "math": math, "np": np}
+
+    def sort(self, a):
+        """`a.sort()`: the kinks are where two items are equal."""
+        ordered = np.sort(a, axis=-1)
+        if ordered.shape[-1] > 1:
+            self.note(np.diff(ordered, axis=-1))
+        a.sort()
 
     def gt(self, a, b):
         self.note(a - b)
@@ -458,6 +577,6 @@ def probe(program, args):
     kinks = KinkProbe()
     namespace = kinks.namespace()
     exec(compile(program.source(probing=True), "<probe>", "exec"), namespace)  # noqa: S102
-    with np.errstate(all="ignore"):
-        value = namespace["f"](*args)
+    with np.errstate(all="ignore"):  # on copies: the program may change its arguments
+        value = namespace["f"](*(np.array(a) if isinstance(a, np.ndarray) else a for a in args))
     return kinks.margin, value

@@ -76,6 +76,7 @@ class Gradient:
     def _slow(self, *args, **kwargs):
         """Calls the fast dispatcher does not handle: new kinds, keyword arguments."""
         if kwargs:
+            _bind(self.fn, args, kwargs)  # the adjoint's seed parameter is not the user's
             compiled = self._generic or self.compile()._generic
         else:
             compiled = self._specialize(args)
@@ -87,17 +88,19 @@ class Gradient:
         except TypeError as exc:
             if exc.__traceback__.tb_next is None:  # the arguments did not bind
                 _raise_bad_arguments(self.fn, args, kwargs, exc)
+            _check_output(self.fn, args, kwargs)
             _explain(exc)
             raise
         except Exception as exc:
+            _check_output(self.fn, args, kwargs)
             _explain(exc)
             raise
         if type(value) is not float:
             if np.iscomplexobj(value):
                 _complex_output(self.fn)
-            if np.ndim(value) != 0:
-                if np.size(value) != 1:
-                    _not_scalar(self.fn, value)
+            if not _is_scalar(value):
+                _not_scalar(self.fn, value)
+            if np.ndim(value) != 0:  # an array of one number: its own seed
                 value, grads = _reseeded(compiled, args, kwargs, value)
         if self.one_tuple:
             grads = (grads,)
@@ -208,7 +211,8 @@ def _dispatcher(gradient):
         lines.append(f"{indent}        explain(exc)")
         lines.append(f"{indent}        raise")
         lines.append(f"{indent}    value = result[0]")
-        lines.append(f"{indent}    if type(value) is float or ndim(value) == 0:")
+        lines.append(f"{indent}    if type(value) is float or type(value) is not tuple and ndim(value) == 0 "
+                     "and type(value) is not str:")
         if gradient.one_tuple:
             out = "(value, (result[1],))" if gradient.with_value else "(result[1],)"
         else:
@@ -252,15 +256,76 @@ def _complex_output(fn):
         "with a cotangent")
 
 
+def _is_scalar(value):
+    """What grad accepts as an output: a number, or an array of one number
+    (as autograd does)."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.size == 1 and value.dtype.kind in "biufc"
+    return isinstance(value, (int, float, complex)) or \
+        (not isinstance(value, (str, bytes, tuple, list, dict)) and np.ndim(value) == 0)
+
+
+def _check_output(fn, args, kwargs):
+    """After the adjoint failed: when `fn` itself returns something that is not a
+    scalar (a tuple, a string...), say so instead of the failure inside the
+    reverse sweep. The primal is run again, as Python; its own errors are the
+    user's and propagate."""
+    try:
+        value = fn(*_copies(args), **kwargs)
+    except Exception:
+        return
+    if not _is_scalar(value):
+        _not_scalar(fn, value)
+
+
+def _copies(args):
+    """`args` with arrays copied: running the user's function as Python may
+    change its arguments in place, and a gradient call never does."""
+    return tuple(_copy(a) for a in args)
+
+
+def _copy(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copy(v) for v in value) if type(value) in (list, tuple) else value
+    if type(value) is dict:
+        return {k: _copy(v) for k, v in value.items()}
+    return value
+
+
+
+
 def _not_scalar(fn, value):
+    if isinstance(value, tuple):
+        raise TypeError(
+            f"grad requires {fn.__name__} to return a scalar, but it returned a tuple of "
+            f"{len(value)} items; to return extra values alongside the one to differentiate, "
+            "return only that one (has_aux, as in JAX, is not supported), or use vjp or "
+            "jacobian") from None
+    if isinstance(value, (str, bytes, list, dict)) or value is None:
+        raise TypeError(f"grad requires {fn.__name__} to return a scalar, but it returned "
+                        f"a {type(value).__name__}") from None
     raise TypeError(
         f"grad requires {fn.__name__} to return a scalar, but it returned a value of shape "
         f"{np.shape(value)}; use vjp or jacobian for array outputs, or reduce the output "
         "(e.g. with np.sum)")
 
 
+def _bind(fn, args, kwargs):
+    """Python's own TypeError, naming `fn`, for arguments `fn` does not take (the
+    adjoint has one more parameter, the seed, which must not catch them)."""
+    try:
+        inspect.signature(fn).bind(*args, **kwargs)
+    except TypeError as bad:
+        raise TypeError(f"{fn.__name__}() {bad}") from None
+    except ValueError:  # no signature to check (a builtin): the call itself will tell
+        pass
+
+
 def _check_arguments(fn, args):
     """Reject arguments that cannot carry a gradient (checked once per argument types)."""
+    _bind(fn, args, {})
     for i, a in enumerate(args):
         if isinstance(a, (str, bytes)):
             raise TypeError(f"{fn.__name__}: argument {i} is a string ({a!r:.40}); gradients "

@@ -371,6 +371,8 @@ class Emitter:
                     and t.target.name not in self.folded):
                 return 0
             n += 1
+        if any(getattr(t, "unpack_length", n) != n for t in stmts[i + 1:i + 1 + n]):
+            return 0  # `a, b, _ = t` whose `_` is dead: `a, b = t` would fail
         return n if n >= 2 and n == uses else 0
 
     def unpack(self, s, parts, depth):

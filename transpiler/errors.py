@@ -59,3 +59,51 @@ class TranspileError(Exception):
 
 class GradientMismatch(AssertionError):
     """Raised by `check_grad(..., raise_on_failure=True)` when gradients disagree."""
+
+
+# -- the safety net -------------------------------------------------------------
+# The statement each stage is working on, so that a bug in the compiler (an
+# IRError, KeyError, ... escaping a stage) is reported at the user's line.
+_WORKING_ON = [None]
+
+
+def working_on(loc):
+    """Note the source location of the statement a stage is transforming."""
+    if loc is not None:
+        _WORKING_ON[0] = loc
+
+
+def internal_error(exc, name, fallback=None):
+    """The TranspileError that stands for an internal exception `exc` raised while
+    transforming the function `name`: located, and saying it is our bug."""
+    loc = _WORKING_ON[0] or fallback
+    return TranspileError(
+        f"internal error while transforming `{name}` ({type(exc).__name__}: {exc})", loc,
+        "this is a bug in tapeless, not in your code; please report it with this "
+        "function and the arguments' types",
+        "until it is fixed, rewrite the statement named here (or differentiate a smaller "
+        "part of the function)")
+
+
+def user_location(loc):
+    """The line of the user's source that generated code at `loc` came from
+    (following generated-from-generated code down to the user's), or `loc`."""
+    from .codegen import GENERATED
+    seen = 0
+    while loc is not None and loc.filename in GENERATED and seen < 10:
+        origin = GENERATED[loc.filename].line_locs.get(loc.lineno)
+        if origin is None:
+            break
+        loc, seen = origin, seen + 1
+    return loc
+
+
+def at_user_line(exc):
+    """`exc` (a TranspileError) located at the user's line when it was raised
+    while transforming generated code (higher order); else `exc` itself."""
+    user = user_location(exc.loc)
+    if user is exc.loc:
+        return exc
+    why = f"{exc.why} " if exc.why else ""
+    return TranspileError(exc.what, user, f"{why}(found while transforming the generated "
+                          f"code at {exc.loc})", exc.fix)

@@ -23,7 +23,8 @@ import operator
 import numpy as np
 
 from . import ir
-from .errors import TranspileError
+from .errors import working_on, TranspileError
+from .syntax import describe
 from .inline import Namer, drop_unread, inline, simplified_value
 from .kinds import SCALAR, Kinds
 from .rules import is_nondifferentiable, is_position, lookup
@@ -117,6 +118,7 @@ class Forward:
     def block(self, stmts, tan):
         out = []
         for s in stmts:
+            working_on(getattr(s, "loc", None))
             if isinstance(s, ir.Assign):
                 self.assign(s, tan, out)
             elif isinstance(s, ir.If):
@@ -189,8 +191,9 @@ class Forward:
         out.append(primal)
         name = s.callee.spelling if s.callee else getattr(s.fn, "__name__", str(s.fn))
         if rule is None:
-            raise TranspileError(f"no derivative rule for `{name}`", s.loc,
-                                 fix=f"register one with @transpiler.rule({name})")
+            what, key = describe(s.fn, name)
+            raise TranspileError(f"no derivative rule for {what}", s.loc,
+                                 fix=f"register one with @transpiler.rule({key})")
         bound = rule.bind(s.args, s.kwargs)
         if bound is None:
             raise TranspileError(f"`{name}` is called with arguments its derivative rule "

@@ -196,7 +196,8 @@ class Transform:
         return self._made[kinds]
 
     def __call__(self, *args, **kwargs):
-        return self.function_for(args)(*args, **kwargs)
+        # (on copies: the generated function calls fn as Python, which may change them)
+        return self.function_for(args)(*_copies(args), **kwargs)
 
     def check_complex(self, args):
         """Second derivatives along real directions only would silently lose the
@@ -240,6 +241,10 @@ class Hvp(Transform):
 
     kind = "hvp"
 
+    def __call__(self, *args, **kwargs):
+        _scalar_output(self.fn, args)
+        return super().__call__(*args, **kwargs)
+
     def make(self, kinds):
         tangent, tname = self.hessian_tangent(kinds)
         return self.define([f"return tangent({{args}}, {tname}=v)[1]"], {"tangent": tangent},
@@ -263,7 +268,7 @@ class Hessian(Hvp):
 
     def __call__(self, *args, **kwargs):
         self.check_complex(args)
-        return super().__call__(*args, **kwargs)
+        return super().__call__(*args, **kwargs)  # (Hvp's: checks the output is a number)
 
     def make(self, kinds):
         tangent, tname = self.hessian_tangent(kinds)
@@ -349,12 +354,29 @@ def vjp(fn, wrt=0):
     def run(*args):
         adjoint = _adjoint_for(gradient, args)
         seed = list(inspect.signature(adjoint).parameters)[-1]
-        value = fn(*args)
+        value = fn(*_copies(args))  # run as Python, on copies: it may change them
 
         def pullback(cotangent):
+            if np.shape(cotangent) != np.shape(value):
+                raise ValueError(f"the pullback of {getattr(fn, '__name__', 'f')} needs a "
+                                 f"cotangent of the output's shape {np.shape(value)}, not "
+                                 f"{np.shape(cotangent)}")
             return adjoint(*args, **{seed: cotangent})[1]
         return value, pullback
     return run
+
+
+def _copies(args):
+    from .api import _copies
+    return _copies(args)
+
+
+def _scalar_output(fn, args):
+    """hvp and hessian are defined for a function with one number as output."""
+    from .api import _copies, _is_scalar, _not_scalar
+    value = fn(*_copies(args))
+    if not _is_scalar(value):
+        _not_scalar(fn, value)
 
 
 def hvp(fn, wrt=0):

@@ -65,7 +65,15 @@ class JumpLowering:
             return [s]
         if isinstance(s, (gast.For, gast.While)):
             s.body = self.block(s.body)  # inner loops first
-            return self.loop(s)
+            orelse, s.orelse = self.block(s.orelse), []
+            breaks = any(isinstance(j, (gast.Break, gast.Return)) for j in _jumps(s.body))
+            lowered = self.loop(s)
+            if orelse and breaks:  # `else:` runs when the loop ends without a break
+                not_broke = nodes.unaryop(gast.Not(), nodes.name(self.broke))
+                lowered.append(nodes.if_(not_broke, orelse, [], like=orelse[0]))
+            else:
+                lowered.extend(orelse)
+            return lowered
         return [s]
 
     def loop(self, s):
@@ -78,6 +86,8 @@ class JumpLowering:
         self.returned = self.fresh("returned") if any(
             isinstance(j, gast.Return) for j in found) else None
         self.guards = False
+        endless = isinstance(s, gast.While) and isinstance(s.test, gast.Constant) and \
+            s.test.value is True and not any(isinstance(j, gast.Break) for j in found)
         body, _ = self.lower(s.body)
         if self.guards:
             body.insert(0, _assign(self.jump, False, s))
@@ -90,7 +100,10 @@ class JumpLowering:
                 gast.copy_location(s.test, s)
             else:
                 body = [nodes.if_(not_broke, body, [], like=s)]
-        if self.returned:
+        if self.returned and endless:  # `while True:` is left only by its returns
+            pre.append(_assign(self.ret_name, None, s))
+            post.append(nodes.ret(nodes.name(self.ret_name), like=s))
+        elif self.returned:
             pre.append(_assign(self.returned, False, s))
             pre.append(_assign(self.ret_name, None, s))
             post.append(nodes.if_(nodes.name(self.returned),

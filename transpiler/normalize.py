@@ -26,7 +26,7 @@ import functools
 import gast
 
 from . import nodes
-from .errors import TranspileError
+from .errors import TranspileError, working_on
 from .jumps import JumpLowering
 from .local_functions import _PARTIAL, LocalFunctions
 from .syntax import BINARY, COMPARE, STEMS, UNARY, stem
@@ -190,6 +190,7 @@ class Normalizer(LocalFunctions):
 
     # -- statements -------------------------------------------------------
     def stmt(self, s):
+        working_on(self.parsed.loc(s))
         kind = type(s).__name__
         method = getattr(self, f"stmt_{kind}", None)
         if method is not None:
@@ -302,7 +303,11 @@ class Normalizer(LocalFunctions):
                        "compute the new value into a local name")
         value = gast.BinOp(left=nodes.name(s.target.id), op=s.op, right=s.value)
         gast.copy_location(value, s)
-        return self.stmt_Assign(nodes.assign(s.target.id, value, like=s))
+        out = []
+        update = nodes.assign(s.target.id, self.simple(value, out), like=s)
+        update.in_place = True  # on an array (or list), every alias sees it: see ssa.py
+        out.append(update)
+        return out
 
     def bind(self, target, value, out, where):
         """Assign atom `value` to a target pattern (a name or nested tuple/list)."""
@@ -315,6 +320,7 @@ class Normalizer(LocalFunctions):
                 item = nodes.subscript(value, nodes.const(i))
                 if isinstance(elt, gast.Name):
                     out.append(nodes.assign(elt.id, item, like=where))
+                    out[-1].unpack_length = len(target.elts)  # codegen: `a, b, _ = t`
                 else:
                     tmp = self.fresh("item")
                     out.append(nodes.assign(tmp, item, like=where))
@@ -390,17 +396,21 @@ class Normalizer(LocalFunctions):
                        "loop over one name")
         k = self.fresh("i")
         knode = nodes.name(k)
+        if kind == "enumerate" and it.keywords:  # enumerate(xs, start=s): the count is k + s
+            counter = nodes.binop(knode, gast.Add(), it.keywords[0].value)
+        else:
+            counter = knode
         inner = it.args[0] if kind == "enumerate" and len(it.args) == 1 else None
         if inner is not None and _builtin_call(inner, self.locals) == "zip" and \
                 isinstance(target, gast.Tuple) and len(target.elts) == 2 and \
                 isinstance(target.elts[1], gast.Tuple) and \
                 len(target.elts[1].elts) == len(inner.args):  # enumerate(zip(a, b))
             seqs, targets = list(inner.args), list(target.elts[1].elts)
-            prefix = [nodes.assign(target.elts[0], knode, like=s)]
+            prefix = [nodes.assign(target.elts[0], counter, like=s)]
         elif kind == "enumerate" and len(it.args) == 1 and isinstance(target, gast.Tuple) \
                 and len(target.elts) == 2:
             seqs, targets = [it.args[0]], [target.elts[1]]
-            prefix = [nodes.assign(target.elts[0], knode, like=s)]
+            prefix = [nodes.assign(target.elts[0], counter, like=s)]
         elif kind == "zip" and isinstance(target, gast.Tuple) and \
                 len(target.elts) == len(it.args):
             seqs, targets, prefix = list(it.args), list(target.elts), []
@@ -738,7 +748,8 @@ def _builtin_call(node, locals_):
     """'range', 'enumerate', 'zip' or 'reversed' when `node` calls that builtin."""
     if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
             node.func.id in ("range", "enumerate", "zip", "reversed") and \
-            node.func.id not in locals_ and not node.keywords:
+            node.func.id not in locals_ and (not node.keywords or node.func.id == "enumerate"
+                                             and [k.arg for k in node.keywords] == ["start"]):
         return node.func.id
     return None
 

@@ -118,7 +118,8 @@ def _fold_block(stmts, rename):
     for s in stmts:
         _rename_stmt(s, rename)
         if isinstance(s, ir.Assign) and s.target is not None and not s.kwargs and \
-                not (s.fn is ops.identity and isinstance(s.args[0], ir.Var)):  # names matter
+                not (s.fn is ops.identity and isinstance(s.args[0], ir.Var)) and \
+                not getattr(s, "keeps_identity", False):  # names, or objects, matter
             value = peephole(s)
             if not isinstance(value, ir.Assign):
                 rename[s.target.name] = value
@@ -209,7 +210,8 @@ def _cse_block(stmts, seen, rename):
     keep = []
     for s in stmts:
         _rename_stmt(s, rename)
-        if isinstance(s, ir.Assign) and s.target is not None and is_pure(s.fn):
+        if isinstance(s, ir.Assign) and s.target is not None and is_pure(s.fn) and \
+                not getattr(s, "keeps_identity", False):  # a distinct array (in_place.py)
             key = _key(s)
             if key is not None and key in seen:
                 rename[s.target.name] = seen[key]

@@ -55,8 +55,10 @@ class Parsed:
         lineno = getattr(node, "lineno", None)
         if lineno is None:
             return None
-        col = getattr(node, "col_offset", 0) + self.indent
         text = self.lines[lineno - 1] if 0 < lineno <= len(self.lines) else ""
+        offset = getattr(node, "col_offset", 0)  # in UTF-8 bytes of the dedented line
+        line = text[self.indent:].encode("utf-8")
+        col = len(line[:offset].decode("utf-8", "ignore")) + self.indent  # in characters
         return Loc(self.filename, lineno, col, text)
 
 
@@ -84,6 +86,39 @@ def _source_of(fn):
             fix="define the function in a file, or register a rule for it with transpiler.rule",
         ) from None
     return lines, max(lineno, 1)
+
+
+def _fingerprint(code):
+    """What an edit of a function's text changes in its code object: constants,
+    names, parameters (not line numbers; free variables count as names, since
+    the text compiled alone makes them globals)."""
+    consts = tuple(_fingerprint(c) if hasattr(c, "co_code") else (type(c).__name__, repr(c))
+                   for c in code.co_consts)
+    names = set(code.co_names) | set(code.co_freevars)
+    names.discard("__class__")
+    return (code.co_name, code.co_argcount, code.co_kwonlyargcount, code.co_varnames,
+            tuple(sorted(names)), consts)
+
+
+def _check_unchanged(fn, source, filename):
+    """Refuse to differentiate a text that is not the code that runs: the file
+    was edited after the function was defined (the gradient would be of the new
+    text). The text is compiled and compared with `fn.__code__`."""
+    try:
+        compiled = compile(source, filename, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return
+    made = next((c for c in compiled.co_consts if hasattr(c, "co_code") and
+                 c.co_name == fn.__code__.co_name), None)
+    if made is None or _fingerprint(made) == _fingerprint(fn.__code__):
+        return
+    code = fn.__code__
+    raise TranspileError(
+        f"the source of {fn.__qualname__} in {filename} is not the code that runs",
+        Loc(filename, code.co_firstlineno, 0, ""),
+        "the file was changed after the function was defined, so differentiating its "
+        "text now would give the derivative of other code",
+        "reload the module (importlib.reload) or restart Python after editing it")
 
 
 def vararg_name(name, i):
@@ -139,8 +174,15 @@ def parse(fn, varargs=None):
     text = "".join(lines)
     dedented = textwrap.dedent(text)
     indent = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
+    _check_unchanged(fn, dedented, filename)
     module = gast.parse(dedented)
     node = module.body[0]
+    if isinstance(node, gast.AsyncFunctionDef):
+        raise TranspileError(f"cannot differentiate an `async def` ({fn.__name__})",
+                             Loc(filename, first + node.lineno - 1, indent + node.col_offset,
+                                 lines[node.lineno - 1] if node.lineno <= len(lines) else ""),
+                             "coroutines cannot be differentiated",
+                             "differentiate a plain synchronous function")
     if not isinstance(node, gast.FunctionDef):
         raise TranspileError(f"{fn.__name__} is not defined with a def statement",
                              fix="define it with def")

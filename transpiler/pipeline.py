@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from . import ir
+from . import errors, ir
 from .accumulate import accumulate_in_place
 from .analyze import analyze
 from .codegen import generate
@@ -107,6 +107,37 @@ def transform(fn, wrt=0, optimize=True, kinds=None):
 
 
 def _transform(fn, wrt, optimize, kinds, differentiate, output=()):
+    """`_stages`, with the safety net: an internal exception (IRError, KeyError,
+    AttributeError, ...) never reaches the user as such, but as a TranspileError
+    at the line being transformed that says it is a bug to report."""
+    saved = errors._WORKING_ON[0]
+    errors._WORKING_ON[0] = None
+    try:
+        return _stages(fn, wrt, optimize, kinds, differentiate, output)
+    except TranspileError as exc:
+        located = errors.at_user_line(exc)
+        if located is exc:
+            raise
+        raise located from exc
+    except (RecursionError, MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        raise errors.at_user_line(errors.internal_error(
+            exc, getattr(fn, "__qualname__", repr(fn)), _def_line(fn))) from exc
+    finally:
+        errors._WORKING_ON[0] = saved
+
+
+def _def_line(fn):
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return None
+    import linecache
+    line = linecache.getline(code.co_filename, code.co_firstlineno)
+    return errors.Loc(code.co_filename, code.co_firstlineno, len(line) - len(line.lstrip()), line)
+
+
+def _stages(fn, wrt, optimize, kinds, differentiate, output=()):
     """front end -> activity -> `differentiate` (reverse or forward) -> optimize -> codegen."""
     parsed, ssa_fn = front_end(fn, count_varargs(fn, kinds))
     facts = argument_facts(ssa_fn, kinds)

@@ -24,7 +24,8 @@ import operator
 import numpy as np
 
 from . import ir
-from .errors import TranspileError
+from .errors import working_on, TranspileError
+from .syntax import describe
 from .inline import Namer, drop_unread, inline, simplified_value
 from .kinds import SCALAR, Kinds
 from .calls import (CallReverser, dynamic_reverse, is_dynamic_call, is_user_function,
@@ -59,7 +60,10 @@ def attribute_error(s):
             f"cannot differentiate the method call `.{name}(...)`", s.loc,
             "only NumPy array methods with a NumPy function equivalent carry gradients; "
             "other methods are called only on values that are not differentiated",
-            f"call the function form, e.g. np.{name}(x, ...), or register a rule for it")
+            f"call the function form, np.{name}(x, ...), or register a rule for it"
+            if callable(getattr(np, name, None)) else
+            f"make `.{name}` a module-level function taking the object and the values "
+            "(the compiler then reads its source), or pass the values it needs as arguments")
     return TranspileError(
         f"cannot differentiate through the attribute `.{name}`", s.loc,
         "the object it is read from depends on the differentiated arguments, and "
@@ -237,6 +241,10 @@ class Reverse:
         block = self.parents[id(stmt)]
         block.insert(next(i for i, s in enumerate(block) if s is stmt), new)
         self.parents[id(new)] = block
+        chain = list(self.stmt_sites.get(id(stmt), []))
+        self.stmt_sites[id(new)] = chain  # in the same ifs (and loops) as `stmt`,
+        for v in ir.defs(new):  # so an outer loop that saves it exports it from them
+            self.sites[v.name] = chain
 
     def branch_chain(self, loop_body, name):
         """The (If, side) pairs between `loop_body` and the definition of `name`."""
@@ -256,6 +264,7 @@ class Reverse:
     # -- statements --------------------------------------------------------
     def block(self, stmts, adj, out):
         for s in reversed(list(stmts)):  # a copy: calls rewrite their forward statement
+            working_on(s.loc)
             if isinstance(s, ir.Assign):
                 self.assign(s, adj, out)
             elif isinstance(s, ir.If):
@@ -320,10 +329,11 @@ class Reverse:
         if s.fn is functools.partial:  # a function value holding differentiated values
             refuse_function_value(s, self.activity)
         if rule is None:
+            what, key = describe(s.fn, name)
             raise TranspileError(
-                f"no derivative rule for `{name}`", s.loc,
+                f"no derivative rule for {what}", s.loc,
                 "the compiler has no rule for this function and cannot read its source",
-                f"register one with @transpiler.rule({name}) (see docs/custom-rules.md)")
+                f"register one with @transpiler.rule({key}) (see docs/custom-rules.md)")
         bound = rule.bind(s.args, s.kwargs) if rule.adjoint or rule.partials else None
         if bound is not None:  # parameters left at their defaults become constants
             bound = {k: v if isinstance(v, (ir.Var, ir.Const, ir.Global, ir.Ext)) else ir.Const(v)

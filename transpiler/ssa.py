@@ -5,7 +5,9 @@ first definition keeps the source name, later ones are `x_1`, `x_2`, ...),
 values merging after an if become `Phi`s, copies are propagated as they are
 read, and every free name is resolved: library functions and modules become
 `Ext` operands, module-level data becomes `Global`, method calls on values
-(`x.sum()`) become calls of the NumPy function (`np.sum(x)`).
+(`x.sum()`) become calls of the NumPy function (`np.sum(x)`). In-place
+updates (`y += v`, `y.fill(v)`, `out=y`) are seen under every name bound to
+the array, as in Python (the methods in in_place.py).
 
     def f(x):                  def f(x):
         y = x * 2                  y = x * 2
@@ -25,7 +27,8 @@ import gast
 import numpy as np
 
 from . import ir
-from .errors import TranspileError
+from .errors import TranspileError, working_on
+from .in_place import IN_PLACE_METHODS, InPlaceUpdates, _updates_in_place
 from .normalize import _LIST_APPEND, _MAKE_DICT, _SET_ITEM, assigned_names
 from .syntax import BINARY, COMPARE, UNARY, stem
 from runtime import helpers, ops
@@ -56,7 +59,7 @@ def to_ssa(parsed, anf):
     return Builder(parsed, anf).function()
 
 
-class Builder:
+class Builder(InPlaceUpdates):
     def __init__(self, parsed, anf):
         self.parsed, self.anf = parsed, anf
         self.locals = assigned_names(anf)
@@ -70,6 +73,10 @@ class Builder:
         self.dicts = {}  # SSA name -> keyword -> operand, for dict displays with str keys
         self.consumed = {}  # lists appended to: their old versions must not be read again
         self.temp_names = set()
+        self.alias_of = {}  # SSA name -> the value whose array it is, if it is an array
+        self.defining = {}  # SSA name of a named value -> the function that made it
+        self.lists = {}  # SSA name -> the operands of the list display it was built from
+        self.phi_inputs = {}  # phi name -> its inputs (the same list as the phi's)
 
     # -- names ------------------------------------------------------------
     def new_var(self, base, temp=False):
@@ -102,6 +109,7 @@ class Builder:
             defaults[var.name] = value
         defaults.update(getattr(self.parsed.fn, "__kwdefaults__", None) or {})
         body = self.block(node.body, env)
+        self.keep_identities(body)
         fn = ir.Function(node.name, params, body, defaults, self.parsed.filename,
                          self.source_names, self.temp_names)
         fn.kwonly = [a.id for a in node.args.kwonlyargs]
@@ -115,13 +123,18 @@ class Builder:
 
     def stmt(self, s, env, out):
         loc = self.parsed.loc(s)
+        working_on(loc)
         if isinstance(s, gast.Assign):
             name = s.targets[0].id
+            before = env.get(name)
             value = self.value(s.value, env, out, name, loc)
             if isinstance(value, ir.Assign):
                 value.target = self.new_var(name)
                 out.append(value)
                 env[name] = value.target
+                self.defining[value.target.name] = value.fn
+                if hasattr(s, "unpack_length"):
+                    value.unpack_length = s.unpack_length
                 if value.fn is ops.list_append and isinstance(value.args[0], ir.Var):
                     self.consumed[value.args[0].name] = s
                 if value.fn is ops.make_tuple:
@@ -129,15 +142,29 @@ class Builder:
                 if value.fn is functools.partial and value.args and \
                         not any(isinstance(a, gast.Starred) for a in s.value.args):
                     self.partials[value.target.name] = value  # p(x) calls the function
+                if value.fn is ops.make_list:
+                    self.lists[value.target.name] = list(value.args)
                 if value.fn is ops.make_dict and all(type(k) is str for k in value.args[0].value):
                     self.dicts[value.target.name] = dict(zip(value.args[0].value,
                                                              value.args[1:]))
             else:  # a copy: read the value itself from now on
                 env[name] = value
             self.maybe_undefined.pop(name, None)
+            if getattr(s, "in_place", False) and isinstance(value, ir.Assign):
+                self.update_aliases(name, before, value, env, out, s, maybe=True)
+            elif isinstance(value, ir.Assign) and value.fn is ops.setitem:
+                self.update_aliases(name, value.args[0], value, env, out, s, maybe=False)
+                if getattr(value, "returns_none", False):  # r = y.fill(v): r is None
+                    env[name] = ir.Const(None)
         elif isinstance(s, gast.Expr):
             call = self.value(s.value, env, out, "call", loc)
-            if isinstance(call, ir.Assign):
+            if isinstance(call, ir.Assign) and call.fn is ops.setitem:  # y.fill(v), out=y
+                container = call.args[0]
+                call.target = self.new_var(self.source_names.get(
+                    getattr(container, "name", ""), "updated"))
+                out.append(call)
+                self.update_aliases(None, container, call, env, out, s, maybe=False)
+            elif isinstance(call, ir.Assign):
                 out.append(call)
         elif isinstance(s, gast.If):
             self.if_(s, env, out, loc)
@@ -161,33 +188,74 @@ class Builder:
                     env[name] = a
                     continue
                 phi = ir.Phi(self.new_var(name), [a, b])
+                self.phi_inputs[phi.target.name] = phi.inputs
                 phis.append(phi)
                 env[name] = phi.target
             else:
                 env.pop(name, None)
                 self.maybe_undefined[name] = s
+        self.share_roots(phis, lambda phi: phi.inputs)
+        for phi in phis:
+            if all(self.is_list(v) for v in phi.inputs):
+                self.defining[phi.target.name] = ops.list_append
         out.append(ir.If(cond, body, orelse, phis, loc))
 
     def loop(self, s, env, out, loc):
         """Header phis for every variable the body assigns that exists before the
         loop; their second input is the value at the end of the body."""
+        state = self._state()
         iterable = self.operand(s.iter, env, out) if isinstance(s, gast.For) else None
         assigned = list(dict.fromkeys(
-            n.id for n in gast.walk(gast.Module(body=s.body, type_ignores=[]))
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)))
+            n.id for part in [gast.Module(body=s.body, type_ignores=[])] +
+            list(getattr(s, "extra_assigned", ()))
+            for n in gast.walk(part) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)))
+        if _updates_in_place(s.body):  # names aliasing an assigned one may change too
+            roots = {self.root(env[a]) for a in assigned if isinstance(env.get(a), ir.Var)}
+            assigned += [n for n, v in env.items() if n not in assigned and
+                         isinstance(v, ir.Var) and self.root(v) in roots]
         inner = dict(env)
         phis = {}
+        later = self.read_outside(s)
+        if isinstance(s, gast.For) and (s.target.id in env or s.target.id in later) and \
+                s.target.id not in assigned:
+            assigned.append(s.target.id)  # after the loop: its last value
         for name in assigned:
-            if name in env:
-                phi = ir.Phi(self.new_var(name), [env[name], None])
+            if name in env or name in later:
+                # a name first assigned in the loop and read after it holds its last
+                # value (None if the loop did not run: then Python's own error is
+                # an UnboundLocalError, ours a TypeError on None)
+                phi = ir.Phi(self.new_var(name), [env.get(name, ir.Const(None)), None])
+                self.phi_inputs[phi.target.name] = phi.inputs  # the second is set below
                 phis[name] = phi
                 inner[name] = phi.target
+        if not getattr(s, "split_aliases", False):
+            self.share_roots(list(phis.values()), lambda phi: phi.inputs[:1])
+        for phi in phis.values():
+            if self.is_list(phi.inputs[0]):
+                self.defining[phi.target.name] = ops.list_append
         target = None
         if isinstance(s, gast.For):
             target = self.new_var(s.target.id)
             inner[s.target.id] = target
         cond = self.operand(s.test, inner, out) if isinstance(s, gast.While) else None
         body = self.block(s.body, inner)
+        rebound = [n for n in env if n not in phis and inner.get(n) != env[n]
+                   and n != getattr(getattr(s, "target", None), "id", None)]
+        leaders = {phi.target.name: n for n, phi in phis.items()}
+        split = [n for n, phi in phis.items() if phi.target.name in self.alias_of and
+                 self.root(inner[n]) != self.root(inner[leaders[self.alias_of[
+                     phi.target.name]]])] if not rebound else []
+        if split:  # names aliased before the loop are not at the end of its body
+            self._restore(state)
+            again = _with_assigned(s, gast.Module(body=[], type_ignores=[]))
+            again.split_aliases = True
+            return self.loop(again, env, out, loc)
+        if rebound:  # an in-place update reached these names through an alias: build again
+            self._restore(state)
+            extra = gast.Module(body=[gast.Assign(targets=[gast.Name(
+                id=n, ctx=gast.Store(), annotation=None, type_comment=None)], value=None,
+                type_comment=None) for n in rebound], type_ignores=[])
+            return self.loop(_with_assigned(s, extra), env, out, loc)
         for name, phi in phis.items():
             phi.inputs[1] = inner[name]
             env[name] = phi.target
@@ -196,7 +264,43 @@ class Builder:
             if name not in phis:
                 env.pop(name, None)
                 self.maybe_undefined[name] = s
+        # a phi the body leaves as it was (`u = u`) is its value on entry: one value,
+        # not a loop-carried one (whose reverse sweep would read its own adjoint)
+        same = {phi.target.name: phi.inputs[0] for phi in phis.values()
+                if phi.inputs[1] == phi.target}
+        if same:
+            _substitute(body, same)
+            for table in (self.tuples, self.lists):
+                for key, items in table.items():
+                    table[key] = [same.get(getattr(v, "name", None), v) for v in items]
+            for key, items in self.dicts.items():
+                self.dicts[key] = {k: same.get(getattr(v, "name", None), v)
+                                   for k, v in items.items()}
+            cond = same.get(getattr(cond, "name", None), cond)
+            for name, phi in list(phis.items()):
+                if phi.target.name in same:
+                    del phis[name]
+                    env[name] = phi.inputs[0]
+            for phi in phis.values():
+                phi.inputs = [same.get(getattr(v, "name", None), v) for v in phi.inputs]
         out.append(ir.Loop(list(phis.values()), body, target, iterable, [], cond, loc))
+
+    def read_outside(self, loop):
+        """Names read somewhere in the function outside `loop`."""
+        inside = {id(n) for n in gast.walk(gast.Module(body=[loop], type_ignores=[]))}
+        return {n.id for n in gast.walk(self.anf) if isinstance(n, gast.Name) and
+                isinstance(n.ctx, gast.Load) and id(n) not in inside}
+
+    def _state(self):
+        """What building a region changes in the builder (to build it again)."""
+        return (set(self.used), dict(self.source_names), set(self.temp_names),
+                dict(self.tuples), dict(self.dicts), dict(self.consumed),
+                dict(self.maybe_undefined), dict(self.alias_of), dict(self.phi_inputs))
+
+    def _restore(self, state):
+        (self.used, self.source_names, self.temp_names, self.tuples, self.dicts,
+         self.consumed, self.maybe_undefined, self.alias_of,
+         self.phi_inputs) = [type(x)(x) for x in state]
 
     # -- operands and values ------------------------------------------------
     def operand(self, node, env, out):
@@ -260,13 +364,21 @@ class Builder:
         if isinstance(e, (gast.Name, gast.Constant)):
             return self.operand(e, env, out)
         if isinstance(e, gast.BinOp):
-            return op(BINARY[type(e.op).__name__], self.operand(e.left, env, out),
-                      self.operand(e.right, env, out))
+            fn = BINARY[type(e.op).__name__]
+            left, right = self.operand(e.left, env, out), self.operand(e.right, env, out)
+            if fn in (operator.add, operator.mul):
+                joined = self.sequence_op(fn, left, right, e, loc, out)
+                if joined is not None:
+                    return joined
+            return op(fn, left, right)
         if isinstance(e, gast.UnaryOp):
             return op(UNARY[type(e.op).__name__], self.operand(e.operand, env, out))
         if isinstance(e, gast.Compare):
-            return op(COMPARE[type(e.ops[0]).__name__], self.operand(e.left, env, out),
-                      self.operand(e.comparators[0], env, out))
+            fn = COMPARE[type(e.ops[0]).__name__]
+            left, right = self.operand(e.left, env, out), self.operand(e.comparators[0], env, out)
+            if fn in (ops.contains, ops.not_contains):  # `item in container`: (container, item)
+                left, right = right, left
+            return op(fn, left, right)
         if isinstance(e, gast.Subscript):
             container = self.operand(e.value, env, out)
             grid = isinstance(container, ir.Ext) and any(container.obj is c
@@ -305,7 +417,7 @@ class Builder:
             return ir.Assign(None, ops.setitem, [container, index, self.operand(value, env, out)],
                              {}, loc, ir.Ext(ops.setitem, "setitem", ops.setitem))
         if isinstance(e, gast.Call):
-            return self.call(e, env, out, loc)
+            return self.written_out(self.call(e, env, out, loc), e, out)
         self.error(e, f"internal: unexpected {type(e).__name__} after normalization")
 
     def index(self, node, env, out, make_slice=slice, loc=None):
@@ -364,6 +476,10 @@ class Builder:
                     return ir.Assign(None, inner.obj, bound + args, merged, loc, inner)
                 return ir.Assign(None, ops.call, [inner] + bound + args, merged, loc, CALL)
             return ir.Assign(None, ops.call, [callee] + args, kwargs, loc, CALL)
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Constant):
+            # "{}".format(x), "a,b".split(","): a method of a literal, not differentiated
+            return ir.Assign(None, ops.call_method, [ir.Const(func.value.value),
+                                                     ir.Const(func.attr)] + args, kwargs, loc)
         target = self.free(func)
         if not isinstance(target, ir.Ext):
             self.error(e, f"`{ast_name(func)}` is not callable")
@@ -378,6 +494,8 @@ class Builder:
             if made is not None:
                 return ir.Assign(None, made, args, kwargs, loc,
                                  ir.Ext(made, made.__name__, made))
+        if target.obj is np.copy:  # a new array, as x.copy() (and differentiated the same)
+            return ir.Assign(None, np.array, args, kwargs, loc, numpy_ext(np.array))
         return ir.Assign(None, target.obj, args, kwargs, loc, target)
 
     def items(self, nodes_, env, out):
@@ -484,6 +602,19 @@ class Builder:
                              numpy_ext(np.asarray))
         if name == "copy":
             return ir.Assign(None, np.array, [receiver], {}, loc, numpy_ext(np.array))
+        if name == "fill" and len(args) == 1 and not kwargs:
+            return self.overwrite(receiver, args[0], e, loc, returns_none=True)
+        if name == "sort" and not args and set(kwargs) <= {"axis", "kind"}:
+            self.not_a_list(receiver, e, "sort", "sorted(xs)")
+            index = self.emit(ir.Assign(None, ops.sort_index, [receiver], kwargs, loc,
+                                        ir.Ext(ops.sort_index, "sort_index", ops.sort_index)),
+                              "order", out)
+            value = self.emit(ir.Assign(None, operator.getitem, [receiver, index], {}, loc),
+                              "sorted", out)
+            return self.overwrite(receiver, value, e, loc, returns_none=True)
+        if name in IN_PLACE_METHODS:
+            self.error(e, f"the in-place method `.{name}()`", "it changes the array (or list) "
+                       "in place, which is not supported yet", IN_PLACE_METHODS[name])
         # any other method (rng.normal(...), layer.forward(x)): the bound method is
         # a value, called like any function value (resolved when the call runs)
         method = self.emit(ir.Assign(None, ops.method, [receiver, ir.Const(name)], {}, loc),
@@ -494,6 +625,35 @@ class Builder:
 CALL = ir.Ext(ops.call, "call", ops.call)
 
 from runtime.structures import is_structure_type  # noqa: E402
+
+
+def _substitute(stmts, mapping):
+    """Replace reads of the Vars named in `mapping` everywhere in `stmts`."""
+    sub = lambda v: mapping.get(v.name, v) if isinstance(v, ir.Var) else v  # noqa: E731
+    for st in ir.walk(stmts):
+        if isinstance(st, ir.Assign):
+            st.args = [sub(a) for a in st.args]
+            st.kwargs = {k: sub(v) for k, v in st.kwargs.items()}
+            if getattr(st, "in_place_of", None) is not None:
+                st.in_place_of = sub(st.in_place_of)
+        elif isinstance(st, (ir.If, ir.Loop)):
+            for phi in st.phis:
+                phi.inputs = [sub(v) for v in phi.inputs]
+            if isinstance(st, ir.If):
+                st.cond = sub(st.cond)
+            else:
+                st.iterable, st.cond = sub(st.iterable), sub(st.cond)
+        elif isinstance(st, ir.Return):
+            st.value = sub(st.value)
+
+
+def _with_assigned(loop, names):
+    """`loop`, seen as also assigning the names `names` assigns (so that they get
+    loop-header phis)."""
+    import copy
+    out = copy.copy(loop)
+    out.extra_assigned = list(getattr(loop, "extra_assigned", ())) + [names]
+    return out
 
 
 def numpy_ext(fn):

@@ -6,7 +6,10 @@ def unsupported_table():
     """Markdown rows: each construct the compiler rejects, and the error it gives."""
     from .normalize import UNSUPPORTED
     lines = ["| construct | error | why | fix |", "| --- | --- | --- | --- |"]
-    for what, why, fix in sorted(set(UNSUPPORTED.values())):
+    rows = {}  # one row per construct (`try` and `try*` are one statement to a reader)
+    for what, why, fix in UNSUPPORTED.values():  # the first (most general) reason
+        rows.setdefault(what, (why, fix))
+    for what, (why, fix) in sorted(rows.items()):
         lines.append(f"| {what} | ``cannot differentiate {what}`` | {why} | {fix} |")
     return "\n".join(lines) + "\n"
 

@@ -30,6 +30,19 @@ COMPARE = {"Lt": operator.lt, "LtE": operator.le, "Gt": operator.gt,
            "NotIn": ops.not_contains}
 
 _BINARY_AST = {fn: getattr(ast, name) for name, fn in BINARY.items()}
+
+
+def describe(fn, spelling):
+    """How an error names the operation `fn`: "the `%` operator" for the
+    functions standing for operators, else the spelling (`np.sin`); and the
+    expression a rule is registered for."""
+    node = _BINARY_AST.get(fn) or _UNARY_AST.get(fn)
+    if node is None:
+        return f"`{spelling}`", spelling
+    text = ast.unparse(ast.BinOp(ast.Name("a"), node(), ast.Name("b")) if fn in _BINARY_AST
+                       else ast.UnaryOp(node(), ast.Name("a")))
+    symbol = text.replace("a", "").replace("b", "").strip()
+    return f"the `{symbol}` operator", f"operator.{fn.__name__}"
 _UNARY_AST = {fn: getattr(ast, name) for name, fn in UNARY.items()}
 _COMPARE_AST = {fn: getattr(ast, name) for name, fn in COMPARE.items()}
 

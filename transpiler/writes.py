@@ -236,50 +236,111 @@ def _has_writes(fn):
     return any(isinstance(s, ir.Assign) and s.fn is ops.setitem for s in ir.walk(fn.body))
 
 
+def _updates(fn, facts, kinds):
+    """The augmented assignments (`y += v`, marked `in_place_of` by the SSA
+    builder) that may change an array in place: those of a value not known to
+    be a number."""
+    out = []
+    for path, s, _, _ in facts.positions:
+        old = getattr(s, "in_place_of", None)
+        if isinstance(s, ir.Assign) and old is not None and s.target is not None and \
+                not (kinds is not None and kinds.rank(old) == 0):
+            out.append((path, s, old))
+    return out
+
+
 def check_writes(fn, kinds=None):
     """Raise TranspileError where an item write's value semantics would differ
     from Python's (see the module docstring). `kinds` (ranks of the arguments,
     kinds.py) tells which items are single numbers, which cannot be views."""
-    if not _has_writes(fn):
+    if not _has_writes(fn) and not any(getattr(s, "in_place_of", None) is not None
+                                       for s in ir.walk(fn.body)):
         return
     facts = _Facts(fn, kinds)
-    for path, write in facts.writes():
-        storage = facts.storage(write)
-        written = write.args[0]
+    guarded = {}  # updates that are wrong only if their value is an array: checked then
+    writes = [(path, w, w.args[0], "written into") for path, w in facts.writes()] + \
+        [(path, w, old, "changed in place") for path, w, old in _updates(fn, facts, kinds)]
+    for path, write, written, how in writes:
+        storage = _storage(written, facts.phis, {write.target.name}, facts.defs)
+        bases = []  # what an in-place update may reach through a view
+        ambiguous = True  # every such view is an item, which may be a number
         for v in storage:
             d = facts.defs.get(v.name)
-            if d is not None and d is not write and may_be_view(d):
-                raise TranspileError(
-                    f"an item write into `{_source(fn, written)}`, which may be a view of "
-                    "another array", write.loc,
-                    "it was made by a slice, reshape, transpose or a call that can return "
-                    "its argument; NumPy would change the other array too, which the "
-                    "gradient cannot follow",
-                    f"copy it first: {_source(fn, written)} = "
-                    f"{_source(fn, written)}.copy()")
-        watched = {v.name for v in storage} | _derived(storage, facts.producers)
+            if d is not None and d is not write and may_be_view(d) and \
+                    not _scalar_item(d, kinds):
+                # a write into v (or `v += e`) changes v's base too, when v is a view
+                # (`v += e` only when v is an array, which only the run time may tell:
+                # `s = xs[0]` of a list of floats is a number): an error where the
+                # base is read afterwards
+                bases += [b for a in d.operands() if isinstance(a, ir.Var)
+                          for b in _storage(a, facts.phis, {write.target.name}, facts.defs)]
+                ambiguous &= write.fn is not ops.setitem and d.fn is operator.getitem and \
+                    not _slices(d.args[1]) and (kinds is None or kinds.rank(d.target) is None)
+        direct = {v.name for v in storage} | _derived(storage, facts.producers)
+        watched = direct | {v.name for v in bases} | _derived(bases, facts.producers)
         watched -= {write.target.name}
         for use_path, stmt, operands, loc in facts.positions:
+            if id(write) in guarded:
+                break
             if stmt is write or isinstance(stmt, ir.Phi) and stmt.target.name in watched \
                     and any(isinstance(a, ir.Var) and a.name == write.target.name
-                            for a in operands):
+                            for a in operands) or getattr(stmt, "alias_update", False):
                 continue
             for a in operands:
                 if isinstance(a, ir.Var) and a.name in watched and \
                         _sees_write(a.name, use_path, path, facts.defined.get(a.name, (-1,)),
                                     facts.loops):
                     line = write.loc.lineno if write.loc is not None else "?"
+                    if ambiguous and (a.name not in direct or write.fn is not ops.setitem
+                                      and (kinds is None or kinds.rank(written) is None)):
+                        # right if the updated value is a number (nothing changes in
+                        # place then), which only the run time tells: checked there
+                        guarded[id(write)] = (write, written, a, line)
+                        break
                     earlier = "" if _precedes(path, use_path) else \
                         " (on an earlier pass of the loop)"
+                    what = "the array it refers to" if a.name in direct else \
+                        f"a view of it (`{_source(fn, written)}`)"
                     raise TranspileError(
-                        f"`{_source(fn, a)}` is read after the array it refers to was "
-                        f"written into on line {line}{earlier}", loc,
+                        f"`{_source(fn, a)}` is read after {what} was "
+                        f"{how} on line {line}{earlier}", loc,
                         "another name for the same array (or a view of it) was changed in "
                         "place, so Python would read the new contents here; the gradient "
                         "cannot follow that",
                         "copy the array before writing into it (y = y.copy()), or read "
                         "the value through the name that was written")
+    for write, written, base, line in guarded.values():
+        _guard_view(fn.body, write, written, f"line {line}: an in-place update (`+=`, ...) "
+                    f"of `{_source(fn, written)}`, an array that is also reached through "
+                    f"`{_source(fn, base)}` (a view of it, or another name), which is read "
+                    "afterwards; NumPy would change both, which the gradient cannot "
+                    f"follow: copy it first ({_source(fn, written)} = "
+                    f"{_source(fn, written)}.copy())")
     return fn
+
+
+def _slices(index):
+    """Whether an index (an operand) holds a slice, `...` or `None`: its item is an array."""
+    if not isinstance(index, ir.Const):
+        return False
+    parts = index.value if isinstance(index.value, tuple) else (index.value,)
+    return any(p is None or p is Ellipsis or isinstance(p, slice) for p in parts)
+
+
+def _guard_view(stmts, write, value, message):
+    """Insert `not_a_view(value, message)` before `write` (wherever it is nested):
+    the update is right when `value` is a number, an error when it is an array."""
+    for k, s in enumerate(stmts):
+        if s is write:
+            stmts.insert(k, ir.Assign(None, ops.not_an_array, [value, ir.Const(message)], {},
+                                      write.loc, ir.Ext(ops.not_an_array, "not_an_array",
+                                                        ops.not_an_array)))
+            return True
+        for inner in (getattr(s, "body", None), getattr(s, "orelse", None),
+                      getattr(s, "test", None)):
+            if isinstance(inner, list) and _guard_view(inner, write, value, message):
+                return True
+    return False
 
 
 def _source(fn, var):
