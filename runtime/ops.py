@@ -96,6 +96,16 @@ def sort_index(a, axis=-1, kind=None):
     return tuple(index)
 
 
+def sequence(xs):
+    """`xs`, checked to be a sequence a loop can index (`for x in xs` is lowered to
+    `for i in range(len(xs)): x = xs[i]`); a dict or a set would be read wrong."""
+    if isinstance(xs, (dict, set, frozenset)) or not hasattr(xs, "__getitem__"):
+        raise TypeError(f"a differentiated loop over a {type(xs).__name__}: loops over lists, "
+                        "tuples and arrays are supported; iterate over list(d), list(d.values()) "
+                        "or sorted(d) instead")
+    return xs
+
+
 def truth(x):
     """`bool(x)` as used by `if x:`"""
     return bool(x)

@@ -750,3 +750,17 @@ def numbers_that_may_alias(x, y):
 def test_an_update_that_may_reach_another_name_is_checked_at_run_time():
     check(numbers_that_may_alias, 0.3, 0.7)
     check(numbers_that_may_alias, 0.3, 0.15)  # x > a: x takes a (no tie at 1.5 * y)
+
+
+def weighted_by_keys(x, d):
+    s = 0.0
+    for k in d:
+        s = s + k * x
+    return s
+
+
+def test_a_loop_over_a_dict_is_refused_not_read_as_a_list():
+    # Python iterates a dict's keys; the lowered loop indexes d[0], d[1] (the values)
+    with pytest.raises(TypeError, match="loop over a dict"):
+        grad(weighted_by_keys)(1.0, {0: 10.0, 1: 20.0})
+    assert grad(weighted_by_keys)(1.0, [10.0, 20.0]) == 30.0

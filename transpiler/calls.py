@@ -85,10 +85,11 @@ def _build(comp, kinds):
     from .optimize import optimize
     from .pipeline import front_end
     from .reverse import Reverse
-    from .pipeline import OPTIMIZE, argument_facts
+    from .pipeline import OPTIMIZE, argument_facts, drop_known_sequences
     from .writes import check_writes
     parsed, ssa_fn = front_end(comp.fn, count_varargs(comp.fn, kinds))
     facts = argument_facts(ssa_fn, kinds)
+    drop_known_sequences(ssa_fn, facts)
     check_writes(ssa_fn, facts)
     activity = analyze(ssa_fn, list(comp.wrt))
     param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds) if k is not None} \

@@ -25,6 +25,8 @@ import functools
 
 import gast
 
+from runtime import ops
+
 from . import nodes
 from .errors import TranspileError, working_on
 from .jumps import JumpLowering
@@ -108,7 +110,8 @@ class Normalizer(LocalFunctions):
     def __init__(self, parsed):
         self.parsed = parsed
         # names the normalizer itself calls (`range(len(xs))`) are never temporaries
-        self.taken = _all_names(parsed.node) | {"len", "range", "min", "zip", "tuple", _PARTIAL}
+        self.taken = _all_names(parsed.node) | {"len", "range", "min", "zip", "tuple", _PARTIAL,
+                                                "sequence"}
         self.locals = assigned_names(parsed.node)
         self.temps = set()
         self.pending = []
@@ -428,7 +431,10 @@ class Normalizer(LocalFunctions):
                 self.locals.add(tmp)
                 self.pending.append(nodes.assign(tmp, seq, like=s))
                 names.append(nodes.name(tmp))
-        lengths = [nodes.call(nodes.name("len"), [n]) for n in names]
+        # len(sequence(xs)): a dict or set given where a list was expected is refused
+        self.parsed.scope.closure[_SEQUENCE] = ops.sequence
+        lengths = [nodes.call(nodes.name("len"), [nodes.call(nodes.name(_SEQUENCE), [n])])
+                   for n in names]
         n = lengths[0] if len(lengths) == 1 else nodes.call(nodes.name("min"), lengths)
         if kind == "reversed":
             one = nodes.const(1)
@@ -740,6 +746,7 @@ class Normalizer(LocalFunctions):
 
 
 _LIST_APPEND = "__tapeless_list_append__"  # resolved by the SSA builder
+_SEQUENCE = "sequence"  # runtime.ops.sequence, the check of a loop's iterable
 _MAKE_DICT = "__tapeless_dict__"  # resolved by the SSA builder: keys, then values
 _SET_ITEM = "__tapeless_setitem__"  # resolved by the SSA builder
 

@@ -141,6 +141,7 @@ def _stages(fn, wrt, optimize, kinds, differentiate, output=()):
     """front end -> activity -> `differentiate` (reverse or forward) -> optimize -> codegen."""
     parsed, ssa_fn = front_end(fn, count_varargs(fn, kinds))
     facts = argument_facts(ssa_fn, kinds)
+    drop_known_sequences(ssa_fn, facts)
     check_writes(ssa_fn, facts)
     optimize, kinds = (optimize, kinds) if OPTIMIZE else (False, None)
     if output:
@@ -162,6 +163,16 @@ def _stages(fn, wrt, optimize, kinds, differentiate, output=()):
                     (facts_after or argument_facts(optimized, kinds)) if optimize else None)
     return Transformed(parsed, getattr(parsed, "anf", None), ssa_fn, activity, derived,
                        optimized, code)
+
+
+def drop_known_sequences(ssa_fn, facts):
+    """`sequence(xs)` checks a loop's iterable when the function runs; for an array
+    of known rank there is nothing to check (and the loop reads `len(xs)`)."""
+    from runtime import ops
+    for s in ir.walk(ssa_fn.body):
+        if isinstance(s, ir.Assign) and s.fn is ops.sequence and \
+                facts.rank(s.args[0]) not in (None, 0):
+            s.fn, s.callee = ops.identity, None
 
 
 def select_output(ssa_fn, path):

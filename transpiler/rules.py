@@ -233,8 +233,9 @@ def _load_builtin_rules():
     from . import callables, dynamic, rules_objects  # noqa: F401
     from runtime.assemble import basis_of
     from runtime.structures import unbound_method
+    from runtime import ops
     nondifferentiable(dynamic.vjp_link, dynamic.jvp_link, dynamic.pullback_of,
-                      callables.apply_of, basis_of, unbound_method)
+                      callables.apply_of, basis_of, unbound_method, ops.sequence)
     from . import rules_scipy  # noqa: F401  (registers only when SciPy imports)
 
 
