@@ -139,3 +139,21 @@ def field_tangent(dobj, obj, name):
     if is_structure(dobj):
         return getattr(dobj, name)
     return zeros_like(getattr(obj, name))  # a zero tangent of the whole structure
+
+
+def plus_grad(g, ans, x, first):
+    """The gradient of `x` in `ans = a + b` (`first`: x is a): its items of the
+    concatenation's gradient when `ans` is a tuple or list, else the sum's."""
+    if isinstance(ans, (tuple, list)):
+        part = g[:len(x)] if first else g[len(g) - len(x):]
+        return list(part) if isinstance(x, list) else tuple(part)
+    return unbroadcast(g, x)
+
+
+def plus_tangent(dx, x, other, first):
+    """The tangent of `a + b` along one side: with zeros for the other side's
+    items when concatenating, else the side's tangent."""
+    if isinstance(x, (tuple, list)) and isinstance(other, (tuple, list)):
+        zeros = type(other)(zeros_like(v) for v in other)
+        return type(x)(dx) + zeros if first else zeros + type(x)(dx)
+    return dx

@@ -106,6 +106,12 @@ def sequence(xs):
     return xs
 
 
+def plus(a, b):
+    """`a + b` where one side is a tuple or list and the other may be one:
+    concatenation or arithmetic, as Python decides when it runs."""
+    return a + b
+
+
 def truth(x):
     """`bool(x)` as used by `if x:`"""
     return bool(x)

@@ -14,7 +14,7 @@ import weakref
 
 import numpy as np
 
-from .callables import Target, calling, function_of
+from .callables import Target, _identifier, calling, function_of
 from .higher import HigherGradient
 from .kinds import kind_of_value
 from .pipeline import transform
@@ -119,7 +119,8 @@ class Gradient:
         so other transforms and differentiated code can take it apart."""
         if self._function is None:
             adjoint = _transformed(self.fn, self.wrt, self.optimize).code.fn
-            name = ("value_and_grad_" if self.with_value else "grad_") + self.fn.__name__
+            name = _identifier(("value_and_grad_" if self.with_value else "grad_") +
+                               self.fn.__name__)
             call = name + "_adjoint({args})"
             if not self.one_tuple:
                 body = call if self.with_value else call + "[1]"

@@ -203,6 +203,9 @@ class InPlaceUpdates:
         items = litems if lk is not None else ritems
         if all(isinstance(i, ir.Const) for i in items) and (lk is None or rk is None):
             return None  # `x + [1.0, 2.0]`: arithmetic with a constant list (or a tuple)
+        if fn is operator.add:  # `shape += (a, b)`: which `+` it is, the run time says
+            return ir.Assign(None, ops.plus, [left, right], {}, loc,
+                             ir.Ext(ops.plus, "plus", ops.plus))
         self.error(node, f"`{'+' if fn is operator.add else '*'}` of a list or tuple with a "
                    "value not known to be one", "for lists and tuples this is concatenation "
                    "(or repetition), for arrays it is arithmetic, and the gradient of the two "

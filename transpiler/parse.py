@@ -92,12 +92,26 @@ def _fingerprint(code):
     """What an edit of a function's text changes in its code object: constants,
     names, parameters (not line numbers; free variables count as names, since
     the text compiled alone makes them globals)."""
-    consts = tuple(_fingerprint(c) if hasattr(c, "co_code") else (type(c).__name__, repr(c))
+    consts = tuple(_fingerprint(c)[0] if hasattr(c, "co_code") else _constant(c)
                    for c in code.co_consts)
+    # the names of the whole tree of code objects: a closure passes the free names
+    # of the functions nested in it, which the text compiled alone reads as globals
     names = set(code.co_names) | set(code.co_freevars)
+    for c in code.co_consts:
+        if hasattr(c, "co_code"):
+            names |= set(_fingerprint(c)[1])
     names.discard("__class__")
-    return (code.co_name, code.co_argcount, code.co_kwonlyargcount, code.co_varnames,
-            tuple(sorted(names)), consts)
+    return ((code.co_name, code.co_argcount, code.co_kwonlyargcount, code.co_varnames, consts),
+            tuple(sorted(names)))
+
+
+def _constant(c):
+    """A constant as the comparison sees it: the text of a nested function is
+    dedented before it is compiled, which changes the indentation inside its
+    docstrings and other multi-line strings (not what the code computes)."""
+    if isinstance(c, str):
+        return ("str", "".join(c.split()))
+    return (type(c).__name__, repr(c))
 
 
 def _check_unchanged(fn, source, filename):

@@ -80,6 +80,15 @@ def is_runtime_helper(fn):
         (getattr(fn, "__module__", "") or "").startswith("runtime.")
 
 
+def _generated_or_runtime(filename):
+    """Code tapeless made or ships (a gradient differentiated again, or a runtime
+    helper differentiated from its source), not the user's."""
+    import os
+    import runtime
+    return filename.startswith("<tapeless") or \
+        filename.startswith(os.path.dirname(os.path.abspath(runtime.__file__)) + os.sep)
+
+
 def _is_zero(v):
     return isinstance(v, ir.Const) and type(v.value) in (int, float) and v.value == 0
 
@@ -341,7 +350,7 @@ class Reverse:
         uncovered = bound is None or any(
             self.activity.is_active(v) and p not in rule.wrt and not is_position(p)
             for p, v in bound.items())
-        if uncovered and is_runtime_helper(s.fn) and self.fn.filename.startswith("<tapeless"):
+        if uncovered and is_runtime_helper(s.fn) and _generated_or_runtime(self.fn.filename):
             # generated code differentiated again (grad of a gradient): a helper its rule
             # does not cover here is differentiated from its source, like a user function
             return CallReverser(self)(s, g, adj, out)

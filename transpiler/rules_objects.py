@@ -8,7 +8,7 @@ Other objects are refused when the call runs (their type is known only then).
 from __future__ import annotations
 
 from runtime import ops
-from runtime.containers import field_tangent, select_grad
+from runtime.containers import field_tangent, plus_grad, plus_tangent, select_grad
 
 from .rules import adjoint, tangent
 
@@ -21,3 +21,19 @@ def attribute(g, ans, obj, name):
 @tangent(ops.attribute, "obj")
 def attribute_obj(dobj, ans, obj, name):
     return field_tangent(dobj, obj, name)
+
+
+# `shape += (a, b)` with a tuple of unknown length: concatenation or arithmetic
+@adjoint(ops.plus, wrt=("a", "b"))
+def plus(g, ans, a, b):
+    return plus_grad(g, ans, a, True), plus_grad(g, ans, b, False)
+
+
+@tangent(ops.plus, "a")
+def plus_a(da, ans, a, b):
+    return plus_tangent(da, a, b, True)
+
+
+@tangent(ops.plus, "b")
+def plus_b(db, ans, a, b):
+    return plus_tangent(db, b, a, False)
