@@ -769,3 +769,23 @@ def test_a_loop_over_a_dict_is_refused_not_read_as_a_list():
     with pytest.raises(TypeError, match="loop over a dict"):
         grad(weighted_by_keys)(1.0, {0: 10.0, 1: 20.0})
     assert grad(weighted_by_keys)(1.0, [10.0, 20.0]) == 30.0
+
+
+def doubles_in_place(p):
+    p *= 2.0
+    return np.sum(p)
+
+
+def calls_a_helper_that_changes_its_argument(x):
+    y = x * 1.0
+    s = doubles_in_place(y)
+    return s + np.sum(y)  # Python: y was doubled by the helper
+
+
+def test_a_helper_that_changes_its_argument_in_place_is_refused_not_answered_wrongly():
+    with pytest.raises(TranspileError, match="changes its argument `p` in place") as info:
+        grad(calls_a_helper_that_changes_its_argument)(np.ones(3))
+    assert "p *= 2.0" in str(info.value)
+    with pytest.raises(TranspileError, match="changes its argument `p` in place"):
+        jvp(calls_a_helper_that_changes_its_argument)(np.ones(3), tangents=np.ones(3))
+    assert_close(grad(doubles_in_place)(np.ones(3)), 2.0 * np.ones(3))  # called directly

@@ -86,11 +86,12 @@ def _build(comp, kinds):
     from .pipeline import front_end
     from .reverse import Reverse
     from .pipeline import OPTIMIZE, argument_facts, drop_known_sequences
-    from .writes import check_writes
+    from .writes import check_writes, refuse_writes_into_parameters
     parsed, ssa_fn = front_end(comp.fn, count_varargs(comp.fn, kinds))
     facts = argument_facts(ssa_fn, kinds)
     drop_known_sequences(ssa_fn, facts)
     check_writes(ssa_fn, facts)
+    refuse_writes_into_parameters(ssa_fn, facts)
     activity = analyze(ssa_fn, list(comp.wrt))
     param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds) if k is not None} \
         if OPTIMIZE else {}
@@ -382,7 +383,7 @@ def tangent_companion(fn, wrt, kinds):
         try:
             from .pipeline import transform_forward
             made = transform_forward(fn, list(wrt), kinds=kinds,
-                                     tangent_names=comp.tangent_params).code
+                                     tangent_names=comp.tangent_params, callee=True).code
             comp.tangent, comp.source = made.fn, made.source
         except BaseException:
             del _COMPANIONS[key]

@@ -106,14 +106,14 @@ def transform(fn, wrt=0, optimize=True, kinds=None):
     return _transform(fn, wrt, optimize, kinds, reverse)
 
 
-def _transform(fn, wrt, optimize, kinds, differentiate, output=()):
+def _transform(fn, wrt, optimize, kinds, differentiate, output=(), callee=False):
     """`_stages`, with the safety net: an internal exception (IRError, KeyError,
     AttributeError, ...) never reaches the user as such, but as a TranspileError
     at the line being transformed that says it is a bug to report."""
     saved = errors._WORKING_ON[0]
     errors._WORKING_ON[0] = None
     try:
-        return _stages(fn, wrt, optimize, kinds, differentiate, output)
+        return _stages(fn, wrt, optimize, kinds, differentiate, output, callee)
     except TranspileError as exc:
         located = errors.at_user_line(exc)
         if located is exc:
@@ -137,12 +137,15 @@ def _def_line(fn):
     return errors.Loc(code.co_filename, code.co_firstlineno, len(line) - len(line.lstrip()), line)
 
 
-def _stages(fn, wrt, optimize, kinds, differentiate, output=()):
+def _stages(fn, wrt, optimize, kinds, differentiate, output=(), callee=False):
     """front end -> activity -> `differentiate` (reverse or forward) -> optimize -> codegen."""
     parsed, ssa_fn = front_end(fn, count_varargs(fn, kinds))
     facts = argument_facts(ssa_fn, kinds)
     drop_known_sequences(ssa_fn, facts)
     check_writes(ssa_fn, facts)
+    if callee:  # (the function a user calls may write into its own copies)
+        from .writes import refuse_writes_into_parameters
+        refuse_writes_into_parameters(ssa_fn, facts)
     optimize, kinds = (optimize, kinds) if OPTIMIZE else (False, None)
     if output:
         select_output(ssa_fn, output)
@@ -196,11 +199,13 @@ def select_output(ssa_fn, path):
     ret.value = value
 
 
-def transform_forward(fn, wrt=0, optimize=True, kinds=None, output=(), tangent_names=None):
+def transform_forward(fn, wrt=0, optimize=True, kinds=None, output=(), tangent_names=None,
+                      callee=False):
     """Run the stages for forward mode (tangents) with respect to `wrt`; with
     `output`, only that part of the result (a path of tuple indices) and its tangent;
-    `tangent_names` names the tangent parameters (otherwise `x_dot`, ...)."""
+    `tangent_names` names the tangent parameters (otherwise `x_dot`, ...); `callee`:
+    for a function called by differentiated code (see calls.py)."""
     import functools
     from .forward import forward
     return _transform(fn, wrt, optimize, kinds,
-                      functools.partial(forward, tangent_names=tangent_names), output)
+                      functools.partial(forward, tangent_names=tangent_names), output, callee)
