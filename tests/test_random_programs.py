@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, given, note, settings
 
 from random_programs import Features, probe, programs
 from runtime.numeric import numeric_grad
-from transpiler import check_grad, value_and_grad
+from transpiler import check_grad, grad, value_and_grad
 
 EXAMPLES = int(os.environ.get("TAPELESS_RANDOM_EXAMPLES", "500"))
 FEATURES = Features.from_env()
@@ -65,7 +65,11 @@ def agree(program, args, directory):
     wrt = tuple(range(len(args)))
     if program.mutates:
         return agree_with_differences(f, source, args, wrt, scale)
-    report = check_grad(f, *args, wrt=wrt, rtol=1e-5, atol=1e-6 * scale)
+    try:
+        report = check_grad(f, *args, wrt=wrt, rtol=1e-5, atol=1e-6 * scale)
+    except OverflowError:  # math.pow at a finite-difference step leaves the float range;
+        grad(f, wrt=wrt)(*args)  # the gradient itself must still be computed
+        assume(False)
     if not report.passed and all(np.allclose(c.compiled, c.tape, rtol=1e-9, atol=1e-12 * scale)
                                  for c in report.checks):
         # Only finite differences disagree: on a fast oscillation (sin(x ** 9), whose
@@ -78,7 +82,8 @@ def agree(program, args, directory):
                 return
         # sin((2.4 + ...) ** 64): a slope of 1e26 that no finite difference resolves (the
         # compiled adjoint and the tape, both exact, agree above)
-        assume(not all(np.max(np.abs(c.compiled)) > 1e8 * scale for c in report.checks))
+        assume(not all(np.max(np.abs(c.compiled)) > 1e8 * scale for c in report.checks
+                       if not c.passed))
         raise AssertionError(f"gradients disagree on\n{source}\nargs = {args!r}\n{report}\n"
                              f"finite differences with a step of 1e-7: {finer}")
     assert report.passed, f"gradients disagree on\n{source}\nargs = {args!r}\n{report}"
