@@ -112,6 +112,11 @@ def plus(a, b):
     return a + b
 
 
+def sort_order(keys, reverse=False):
+    """The positions of `keys` in the order `sorted` puts them (stable, as Python)."""
+    return sorted(range(len(keys)), key=keys.__getitem__, reverse=reverse)
+
+
 def truth(x):
     """`bool(x)` as used by `if x:`"""
     return bool(x)

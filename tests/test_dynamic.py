@@ -664,3 +664,15 @@ def test_zip_as_a_value_and_zip_of_a_star_argument():
     p = np.array([1.0, 2.0, 3.0, 4.0])
     assert_close(grad(transposed_pairs)(p), np.array([4.0, 0.0, 6.0, 2.0]))
     assert np.isclose(jvp(transposed_pairs)(p, tangents=np.ones(4))[1], 12.0)
+
+
+def top_weighted(xs, w):
+    ranked = sorted(xs, key=lambda v: -v * w)
+    return ranked[0] * 3.0 + ranked[1] * 2.0 + ranked[2] + sorted(xs, reverse=True)[0]
+
+
+def test_sorted_with_a_key_keeps_each_items_gradient():
+    xs = [1.0, 3.0, 2.0]
+    assert grad(top_weighted)(xs, 1.0) == [1.0, 4.0, 2.0]
+    assert_close(grad(top_weighted)(xs, 1.0), numeric_grad(top_weighted, (xs, 1.0)))
+    assert jvp(top_weighted)(xs, 1.0, tangents=[0.0, 1.0, 0.0])[1] == 4.0

@@ -111,7 +111,7 @@ class Normalizer(LocalFunctions):
         self.parsed = parsed
         # names the normalizer itself calls (`range(len(xs))`) are never temporaries
         self.taken = _all_names(parsed.node) | {"len", "range", "min", "zip", "tuple", _PARTIAL,
-                                                "sequence"}
+                                                "sequence", "sort_order"}
         self.locals = assigned_names(parsed.node)
         self.temps = set()
         self.pending = []
@@ -608,9 +608,14 @@ class Normalizer(LocalFunctions):
         """`map(f, xs)`, `filter(f, xs)` and `functools.reduce(f, xs[, init])` as
         the comprehension or loop they stand for (a lambda given to them becomes a
         nested function, inlined where it is called); None for other calls."""
-        if e.keywords or not self.is_free(e.func):
+        if not self.is_free(e.func):
             return None
         found, fn = self.resolve_free(e.func)
+        if found and fn is sorted and len(e.args) == 1 and \
+                {k.arg for k in e.keywords} <= {"key", "reverse"}:
+            return self.sorted_value(e)
+        if e.keywords:
+            return None
         if found and fn is zip and e.args:
             return self.zip_value(e)
         if any(isinstance(a, gast.Starred) for a in e.args):
@@ -633,6 +638,27 @@ class Normalizer(LocalFunctions):
         if fn is functools.reduce and len(e.args) in (2, 3):
             return self.reduce_call(e, func)
         return None
+
+    def sorted_value(self, e):
+        """`sorted(xs, key=f, reverse=r)` -> `[xs[i] for i in sort_order(keys, r)]` with
+        `keys = [f(x) for x in xs]`: the items themselves, in the order Python sorts
+        them (the order carries no derivative)."""
+        seq, i, item = self.fresh("seq"), self.fresh("i"), self.fresh("item")
+        self.locals.add(seq)
+        self.pending.append(nodes.assign(seq, e.args[0], like=e))
+        options = {k.arg: k.value for k in e.keywords}
+        keys = nodes.name(seq)
+        if options.get("key") is not None and not (
+                isinstance(options["key"], gast.Constant) and options["key"].value is None):
+            func = self.callable_node(options["key"])
+            keys = _comprehension(nodes.call(func, [nodes.name(item)]),
+                                  nodes.name(item, store=True), nodes.name(seq), [])
+        self.parsed.scope.closure[_SORT_ORDER] = ops.sort_order
+        order = nodes.call(nodes.name(_SORT_ORDER),
+                           [keys, options.get("reverse", nodes.const(False))])
+        return gast.copy_location(_comprehension(
+            nodes.subscript(nodes.name(seq), nodes.name(i)), nodes.name(i, store=True), order,
+            []), e)
 
     def zip_value(self, e):
         """`zip(a, b)` as a value -> `[(a[k], b[k]) for k in range(min(len(a), len(b)))]`;
@@ -747,6 +773,7 @@ class Normalizer(LocalFunctions):
 
 _LIST_APPEND = "__tapeless_list_append__"  # resolved by the SSA builder
 _SEQUENCE = "sequence"  # runtime.ops.sequence, the check of a loop's iterable
+_SORT_ORDER = "sort_order"  # runtime.ops.sort_order, for sorted(xs, key=...)
 _MAKE_DICT = "__tapeless_dict__"  # resolved by the SSA builder: keys, then values
 _SET_ITEM = "__tapeless_setitem__"  # resolved by the SSA builder
 

@@ -235,7 +235,8 @@ def _load_builtin_rules():
     from runtime.structures import unbound_method
     from runtime import ops
     nondifferentiable(dynamic.vjp_link, dynamic.jvp_link, dynamic.pullback_of,
-                      callables.apply_of, basis_of, unbound_method, ops.sequence)
+                      callables.apply_of, basis_of, unbound_method, ops.sequence,
+                      ops.sort_order)
     from . import rules_scipy  # noqa: F401  (registers only when SciPy imports)
 
 
