@@ -10,6 +10,7 @@ import numpy as np
 from .structures import fields, is_structure, rebuild
 
 _SCALARS = (float, int, bool)
+_FLOAT64 = np.dtype(np.float64)
 
 
 def unbroadcast(g, x):
@@ -249,6 +250,9 @@ def index_concat_tangent(which, items, d):
 def cast_like(g, x):
     """A gradient in x's gradient dtype: `x.astype(...)` and `np.asarray(x, dtype)`
     send back float32 for float32 x, and a real gradient for a real x."""
+    if type(g) is np.ndarray and g.dtype is _FLOAT64 and \
+            (type(x) is np.ndarray and x.dtype is _FLOAT64 or type(x) in (tuple, list)):
+        return g  # the common case, first: nothing to cast (np.array of a display of floats)
     dtype = grad_dtype(x, 0.0)
     if np.iscomplexobj(g) and not np.issubdtype(dtype, np.complexfloating):
         g = np.real(g)
