@@ -676,3 +676,16 @@ def test_sorted_with_a_key_keeps_each_items_gradient():
     assert grad(top_weighted)(xs, 1.0) == [1.0, 4.0, 2.0]
     assert_close(grad(top_weighted)(xs, 1.0), numeric_grad(top_weighted, (xs, 1.0)))
     assert jvp(top_weighted)(xs, 1.0, tangents=[0.0, 1.0, 0.0])[1] == 4.0
+
+
+def weighted_cubes(x, *args):
+    return np.sum(x ** 3) * args[0] + args[1]
+
+
+def test_transforms_of_functions_with_star_args():
+    # autograd's flatten_func makes `lambda x, *args: f(unflatten(x), *args)`
+    flat = lambda x, *args: weighted_cubes(x, *args)  # noqa: E731
+    x = np.array([1.0, 2.0])
+    assert_close(hessian(flat)(x, 2.0, 1.0), np.diag(12.0 * x))
+    assert_close(jvp(flat)(x, 2.0, 1.0, tangents=np.ones(2)), (19.0, 30.0))
+    assert_close(grad(flat)(x, 2.0, 1.0), 6.0 * x ** 2)

@@ -147,6 +147,11 @@ def parameters(fn, name, bindings):
     params, args, star = [], [], False
     for i, p in enumerate(inspect.signature(fn).parameters.values()):
         plain = p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        if p.kind is p.VAR_POSITIONAL:  # `lambda x, *args:` (autograd's flatten_func)
+            params.append(f"*{p.name}")
+            args.append(f"*{p.name}")
+            star = True
+            continue
         if not plain and not (p.kind is p.KEYWORD_ONLY and p.default is not p.empty):
             raise TranspileError(f"cannot transform `{_name_of(fn)}` here: its parameter "
                                  f"`{p}` is not a plain one",

@@ -167,7 +167,8 @@ def _define_like(fn, name, lines, bindings, extra=()):
     lines standing for the parameters passed on."""
     params, args = parameters(fn, name, bindings)
     if extra:
-        params = params + ([] if "*" in params else ["*"]) + list(extra)
+        params = params + ([] if any(p.startswith("*") for p in params) else ["*"]) + \
+            list(extra)
     body = "".join(f"    {line.format(args=', '.join(args))}\n" for line in lines)
     bindings.update(np=np, basis_of=basis_of, columns_to=columns_to, rows_to=rows_to)
     return define(name, f"def {name}({', '.join(params)}):\n{body}", bindings)
