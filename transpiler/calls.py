@@ -33,7 +33,6 @@ _COMPANIONS: dict = {}
 
 def is_user_function(fn):
     """A plain Python function whose source the compiler can read."""
-    from runtime import ops
     return isinstance(fn, types.FunctionType) and fn is not ops.call
 
 
@@ -200,7 +199,6 @@ def replace_forward(rev, s, before, base):
 def callee_and_arguments(s):
     """(callee operand, the call's own arguments) of `func(a, b)` (ops.call) or of
     a call of a known object that is not a plain function (`GF(z)`, `obj.method`)."""
-    from runtime import ops
     if s.fn is ops.call:
         return s.args[0], list(s.args[1:])
     return (s.callee if s.callee is not None else ir.Ext(s.fn, _spelling(s.fn), s.fn)), \
@@ -214,7 +212,6 @@ def _spelling(fn):
 def is_dynamic_call(s):
     """A call the compiler resolves when it runs: of a value, or of a callable
     object that is not a plain function and has no rule."""
-    from runtime import ops
     from .rules import is_nondifferentiable, lookup
     if s.fn is ops.call:
         return True
@@ -246,6 +243,19 @@ def _unbound(callee, made, is_active, facts):
     if is_active(callee) and not (made is not None and made.fn is functools.partial):
         return callee, "__call__"
     return None
+
+
+def _through_class(s, unbound, args, namer, out):
+    """`obj.forward(x)`, `obj(x)` of a differentiated object as the call
+    `type(obj).forward(obj, x)`: the lookup is appended to `out`; returns the new
+    call statement, its callee and its arguments."""
+    receiver, name = unbound
+    callee = namer.fresh(name.strip("_"))
+    out.append(ir.Assign(callee, unbound_method, [receiver, ir.Const(name)], {}, s.loc,
+                         UNBOUND))
+    args = [receiver] + args
+    return (ir.Assign(s.target, ops.call, [callee] + args, dict(s.kwargs), s.loc, s.callee),
+            callee, args)
 
 
 def refuse_function_value(made, activity):
@@ -293,19 +303,13 @@ def _active_arguments(s, args, is_active, rev=None):
 def dynamic_reverse(rev, s, g, adj, out):
     """`y = func(a, b)` -> a `vjp_link` for the actual callee, called in the forward
     sweep; its `.backward` in the reverse sweep (see dynamic.py)."""
-    from runtime import ops
     from .dynamic import pullback_of, vjp_link
     callee, args = callee_and_arguments(s)
     before, original = [], s
     made = rev.defs.get(getattr(callee, "name", None))
     unbound = _unbound(callee, made, rev.activity.is_active, rev.facts)
-    if unbound is not None:  # obj.forward(x), obj(x): type(obj).forward(obj, x)
-        receiver, name = unbound
-        callee = rev.namer.fresh(name.strip("_"))
-        before.append(ir.Assign(callee, unbound_method, [receiver, ir.Const(name)], {}, s.loc,
-                                UNBOUND))
-        args = [receiver] + args
-        s = ir.Assign(s.target, ops.call, [callee] + args, dict(s.kwargs), s.loc, s.callee)
+    if unbound is not None:
+        s, callee, args = _through_class(s, unbound, args, rev.namer, before)
     active = _active_arguments(s, args, rev.activity.is_active, rev)
     base = _callee_name(callee)
     link = rev.namer.fresh(f"{base}_vjp")
@@ -331,19 +335,13 @@ def dynamic_reverse(rev, s, g, adj, out):
 def dynamic_tangent(fwd, s, tan, out):
     """`y = func(a, b)` -> `y, y_dot = jvp_link(func, ...)(a, b, a_dot)` in
     forward-mode code (see dynamic.py)."""
-    from runtime import ops
     from .dynamic import jvp_link
     callee, args = callee_and_arguments(s)
     made = fwd.methods.get(getattr(callee, "name", None))
     unbound = _unbound(callee, made, lambda v: isinstance(v, ir.Var) and v.name in tan,
                        fwd.facts)
-    if unbound is not None:  # obj.forward(x), obj(x): type(obj).forward(obj, x)
-        receiver, name = unbound
-        callee = fwd.namer.fresh(name.strip("_"))
-        out.append(ir.Assign(callee, unbound_method, [receiver, ir.Const(name)], {}, s.loc,
-                             UNBOUND))
-        args = [receiver] + args
-        s = ir.Assign(s.target, ops.call, [callee] + args, dict(s.kwargs), s.loc, s.callee)
+    if unbound is not None:
+        s, callee, args = _through_class(s, unbound, args, fwd.namer, out)
     active = _active_arguments(s, args, lambda v: isinstance(v, ir.Var) and v.name in tan)
     base = _callee_name(callee)
     link = fwd.namer.fresh(f"{base}_jvp")
