@@ -183,11 +183,32 @@ def _items(iterable):
 
 
 def mapping_grad(g, mapping):
-    """The gradient of dict(mapping): the same dict of gradients."""
-    if not isinstance(mapping, dict):
-        raise TypeError("tapeless differentiates dict(...) of a dict or of keywords, not of "
-                        f"{type(mapping).__name__}; build the dict with {{key: value}}")
-    return {k: g[k] for k in mapping}
+    """The gradient of dict(mapping): the same dict of gradients, or for pairs
+    (`dict(zip(keys, values))`) the pairs' gradients (a key written twice keeps
+    its last value, the one that gets the gradient)."""
+    if isinstance(mapping, dict):
+        return {k: g[k] for k in mapping}
+    pairs = _pairs(mapping)
+    last = {k: i for i, (k, _) in enumerate(pairs)}
+    items = [(zeros_like(k), g[k] if last[k] == i else zeros_like(v))
+             for i, (k, v) in enumerate(pairs)]
+    return items if isinstance(mapping, list) else tuple(items)
+
+
+def mapping_tangent(dmapping, mapping):
+    """The tangent of dict(mapping): the tangents under the primal's keys."""
+    if isinstance(mapping, dict):
+        return dict(dmapping)
+    return {k: v for (k, _), (_, v) in zip(_pairs(mapping), _pairs(dmapping))}
+
+
+def _pairs(mapping):
+    if not isinstance(mapping, (list, tuple)) or \
+            not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in mapping):
+        raise TypeError("tapeless differentiates dict(...) of a dict, of keywords or of "
+                        f"(key, value) pairs, not of {type(mapping).__name__}; build the dict "
+                        "with {key: value}")
+    return mapping
 
 
 # ---- einsum in both forms: einsum("ij,jk", a, b) and einsum(a, [0, 1], b, [1, 2]) --------------

@@ -10,6 +10,8 @@ the gradient of a dict of arrays is a dict of arrays with the same keys.
 """
 from __future__ import annotations
 
+import types
+
 import numpy as np
 
 from .helpers import unbroadcast, zeros_like
@@ -27,6 +29,8 @@ def select_grad(g, x, index):
     if is_structure(x):
         names, values = fields(x)
         key = names[index] if type(index) is int else index
+        if key not in names and key not in getattr(x, "__dict__", ()):
+            return _method_grad(g, x, key)
         return rebuild(x, [g if n == key else zeros_like(v) for n, v in zip(names, values)])
     if isinstance(index, str) and not isinstance(x, dict):
         raise not_a_structure(x, index)
@@ -44,6 +48,15 @@ def select_grad(g, x, index):
     else:  # fancy indices may repeat: their gradients add up
         np.add.at(out, index, g)
     return out
+
+
+def _method_grad(g, x, name):
+    """The gradient of `x` from that of its bound method `x.name` (a method value
+    holding `x`'s gradient)."""
+    if type(g) is types.MethodType:
+        return g.__self__
+    raise TypeError(f"cannot differentiate through `.{name}` of a {type(x).__name__}: it is "
+                    "neither a field nor a method of the object")
 
 
 def _basic(index):

@@ -47,7 +47,20 @@ def is_structure(x):
     instance of a user class (its attributes holding numbers and arrays)."""
     cls = type(x)
     return cls in _REGISTERED or (isinstance(x, tuple) and hasattr(cls, "_fields")) or \
-        (dataclasses.is_dataclass(x) and not isinstance(x, type)) or is_plain_object(x)
+        (dataclasses.is_dataclass(x) and not isinstance(x, type)) or is_plain_object(x) or \
+        is_function_value(x)
+
+
+def is_function_value(x):
+    """A function value that holds values: a `functools.partial` of a Python
+    function (what a lambda or nested def that reads locals becomes), or a bound
+    method of a structure. Its gradient is a value of the same kind holding the
+    gradients of what it holds (as JAX's `Partial`)."""
+    cls = type(x)
+    if cls is functools.partial:
+        return type(x.func) is types.FunctionType
+    return cls is types.MethodType and type(x.__func__) is types.FunctionType and \
+        is_structure(x.__self__)
 
 
 def is_plain_object(x):
@@ -61,7 +74,10 @@ def is_plain_object(x):
 
 
 def _differentiable(v):
-    return isinstance(v, (float, int, complex, np.ndarray, np.generic, list, tuple, dict)) \
+    if isinstance(v, (list, tuple, dict)) and not hasattr(type(v), "_fields"):
+        items = v.values() if isinstance(v, dict) else v
+        return all(map(_differentiable, items))  # not a list of functions or names
+    return isinstance(v, (float, int, complex, np.ndarray, np.generic)) \
         and not isinstance(v, bool) or is_structure(v)
 
 
@@ -74,6 +90,12 @@ def is_structure_type(cls):
 def fields(x):
     """(names, values) of a structured value."""
     cls = type(x)
+    if cls is functools.partial:  # positions ("0", "1", ...) and keywords it binds
+        names = [str(i) for i, v in enumerate(x.args) if _differentiable(v)] + \
+            [k for k, v in x.keywords.items() if _differentiable(v)]
+        return names, [held(x, _key(n)) for n in names]
+    if cls is types.MethodType:
+        return ["__self__"], [x.__self__]
     if cls in _REGISTERED:
         named = _REGISTERED[cls][0](x)
         return list(named), list(named.values())
@@ -90,6 +112,16 @@ def rebuild(x, values):
     """A value of `x`'s type with the fields `values` (in the order of `fields`)."""
     cls = type(x)
     names, _ = fields(x)
+    if cls is functools.partial:
+        args, keywords = list(x.args), dict(x.keywords)
+        for name, value in zip(names, values):
+            if name.isdigit():
+                args[int(name)] = value
+            else:
+                keywords[name] = value
+        return functools.partial(x.func, *args, **keywords)
+    if cls is types.MethodType:
+        return types.MethodType(x.__func__, values[0])
     if cls in _REGISTERED:
         return _REGISTERED[cls][1](dict(zip(names, values)))
     if isinstance(x, tuple):
@@ -98,6 +130,69 @@ def rebuild(x, values):
     for name, value in zip(names, values):
         object.__setattr__(out, name, value)  # frozen dataclasses too
     return out
+
+
+# -- what a function value holds: the leading arguments of its call ----------------
+#
+# A call `f(x)` of a function value is the call of a Python function with some
+# arguments first (callables.resolve): `partial(g, a, k=b)(x)` is `g(a, x, k=b)`,
+# `obj.method(x)` is `type(obj).method(obj, x)`, `obj(x)` is
+# `type(obj).__call__(obj, x)`. `held(f, key)` is one of those values (a position
+# in the partial's arguments, a keyword name, or 0 for the object), and
+# `holding(f, keys, values)` the function value like `f` that holds `values` at
+# `keys` and zeros at its other differentiable places: the gradient (or tangent)
+# of a function value, as generated code builds it.
+
+def held(f, key):
+    """The value function value `f` holds at `key`.
+
+    >>> held(functools.partial(pow, 2.0, 3.0), 1)
+    3.0
+    """
+    if type(f) is functools.partial:
+        return f.args[key] if type(key) is int else f.keywords[key]
+    if type(f) is types.MethodType:
+        return f.__self__
+    return f  # a callable object holds itself (its fields)
+
+
+def holding(template, keys, values):
+    """A function value like `template` holding `values` at `keys` and zeros at its
+    other differentiable places (only the template's structure is read)."""
+    if type(template) is functools.partial:
+        from .helpers import zeros_like
+        given = dict(zip(keys, values))
+        names, current = fields(template)
+        return rebuild(template, [given[k] if k in given else zeros_like(v)
+                                  for k, v in zip(map(_key, names), current)])
+    if type(template) is types.MethodType:
+        return types.MethodType(template.__func__, values[0])
+    return values[0]
+
+
+def held_grads(g, keys):
+    """The gradients of what a function value holds at `keys`, from its gradient `g`."""
+    return tuple(held(g, k) for k in keys)
+
+
+def _key(name):
+    return int(name) if name.isdigit() else name
+
+
+def held_keys(f):
+    """The places where function value `f` holds differentiable values (the
+    leading arguments of its call that generated code differentiates), or None
+    when `f` is not a function value whose held values gradients flow through."""
+    if type(f) is functools.partial:
+        if type(f.func) is not types.FunctionType:
+            return None
+        return tuple(map(_key, fields(f)[0]))
+    if type(f) is types.MethodType:
+        return (0,) if is_function_value(f) else None
+    if is_structure(f) and not isinstance(f, (types.FunctionType, type)) and \
+            isinstance(getattr(type(f), "__call__", None), types.FunctionType):
+        return (0,)
+    return None
 
 
 def field_names(cls):

@@ -147,8 +147,6 @@ class CallReverser:
                     "give the parameter a name")
         wrt = tuple(n for n, v in arguments.items()
                     if not isinstance(v, dict) and rev.activity.is_active(v))
-        for name in wrt:
-            refuse_function_value(rev.defs.get(arguments[name].name), rev.activity)
         kinds = tuple(_scalar_or_none(rev.facts, arguments.get(p)) for p in positional)
         comp = companion(fn, wrt, kinds)
         saved = self.rewrite_forward(s, comp)
@@ -233,15 +231,12 @@ def _callee_name(callee):
 
 def _unbound(callee, made, is_active, facts):
     """(receiver, method name) when the call is of a differentiated object's
-    method (`obj.forward(x)`) or of the object itself (`obj(x)`: `__call__`)."""
-    import functools
+    method looked up here (`obj.forward(x)`)."""
     if made is not None and made.fn is ops.method and is_active(made.args[0]):
         if facts.is_numeric(made.args[0]):  # x.tolist() of a differentiated array
             from .reverse import attribute_error
             raise attribute_error(made)
         return made.args[0], made.args[1].value
-    if is_active(callee) and not (made is not None and made.fn is functools.partial):
-        return callee, "__call__"
     return None
 
 
@@ -258,99 +253,84 @@ def _through_class(s, unbound, args, namer, out):
             callee, args)
 
 
-def refuse_function_value(made, activity):
-    """A function value made here (a lambda or nested def passed on, a partial)
-    that holds differentiated values: located at where it is made."""
-    import functools
-    if made is None or made.fn is not functools.partial:
-        return
-    held = [a for a in made.args[1:] if activity.is_active(a)]
-    if held:
-        raise function_value_error(made, held)
-
-
-def function_value_error(made, held):
-    names = ", ".join(f"`{a}`" for a in held)
-    return TranspileError(
-        f"cannot differentiate through this function value: it holds {names}, which "
-        "depend on the differentiated arguments", made.loc,
-        "gradients do not flow through the values a function closes over",
-        "pass them to the function as arguments (e.g. `lambda y, theta: ...` called "
-        "with theta)")
-
-
-def _active_arguments(s, args, is_active, rev=None):
-    """Positions and keywords of the call's differentiated arguments; refuses a
-    differentiated callee (`rev`, in reverse mode, says where it was made)."""
-    callee = callee_and_arguments(s)[0]
-    made = rev.defs.get(getattr(callee, "name", None)) if rev is not None else None
-    if made is not None and is_active(callee):
-        refuse_function_value(made, rev.activity)
-    if is_active(callee) and made is not None and made.fn is ops.method:
-        from .reverse import attribute_error
-        raise attribute_error(made)
-    if is_active(callee):
+def held_places(s, is_active):
+    """(key, value) of the differentiated values `f = functools.partial(g, a, k=b)`
+    binds, keyed as `runtime.structures.held` reads them (positions, keywords)."""
+    if is_active(s.args[0]):
         raise TranspileError(
-            f"cannot differentiate a call of `{callee}`: the function value itself depends "
-            "on the differentiated arguments", s.loc,
-            "a function value (a partial, a closure, an object) that holds differentiated "
-            "values is not differentiated through",
-            "pass those values to the function as arguments instead")
+            "cannot differentiate through a partial of a function value that itself holds "
+            "differentiated values", s.loc,
+            "functools.partial merges the arguments of nested partials",
+            "bind all the arguments in one functools.partial (or one lambda)")
+    return [(k, v) for k, v in enumerate(s.args[1:]) if is_active(v)] + \
+        [(k, v) for k, v in s.kwargs.items() if is_active(v)]
+
+
+def _active_arguments(s, args, is_active):
+    """Positions and keywords of the call's differentiated arguments."""
     return tuple(i for i, a in enumerate(args) if is_active(a)) + \
         tuple(k for k, v in s.kwargs.items() if is_active(v))
 
 
 def dynamic_reverse(rev, s, g, adj, out):
     """`y = func(a, b)` -> a `vjp_link` for the actual callee, called in the forward
-    sweep; its `.backward` in the reverse sweep (see dynamic.py)."""
-    from .dynamic import pullback_of, vjp_link
+    sweep; its `.backward` in the reverse sweep (see dynamic.py). A callee that is
+    itself differentiated (a lambda reading differentiated locals) is passed to
+    the link's functions, which return its gradient first."""
+    from .dynamic import closure_vjp_link, pullback_of, vjp_link
     callee, args = callee_and_arguments(s)
     before, original = [], s
     made = rev.defs.get(getattr(callee, "name", None))
     unbound = _unbound(callee, made, rev.activity.is_active, rev.facts)
     if unbound is not None:
         s, callee, args = _through_class(s, unbound, args, rev.namer, before)
-    active = _active_arguments(s, args, rev.activity.is_active, rev)
+    active = _active_arguments(s, args, rev.activity.is_active)
+    held = [callee] if rev.activity.is_active(callee) else []
+    finder = closure_vjp_link if held else vjp_link
     base = _callee_name(callee)
     link = rev.namer.fresh(f"{base}_vjp")
-    find = ir.Assign(link, vjp_link, [callee, ir.Const(active)] + args, dict(s.kwargs), s.loc,
-                     ir.Ext(vjp_link, "vjp_link", vjp_link))
-    call = ir.Assign(None, ops.call, [link] + args, dict(s.kwargs), s.loc,
+    find = ir.Assign(link, finder, [callee, ir.Const(active)] + args, dict(s.kwargs), s.loc,
+                     ir.Ext(finder, finder.__name__, finder))
+    call = ir.Assign(None, ops.call, [link] + held + args, dict(s.kwargs), s.loc,
                      ir.Ext(ops.call, "call", ops.call))
     saved = replace_forward(rev, original, before + [find, call], base)
     pullback = rev.emit(out, "backward", pullback_of, [link],
                         callee=ir.Ext(pullback_of, "pullback_of", pullback_of))
-    grads = rev.emit(out, f"{base}_grads", ops.call, [pullback, saved, g],
+    grads = rev.emit(out, f"{base}_grads", ops.call, [pullback] + held + [saved, g],
                      callee=ir.Ext(ops.call, "call", ops.call))
     start = len(out) - 2
-    for k, key in enumerate(active):
+    targets = held + [s.kwargs[k] if isinstance(k, str) else args[k] for k in active]
+    for k, target in enumerate(targets):
         c = rev.emit(out, "t", operator.getitem, [grads, ir.Const(k)])
         rev.namer.temps.add(c.name)
-        rev.accumulate(s.kwargs[key] if isinstance(key, str) else args[key], c, adj, out,
-                       s.loc)
+        rev.accumulate(target, c, adj, out, s.loc)
     for stmt in out[start:]:
         stmt.adjoint_of = s.loc
 
 
 def dynamic_tangent(fwd, s, tan, out):
     """`y = func(a, b)` -> `y, y_dot = jvp_link(func, ...)(a, b, a_dot)` in
-    forward-mode code (see dynamic.py)."""
-    from .dynamic import jvp_link
+    forward-mode code (see dynamic.py); a differentiated callee is passed first,
+    and its tangent before the arguments' tangents."""
+    from .dynamic import closure_jvp_link, jvp_link
     callee, args = callee_and_arguments(s)
     made = fwd.methods.get(getattr(callee, "name", None))
-    unbound = _unbound(callee, made, lambda v: isinstance(v, ir.Var) and v.name in tan,
-                       fwd.facts)
+    is_active = lambda v: isinstance(v, ir.Var) and v.name in tan  # noqa: E731
+    unbound = _unbound(callee, made, is_active, fwd.facts)
     if unbound is not None:
         s, callee, args = _through_class(s, unbound, args, fwd.namer, out)
-    active = _active_arguments(s, args, lambda v: isinstance(v, ir.Var) and v.name in tan)
+    active = _active_arguments(s, args, is_active)
+    held = [callee] if is_active(callee) else []
+    finder = closure_jvp_link if held else jvp_link
     base = _callee_name(callee)
     link = fwd.namer.fresh(f"{base}_jvp")
-    out.append(ir.Assign(link, jvp_link, [callee, ir.Const(active)] + args, dict(s.kwargs),
-                         s.loc, ir.Ext(jvp_link, "jvp_link", jvp_link)))
-    tangents = [tan[(s.kwargs[k] if isinstance(k, str) else args[k]).name] for k in active]
+    out.append(ir.Assign(link, finder, [callee, ir.Const(active)] + args, dict(s.kwargs),
+                         s.loc, ir.Ext(finder, finder.__name__, finder)))
+    tangents = [tan[v.name] for v in held] + \
+        [tan[(s.kwargs[k] if isinstance(k, str) else args[k]).name] for k in active]
     result = fwd.namer.fresh(f"{base}_out", temp=True)
-    out.append(ir.Assign(result, ops.call, [link] + args + tangents, dict(s.kwargs), s.loc,
-                         ir.Ext(ops.call, "call", ops.call)))
+    out.append(ir.Assign(result, ops.call, [link] + held + args + tangents, dict(s.kwargs),
+                         s.loc, ir.Ext(ops.call, "call", ops.call)))
     out.append(ir.Assign(s.target, operator.getitem, [result, ir.Const(0)], {}, s.loc))
     t = fwd.tangent_name(s.target)
     out.append(ir.Assign(t, operator.getitem, [result, ir.Const(1)], {}, s.loc))

@@ -31,6 +31,7 @@ from .callables import _identifier, define, resolve
 from .errors import TranspileError
 from .kinds import SCALAR
 from .parse import vararg_name
+from runtime.structures import held, held_keys, holding
 
 _HASHABLE_CELLS = (int, float, complex, str, bool, type(None), types.FunctionType,
                    types.ModuleType, types.BuiltinFunctionType, type, np.ufunc)
@@ -66,10 +67,11 @@ def _canonical(fn):
         return fn
 
 
-def _parameter_names(fn, nleading, nargs, kwnames, active, bound_keywords=()):
-    """The callee's parameter names of the active call arguments, in `active`'s
-    order (a position counts from the call's first own argument)."""
-    key = (fn, nleading, nargs, kwnames, active, bound_keywords)
+def _parameter_names(fn, nleading, nargs, kwnames, active, bound_keywords=(), held=()):
+    """The callee's parameter names of the function value's `held` places (leading
+    positions and bound keywords) and of the active call arguments (a position
+    counts from the call's first own argument), in that order."""
+    key = (fn, nleading, nargs, kwnames, active, bound_keywords, held)
     names = _BINDINGS.get(key)
     if names is not None:
         return names
@@ -91,9 +93,11 @@ def _parameter_names(fn, nleading, nargs, kwnames, active, bound_keywords=()):
                 where[slot] = None  # through **kwargs: refused below
         elif value is not None:
             where[value] = name
+    wanted = [("bound" if isinstance(h, str) else "lead", h) for h in held] + \
+        [("kw" if isinstance(a, str) else "pos", a) for a in active]
     names = []
-    for a in active:
-        name = where.get(("kw", a) if isinstance(a, str) else ("pos", a))
+    for slot in wanted:
+        name = where.get(slot)
         if name is None:
             raise TranspileError(f"cannot differentiate through the `**` parameter of "
                                  f"`{fn.__name__}`", fix="give the parameter a name")
@@ -102,12 +106,12 @@ def _parameter_names(fn, nleading, nargs, kwnames, active, bound_keywords=()):
     return names
 
 
-def _link_parts(f, active, args, kwargs):
+def _link_parts(f, active, args, kwargs, held=()):
     target = resolve(f, args, tuple(kwargs))
     fn = _canonical(target.fn)
     lead = target.leading
     wrt = _parameter_names(fn, len(lead), len(args), tuple(kwargs), active,
-                           tuple(target.keywords))
+                           tuple(target.keywords), held)
     kinds = tuple(_kind(a) for a in lead) + tuple(_kind(a) for a in args)
     return target, fn, wrt, kinds
 
@@ -208,4 +212,107 @@ def jvp_link(f, active, *args, **kwargs):
     caller = tangent_caller(comp, len(target.leading), len(args), kwnames)
     link = _bind(caller, target.leading, target.keywords)
     _remember(_JVP_LINKS, f, fn, active, args, kwargs, link)
+    return link
+
+
+# -- function values that hold differentiated values ------------------------------
+#
+# A lambda that reads `theta`, passed on (`integrate(lambda y: -theta * y, y0)`), is
+# the partial `partial(lifted, theta)`; a callable object holds its fields. The
+# callee itself is then differentiated: the links below take it as their first
+# argument and read what it holds with `held`, so that the call's gradient
+# includes the callee's (a function value like it, holding the gradients: see
+# runtime/structures.py), and generated code that calls them differentiates
+# again like any other.
+#
+#     y = func(a)   ->   func_vjp = closure_vjp_link(func, (0,), a)
+#                        func_out = func_vjp(func, a)
+#                        ...
+#                        func_grads = pullback_of(func_vjp)(func, func_saved, d_y)
+#                        d_func = func_grads[0]; d_a = func_grads[1]
+
+_CLOSURE_WRAPPERS: dict = {}
+
+
+def _held(f):
+    keys = held_keys(f)
+    if keys is None:
+        raise TypeError(
+            f"cannot differentiate through the function value {f!r}: gradients flow through "
+            "what lambdas and nested functions read, the arguments functools.partial binds "
+            "to a Python function, and the fields of user objects (bound methods, callable "
+            "objects); pass the differentiated values to the function as arguments instead")
+    return keys
+
+
+def _held_arguments(f, kwnames):
+    """The generated call's leading arguments and bound keywords: what callee `f`
+    holds, read with `held` (a callable object or a method holds one value)."""
+    if type(f) is functools.partial:
+        return ([f"held(callee, {i})" for i in range(len(f.args))],
+                [f"{k}=held(callee, {k!r})" for k in f.keywords if k not in kwnames])
+    return ["held(callee, 0)"], []
+
+
+def _closure_key(kind, comp, f, keys, args, kwnames):
+    return (kind, comp, type(f), len(getattr(f, "args", ())),
+            tuple(getattr(f, "keywords", ())), keys, len(args), kwnames)
+
+
+def closure_vjp_link(f, active, *args, **kwargs):
+    """`vjp_link` for a callee that is itself differentiated: `link(f, *args)`
+    returns (value, saved) and `link.backward(f, saved, g)` the gradients of the
+    callee (a function value like `f`) and of the active arguments."""
+    from .calls import companion
+    keys = _held(f)
+    _, fn, wrt, kinds = _link_parts(f, active, args, kwargs, keys)
+    comp = companion(fn, wrt, kinds)
+    kwnames = tuple(kwargs)
+    key = _closure_key("vjp", comp, f, keys, args, kwnames)
+    link = _CLOSURE_WRAPPERS.get(key)
+    if link is None:
+        lead, bound = _held_arguments(f, kwnames)
+        own = [f"a{i}" for i in range(len(args))]
+        name = f"{_identifier(comp.fn.__name__)}_forward_closure"
+        call = lead + own + bound + [f"{k}={k}" for k in kwnames]
+        link = define(name, f"def {name}({', '.join(['callee', *own, *kwnames])}):\n"
+                            f"    return {name}_fn({', '.join(call)})\n",
+                      {f"{name}_fn": comp.forward, "held": held})
+        n = len(keys)
+        grads = "".join(f"grads[{i}], " for i in range(n))
+        rest = "".join(f", grads[{n + i}]" for i in range(len(active)))
+        back = f"{_identifier(comp.fn.__name__)}_backward_closure"
+        link.backward = define(
+            back, f"def {back}(callee, saved, g):\n"
+                  f"    grads = {back}_fn(saved, g)\n"
+                  f"    return (holding(callee, {keys!r}, ({grads})){rest},)\n",
+            {f"{back}_fn": comp.backward, "holding": holding})
+        _CLOSURE_WRAPPERS[key] = link
+    return link
+
+
+def closure_jvp_link(f, active, *args, **kwargs):
+    """`jvp_link` for a callee that is itself differentiated:
+    `link(f, *args, f_dot, *tangents)` returns (value, tangent), `f_dot` being the
+    callee's tangent (a function value like `f` holding tangents)."""
+    from .calls import tangent_companion
+    keys = _held(f)
+    _, fn, wrt, kinds = _link_parts(f, active, args, kwargs, keys)
+    comp = tangent_companion(fn, wrt, kinds)
+    kwnames = tuple(kwargs)
+    key = _closure_key("jvp", comp, f, keys, args, kwnames)
+    link = _CLOSURE_WRAPPERS.get(key)
+    if link is None:
+        lead, bound = _held_arguments(f, kwnames)
+        own = [f"a{i}" for i in range(len(args))]
+        name = f"{_identifier(comp.fn.__name__)}_tangent_call_closure"
+        dots = [f"t{i}" for i in range(len(active))]
+        held_dots = [f"held(callee_dot, {k!r})" for k in keys]
+        call = lead + own + bound + [f"{k}={k}" for k in kwnames] + \
+            [f"{t}={d}" for t, d in zip(comp.tangent_params, held_dots + dots)]
+        params = ["callee"] + own + ["callee_dot"] + dots + list(kwnames)
+        link = _CLOSURE_WRAPPERS[key] = define(
+            name, f"def {name}({', '.join(params)}):\n"
+                  f"    return {name}_fn({', '.join(call)})\n",
+            {f"{name}_fn": comp.tangent, "held": held})
     return link

@@ -184,10 +184,18 @@ class Forward:
         from .calls import dynamic_tangent, is_dynamic_call
         if rule is None and is_dynamic_call(s):
             return dynamic_tangent(self, s, tan, out)
-        if s.fn is functools.partial:  # a function value holding differentiated values
-            from .calls import function_value_error
-            raise function_value_error(s, [a for a in s.args[1:] if isinstance(a, ir.Var)
-                                           and a.name in tan])
+        if s.fn is functools.partial:  # its tangent: a partial like it holding tangents
+            from .calls import held_places
+            from runtime.structures import holding
+            out.append(primal)
+            places = held_places(s, lambda v: isinstance(v, ir.Var) and v.name in tan)
+            dots = self.emit(out, self.base(s.target) + "_held", ops.make_tuple,
+                             [tan[v.name] for _, v in places])
+            keys = ir.Const(tuple(key for key, _ in places))
+            tan[s.target.name] = self.emit(out, self.base(s.target) + "_dot", holding,
+                                           [s.target, keys, dots],
+                                           ir.Ext(holding, "holding", holding))
+            return
         out.append(primal)
         name = s.callee.spelling if s.callee else getattr(s.fn, "__name__", str(s.fn))
         if rule is None:

@@ -662,10 +662,11 @@ class Normalizer(LocalFunctions):
 
     def zip_value(self, e):
         """`zip(a, b)` as a value -> `[(a[k], b[k]) for k in range(min(len(a), len(b)))]`;
-        `zip(*rows)` -> `[tuple([r[k] for r in rows]) for k in range(min(...))]`."""
+        `zip(*rows)` -> `[tuple([r[k] for r in rows]) for k in range(min(...))]`.
+        Arguments other than names are evaluated once, first (they are read twice)."""
         k = self.fresh("k")
         if len(e.args) == 1 and isinstance(e.args[0], gast.Starred):
-            rows, row = e.args[0].value, self.fresh("row")
+            rows, row = self.evaluated_once(e.args[0].value, "rows"), self.fresh("row")
             column = _comprehension(nodes.subscript(nodes.name(row), nodes.name(k)),
                                     nodes.name(row, store=True), rows, [])
             item = nodes.call(nodes.name("tuple"), [column])
@@ -673,13 +674,24 @@ class Normalizer(LocalFunctions):
                 nodes.call(nodes.name("len"), [nodes.name(row)]), nodes.name(row, store=True),
                 rows, [])])
         elif not any(isinstance(a, gast.Starred) for a in e.args):
-            item = nodes.tuple_(nodes.subscript(a, nodes.name(k)) for a in e.args)
-            lengths = [nodes.call(nodes.name("len"), [a]) for a in e.args]
+            args = [self.evaluated_once(a, "seq") for a in e.args]
+            item = nodes.tuple_(nodes.subscript(a, nodes.name(k)) for a in args)
+            lengths = [nodes.call(nodes.name("len"), [a]) for a in args]
             length = lengths[0] if len(lengths) == 1 else nodes.call(nodes.name("min"), lengths)
         else:
             return None
         return gast.copy_location(_comprehension(item, nodes.name(k, store=True), nodes.call(
             nodes.name("range"), [length]), []), e)
+
+    def evaluated_once(self, node, hint):
+        """`node` itself if it is a name or a constant, else a new local assigned
+        its value before the statement (for an expression the rewrite reads twice)."""
+        if isinstance(node, (gast.Name, gast.Constant)):
+            return node
+        name = self.fresh(hint)
+        self.locals.add(name)
+        self.pending.append(nodes.assign(name, node, like=node))
+        return nodes.name(name)
 
     def callable_node(self, node):
         """The function given to map/filter/reduce, as something to call: a

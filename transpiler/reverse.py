@@ -28,16 +28,18 @@ from .errors import working_on, TranspileError
 from .syntax import describe
 from .inline import Namer, drop_unread, inline, simplified_value
 from .kinds import SCALAR, Kinds
-from .calls import (CallReverser, dynamic_reverse, is_dynamic_call, is_user_function,
-                    refuse_function_value)
+from .calls import (CallReverser, dynamic_reverse, held_places, is_dynamic_call,
+                    is_user_function)
 from .forward import ADD_GRADS
 from .reverse_loops import LoopReverser, free_vars, rename_uses
 from .rules import is_nondifferentiable, is_position, lookup
 from runtime import helpers, ops
 from runtime.containers import add_at, add_grads, select_grad
-from runtime.structures import is_structure_type
+from runtime.structures import held, is_structure_type
 
 from .callables import make_object
+
+HELD = ir.Ext(held, "held", held)
 
 ZEROS = ir.Ext(helpers.zeros_like, "zeros_like", helpers.zeros_like)
 UNBROADCAST = ir.Ext(helpers.unbroadcast, "unbroadcast", helpers.unbroadcast)
@@ -104,7 +106,7 @@ class Reverse:
         self.containers |= {s.target.name for s in ir.walk(fn.body)
                             if isinstance(s, ir.Assign) and s.target is not None
                             and s.fn in (ops.make_list, ops.make_tuple, ops.make_dict,
-                                         ops.list_append)}
+                                         ops.list_append, functools.partial)}
         self.containers |= self.maybe_containers(fn)
         self.containers |= {s.args[0].name for s in ir.walk(fn.body)  # fields: p.w
                             if isinstance(s, ir.Assign) and s.fn is ops.attribute
@@ -336,7 +338,10 @@ class Reverse:
         if rule is None and is_dynamic_call(s):
             return dynamic_reverse(self, s, g, adj, out)
         if s.fn is functools.partial:  # a function value holding differentiated values
-            refuse_function_value(s, self.activity)
+            for key, v in held_places(s, self.activity.is_active):
+                c = self.value(ir.Assign(None, held, [g, ir.Const(key)], {}, s.loc, HELD), out)
+                self.accumulate(v, c, adj, out, s.loc)
+            return
         if rule is None:
             what, key = describe(s.fn, name)
             raise TranspileError(

@@ -103,6 +103,7 @@ STATIC_PARAMS = frozenset({
     "indices_or_sections", "n", "offset", "shape", "newshape", "source", "destination",
     "mode", "k", "dtype", "subscripts", "num", "endpoint", "condition", "shift", "indices",
     "deg", "decimals", "copy", "ndmin", "order", "kind", "side",
+    "template",  # runtime.structures.holding: only its structure is read
 })
 
 
@@ -235,6 +236,7 @@ def _load_builtin_rules():
     from runtime.structures import unbound_method
     from runtime import ops
     nondifferentiable(dynamic.vjp_link, dynamic.jvp_link, dynamic.pullback_of,
+                      dynamic.closure_vjp_link, dynamic.closure_jvp_link,
                       callables.apply_of, basis_of, unbound_method, ops.sequence,
                       ops.sort_order)
     from . import rules_scipy  # noqa: F401  (registers only when SciPy imports)

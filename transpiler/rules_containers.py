@@ -7,7 +7,7 @@ from __future__ import annotations
 import builtins
 
 from runtime import arrays
-from runtime.arrays import mapping_grad, sequence_grad
+from runtime.arrays import mapping_grad, mapping_tangent, sequence_grad
 
 from .rules import adjoint, tangent
 
@@ -38,7 +38,7 @@ def dict_(g, ans, mapping):
 
 @tangent(builtins.dict, "mapping")
 def dict_mapping(dmapping, ans, mapping):
-    return dict(dmapping)
+    return mapping_tangent(dmapping, mapping)
 
 
 @tangent(arrays.sequence_grad, "g")
@@ -58,4 +58,19 @@ def mapping_grad_g(dg, ans, g, mapping):
 
 @tangent(arrays.mapping_grad, "mapping")
 def mapping_grad_mapping(dmapping, ans, g, mapping):
+    return 0.0
+
+
+@adjoint(arrays.mapping_tangent, wrt=("dmapping",))
+def mapping_tangent_(g, ans, dmapping, mapping):
+    return mapping_grad(g, mapping)
+
+
+@tangent(arrays.mapping_tangent, "dmapping")
+def mapping_tangent_dmapping(ddmapping, ans, dmapping, mapping):
+    return mapping_tangent(ddmapping, mapping)
+
+
+@tangent(arrays.mapping_tangent, "mapping")
+def mapping_tangent_mapping(dmapping2, ans, dmapping, mapping):
     return 0.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from runtime import ops
 from runtime.containers import field_tangent, plus_grad, plus_tangent, select_grad
+from runtime.structures import held, held_grads, holding
 
 from .rules import adjoint, tangent
 
@@ -37,3 +38,25 @@ def plus_a(da, ans, a, b):
 @tangent(ops.plus, "b")
 def plus_b(db, ans, a, b):
     return plus_tangent(db, b, a, False)
+
+
+# What a function value holds (a lambda's captured locals, a partial's arguments,
+# a bound method's object): its gradient is a function value holding gradients.
+@adjoint(held, wrt=("f",))
+def held_(g, ans, f, key):
+    return holding(f, (key,), (g,))
+
+
+@tangent(held, "f")
+def held_f(df, ans, f, key):
+    return held(df, key)
+
+
+@adjoint(holding, wrt=("values",))
+def holding_(g, ans, template, keys, values):
+    return held_grads(g, keys)
+
+
+@tangent(holding, "values")
+def holding_values(dvalues, ans, template, keys, values):
+    return holding(template, keys, dvalues)
