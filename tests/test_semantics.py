@@ -789,3 +789,49 @@ def test_a_helper_that_changes_its_argument_in_place_is_refused_not_answered_wro
     with pytest.raises(TranspileError, match="changes its argument `p` in place"):
         jvp(calls_a_helper_that_changes_its_argument)(np.ones(3), tangents=np.ones(3))
     assert_close(grad(doubles_in_place)(np.ones(3)), 2.0 * np.ones(3))  # called directly
+
+
+# -- calls run as often as Python runs them ------------------------------------------
+
+DRAWS = []
+
+
+def draw(mu):
+    DRAWS.append(mu)
+    return mu + 0.1 * len(DRAWS)  # a different value on every call, like a random draw
+
+
+def two_draws(mu):
+    a = draw(mu)
+    b = draw(mu)
+    return (a - b) ** 2 + a * mu
+
+
+def test_a_helper_called_twice_with_the_same_argument_runs_twice():
+    for transform in (value_and_grad, jvp):
+        DRAWS.clear()
+        want_value = two_draws(0.5)
+        DRAWS.clear()
+        value, d = transform(two_draws)(0.5) if transform is value_and_grad else \
+            transform(two_draws)(0.5, tangents=1.0)
+        assert len(DRAWS) == 2
+        assert_close(value, want_value, rtol=1e-12)
+        # d/dmu of (a - b)^2 + a mu with a = mu + 0.1, b = mu + 0.2: 2 mu + 0.1
+        assert_close(d, 2 * 0.5 + 0.1, rtol=1e-12)
+
+
+def zipped_once(w):
+    total = 0.0
+    for a, b in zip([draw(w) * 2.0, w], [w ** 2, draw(w)]):
+        total = total + a * b
+    return total
+
+
+def test_zip_evaluates_its_arguments_once():
+    DRAWS.clear()
+    want = zipped_once(0.3)
+    DRAWS.clear()
+    value, d = value_and_grad(zipped_once)(0.3)
+    assert len(DRAWS) == 2 and value == want
+    # (w + 0.1) * 2 * w^2 + w * (w + 0.2): derivative 6 w^2 + 0.4 w + 2 w + 0.2
+    assert_close(d, 6 * 0.09 + 0.4 * 0.3 + 0.6 + 0.2, rtol=1e-12)
