@@ -146,3 +146,21 @@ def list_append(items, value):
     function built itself (the list is changed in place and returned)."""
     items.append(value)
     return items
+
+
+def fail(exc, cause=None, has_cause=False):
+    """`raise exc` (`raise exc from cause` when `has_cause`) in generated code."""
+    if has_cause:
+        raise exc from cause
+    raise exc
+
+
+def format_value(value, spec="", conversion=-1):
+    """One `{value!conversion:spec}` field of an f-string."""
+    if conversion == 114:
+        value = repr(value)
+    elif conversion == 115:
+        value = str(value)
+    elif conversion == 97:
+        value = ascii(value)
+    return format(value, spec)

@@ -107,12 +107,12 @@ def f(x):
     a.append(x)
     return b[0]
 """, "read after a list it refers to was appended to", 6),
-    "raise": ("""
+    "bare raise": ("""
 def f(x):
     if x < 0:
-        raise ValueError("negative")
+        raise
     return x
-""", "`raise` statement", 4),
+""", "bare `raise` statement", 4),
     "unknown name": ("""
 def f(x):
     return x * undefined_thing

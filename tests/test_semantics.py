@@ -835,3 +835,19 @@ def test_zip_evaluates_its_arguments_once():
     assert len(DRAWS) == 2 and value == want
     # (w + 0.1) * 2 * w^2 + w * (w + 0.2): derivative 6 w^2 + 0.4 w + 2 w + 0.2
     assert_close(d, 6 * 0.09 + 0.4 * 0.3 + 0.6 + 0.2, rtol=1e-12)
+
+
+# -- raise, assert and f-strings run as in Python ----------------------------------
+
+def test_raise_assert_and_f_strings_behave_as_in_python():
+    from helpers_module import checked_layer  # (pytest rewrites the asserts of test files)
+    W, x = np.arange(6.0).reshape(2, 3) * 0.1, np.ones(3)
+    assert_close(grad(checked_layer)(W, x), numeric_grad(checked_layer, (W, x)), rtol=1e-6)
+    _, dot = jvp(checked_layer)(W, x, tangents=np.ones_like(W))
+    assert_close(dot, np.sum(numeric_grad(checked_layer, (W, x))), rtol=1e-6)
+    for transform in (grad(checked_layer), hessian(checked_layer),
+                      lambda *a: jvp(checked_layer)(*a, tangents=np.ones_like(a[0]))):
+        with pytest.raises(ValueError, match=r"got shape \(3,\) \(1 dims\)"):
+            transform(np.ones(3), x)
+        with pytest.raises(AssertionError, match="x has 2 rows, W 3 columns"):
+            transform(W, np.ones(2))

@@ -66,10 +66,8 @@ UNSUPPORTED = {
                   "return a list or array instead of yielding values"),
     "Await": ("an `await` expression", "coroutines cannot be differentiated",
               "differentiate a plain synchronous function"),
-    "Raise": ("a `raise` statement", "raising makes the operations that ran depend on "
-              "run-time failures", "check arguments before calling the gradient"),
-    "Assert": ("an `assert` statement", "asserts are not supported inside differentiated "
-               "code", "check arguments before calling the gradient"),
+    "Raise": ("a bare `raise` statement", "re-raising needs an `except` block, which is not "
+              "supported", "raise the exception itself: `raise ValueError(...)`"),
     "Match": ("a `match` statement", "structural pattern matching is not supported yet",
               "rewrite it with if/elif/else"),
     "NamedExpr": ("an assignment expression (:=)", "assignment expressions are not "
@@ -80,8 +78,6 @@ UNSUPPORTED = {
                  "build the dict with explicit keys"),
     "GeneratorExp": ("a generator expression", "generators cannot be differentiated",
                      "use a list or a NumPy expression"),
-    "JoinedStr": ("an f-string", "string formatting is not supported inside differentiated "
-                  "code", "format strings outside the differentiated function"),
     "Starred": ("a starred assignment target", "`a, *rest = t` is not supported yet",
                 "index the items: `a, rest = t[0], t[1:]`"),
     "Set": ("a set display", "sets are not differentiable containers", "use a list or an array"),
@@ -110,8 +106,9 @@ class Normalizer(LocalFunctions):
     def __init__(self, parsed):
         self.parsed = parsed
         # names the normalizer itself calls (`range(len(xs))`) are never temporaries
-        self.taken = _all_names(parsed.node) | {"len", "range", "min", "zip", "tuple", _PARTIAL,
-                                                "sequence", "sort_order"}
+        self.user_names = _all_names(parsed.node)
+        self.taken = self.user_names | {"len", "range", "min", "zip", "tuple", _PARTIAL,
+                                        "sequence", "sort_order", _FAIL, "format_value"}
         self.locals = assigned_names(parsed.node)
         self.temps = set()
         self.pending = []
@@ -361,6 +358,32 @@ class Normalizer(LocalFunctions):
         call = nodes.call(nodes.name(_SET_ITEM), [nodes.subscript(container, index), value])
         return nodes.assign(container.id, gast.copy_location(call, where), like=where)
 
+    def stmt_Raise(self, s):
+        """`raise E` -> `fail(E)`, `raise E from C` -> `fail(E, C, True)`: a call that
+        raises (the gradient of a call that raised is never computed)."""
+        if s.exc is None:
+            self.unsupported(s)
+        name = self.bound(_FAIL, ops.fail)
+        args = [s.exc] if s.cause is None else [s.exc, s.cause, nodes.const(True)]
+        return self.stmt_Expr(gast.copy_location(
+            gast.Expr(value=gast.copy_location(nodes.call(nodes.name(name), args), s)), s))
+
+    def stmt_Assert(self, s):
+        """`assert test, msg` -> `if not test: raise AssertionError(msg)`."""
+        error = gast.copy_location(nodes.call(nodes.name(self.bound(
+            "AssertionError", AssertionError)), [s.msg] if s.msg is not None else []), s)
+        test = gast.copy_location(gast.UnaryOp(op=gast.Not(), operand=s.test), s)
+        raise_ = gast.copy_location(gast.Raise(exc=error, cause=None), s)
+        return self.stmt_If(gast.copy_location(gast.If(test=test, body=[raise_], orelse=[]), s))
+
+    def bound(self, name, value):
+        """A name generated code reads `value` by (bound in the function's closure)."""
+        if name in self.user_names:
+            name = f"tapeless_{name}"
+        self.taken.add(name)
+        self.parsed.scope.closure[name] = value
+        return name
+
     def stmt_If(self, s):
         out = []
         test = self.atom(s.test, out, "cond")
@@ -535,6 +558,25 @@ class Normalizer(LocalFunctions):
 
     def expr_Lambda(self, e, out):
         return self.simple(self.function_value(e, f"lambda_{e.lineno}", out), out)
+
+    def expr_JoinedStr(self, e, out):
+        """`f"a {x:.3f} {y!r}"` -> `"".join(("a ", format_value(x, ".3f"), ...))`:
+        text, read by no derivative."""
+        name = self.bound("format_value", ops.format_value)
+        parts = []
+        for v in e.values:
+            if isinstance(v, gast.FormattedValue):
+                spec = v.format_spec if v.format_spec is not None else nodes.const("")
+                if isinstance(spec, gast.JoinedStr) and \
+                        all(isinstance(p, gast.Constant) for p in spec.values):
+                    spec = nodes.const("".join(p.value for p in spec.values))
+                parts.append(nodes.call(nodes.name(name), [v.value, spec,
+                                                           nodes.const(v.conversion)]))
+            else:
+                parts.append(v)
+        joined = nodes.call(gast.Attribute(value=nodes.const(""), attr="join", ctx=gast.Load()),
+                            [nodes.tuple_(parts)])
+        return self.simple(gast.copy_location(joined, e), out)
 
     def expr_Constant(self, e, out):
         return e
@@ -785,6 +827,8 @@ class Normalizer(LocalFunctions):
 
 _LIST_APPEND = "__tapeless_list_append__"  # resolved by the SSA builder
 _SEQUENCE = "sequence"  # runtime.ops.sequence, the check of a loop's iterable
+_FAIL = "fail"  # runtime.ops.fail: `raise` in generated code
+
 _SORT_ORDER = "sort_order"  # runtime.ops.sort_order, for sorted(xs, key=...)
 _MAKE_DICT = "__tapeless_dict__"  # resolved by the SSA builder: keys, then values
 _SET_ITEM = "__tapeless_setitem__"  # resolved by the SSA builder

@@ -15,7 +15,7 @@ import builtins
 import numpy as np
 
 from runtime import helpers, linalg, ops
-from runtime.containers import (add_at, add_grads, cleared, select_grad, spread,
+from runtime.containers import (add_at, add_grads, cleared, picked, select_grad, spread,
                                  written_grad)
 from runtime.helpers import broadcast_like, repeat_to, unbroadcast
 
@@ -114,9 +114,36 @@ def dot_grad_b_a(da, ans, g, a, b):
     return linalg.dot_grad_b(g, da, b)
 
 
-@tangent(select_grad, "g")
-def select_grad_g(dg, ans, g, x, index):
-    return select_grad(dg, x, index)
+@tangent(select_grad, "item")
+def select_grad_item(ditem, ans, item, x, index):
+    return select_grad(ditem, x, index)
+
+
+# reverse over reverse: the adjoints of the helpers that gather gradients
+@adjoint(select_grad, wrt=("item", "x"))
+def select_grad_(g, ans, item, x, index):
+    return picked(g, x, index, item), 0.0
+
+
+@adjoint(add_grads, wrt=("a", "b"))
+def add_grads_(g, ans, a, b):
+    return g, g
+
+
+@adjoint(add_at, wrt=("acc", "value"))
+def add_at_(g, ans, acc, index, value):
+    return g, picked(g, acc, index, value)
+
+
+@tangent(picked, "whole")
+def picked_whole(dwhole, ans, whole, x, index, like):
+    return picked(dwhole, x, index, like)
+
+
+@tangent(picked, "x")
+@tangent(picked, "like")
+def picked_shapes(d, ans, whole, x, index, like):
+    return 0.0
 
 
 @tangent(add_grads, "a")
@@ -130,13 +157,13 @@ def add_grads_b(db, ans, a, b):
 
 
 @tangent(add_at, "acc")
-def add_at_acc(dacc, ans, acc, index, g):
+def add_at_acc(dacc, ans, acc, index, value):
     return dacc
 
 
-@tangent(add_at, "g")
-def add_at_g(dg, ans, acc, index, g):
-    return select_grad(dg, acc, index)
+@tangent(add_at, "value")
+def add_at_value(dvalue, ans, acc, index, value):
+    return select_grad(dvalue, acc, index)
 
 
 @tangent(spread, "g")
@@ -181,7 +208,7 @@ def grad_b_b(db, ans, g, a, b):
 
 
 @tangent(select_grad, "x")
-def select_grad_x(dx, ans, g, x, index):
+def select_grad_x(dx, ans, item, x, index):
     return 0.0
 
 
