@@ -18,6 +18,7 @@ from .callables import Target, _identifier, calling, function_of
 from .higher import HigherGradient
 from .kinds import kind_of_value
 from .pipeline import transform
+from .tracebacks import hidden, hide_our_frames, user_facing
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -111,6 +112,7 @@ class Gradient:
         """wrt=(x,) asks for a tuple of one gradient."""
         return isinstance(self.wrt, (tuple, list)) and len(self.wrt) == 1
 
+    @user_facing
     def __call__(self, *args, **kwargs):
         return self._slow(*args, **kwargs)
 
@@ -186,7 +188,8 @@ def _dispatcher(gradient):
     arguments and a direct call of its compiled adjoint (no dictionary lookup).
     When every specialization takes the same number of arguments, they are
     named parameters of `__call__` (no packing into a tuple and out again)."""
-    names = {"ndarray": np.ndarray, "ndim": np.ndim, "explain": _explain, "NO": _NO}
+    names = {"ndarray": np.ndarray, "ndim": np.ndim, "explain": _leaving, "NO": _NO,
+             "hide": hide_our_frames}
     arities = {len(key) for key in gradient._specs}
     fixed = arities.pop() if len(arities) == 1 else None
     if fixed is not None:
@@ -222,12 +225,14 @@ def _dispatcher(gradient):
     if fixed is not None:
         given = f"[a for a in ({', '.join(params)}{',' if fixed == 1 else ''}) if a is not NO]" \
             if fixed else "[]"
-        lines.append(f"    return self._slow(*{given}, *rest, **kwargs)")
+        slow = f"self._slow(*{given}, *rest, **kwargs)"
     else:
-        lines.append("    return self._slow(*args, **kwargs)")
+        slow = "self._slow(*args, **kwargs)"
+    lines += ["    try:", f"        return {slow}", "    except Exception as exc:",
+              "        hide(exc)", "        raise"]
     namespace = {}
     exec("\n".join(lines), names, namespace)
-    return namespace["__call__"]
+    return hidden(namespace["__call__"])
 
 
 class _Missing:
@@ -345,6 +350,13 @@ def _raise_bad_arguments(fn, args, kwargs, exc):
     raise exc
 
 
+def _leaving(exc):
+    """What an error leaving generated code gets: the note naming its lines,
+    and a traceback without tapeless's own frames."""
+    _explain(exc)
+    hide_our_frames(exc)
+
+
 def _explain(exc):
     """Add the generated line, and the user's line it came from, to an error
     raised inside generated code."""
@@ -367,7 +379,7 @@ def _explain(exc):
         return
     import linecache
     text = linecache.getline(generated.filename, line).strip()
-    note = f"in generated code {generated.name}, line {line - 1}: {text}"
+    note = f"in generated code {generated.name}, line {line}: {text}"
     loc = generated.line_locs.get(line)
     if loc is not None:
         note += f"\n  which comes from {loc}: {loc.line.strip()}"

@@ -25,6 +25,7 @@ from .errors import TranspileError
 from .kinds import kind_of_value
 from runtime.assemble import basis_of, columns_to, rows_to
 from .pipeline import transform_forward
+from .tracebacks import user_facing
 
 _TANGENTS: dict = {}
 
@@ -124,6 +125,7 @@ class HigherGradient:
             f"return columns_to(columns, {x}, ())"], bindings)
         return Target(fn)
 
+    @user_facing
     def __call__(self, *args):
         transformed, name, tname = self._tangent(args)
         fn = transformed.code.fn
@@ -196,6 +198,7 @@ class Transform:
             self._made[kinds] = self.make(kinds)
         return self._made[kinds]
 
+    @user_facing
     def __call__(self, *args, **kwargs):
         # (on copies: the generated function calls fn as Python, which may change them)
         return self.function_for(args)(*_copies(args), **kwargs)
@@ -242,6 +245,7 @@ class Hvp(Transform):
 
     kind = "hvp"
 
+    @user_facing
     def __call__(self, *args, **kwargs):
         _scalar_output(self.fn, args)
         return super().__call__(*args, **kwargs)
@@ -267,6 +271,7 @@ class Hessian(Hvp):
 
     kind = "hessian"
 
+    @user_facing
     def __call__(self, *args, **kwargs):
         self.check_complex(args)
         return super().__call__(*args, **kwargs)  # (Hvp's: checks the output is a number)
@@ -294,6 +299,7 @@ class Jacobian(Transform):
         super().__init__(fn, wrt)
         self.mode = mode
 
+    @user_facing
     def __call__(self, *args, **kwargs):
         self.check_complex(args)
         return super().__call__(*args, **kwargs)
