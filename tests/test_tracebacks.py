@@ -134,3 +134,20 @@ def test_generated_files_hold_the_source(tmp_path, monkeypatch):
         assert f.read() == source
     again = sourcefiles.compile_function("h", source, {"scale": 1.0}, origin="/a/model.py")
     assert again[1] == filename and again[0](2.0) == 2.0  # same text, same file
+
+
+def test_the_debugging_page_runs_and_prints_what_it_says(tmp_path):
+    with open(os.path.join(ROOT, "docs", "debugging.md")) as f:
+        page = f.read()
+    blocks = re.findall(r"```python\n(.*?)```", page, flags=re.S)
+    script = tmp_path / "example.py"
+    script.write_text("\n".join(blocks))
+    environ = dict(os.environ, TAPELESS_CACHE_DIR=str(tmp_path / "cache"))
+    environ["PYTHONPATH"] = ROOT + os.pathsep + environ.get("PYTHONPATH", "")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          env=environ, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert generated_frames(done.stderr)[-1][1] == "r = p - y"
+    assert "ValueError: operands could not be broadcast together with shapes (4,) (5,)" in \
+        done.stderr and "which comes from" in done.stderr
+    assert "True True\n" in done.stdout and "check_grad of loss: ok" in done.stdout

@@ -107,6 +107,29 @@ class Gradient:
             grads = (grads,)
         return (value, grads) if self.with_value else grads
 
+    def debug(self, *args, **kwargs):
+        """Call the gradient at `args` under pdb, stopped at the first line of the
+        generated code (`l` lists it, `b LINE` and `c` run to a line, `p d_x`
+        prints a gradient so far); returns what the call returns. See
+        docs/debugging.md."""
+        compiled = self._specialize(args) if not kwargs else self.compile()._generic
+        import pdb
+        import sys
+        debugger = pdb.Pdb(stdin=sys.stdin, stdout=sys.stdout)
+        debugger.use_rawinput = sys.stdin.isatty() if hasattr(sys.stdin, "isatty") else False
+        print(f"tapeless: stepping through {compiled.__name__}, generated from "
+              f"{self.fn.__qualname__}; its file is {self.source_file}", file=sys.stdout)
+
+        @functools.wraps(compiled)
+        def under_pdb(*args, **kwargs):
+            return debugger.runcall(compiled, *args, **kwargs)
+        return self._finish(under_pdb, args, kwargs)
+
+    @property
+    def source_file(self):
+        """The file holding `.source` (for `b FILE:LINE` in pdb, see docs/debugging.md)."""
+        return self.transformed.code.filename
+
     @property
     def one_tuple(self):
         """wrt=(x,) asks for a tuple of one gradient."""
@@ -160,6 +183,14 @@ class Gradient:
     def __repr__(self):
         kind = "value_and_grad" if self.with_value else "grad"
         return f"<{kind} of {self.fn.__qualname__} wrt={self.wrt!r}>"
+
+    def _repr_html_(self):  # in Jupyter: the generated code, the SSA one click away
+        from .display import gradient_html
+        return gradient_html(self)
+
+    def _repr_markdown_(self):
+        from .display import gradient_markdown
+        return gradient_markdown(self)
 
 
 def _signature(value):
@@ -438,6 +469,9 @@ class BoundGradient:
 
     def __tapeless_target__(self, args=None, kwnames=()):
         return Target(self.gradient.__tapeless_target__().fn, (self.obj,))
+
+    def debug(self, *args, **kwargs):
+        return self.gradient.debug(self.obj, *args, **kwargs)
 
     def __getattr__(self, name):  # .source, .ssa, .transformed
         return getattr(self.gradient, name)

@@ -78,11 +78,21 @@ class GradCheckReport:
         lines = [f"check_grad of {self.function}: {verdict} "
                  f"(rtol={self.rtol:g}, atol={self.atol:g})"]
         if self.tape_error:
-            lines.append(f"  the tape engine could not run it ({self.tape_error}); "
-                         "compared the compiled adjoint with finite differences only")
+            lines.append(f"  {self.tape_note()}")
         for c in self.checks:
             lines.extend(_argument_lines(c))
         return "\n".join(lines)
+
+    __repr__ = __str__  # a report typed at the prompt reads as it prints
+
+    def tape_note(self):
+        return f"the tape engine could not run it ({self.tape_error}); compared the " \
+            "compiled adjoint with finite differences only"
+
+    def _repr_html_(self):
+        """A table, in Jupyter."""
+        from .display import report_html
+        return report_html(self)
 
 
 def _argument_lines(c):
@@ -96,13 +106,15 @@ def _argument_lines(c):
     return lines
 
 
-def _show(value):
+def _show(value, indent=13):
+    """A gradient for the report: arrays with their rows aligned, and differences
+    from zero below 1e-10 of the largest entry shown as zeros."""
     if value is None:
         return "-"
-    text = np.array2string(np.asarray(value), precision=10, threshold=20,
-                           separator=", ") if not isinstance(value, (dict, list, tuple)) \
-        else repr(value)
-    return text.replace("\n", "\n" + " " * 13)
+    text = np.array2string(np.asarray(value), precision=10, threshold=20, separator=", ",
+                           suppress_small=True) \
+        if not isinstance(value, (dict, list, tuple)) else repr(value)
+    return text.replace("\n", "\n" + " " * indent)
 
 
 def check_grad(f, *args, wrt=0, rtol=1e-5, atol=1e-7, raise_on_failure=False):
@@ -178,7 +190,8 @@ def _compare(a, b, rtol, atol):
         return 0.0, 0.0, True, ""
     scale = np.maximum(np.abs(x), np.abs(y))
     with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(diff == 0, 0.0, diff / scale)
+        # (entries that are zero within atol in both have no meaningful relative error)
+        rel = np.where((diff == 0) | (scale <= atol), 0.0, diff / scale)
     close = bool(np.all(np.isfinite(x) & np.isfinite(y) & (diff <= atol + rtol * np.abs(y))))
     return float(np.max(diff)), float(np.max(rel)), close, ""
 
