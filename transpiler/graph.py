@@ -39,12 +39,25 @@ class Edge:
     local: object  # d child / d parent at this evaluation
 
 
-def _fmt(value):
+def _fmt(value, first=3):
+    """A value for a label: a number to 4 digits; an array as its shape, norm and
+    first entries, `(100,) norm 5.2 [0.31, -1.2, 0.05, ...]`."""
     if value is None:
         return "0"
     if np.ndim(value) == 0:
-        return f"{float(value):.4g}"
-    return f"array{np.shape(value)}"
+        try:
+            return f"{float(value):.4g}"
+        except (TypeError, ValueError):
+            return type(value).__name__
+    try:
+        flat = np.ravel(np.asarray(value, dtype=float))
+    except (TypeError, ValueError):
+        return f"{type(value).__name__}{np.shape(value)}"
+    summary = f"{np.shape(value)} norm {np.linalg.norm(flat):.3g}"
+    if not first:
+        return summary
+    entries = ", ".join(f"{v:.3g}" for v in flat[:first]) + (", ..." if flat.size > first else "")
+    return f"{summary} [{entries}]"
 
 
 def _edge_parts(node, seed):
@@ -63,7 +76,11 @@ class ComputationGraph:
     """Nodes and edges of one evaluation (see module docstring)."""
 
     def __init__(self, fn, args, wrt):
-        self.fn = fn
+        self.fn, self.args = fn, args
+        try:
+            self.params = list(inspect.signature(fn).parameters)
+        except (TypeError, ValueError):
+            self.params = []
         self.tape = trace(fn, *args, wrt=wrt)
         self.gradients = self.tape.backward()
         self.nodes = list(self.tape.nodes) or list(self.tape.inputs)
@@ -80,26 +97,55 @@ class ComputationGraph:
     def value(self):
         return self.tape.value
 
-    def to_dot(self):
+    def to_dot(self, stack_after=3):
         """Graphviz DOT text: nodes show value and gradient, edges show the value
-        flowing forward and the gradient flowing back."""
+        flowing forward and the gradient flowing back, constants are drawn where
+        they enter, and a legend says which is which. A graph `stack_after`
+        operations deep or more is drawn top to bottom, not left to right: a long
+        chain in a row is a strip too wide to read."""
         ids = {id(n): f"n{i}" for i, n in enumerate(self.nodes)}
-        lines = [f"digraph {self.fn.__name__} {{", "  rankdir=LR;",
-                 '  node [shape=record, fontname="Helvetica", fontsize=11];',
+        levels = self.levels()
+        deep = bool(levels) and max(levels.values()) >= stack_after
+        lines = [f"digraph {_identifier(self.fn.__name__)} {{",
+                 f"  rankdir={'TB' if deep else 'LR'};",
+                 '  node [shape=plaintext, fontname="Helvetica", fontsize=11];',
                  '  edge [fontname="Helvetica", fontsize=10];']
         for node in self.nodes:
-            kind = "input" if node.op is None else "op"
-            label = f"{{{html.escape(node.op_name)}|value {_fmt(node.value)}|" \
-                    f"grad {_fmt(node.grad)}}}"
-            style = ', style=filled, fillcolor="#e8f0fe"' if kind == "input" else ""
-            lines.append(f'  {ids[id(node)]} [label="{label}"{style}];')
+            lines.append(f"  {ids[id(node)]} [label=<{_node_table(node)}>];")
         for e in self.edges:
-            label = f"{_fmt(e.value)} / grad {_fmt(e.grad)}"
+            label = f"{_fmt(e.value, 0)} / grad {_fmt(e.grad, 0)}"  # (entries: in the boxes)
             if np.ndim(e.local) == 0:
                 label += f" (local {_fmt(e.local)})"
-            lines.append(f'  {ids[id(e.parent)]} -> {ids[id(e.child)]} [label="{label}"];')
+            lines.append(f'  {ids[id(e.parent)]} -> {ids[id(e.child)]} '
+                         f'[label="{_quoted(label)}"];')
+        lines += self._constants(ids)
+        lines += _LEGEND
         lines.append("}")
         return "\n".join(lines) + "\n"
+
+    def levels(self):
+        """Each node's depth: 0 for inputs, 1 + the deepest parent's otherwise."""
+        level = {}
+        for node in self.nodes:
+            level[id(node)] = 1 + max((level.get(id(p), 0) for p in node.parents), default=-1)
+        return level
+
+    def _constants(self, ids):
+        """Numbers and arrays that enter an operation without being differentiated,
+        as grey boxes named after the argument they are, when they are one (an
+        array passed in; a number is not known by identity: `0.0` is one object)."""
+        names = {id(a): p for p, a in zip(self.params, self.args) if isinstance(a, np.ndarray)}
+        lines, k = [], 0
+        for node in self.nodes:
+            for arg in node.args:
+                if hasattr(arg, "op_name") or not _is_number_or_array(arg):
+                    continue
+                name = names.get(id(arg))
+                text = f"{name} = {_fmt(arg)}" if name else _fmt(arg)
+                lines.append(f'  c{k} [label="{_quoted(text)}", fontcolor="#555555"];')
+                lines.append(f'  c{k} -> {ids[id(node)]} [style=dashed, color="#888888"];')
+                k += 1
+        return lines
 
     def render(self, fmt="svg"):
         """The picture as bytes (svg or png); needs Graphviz's `dot` program."""
@@ -131,6 +177,44 @@ class ComputationGraph:
 
     def __str__(self):
         return self.to_dot()
+
+
+def _node_table(node):
+    """An HTML-like label: the operation (an input in blue), its value, its gradient."""
+    fill = "#e8f0fe" if node.op is None else "#ffffff"
+    name = html.escape(node.op_name)
+    return (f'<table border="0" cellborder="1" cellspacing="0" cellpadding="3" '
+            f'bgcolor="{fill}"><tr><td><b>{name}</b></td></tr>'
+            f'<tr><td align="left">value {html.escape(_fmt(node.value))}</td></tr>'
+            f'<tr><td align="left">grad {html.escape(_fmt(node.grad))}</td></tr></table>')
+
+
+def _quoted(text):
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _identifier(name):
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "graph"
+
+
+def _is_number_or_array(value):
+    return isinstance(value, (int, float, complex, np.ndarray, np.generic)) and \
+        not isinstance(value, bool)
+
+
+_LEGEND = [
+    "  subgraph cluster_legend {",
+    '    label="legend"; fontname="Helvetica"; fontsize=10; color="#bbbbbb";',
+    '    legend [label=<<table border="0" cellspacing="0" cellpadding="2">'
+    '<tr><td align="left"><b>box</b>: an input (blue) or an operation, its value and '
+    'd output / d it</td></tr>'
+    '<tr><td align="left"><b>edge</b>: value flowing forward / grad flowing back '
+    '(local: d child / d parent)</td></tr>'
+    '<tr><td align="left"><b>grey, dashed</b>: a constant (not differentiated) where it '
+    'enters</td></tr>'
+    '<tr><td align="left">arrays: shape, norm, first entries</td></tr></table>>];',
+    "  }",
+]
 
 
 def graph(fn, *args, wrt=None):
