@@ -60,3 +60,21 @@ def test_mypy_accepts_the_public_api_and_typical_user_code():
     print(f"mypy took {seconds:.1f} s")
     assert status == 0, report
 
+
+
+def test_mypy_catches_a_wrong_call(tmp_path):
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text("from transpiler import check_grad, grad\n"
+                     "def f(x: float) -> float:\n    return x * x\n"
+                     "g = grad(f, optimize='yes')\n"
+                     "r = check_grad(f, 1.0, rtol='tight')\n"
+                     "n: int = grad(f).source\n")
+    report, status, _ = mypy(str(wrong))
+    assert status == 1, report
+    assert report.count("error:") == 3, report
+
+
+def test_typical_user_code_runs():
+    import runpy
+    results = runpy.run_path(os.path.join(ROOT, "tests", "typing_user_code.py"))
+    assert results["ok"] and results["version"] == transpiler.__version__

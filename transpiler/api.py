@@ -11,13 +11,15 @@ from __future__ import annotations
 import functools
 import inspect
 import weakref
+from typing import Any, Callable, overload
 
 import numpy as np
 
 from .callables import Target, _identifier, calling, function_of
 from .higher import HigherGradient
+from .hints import Fn, Wrt
 from .kinds import kind_of_value
-from .pipeline import transform
+from .pipeline import Transformed, transform
 from .tracebacks import hidden, hide_our_frames, user_facing
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -43,19 +45,20 @@ class Gradient:
     rank, other) gets its own specialization; calls dispatch through a small
     generated function that checks the argument types (see `_dispatcher`)."""
 
-    def __new__(cls, *args, **kwargs):
+    def __new__(cls, *args: Any, **kwargs: Any) -> Gradient:
         # a class per gradient, so its generated dispatcher can be its __call__
         return super().__new__(type(cls.__name__, (cls,), {}))
 
-    def __init__(self, fn, wrt=0, with_value=False, optimize=True):
+    def __init__(self, fn: Fn, wrt: Wrt = 0, with_value: bool = False,
+                 optimize: bool = True) -> None:
         self.fn, self.wrt, self.with_value, self.optimize = fn, wrt, with_value, optimize
         self._generic = None
-        self._specs = {}  # argument signature -> compiled specialization
+        self._specs: dict = {}  # argument signature -> compiled specialization
         self._last = None  # the Transformed of the latest specialization
         self._function = None  # see __tapeless_target__
         functools.update_wrapper(self, fn)
 
-    def compile(self, *example_args):
+    def compile(self, *example_args: Any) -> Gradient:
         """Transform now (otherwise it happens on the first call); returns self.
         With example arguments, also compile the specialization for their types."""
         if example_args:
@@ -107,12 +110,12 @@ class Gradient:
             grads = (grads,)
         return (value, grads) if self.with_value else grads
 
-    def debug(self, *args, **kwargs):
+    def debug(self, *args: Any, **kwargs: Any) -> Any:
         """Call the gradient at `args` under pdb, stopped at the first line of the
         generated code (`l` lists it, `b LINE` and `c` run to a line, `p d_x`
         prints a gradient so far); returns what the call returns. See
         docs/debugging.md."""
-        compiled = self._specialize(args) if not kwargs else self.compile()._generic
+        compiled: Any = self._specialize(args) if not kwargs else self.compile()._generic
         import pdb
         import sys
         debugger = pdb.Pdb(stdin=sys.stdin, stdout=sys.stdout)
@@ -126,17 +129,17 @@ class Gradient:
         return self._finish(under_pdb, args, kwargs)
 
     @property
-    def source_file(self):
+    def source_file(self) -> str:
         """The file holding `.source` (for `b FILE:LINE` in pdb, see docs/debugging.md)."""
         return self.transformed.code.filename
 
     @property
-    def one_tuple(self):
+    def one_tuple(self) -> bool:
         """wrt=(x,) asks for a tuple of one gradient."""
         return isinstance(self.wrt, (tuple, list)) and len(self.wrt) == 1
 
     @user_facing
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._slow(*args, **kwargs)
 
     def __tapeless_target__(self, args=None, kwnames=()):
@@ -166,29 +169,29 @@ class Gradient:
         return {}
 
     @property
-    def transformed(self):
+    def transformed(self) -> Transformed:
         """The stages of the latest specialization used (the generic one before any call)."""
         return self._last or _transformed(self.fn, self.wrt, self.optimize)
 
     @property
-    def source(self):
+    def source(self) -> str:
         """The generated adjoint function, as Python source."""
         return self.transformed.code.source
 
     @property
-    def ssa(self):
+    def ssa(self) -> str:
         """The SSA listing of the primal function."""
         return self.transformed.stage_text("ssa")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         kind = "value_and_grad" if self.with_value else "grad"
         return f"<{kind} of {self.fn.__qualname__} wrt={self.wrt!r}>"
 
-    def _repr_html_(self):  # in Jupyter: the generated code, the SSA one click away
+    def _repr_html_(self) -> str:  # in Jupyter: the generated code, the SSA one click away
         from .display import gradient_html
         return gradient_html(self)
 
-    def _repr_markdown_(self):
+    def _repr_markdown_(self) -> str:
         from .display import gradient_markdown
         return gradient_markdown(self)
 
@@ -417,7 +420,14 @@ def _explain(exc):
     exc.add_note(note)
 
 
-def grad(fn=None, wrt=0, optimize=True):
+@overload
+def grad(fn: None = None, wrt: Wrt = 0, optimize: bool = True) -> Callable[[Fn], Any]: ...
+@overload
+def grad(fn: Gradient | HigherGradient, wrt: Wrt = 0,  # type: ignore[overload-overlap]
+         optimize: bool = True) -> HigherGradient: ...
+@overload
+def grad(fn: Fn, wrt: Wrt = 0, optimize: bool = True) -> Gradient: ...
+def grad(fn: Fn | None = None, wrt: Wrt = 0, optimize: bool = True) -> Any:
     """The gradient of scalar-valued `fn` with respect to parameter(s) `wrt`.
 
     `wrt` is an index, a parameter name, or a tuple of these (then a tuple of
@@ -435,7 +445,12 @@ def grad(fn=None, wrt=0, optimize=True):
     return Gradient(function_of(fn), wrt, optimize=optimize)
 
 
-def value_and_grad(fn=None, wrt=0, optimize=True):
+@overload
+def value_and_grad(fn: None = None, wrt: Wrt = 0,
+                   optimize: bool = True) -> Callable[[Fn], Gradient]: ...
+@overload
+def value_and_grad(fn: Fn, wrt: Wrt = 0, optimize: bool = True) -> Gradient: ...
+def value_and_grad(fn: Fn | None = None, wrt: Wrt = 0, optimize: bool = True) -> Any:
     """Like `grad`, but the call returns `(value, gradient)`."""
     if fn is None:
         return lambda f: value_and_grad(f, wrt, optimize)
@@ -456,22 +471,22 @@ class BoundGradient:
     """The gradient of a bound method `obj.f`: the gradient of `type(obj).f` with
     `obj` passed first, and not differentiated (its attributes are constants)."""
 
-    def __init__(self, gradient, obj):
+    def __init__(self, gradient: Gradient, obj: object) -> None:
         self.gradient, self.obj = gradient, obj
         functools.update_wrapper(self, gradient.fn)
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.gradient(self.obj, *args, **kwargs)
 
-    def compile(self, *example_args):
+    def compile(self, *example_args: Any) -> BoundGradient:
         self.gradient.compile(*((self.obj,) + example_args if example_args else ()))
         return self
 
     def __tapeless_target__(self, args=None, kwnames=()):
         return Target(self.gradient.__tapeless_target__().fn, (self.obj,))
 
-    def debug(self, *args, **kwargs):
+    def debug(self, *args: Any, **kwargs: Any) -> Any:
         return self.gradient.debug(self.obj, *args, **kwargs)
 
-    def __getattr__(self, name):  # .source, .ssa, .transformed
+    def __getattr__(self, name: str) -> Any:  # .source, .ssa, .transformed
         return getattr(self.gradient, name)

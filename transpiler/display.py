@@ -13,11 +13,12 @@ no new dependency), with the SSA listing folded one click away under it.
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import numpy as np
 
 
-def highlighted(source):
+def highlighted(source: str) -> str:
     """`source` (Python) as HTML: Pygments' colours inline, or a plain <pre>."""
     try:
         from pygments import highlight
@@ -28,12 +29,12 @@ def highlighted(source):
     return highlight(source, PythonLexer(), HtmlFormatter(noclasses=True, nobackground=True))
 
 
-def _folded(title, text):
+def _folded(title: str, text: str) -> str:
     return f"<details><summary>{html.escape(title)}</summary><pre>{html.escape(text)}</pre>" \
            "</details>"
 
 
-def gradient_html(gradient):
+def gradient_html(gradient: Any) -> str:
     """A `Gradient` in a notebook: its title, generated source and SSA."""
     title = f"<p><b>{html.escape(repr(gradient).strip('<>'))}</b></p>"
     try:
@@ -43,7 +44,7 @@ def gradient_html(gradient):
     return title + highlighted(source) + _folded("SSA of the primal", ssa)
 
 
-def gradient_markdown(gradient):
+def gradient_markdown(gradient: Any) -> str:
     """A `Gradient` as Markdown (for front ends that render that, not HTML)."""
     try:
         source, ssa = gradient.source, gradient.ssa
@@ -57,7 +58,7 @@ _COLUMNS = ("argument", "shape", "verdict", "max abs error", "max rel error", "c
             "tape", "numeric")
 
 
-def report_html(report):
+def report_html(report: Any) -> str:
     """A `GradCheckReport` as an HTML table."""
     verdict = "ok" if report.passed else "FAILED"
     head = "".join(f"<th>{c}</th>" for c in _COLUMNS)
@@ -70,7 +71,7 @@ def report_html(report):
     return f"<table><caption>{caption}</caption><tr>{head}</tr>{''.join(rows)}</table>{note}"
 
 
-def _cells(check):
+def _cells(check: Any) -> list[str]:
     from .check import _show
     status = "ok" if check.passed else "<b style='color:#b00'>MISMATCH</b>"
     values = [f"<pre>{html.escape(_show(getattr(check, k), 0))}</pre>"
@@ -79,5 +80,5 @@ def _cells(check):
             f"{check.max_abs_error:.3g}", f"{check.max_rel_error:.3g}", *values]
 
 
-def _shape(value):
+def _shape(value: Any) -> object:
     return np.shape(value) if not isinstance(value, (dict, list, tuple)) else type(value).__name__

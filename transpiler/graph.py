@@ -21,6 +21,7 @@ import inspect
 import shutil
 import subprocess
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -28,15 +29,16 @@ from runtime.helpers import ones_like
 from runtime.tape import trace
 
 from .rules import lookup
+from .hints import Fn, Wrt
 
 
 @dataclass
 class Edge:
-    parent: object  # runtime.tape.Node
-    child: object
-    value: object  # what flows forward along the edge: the parent's value
-    grad: object  # what flows back: the child's gradient times its local derivative
-    local: object  # d child / d parent at this evaluation
+    parent: Any  # runtime.tape.Node
+    child: Any
+    value: Any  # what flows forward along the edge: the parent's value
+    grad: Any  # what flows back: the child's gradient times its local derivative
+    local: Any  # d child / d parent at this evaluation
 
 
 def _fmt(value, first=3):
@@ -75,7 +77,7 @@ def _edge_parts(node, seed):
 class ComputationGraph:
     """Nodes and edges of one evaluation (see module docstring)."""
 
-    def __init__(self, fn, args, wrt):
+    def __init__(self, fn: Fn, args: tuple, wrt: Wrt) -> None:
         self.fn, self.args = fn, args
         try:
             self.params = list(inspect.signature(fn).parameters)
@@ -94,10 +96,10 @@ class ComputationGraph:
                 self.edges.append(Edge(parent, node, parent.value, grad, slope))
 
     @property
-    def value(self):
+    def value(self) -> Any:
         return self.tape.value
 
-    def to_dot(self, stack_after=3):
+    def to_dot(self, stack_after: int = 3) -> str:
         """Graphviz DOT text: nodes show value and gradient, edges show the value
         flowing forward and the gradient flowing back, constants are drawn where
         they enter, and a legend says which is which. A graph `stack_after`
@@ -123,9 +125,9 @@ class ComputationGraph:
         lines.append("}")
         return "\n".join(lines) + "\n"
 
-    def levels(self):
+    def levels(self) -> dict[int, int]:
         """Each node's depth: 0 for inputs, 1 + the deepest parent's otherwise."""
-        level = {}
+        level: dict[int, int] = {}
         for node in self.nodes:
             level[id(node)] = 1 + max((level.get(id(p), 0) for p in node.parents), default=-1)
         return level
@@ -147,7 +149,7 @@ class ComputationGraph:
                 k += 1
         return lines
 
-    def render(self, fmt="svg"):
+    def render(self, fmt: str = "svg") -> bytes:
         """The picture as bytes (svg or png); needs Graphviz's `dot` program."""
         dot = shutil.which("dot")
         if dot is None:
@@ -156,7 +158,7 @@ class ComputationGraph:
         return subprocess.run([dot, f"-T{fmt}"], input=self.to_dot().encode(),
                               capture_output=True, check=True).stdout
 
-    def save(self, path):
+    def save(self, path: str) -> str:
         """Write `.dot` text, or `.svg`/`.png` through Graphviz, by the file's extension."""
         fmt = path.rsplit(".", 1)[-1].lower()
         if fmt == "dot":
@@ -167,15 +169,15 @@ class ComputationGraph:
                 fh.write(self.render(fmt))
         return path
 
-    def _repr_svg_(self):  # Jupyter shows the picture inline when dot is installed
+    def _repr_svg_(self) -> str | None:  # Jupyter shows the picture inline when dot is installed
         if shutil.which("dot") is None:
             return None
         return self.render("svg").decode()
 
-    def _repr_markdown_(self):
+    def _repr_markdown_(self) -> str:
         return f"```dot\n{self.to_dot()}```"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.to_dot()
 
 
@@ -217,7 +219,7 @@ _LEGEND = [
 ]
 
 
-def graph(fn, *args, wrt=None):
+def graph(fn: Fn, *args: Any, wrt: Wrt | None = None) -> ComputationGraph:
     """The ComputationGraph of `fn(*args)`, differentiated with respect to `wrt`
     (default: every parameter that was given a number or an array)."""
     if wrt is None:

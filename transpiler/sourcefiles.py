@@ -29,20 +29,21 @@ import itertools
 import linecache
 import os
 import tempfile
+from typing import Any
 
 _COUNTER = itertools.count(1)
 FILES: set = set()  # every file name given to generated code in this process
 _DIR: list = []  # the cache directory, once found ("" when none can be written)
 
 
-def cache_dir():
+def cache_dir() -> str:
     """Where generated files go ("" when nowhere)."""
     if not _DIR:
         _DIR.append(_writable(_candidates()))
     return _DIR[0]
 
 
-def _candidates():
+def _candidates() -> list[str]:
     if "TAPELESS_CACHE_DIR" in os.environ:
         return [os.environ["TAPELESS_CACHE_DIR"]]
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -50,7 +51,7 @@ def _candidates():
             os.path.join(tempfile.gettempdir(), f"tapeless-{os.getuid() if hasattr(os, 'getuid') else 'user'}")]
 
 
-def _writable(candidates):
+def _writable(candidates: list[str]) -> str:
     for path in candidates:
         if not path:
             return ""
@@ -63,7 +64,7 @@ def _writable(candidates):
     return ""
 
 
-def file_for(name, source, origin=""):
+def file_for(name: str, source: str, origin: str = "") -> str:
     """The file name for generated `source` (written if not there yet)."""
     where = cache_dir()
     stem = os.path.splitext(os.path.basename(origin))[0] if origin else ""
@@ -76,7 +77,7 @@ def file_for(name, source, origin=""):
     return f"<tapeless {name} #{next(_COUNTER)}{suffix}>"
 
 
-def _write(path, text):
+def _write(path: str, text: str) -> bool:
     try:
         fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -87,39 +88,46 @@ def _write(path, text):
         return False
 
 
-def compile_function(name, source, bindings, globals_=None, origin=""):
+def compile_function(name: str, source: str, bindings: dict, globals_: dict | None = None,
+                     origin: str = "") -> tuple[Any, str]:
     """The function `name` defined by `source`, closing over `bindings`, compiled
     in `globals_` (the user's module globals: module data is read live)."""
     filename = file_for(name, source, origin)
     FILES.add(filename)
     lines = source.splitlines(True)
     linecache.cache[filename] = (len(source), None, lines, filename)  # mtime None: kept
-    namespace = {}
+    namespace: dict = {}
     code = compile(_factory(name, source, bindings, len(lines)), filename, "exec")
     exec(code, globals_ if globals_ is not None else {}, namespace)
     return namespace["__tapeless_factory__"](*bindings.values()), filename
 
 
-def _factory(name, source, bindings, nlines):
+def _factory(name: str, source: str, bindings: dict, nlines: int) -> ast.Module:
     """`def __tapeless_factory__(<bindings>): <source>; return <name>` as a tree
     whose inner lines and columns are those of `source` itself."""
     text = "def __tapeless_factory__(" + ", ".join(bindings) + "):\n" + \
         "".join("    " + line for line in source.splitlines(True)) + f"    return {name}\n"
     tree = ast.parse(text)
-    factory = tree.body[0]
+    factory: Any = tree.body[0]
     for stmt in factory.body[:-1]:
-        for node in ast.walk(stmt):
-            if "lineno" in node._attributes:
-                node.lineno -= 1
-                node.end_lineno = (node.end_lineno or node.lineno + 1) - 1
-                node.col_offset -= 4
-                node.end_col_offset = (node.end_col_offset or 4) - 4
+        _shift(stmt, -1, -4)
     for node in ast.walk(factory.body[-1]):
         if "lineno" in node._attributes:
-            node.lineno = node.end_lineno = nlines + 1
+            node.lineno = node.end_lineno = nlines + 1  # type: ignore[attr-defined]
     return tree
 
 
-def is_generated(filename):
+def _shift(tree: ast.AST, lines: int, columns: int) -> None:
+    """Move every node of `tree` by `lines` and `columns`."""
+    for node in ast.walk(tree):
+        if "lineno" in node._attributes:
+            n: Any = node
+            n.lineno += lines
+            n.end_lineno = (n.end_lineno or n.lineno - lines) + lines
+            n.col_offset += columns
+            n.end_col_offset = (n.end_col_offset or -columns) + columns
+
+
+def is_generated(filename: str) -> bool:
     """Whether `filename` holds code tapeless generated (in this process)."""
     return filename in FILES or filename.startswith("<tapeless")

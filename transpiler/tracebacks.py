@@ -21,8 +21,13 @@ import functools
 import os
 import types
 import weakref
+from typing import Any, TypeVar
 
 import runtime
+
+from .hints import F
+
+E = TypeVar("E", bound=BaseException)
 
 _OURS = tuple(os.path.dirname(os.path.abspath(m)) + os.sep for m in (__file__, runtime.__file__))
 
@@ -30,22 +35,22 @@ _OURS = tuple(os.path.dirname(os.path.abspath(m)) + os.sep for m in (__file__, r
 _HIDDEN: "weakref.WeakSet" = weakref.WeakSet()  # code tapeless generates for itself
 
 
-def hidden(fn):
+def hidden(fn: F) -> F:
     """Mark function `fn` (e.g. a generated dispatcher) as tapeless's own frame."""
     _HIDDEN.add(fn.__code__)
     return fn
 
 
-def filtering():
+def filtering() -> bool:
     return os.environ.get("TAPELESS_TRACEBACK_FILTERING", "on").lower() not in ("off", "0", "no")
 
 
-def is_ours(filename):
+def is_ours(filename: str) -> bool:
     """A file of the `transpiler` or `runtime` package (not generated code)."""
     return filename.startswith(_OURS)
 
 
-def hide_our_frames(exc):
+def hide_our_frames(exc: E) -> E:
     """Drop tapeless's own frames from `exc`'s traceback (in place; returns `exc`).
     Re-raise it with a bare `raise`, which adds no frame of the caller's."""
     if not filtering():
@@ -63,14 +68,14 @@ def hide_our_frames(exc):
     return exc
 
 
-def user_facing(method):
+def user_facing(method: F) -> F:
     """Decorate the `__call__` of a transform object: errors leave it without
     tapeless's frames."""
     @functools.wraps(method)
-    def call(*args, **kwargs):
+    def call(*args: Any, **kwargs: Any) -> Any:
         try:
             return method(*args, **kwargs)
         except Exception as exc:
             hide_our_frames(exc)
             raise
-    return call
+    return call  # type: ignore[return-value]  # (the same signature, by wraps)
