@@ -2,8 +2,9 @@
 
 Takes an `ir.Function`; guarantees Python text that computes the same thing,
 compiled in the user's module globals (so module data is read live), with
-library objects bound as closure variables, and registered with `linecache`
-so tracebacks and pdb show the generated lines. On the way out of SSA:
+library objects bound as closure variables, and written to a file whose line N
+is line N of the source (sourcefiles.py), so tracebacks and pdb show the
+generated lines. On the way out of SSA:
 
 - single-use compiler temporaries are folded back into the expression that
   uses them (`d_x = d_y * np.cos(x)`, not two lines);
