@@ -9,6 +9,8 @@
 """
 from __future__ import annotations
 
+from typing import Any, Callable, Sequence
+
 import numpy as np
 
 
@@ -21,7 +23,8 @@ STENCILS = {2: ((1, -1), (0.5, -0.5)),
             4: ((2, 1, -1, -2), (-1 / 12, 8 / 12, -8 / 12, 1 / 12))}
 
 
-def numeric_grad(f, args, wrt=0, rel_step=1e-4, order=2):
+def numeric_grad(f: Callable[..., Any], args: Sequence[Any], wrt: int | Sequence[int] = 0,
+                 rel_step: float = 1e-4, order: int = 2) -> Any:
     """d f(*args) / d args[i] for each i in `wrt` (an int or a tuple), by
     central differences in float64 with a step of `rel_step` scaled to each
     input. Scalars give floats, arrays give arrays of the same shape, and
@@ -32,8 +35,8 @@ def numeric_grad(f, args, wrt=0, rel_step=1e-4, order=2):
     larger step, e.g. 1e-3, so that rounding stays small too)."""
     many = isinstance(wrt, (tuple, list))
     stencil = STENCILS[order]
-    out = tuple(_partial(f, list(args), i, rel_step, stencil)
-                for i in (wrt if many else (wrt,)))
+    indices: Any = wrt if many else (wrt,)
+    out = tuple(_partial(f, list(args), i, rel_step, stencil) for i in indices)
     return out if many else out[0]
 
 

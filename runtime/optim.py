@@ -22,6 +22,8 @@ is one short `_update` method: read it next to the formula.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 __all__ = ["Optimizer", "SGD", "Momentum", "RMSprop", "Adam"]
@@ -101,20 +103,20 @@ class Optimizer:
     `_update(p, g, state)` (the new leaf; may update `state` in place, which
     belongs to the optimizer). `t` counts the steps taken."""
 
-    def __init__(self, lr):
+    def __init__(self, lr: float) -> None:
         if not lr > 0:
             raise ValueError(f"the learning rate must be positive, got {lr!r}")
         self.lr = float(lr)
         self.reset()
 
-    def reset(self):
+    def reset(self) -> None:
         """Forget the state: the next `step` starts afresh (and may take
         parameters of a new structure)."""
         self.t = 0
-        self._structure = None
-        self._state = None
+        self._structure: Any = None
+        self._state: Any = None
 
-    def step(self, params, grads):
+    def step(self, params: Any, grads: Any) -> Any:
         """One update; returns new parameters with the structure of `params`."""
         leaves, structure = _flatten(params)
         grad_leaves, grad_structure = _flatten(grads)
@@ -138,7 +140,7 @@ class Optimizer:
     def _update(self, p, g, state):
         raise NotImplementedError
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         names = ["lr"] + [k for k in vars(self) if k not in ("lr", "t") and k[0] != "_"]
         settings = ", ".join(f"{k}={getattr(self, k)!r}" for k in names)
         return f"{type(self).__name__}({settings})"
@@ -154,7 +156,7 @@ class SGD(Optimizer):
     (2.2, 0.6)
     """
 
-    def __init__(self, lr=0.01):
+    def __init__(self, lr: float = 0.01) -> None:
         super().__init__(lr)
 
     def _update(self, p, g, state):
@@ -177,7 +179,7 @@ class Momentum(Optimizer):
     0.42
     """
 
-    def __init__(self, lr=0.01, momentum=0.9, nesterov=False):
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9, nesterov: bool = False) -> None:
         if not 0 <= momentum < 1:
             raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
@@ -206,7 +208,7 @@ class RMSprop(Optimizer):
     0.968377223398
     """
 
-    def __init__(self, lr=0.001, rho=0.9, eps=1e-8):
+    def __init__(self, lr: float = 0.001, rho: float = 0.9, eps: float = 1e-8) -> None:
         if not 0 <= rho < 1:
             raise ValueError(f"rho must be in [0, 1), got {rho!r}")
         self.rho, self.eps = float(rho), float(eps)
@@ -236,7 +238,8 @@ class Adam(Optimizer):
     0.9
     """
 
-    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8) -> None:
         for name, beta in (("beta1", beta1), ("beta2", beta2)):
             if not 0 <= beta < 1:
                 raise ValueError(f"{name} must be in [0, 1), got {beta!r}")

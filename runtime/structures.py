@@ -18,6 +18,7 @@ import copy
 import dataclasses
 import functools
 import types
+from typing import Any, Callable
 
 import numpy as np
 
@@ -27,7 +28,8 @@ _NOT_OBJECTS = (types.FunctionType, types.MethodType, types.ModuleType, type,
 _REGISTERED: dict = {}  # type -> (flatten, unflatten)
 
 
-def register_pytree(cls, flatten, unflatten):
+def register_pytree(cls: type, flatten: Callable[[Any], dict],
+                    unflatten: Callable[[dict], Any]) -> None:
     """Make gradients of `cls` values `cls` values: `flatten(obj)` returns a dict
     of its named fields, `unflatten(fields)` builds an object from such a dict.
     Fields are read in differentiated code as attributes (`obj.w`).

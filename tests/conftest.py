@@ -1,5 +1,15 @@
+import atexit
+import os
+import shutil
+import tempfile
+
 import numpy as np
 import pytest
+
+# generated code's files (transpiler/sourcefiles.py) go to a directory of this run
+if "TAPELESS_CACHE_DIR" not in os.environ:
+    os.environ["TAPELESS_CACHE_DIR"] = tempfile.mkdtemp(prefix="tapeless-tests-")
+    atexit.register(shutil.rmtree, os.environ["TAPELESS_CACHE_DIR"], True)
 
 from runtime.numeric import numeric_grad
 

@@ -64,7 +64,7 @@ def test_generated_lines_are_in_linecache_and_tracebacks(tmp_path):
     df = grad(f)
     df(np.ones(2), np.ones(2))
     code = df.transformed.code
-    assert linecache.getline(code.filename, 2).strip().startswith("def f_adjoint")
+    assert linecache.getline(code.filename, 1).strip().startswith("def f_adjoint")
     try:
         df(np.ones(2), np.ones(3))  # shapes do not broadcast: fails inside generated code
     except ValueError as exc:

@@ -9,6 +9,7 @@ derivative-free grid search for the ODE parameter.
 import os
 import re
 import runpy
+import sys
 
 import numpy as np
 import pytest
@@ -63,7 +64,7 @@ def test_worked_examples_print_the_textbook_values(capsys):
 def test_logistic_regression_loss_falls_and_matches_scikit_learn(capsys):
     from sklearn.linear_model import LogisticRegression
     example = load("logistic_regression")
-    result = example["main"](["--steps", "100", "--every", "20"])
+    result = example["main"](["--steps", "100", "--every", "20", "--plot", ""])
     out = capsys.readouterr().out
     losses = numbers_after("loss", out)
     assert len(losses) == 6
@@ -80,6 +81,32 @@ def test_logistic_regression_loss_falls_and_matches_scikit_learn(capsys):
     w = result["w"]
     cosine = w @ reference.coef_[0] / np.linalg.norm(w) / np.linalg.norm(reference.coef_[0])
     assert cosine > 0.999
+
+
+def test_logistic_regression_draws_its_loss_curve(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    example = load("logistic_regression")
+    path = str(tmp_path / "loss.png")
+    result = example["main"](["--steps", "20", "--every", "10", "--points", "50",
+                              "--plot", path])
+    assert result["plot"] == path and f"saved the loss curve to {path}" in capsys.readouterr().out
+    with open(path, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    # the curve drawn is the loss of every step, which is the loss function's own value
+    steps, losses = zip(*result["curve"])
+    assert steps == tuple(range(21))
+    X, y = example["make_data"](50, seed=0)
+    assert losses[0] == pytest.approx(example["loss"](np.zeros(2), 0.0, X, y))
+    assert all(later < earlier for earlier, later in zip(losses, losses[1:]))
+
+
+def test_logistic_regression_without_matplotlib_says_so(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib fails
+    example = load("logistic_regression")
+    result = example["main"](["--steps", "2", "--points", "20", "--plot",
+                              str(tmp_path / "loss.png")])
+    assert result["plot"] is None and "matplotlib is not installed" in capsys.readouterr().out
+    assert not (tmp_path / "loss.png").exists()
 
 
 # ------------------------------------------------------------------ MLP digits

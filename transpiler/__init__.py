@@ -7,6 +7,8 @@
     >>> f(2.0)
     7.0
 """
+__version__ = "0.1.0"  # the distribution's version (pyproject.toml reads it from here)
+
 from runtime.ops import stop_gradient
 from runtime.structures import register_pytree
 

@@ -11,13 +11,16 @@ from __future__ import annotations
 import functools
 import inspect
 import weakref
+from typing import Any, Callable, overload
 
 import numpy as np
 
 from .callables import Target, _identifier, calling, function_of
 from .higher import HigherGradient
+from .hints import Fn, Wrt
 from .kinds import kind_of_value
-from .pipeline import transform
+from .pipeline import Transformed, transform
+from .tracebacks import hidden, hide_our_frames, user_facing
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -42,19 +45,20 @@ class Gradient:
     rank, other) gets its own specialization; calls dispatch through a small
     generated function that checks the argument types (see `_dispatcher`)."""
 
-    def __new__(cls, *args, **kwargs):
+    def __new__(cls, *args: Any, **kwargs: Any) -> Gradient:
         # a class per gradient, so its generated dispatcher can be its __call__
         return super().__new__(type(cls.__name__, (cls,), {}))
 
-    def __init__(self, fn, wrt=0, with_value=False, optimize=True):
+    def __init__(self, fn: Fn, wrt: Wrt = 0, with_value: bool = False,
+                 optimize: bool = True) -> None:
         self.fn, self.wrt, self.with_value, self.optimize = fn, wrt, with_value, optimize
         self._generic = None
-        self._specs = {}  # argument signature -> compiled specialization
+        self._specs: dict = {}  # argument signature -> compiled specialization
         self._last = None  # the Transformed of the latest specialization
         self._function = None  # see __tapeless_target__
         functools.update_wrapper(self, fn)
 
-    def compile(self, *example_args):
+    def compile(self, *example_args: Any) -> Gradient:
         """Transform now (otherwise it happens on the first call); returns self.
         With example arguments, also compile the specialization for their types."""
         if example_args:
@@ -106,12 +110,36 @@ class Gradient:
             grads = (grads,)
         return (value, grads) if self.with_value else grads
 
+    def debug(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the gradient at `args` under pdb, stopped at the first line of the
+        generated code (`l` lists it, `b LINE` and `c` run to a line, `p d_x`
+        prints a gradient so far); returns what the call returns. See
+        docs/debugging.md."""
+        compiled: Any = self._specialize(args) if not kwargs else self.compile()._generic
+        import pdb
+        import sys
+        debugger = pdb.Pdb(stdin=sys.stdin, stdout=sys.stdout)
+        debugger.use_rawinput = sys.stdin.isatty() if hasattr(sys.stdin, "isatty") else False
+        print(f"tapeless: stepping through {compiled.__name__}, generated from "
+              f"{self.fn.__qualname__}; its file is {self.source_file}", file=sys.stdout)
+
+        @functools.wraps(compiled)
+        def under_pdb(*args, **kwargs):
+            return debugger.runcall(compiled, *args, **kwargs)
+        return self._finish(under_pdb, args, kwargs)
+
     @property
-    def one_tuple(self):
+    def source_file(self) -> str:
+        """The file holding `.source` (for `b FILE:LINE` in pdb, see docs/debugging.md)."""
+        return self.transformed.code.filename
+
+    @property
+    def one_tuple(self) -> bool:
         """wrt=(x,) asks for a tuple of one gradient."""
         return isinstance(self.wrt, (tuple, list)) and len(self.wrt) == 1
 
-    def __call__(self, *args, **kwargs):
+    @user_facing
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._slow(*args, **kwargs)
 
     def __tapeless_target__(self, args=None, kwnames=()):
@@ -141,23 +169,31 @@ class Gradient:
         return {}
 
     @property
-    def transformed(self):
+    def transformed(self) -> Transformed:
         """The stages of the latest specialization used (the generic one before any call)."""
         return self._last or _transformed(self.fn, self.wrt, self.optimize)
 
     @property
-    def source(self):
+    def source(self) -> str:
         """The generated adjoint function, as Python source."""
         return self.transformed.code.source
 
     @property
-    def ssa(self):
+    def ssa(self) -> str:
         """The SSA listing of the primal function."""
         return self.transformed.stage_text("ssa")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         kind = "value_and_grad" if self.with_value else "grad"
         return f"<{kind} of {self.fn.__qualname__} wrt={self.wrt!r}>"
+
+    def _repr_html_(self) -> str:  # in Jupyter: the generated code, the SSA one click away
+        from .display import gradient_html
+        return gradient_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from .display import gradient_markdown
+        return gradient_markdown(self)
 
 
 def _signature(value):
@@ -186,7 +222,8 @@ def _dispatcher(gradient):
     arguments and a direct call of its compiled adjoint (no dictionary lookup).
     When every specialization takes the same number of arguments, they are
     named parameters of `__call__` (no packing into a tuple and out again)."""
-    names = {"ndarray": np.ndarray, "ndim": np.ndim, "explain": _explain, "NO": _NO}
+    names = {"ndarray": np.ndarray, "ndim": np.ndim, "explain": _leaving, "NO": _NO,
+             "hide": hide_our_frames}
     arities = {len(key) for key in gradient._specs}
     fixed = arities.pop() if len(arities) == 1 else None
     if fixed is not None:
@@ -222,12 +259,14 @@ def _dispatcher(gradient):
     if fixed is not None:
         given = f"[a for a in ({', '.join(params)}{',' if fixed == 1 else ''}) if a is not NO]" \
             if fixed else "[]"
-        lines.append(f"    return self._slow(*{given}, *rest, **kwargs)")
+        slow = f"self._slow(*{given}, *rest, **kwargs)"
     else:
-        lines.append("    return self._slow(*args, **kwargs)")
+        slow = "self._slow(*args, **kwargs)"
+    lines += ["    try:", f"        return {slow}", "    except Exception as exc:",
+              "        hide(exc)", "        raise"]
     namespace = {}
     exec("\n".join(lines), names, namespace)
-    return namespace["__call__"]
+    return hidden(namespace["__call__"])
 
 
 class _Missing:
@@ -345,6 +384,13 @@ def _raise_bad_arguments(fn, args, kwargs, exc):
     raise exc
 
 
+def _leaving(exc):
+    """What an error leaving generated code gets: the note naming its lines,
+    and a traceback without tapeless's own frames."""
+    _explain(exc)
+    hide_our_frames(exc)
+
+
 def _explain(exc):
     """Add the generated line, and the user's line it came from, to an error
     raised inside generated code."""
@@ -367,14 +413,21 @@ def _explain(exc):
         return
     import linecache
     text = linecache.getline(generated.filename, line).strip()
-    note = f"in generated code {generated.name}, line {line - 1}: {text}"
+    note = f"in generated code {generated.name}, line {line}: {text}"
     loc = generated.line_locs.get(line)
     if loc is not None:
         note += f"\n  which comes from {loc}: {loc.line.strip()}"
     exc.add_note(note)
 
 
-def grad(fn=None, wrt=0, optimize=True):
+@overload
+def grad(fn: None = None, wrt: Wrt = 0, optimize: bool = True) -> Callable[[Fn], Any]: ...
+@overload
+def grad(fn: Gradient | HigherGradient, wrt: Wrt = 0,  # type: ignore[overload-overlap]
+         optimize: bool = True) -> HigherGradient: ...
+@overload
+def grad(fn: Fn, wrt: Wrt = 0, optimize: bool = True) -> Gradient: ...
+def grad(fn: Fn | None = None, wrt: Wrt = 0, optimize: bool = True) -> Any:
     """The gradient of scalar-valued `fn` with respect to parameter(s) `wrt`.
 
     `wrt` is an index, a parameter name, or a tuple of these (then a tuple of
@@ -392,7 +445,12 @@ def grad(fn=None, wrt=0, optimize=True):
     return Gradient(function_of(fn), wrt, optimize=optimize)
 
 
-def value_and_grad(fn=None, wrt=0, optimize=True):
+@overload
+def value_and_grad(fn: None = None, wrt: Wrt = 0,
+                   optimize: bool = True) -> Callable[[Fn], Gradient]: ...
+@overload
+def value_and_grad(fn: Fn, wrt: Wrt = 0, optimize: bool = True) -> Gradient: ...
+def value_and_grad(fn: Fn | None = None, wrt: Wrt = 0, optimize: bool = True) -> Any:
     """Like `grad`, but the call returns `(value, gradient)`."""
     if fn is None:
         return lambda f: value_and_grad(f, wrt, optimize)
@@ -413,19 +471,22 @@ class BoundGradient:
     """The gradient of a bound method `obj.f`: the gradient of `type(obj).f` with
     `obj` passed first, and not differentiated (its attributes are constants)."""
 
-    def __init__(self, gradient, obj):
+    def __init__(self, gradient: Gradient, obj: object) -> None:
         self.gradient, self.obj = gradient, obj
         functools.update_wrapper(self, gradient.fn)
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.gradient(self.obj, *args, **kwargs)
 
-    def compile(self, *example_args):
+    def compile(self, *example_args: Any) -> BoundGradient:
         self.gradient.compile(*((self.obj,) + example_args if example_args else ()))
         return self
 
     def __tapeless_target__(self, args=None, kwnames=()):
         return Target(self.gradient.__tapeless_target__().fn, (self.obj,))
 
-    def __getattr__(self, name):  # .source, .ssa, .transformed
+    def debug(self, *args: Any, **kwargs: Any) -> Any:
+        return self.gradient.debug(self.obj, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:  # .source, .ssa, .transformed
         return getattr(self.gradient, name)

@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import functools
 import inspect
-import itertools
-import linecache
 import types
 from dataclasses import dataclass, field
 
 from .errors import TranspileError
+from .sourcefiles import compile_function
 
-_COUNTER = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -121,16 +119,7 @@ def _identifier(name):
 def define(name, source, bindings, globals_=None):
     """Compile `source` (defining function `name`) with `bindings` as closure
     variables, registered with linecache so the compiler can read it back."""
-    filename = f"<tapeless {name} #{next(_COUNTER)}>"
-    lines = source.splitlines(True)
-    factory = "def __tapeless_factory__(" + ", ".join(bindings) + "):\n" + \
-        "".join("    " + line for line in lines) + f"    return {name}\n"
-    # the function's own lines start on line 2 of the factory
-    linecache.cache[filename] = (len(factory), None, factory.splitlines(True), filename)
-    namespace = {}
-    # (the module's own globals, when given: module data is read live)
-    exec(compile(factory, filename, "exec"), globals_ if globals_ is not None else {}, namespace)
-    return namespace["__tapeless_factory__"](*bindings.values())
+    return compile_function(name, source, bindings, globals_)[0]
 
 
 def calling(fn, name, body, bindings):

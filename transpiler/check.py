@@ -18,6 +18,7 @@ rules, so when both differ from finite differences a rule is the suspect.
 from __future__ import annotations
 
 import inspect
+from typing import Any
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +27,7 @@ from runtime import tape as tape_engine
 from runtime.numeric import numeric_grad
 
 from .errors import GradientMismatch
+from .hints import Fn, Wrt
 
 _DIAGNOSES = {
     (True, False, False): "the tape engine disagrees with the compiled adjoint and with "
@@ -58,31 +60,41 @@ class GradCheckReport:
     (`report["x"]` or `report[0]`), `passed`, and a readable `str()`."""
 
     function: str
-    checks: list
+    checks: list[ArgumentCheck]
     rtol: float
     atol: float
     tape_error: str = ""
     notes: list = field(default_factory=list)
 
     @property
-    def passed(self):
+    def passed(self) -> bool:
         return all(c.passed for c in self.checks)
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: int | str) -> ArgumentCheck:
         if isinstance(key, str):
             return next(c for c in self.checks if c.name == key)
         return self.checks[key]
 
-    def __str__(self):
+    def __str__(self) -> str:
         verdict = "ok" if self.passed else "FAILED"
         lines = [f"check_grad of {self.function}: {verdict} "
                  f"(rtol={self.rtol:g}, atol={self.atol:g})"]
         if self.tape_error:
-            lines.append(f"  the tape engine could not run it ({self.tape_error}); "
-                         "compared the compiled adjoint with finite differences only")
+            lines.append(f"  {self.tape_note()}")
         for c in self.checks:
             lines.extend(_argument_lines(c))
         return "\n".join(lines)
+
+    __repr__ = __str__  # a report typed at the prompt reads as it prints
+
+    def tape_note(self) -> str:
+        return f"the tape engine could not run it ({self.tape_error}); compared the " \
+            "compiled adjoint with finite differences only"
+
+    def _repr_html_(self) -> str:
+        """A table, in Jupyter."""
+        from .display import report_html
+        return report_html(self)
 
 
 def _argument_lines(c):
@@ -96,16 +108,19 @@ def _argument_lines(c):
     return lines
 
 
-def _show(value):
+def _show(value, indent=13):
+    """A gradient for the report: arrays with their rows aligned, and differences
+    from zero below 1e-10 of the largest entry shown as zeros."""
     if value is None:
         return "-"
-    text = np.array2string(np.asarray(value), precision=10, threshold=20,
-                           separator=", ") if not isinstance(value, (dict, list, tuple)) \
-        else repr(value)
-    return text.replace("\n", "\n" + " " * 13)
+    text = np.array2string(np.asarray(value), precision=10, threshold=20, separator=", ",
+                           suppress_small=True) \
+        if not isinstance(value, (dict, list, tuple)) else repr(value)
+    return text.replace("\n", "\n" + " " * indent)
 
 
-def check_grad(f, *args, wrt=0, rtol=1e-5, atol=1e-7, raise_on_failure=False):
+def check_grad(f: Fn, *args: Any, wrt: Wrt = 0, rtol: float = 1e-5, atol: float = 1e-7,
+               raise_on_failure: bool = False) -> GradCheckReport:
     """Compare the gradients of scalar-valued `f` at `args` by the compiled
     adjoint, the tape engine and central finite differences.
 
@@ -178,7 +193,8 @@ def _compare(a, b, rtol, atol):
         return 0.0, 0.0, True, ""
     scale = np.maximum(np.abs(x), np.abs(y))
     with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(diff == 0, 0.0, diff / scale)
+        # (entries that are zero within atol in both have no meaningful relative error)
+        rel = np.where((diff == 0) | (scale <= atol), 0.0, diff / scale)
     close = bool(np.all(np.isfinite(x) & np.isfinite(y) & (diff <= atol + rtol * np.abs(y))))
     return float(np.max(diff)), float(np.max(rel)), close, ""
 

@@ -1,5 +1,6 @@
-"""Command line.
+"""Command line: the `tapeless` console script, also `python -m transpiler`.
 
+    tapeless --version
     python -m transpiler dump path/to/file.py:func [--wrt x,y] [--stage S]
     python -m transpiler check path/to/file.py:func --args "1.0, 2.0" [--wrt x,y]
     python -m transpiler graph path/to/file.py:func --args "1, 2, 0" [-o graph.svg]
@@ -120,9 +121,10 @@ def _add_graph(sub):
     graph.set_defaults(run=cmd_graph)
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(prog="python -m transpiler",
-                                     description="tapeless: source-transformation AD")
+def build_parser(prog="tapeless"):
+    from . import __version__
+    parser = argparse.ArgumentParser(prog=prog, description="tapeless: source-transformation AD")
+    parser.add_argument("--version", action="version", version=f"tapeless {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     dump = sub.add_parser("dump", help="print one stage of the transformation of a function")
     dump.add_argument("target", help="path/to/file.py:function")
@@ -140,8 +142,9 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
-    args = build_parser().parse_args(argv)
+def main(argv=None, prog="tapeless"):
+    """The `tapeless` console script (`python -m transpiler` passes its own `prog`)."""
+    args = build_parser(prog).parse_args(argv)
     try:
         return args.run(args)
     except TranspileError as exc:

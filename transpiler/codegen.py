@@ -2,8 +2,9 @@
 
 Takes an `ir.Function`; guarantees Python text that computes the same thing,
 compiled in the user's module globals (so module data is read live), with
-library objects bound as closure variables, and registered with `linecache`
-so tracebacks and pdb show the generated lines. On the way out of SSA:
+library objects bound as closure variables, and written to a file whose line N
+is line N of the source (sourcefiles.py), so tracebacks and pdb show the
+generated lines. On the way out of SSA:
 
 - single-use compiler temporaries are folded back into the expression that
   uses them (`d_x = d_y * np.cos(x)`, not two lines);
@@ -19,19 +20,15 @@ so tracebacks and pdb show the generated lines. On the way out of SSA:
 from __future__ import annotations
 
 import ast
-import itertools
 import operator
-import linecache
-import os
-import textwrap
 from dataclasses import dataclass, field
 
 from . import ir, syntax
 from .optimize import _ONE_SHOT, is_pure
+from .sourcefiles import compile_function
 from .writes import in_place_writes
 from runtime import ops
 
-_COUNTER = itertools.count(1)
 GENERATED: dict = {}  # file name of generated code -> Generated (for error messages)
 
 
@@ -42,6 +39,7 @@ class Generated:
     fn: object
     filename: str
     line_locs: dict = field(default_factory=dict)  # line of `source` -> user source Loc
+    origin: str = ""  # the user's file it was made from
 
 
 def generate(fn, globals_, kinds=None):
@@ -474,19 +472,10 @@ class Emitter:
     def compile(self, globals_):
         source = self.source()
         origin = self.fn.filename
-        if origin.startswith("<tapeless") and " from " in origin:  # code made from made code
-            origin = origin.rsplit(" from ", 1)[1].rstrip(">")
-        filename = f"<tapeless {self.fn.name} #{next(_COUNTER)} " \
-                   f"from {os.path.basename(origin)}>"
-        factory = "def __tapeless_factory__(" + ", ".join(self.bindings) + "):\n" + \
-            textwrap.indent(source, "    ") + f"    return {self.fn.name}\n"
-        text_lines = factory.splitlines(True)
-        linecache.cache[filename] = (len(factory), None, text_lines, filename)
-        namespace = {}
-        exec(compile(factory, filename, "exec"), globals_, namespace)
-        func = namespace["__tapeless_factory__"](*self.bindings.values())
-        locs = {line + 1: loc for line, loc in self.line_locs.items()}  # factory line offset
-        generated = Generated(self.fn.name, source, func, filename, locs)
+        if origin in GENERATED:  # code made from made code: named after the user's file
+            origin = GENERATED[origin].origin
+        func, filename = compile_function(self.fn.name, source, self.bindings, globals_, origin)
+        generated = Generated(self.fn.name, source, func, filename, dict(self.line_locs), origin)
         GENERATED[filename] = generated
         return generated
 

@@ -13,6 +13,7 @@ with a caret under the construct, says why, and suggests a fix:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,10 @@ class Loc:
     col: int
     line: str = ""
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.filename}:{self.lineno}:{self.col + 1}"
 
-    def excerpt(self):
+    def excerpt(self) -> str:
         """The source line with a caret under the column."""
         if not self.line:
             return ""
@@ -41,11 +42,11 @@ class Loc:
 class TranspileError(Exception):
     """The function cannot be transformed; raised before any wrong gradient exists."""
 
-    def __init__(self, what, loc=None, why="", fix=""):
+    def __init__(self, what: str, loc: Loc | None = None, why: str = "", fix: str = "") -> None:
         self.what, self.loc, self.why, self.fix = what, loc, why, fix
         super().__init__(self.render())
 
-    def render(self):
+    def render(self) -> str:
         head = f"{self.loc}: {self.what}" if self.loc else self.what
         parts = [head]
         if self.loc is not None and self.loc.line:
@@ -59,6 +60,8 @@ class TranspileError(Exception):
 
 class GradientMismatch(AssertionError):
     """Raised by `check_grad(..., raise_on_failure=True)` when gradients disagree."""
+
+    report: Any  # the check.GradCheckReport
 
 
 # -- the safety net -------------------------------------------------------------

@@ -21,6 +21,7 @@ import inspect
 import shutil
 import subprocess
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -28,23 +29,37 @@ from runtime.helpers import ones_like
 from runtime.tape import trace
 
 from .rules import lookup
+from .hints import Fn, Wrt
 
 
 @dataclass
 class Edge:
-    parent: object  # runtime.tape.Node
-    child: object
-    value: object  # what flows forward along the edge: the parent's value
-    grad: object  # what flows back: the child's gradient times its local derivative
-    local: object  # d child / d parent at this evaluation
+    parent: Any  # runtime.tape.Node
+    child: Any
+    value: Any  # what flows forward along the edge: the parent's value
+    grad: Any  # what flows back: the child's gradient times its local derivative
+    local: Any  # d child / d parent at this evaluation
 
 
-def _fmt(value):
+def _fmt(value, first=3):
+    """A value for a label: a number to 4 digits; an array as its shape, norm and
+    first entries, `(100,) norm 5.2 [0.31, -1.2, 0.05, ...]`."""
     if value is None:
         return "0"
     if np.ndim(value) == 0:
-        return f"{float(value):.4g}"
-    return f"array{np.shape(value)}"
+        try:
+            return f"{float(value):.4g}"
+        except (TypeError, ValueError):
+            return type(value).__name__
+    try:
+        flat = np.ravel(np.asarray(value, dtype=float))
+    except (TypeError, ValueError):
+        return f"{type(value).__name__}{np.shape(value)}"
+    summary = f"{np.shape(value)} norm {np.linalg.norm(flat):.3g}"
+    if not first:
+        return summary
+    entries = ", ".join(f"{v:.3g}" for v in flat[:first]) + (", ..." if flat.size > first else "")
+    return f"{summary} [{entries}]"
 
 
 def _edge_parts(node, seed):
@@ -62,8 +77,12 @@ def _edge_parts(node, seed):
 class ComputationGraph:
     """Nodes and edges of one evaluation (see module docstring)."""
 
-    def __init__(self, fn, args, wrt):
-        self.fn = fn
+    def __init__(self, fn: Fn, args: tuple, wrt: Wrt) -> None:
+        self.fn, self.args = fn, args
+        try:
+            self.params = list(inspect.signature(fn).parameters)
+        except (TypeError, ValueError):
+            self.params = []
         self.tape = trace(fn, *args, wrt=wrt)
         self.gradients = self.tape.backward()
         self.nodes = list(self.tape.nodes) or list(self.tape.inputs)
@@ -77,31 +96,60 @@ class ComputationGraph:
                 self.edges.append(Edge(parent, node, parent.value, grad, slope))
 
     @property
-    def value(self):
+    def value(self) -> Any:
         return self.tape.value
 
-    def to_dot(self):
+    def to_dot(self, stack_after: int = 3) -> str:
         """Graphviz DOT text: nodes show value and gradient, edges show the value
-        flowing forward and the gradient flowing back."""
+        flowing forward and the gradient flowing back, constants are drawn where
+        they enter, and a legend says which is which. A graph `stack_after`
+        operations deep or more is drawn top to bottom, not left to right: a long
+        chain in a row is a strip too wide to read."""
         ids = {id(n): f"n{i}" for i, n in enumerate(self.nodes)}
-        lines = [f"digraph {self.fn.__name__} {{", "  rankdir=LR;",
-                 '  node [shape=record, fontname="Helvetica", fontsize=11];',
+        levels = self.levels()
+        deep = bool(levels) and max(levels.values()) >= stack_after
+        lines = [f"digraph {_identifier(self.fn.__name__)} {{",
+                 f"  rankdir={'TB' if deep else 'LR'};",
+                 '  node [shape=plaintext, fontname="Helvetica", fontsize=11];',
                  '  edge [fontname="Helvetica", fontsize=10];']
         for node in self.nodes:
-            kind = "input" if node.op is None else "op"
-            label = f"{{{html.escape(node.op_name)}|value {_fmt(node.value)}|" \
-                    f"grad {_fmt(node.grad)}}}"
-            style = ', style=filled, fillcolor="#e8f0fe"' if kind == "input" else ""
-            lines.append(f'  {ids[id(node)]} [label="{label}"{style}];')
+            lines.append(f"  {ids[id(node)]} [label=<{_node_table(node)}>];")
         for e in self.edges:
-            label = f"{_fmt(e.value)} / grad {_fmt(e.grad)}"
+            label = f"{_fmt(e.value, 0)} / grad {_fmt(e.grad, 0)}"  # (entries: in the boxes)
             if np.ndim(e.local) == 0:
                 label += f" (local {_fmt(e.local)})"
-            lines.append(f'  {ids[id(e.parent)]} -> {ids[id(e.child)]} [label="{label}"];')
+            lines.append(f'  {ids[id(e.parent)]} -> {ids[id(e.child)]} '
+                         f'[label="{_quoted(label)}"];')
+        lines += self._constants(ids)
+        lines += _LEGEND
         lines.append("}")
         return "\n".join(lines) + "\n"
 
-    def render(self, fmt="svg"):
+    def levels(self) -> dict[int, int]:
+        """Each node's depth: 0 for inputs, 1 + the deepest parent's otherwise."""
+        level: dict[int, int] = {}
+        for node in self.nodes:
+            level[id(node)] = 1 + max((level.get(id(p), 0) for p in node.parents), default=-1)
+        return level
+
+    def _constants(self, ids):
+        """Numbers and arrays that enter an operation without being differentiated,
+        as grey boxes named after the argument they are, when they are one (an
+        array passed in; a number is not known by identity: `0.0` is one object)."""
+        names = {id(a): p for p, a in zip(self.params, self.args) if isinstance(a, np.ndarray)}
+        lines, k = [], 0
+        for node in self.nodes:
+            for arg in node.args:
+                if hasattr(arg, "op_name") or not _is_number_or_array(arg):
+                    continue
+                name = names.get(id(arg))
+                text = f"{name} = {_fmt(arg)}" if name else _fmt(arg)
+                lines.append(f'  c{k} [label="{_quoted(text)}", fontcolor="#555555"];')
+                lines.append(f'  c{k} -> {ids[id(node)]} [style=dashed, color="#888888"];')
+                k += 1
+        return lines
+
+    def render(self, fmt: str = "svg") -> bytes:
         """The picture as bytes (svg or png); needs Graphviz's `dot` program."""
         dot = shutil.which("dot")
         if dot is None:
@@ -110,7 +158,7 @@ class ComputationGraph:
         return subprocess.run([dot, f"-T{fmt}"], input=self.to_dot().encode(),
                               capture_output=True, check=True).stdout
 
-    def save(self, path):
+    def save(self, path: str) -> str:
         """Write `.dot` text, or `.svg`/`.png` through Graphviz, by the file's extension."""
         fmt = path.rsplit(".", 1)[-1].lower()
         if fmt == "dot":
@@ -121,19 +169,57 @@ class ComputationGraph:
                 fh.write(self.render(fmt))
         return path
 
-    def _repr_svg_(self):  # Jupyter shows the picture inline when dot is installed
+    def _repr_svg_(self) -> str | None:  # Jupyter shows the picture inline when dot is installed
         if shutil.which("dot") is None:
             return None
         return self.render("svg").decode()
 
-    def _repr_markdown_(self):
+    def _repr_markdown_(self) -> str:
         return f"```dot\n{self.to_dot()}```"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.to_dot()
 
 
-def graph(fn, *args, wrt=None):
+def _node_table(node):
+    """An HTML-like label: the operation (an input in blue), its value, its gradient."""
+    fill = "#e8f0fe" if node.op is None else "#ffffff"
+    name = html.escape(node.op_name)
+    return (f'<table border="0" cellborder="1" cellspacing="0" cellpadding="3" '
+            f'bgcolor="{fill}"><tr><td><b>{name}</b></td></tr>'
+            f'<tr><td align="left">value {html.escape(_fmt(node.value))}</td></tr>'
+            f'<tr><td align="left">grad {html.escape(_fmt(node.grad))}</td></tr></table>')
+
+
+def _quoted(text):
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _identifier(name):
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "graph"
+
+
+def _is_number_or_array(value):
+    return isinstance(value, (int, float, complex, np.ndarray, np.generic)) and \
+        not isinstance(value, bool)
+
+
+_LEGEND = [
+    "  subgraph cluster_legend {",
+    '    label="legend"; fontname="Helvetica"; fontsize=10; color="#bbbbbb";',
+    '    legend [label=<<table border="0" cellspacing="0" cellpadding="2">'
+    '<tr><td align="left"><b>box</b>: an input (blue) or an operation, its value and '
+    'd output / d it</td></tr>'
+    '<tr><td align="left"><b>edge</b>: value flowing forward / grad flowing back '
+    '(local: d child / d parent)</td></tr>'
+    '<tr><td align="left"><b>grey, dashed</b>: a constant (not differentiated) where it '
+    'enters</td></tr>'
+    '<tr><td align="left">arrays: shape, norm, first entries</td></tr></table>>];',
+    "  }",
+]
+
+
+def graph(fn: Fn, *args: Any, wrt: Wrt | None = None) -> ComputationGraph:
     """The ComputationGraph of `fn(*args)`, differentiated with respect to `wrt`
     (default: every parameter that was given a number or an array)."""
     if wrt is None:

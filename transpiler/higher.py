@@ -17,14 +17,17 @@ branches.
 from __future__ import annotations
 
 import inspect
+from typing import Any, Callable
 
 import numpy as np
 
 from .callables import Target, _identifier, define, function_of, parameters
 from .errors import TranspileError
+from .hints import Fn, Wrt
 from .kinds import kind_of_value
 from runtime.assemble import basis_of, columns_to, rows_to
 from .pipeline import transform_forward
+from .tracebacks import user_facing
 
 _TANGENTS: dict = {}
 
@@ -77,7 +80,7 @@ class HigherGradient:
     scalar parameters; for an array parameter the result is assembled from one
     tangent sweep per element."""
 
-    def __init__(self, inner, wrt=0):
+    def __init__(self, inner: Any, wrt: Wrt = 0) -> None:
         self.inner, self.wrt = inner, wrt
         self.fn = inner.fn
         self._last = None
@@ -102,7 +105,7 @@ class HigherGradient:
         return transformed, name, tname
 
     @property
-    def source(self):
+    def source(self) -> str:
         """The generated code of the latest call."""
         return self._last.code.source if self._last else ""
 
@@ -124,12 +127,13 @@ class HigherGradient:
             f"return columns_to(columns, {x}, ())"], bindings)
         return Target(fn)
 
-    def __call__(self, *args):
+    @user_facing
+    def __call__(self, *args: Any) -> Any:
         transformed, name, tname = self._tangent(args)
         fn = transformed.code.fn
         fixed = self.inner.fixed_for(args)
         _, position = _param_name(fn, name)
-        x = args[position] if position < len(args) else None
+        x: Any = args[position] if position < len(args) else None
         if np.iscomplexobj(x):
             _complex_second_order("grad of a gradient")
         results = {}
@@ -183,11 +187,11 @@ class Transform:
 
     kind = "transform"
 
-    def __init__(self, fn, wrt=0):
+    def __init__(self, fn: Fn, wrt: Wrt = 0) -> None:
         self.fn, self.wrt = function_of(fn), wrt
         self.__name__ = _identifier(f"{self.kind}_{getattr(self.fn, '__name__', 'f')}")
         self.__doc__ = getattr(self.fn, "__doc__", None)
-        self._made = {}
+        self._made: dict = {}
 
     def function_for(self, args):
         """The generated function for arguments like `args` (None: any)."""
@@ -196,7 +200,8 @@ class Transform:
             self._made[kinds] = self.make(kinds)
         return self._made[kinds]
 
-    def __call__(self, *args, **kwargs):
+    @user_facing
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         # (on copies: the generated function calls fn as Python, which may change them)
         return self.function_for(args)(*_copies(args), **kwargs)
 
@@ -211,7 +216,7 @@ class Transform:
     def __tapeless_target__(self, args=None, kwnames=()):
         return Target(self.function_for(None if args is None else tuple(args)))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<{self.kind} of {self.fn.__qualname__} wrt={self.wrt!r}>"
 
     def define(self, lines, bindings, extra=()):
@@ -242,7 +247,8 @@ class Hvp(Transform):
 
     kind = "hvp"
 
-    def __call__(self, *args, **kwargs):
+    @user_facing
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         _scalar_output(self.fn, args)
         return super().__call__(*args, **kwargs)
 
@@ -267,7 +273,8 @@ class Hessian(Hvp):
 
     kind = "hessian"
 
-    def __call__(self, *args, **kwargs):
+    @user_facing
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         self.check_complex(args)
         return super().__call__(*args, **kwargs)  # (Hvp's: checks the output is a number)
 
@@ -288,13 +295,14 @@ class Jacobian(Transform):
 
     kind = "jacobian"
 
-    def __init__(self, fn, wrt=0, mode=None):
+    def __init__(self, fn: Fn, wrt: Wrt = 0, mode: str | None = None) -> None:
         if mode not in (None, "forward", "reverse"):
             raise ValueError(f"mode must be 'forward', 'reverse' or None, not {mode!r}")
         super().__init__(fn, wrt)
         self.mode = mode
 
-    def __call__(self, *args, **kwargs):
+    @user_facing
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         self.check_complex(args)
         return super().__call__(*args, **kwargs)
 
@@ -339,13 +347,13 @@ class Jacobian(Transform):
                 f"return rows_to(rows, value, {x})"]
 
 
-def jvp(fn, wrt=0):
+def jvp(fn: Fn, wrt: Wrt = 0) -> Jvp:
     """Forward mode: `jvp(f, wrt)(*args, tangents=t)` returns `(f(*args), df . t)`
     where `t` has the structure of `wrt` (one tangent, or a tuple of them)."""
     return Jvp(fn, wrt)
 
 
-def vjp(fn, wrt=0):
+def vjp(fn: Fn, wrt: Wrt = 0) -> Callable[..., tuple[Any, Callable[[Any], Any]]]:
     """Reverse mode for any output: `value, pullback = vjp(f)(*args)`;
     `pullback(cotangent)` returns the gradient(s) of `sum(cotangent * f)`."""
     from .api import Gradient
@@ -380,18 +388,18 @@ def _scalar_output(fn, args):
         _not_scalar(fn, value)
 
 
-def hvp(fn, wrt=0):
+def hvp(fn: Fn, wrt: Wrt = 0) -> Hvp:
     """Hessian-vector product by forward-over-reverse: `hvp(f)(*args, v=v)`."""
     return Hvp(fn, wrt)
 
 
-def hessian(fn, wrt=0):
+def hessian(fn: Fn, wrt: Wrt = 0) -> Hessian:
     """The matrix of second derivatives with respect to one parameter; shape
     `x.shape + x.shape` (a float for a scalar parameter)."""
     return Hessian(fn, wrt)
 
 
-def jacobian(fn, wrt=0, mode=None):
+def jacobian(fn: Fn, wrt: Wrt = 0, mode: str | None = None) -> Jacobian:
     """d f(*args) / d args[wrt], shape `out.shape + x.shape`. `mode` is 'forward'
     (one tangent sweep per input element), 'reverse' (one adjoint sweep per
     output element) or None: whichever needs fewer sweeps."""

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from . import errors, ir
 from .accumulate import accumulate_in_place
 from .analyze import analyze
-from .codegen import generate
+from .codegen import Generated, generate
 from .errors import TranspileError
+from .hints import Fn, Wrt
 from .normalize import normalize
 from .kinds import Kinds
 from .optimize import hoist_invariants
@@ -34,15 +36,15 @@ OPTIMIZE = os.environ.get("TAPELESS_OPTIMIZE", "1") != "0"
 
 @dataclass
 class Transformed:
-    parsed: object
-    anf: object
+    parsed: Any  # parse.Parsed
+    anf: Any
     ssa: ir.Function
     activity: object
     adjoint: ir.Function
     optimized: ir.Function
-    code: object  # codegen.Generated
+    code: Generated
 
-    def stage_text(self, stage):
+    def stage_text(self, stage: str) -> str:
         """Printable text of one stage."""
         from .nodes import to_ast
         import ast
@@ -100,7 +102,8 @@ def argument_facts(ssa_fn, kinds):
     return Kinds(params).block(ssa_fn.body)
 
 
-def transform(fn, wrt=0, optimize=True, kinds=None):
+def transform(fn: Fn, wrt: Wrt = 0, optimize: bool = True,
+              kinds: tuple | None = None) -> Transformed:
     """Run every stage on `fn` for reverse mode with respect to `wrt`;
     `kinds` (one per parameter, see kinds.py) specializes on scalar arguments."""
     return _transform(fn, wrt, optimize, kinds, reverse)

@@ -87,7 +87,8 @@ def _generated_or_runtime(filename):
     helper differentiated from its source), not the user's."""
     import os
     import runtime
-    return filename.startswith("<tapeless") or \
+    from .sourcefiles import is_generated
+    return is_generated(filename) or \
         filename.startswith(os.path.dirname(os.path.abspath(runtime.__file__)) + os.sep)
 
 

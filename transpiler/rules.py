@@ -26,6 +26,9 @@ from __future__ import annotations
 import inspect
 import types
 from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from .hints import F
 
 
 
@@ -157,7 +160,7 @@ def _entry(prim):
     return _TABLE[key]
 
 
-def adjoint(*prims, wrt=None):
+def adjoint(*prims: Any, wrt: Sequence[str | int] | None = None) -> Callable[[F], F]:
     """Register `fn(g, ans, *args)` as the reverse-mode rule of each primitive."""
     def register(fn):
         for prim in prims:
@@ -168,7 +171,7 @@ def adjoint(*prims, wrt=None):
     return register
 
 
-def partials(*prims, wrt=None):
+def partials(*prims: Any, wrt: Sequence[str | int] | None = None) -> Callable[[F], F]:
     """Register `fn(ans, *args)` returning the local partial derivatives of an
     elementwise primitive (one per differentiable parameter)."""
     def register(fn):
@@ -180,7 +183,7 @@ def partials(*prims, wrt=None):
     return register
 
 
-def tangent(prim, param):
+def tangent(prim: Any, param: str) -> Callable[[F], F]:
     """Register `fn(d, ans, *args)`: the tangent of `prim`'s output along `param`."""
     def register(fn):
         rule = _entry(prim)
@@ -191,7 +194,7 @@ def tangent(prim, param):
     return register
 
 
-def nondifferentiable(*prims):
+def nondifferentiable(*prims: Any) -> None:
     """Mark primitives whose outputs have no gradient."""
     for prim in prims:
         _NONDIFF.add(_key(prim))
@@ -202,7 +205,7 @@ def nondifferentiable(*prims):
 _KEEP: list = []
 
 
-def remove(*prims):
+def remove(*prims: Any) -> None:
     """Forget every rule of each primitive, and any mark as nondifferentiable
     (for temporary rules in tests, or to register a rule afresh)."""
     for prim in prims:
