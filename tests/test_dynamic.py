@@ -682,3 +682,20 @@ def test_transforms_of_functions_with_star_args():
     assert_close(hessian(flat)(x, 2.0, 1.0), np.diag(12.0 * x))
     assert_close(jvp(flat)(x, 2.0, 1.0, tangents=np.ones(2)), (19.0, 30.0))
     assert_close(grad(flat)(x, 2.0, 1.0), 6.0 * x ** 2)
+
+
+def flat_objective(x, *args):
+    scale, = args
+    return np.sum(np.sin(x) * scale ** 2)
+
+
+def test_transforms_of_the_gradient_of_a_function_with_star_args():
+    x = np.array([0.3, 0.5])
+    H = np.diag(-np.sin(x) * 4.0)  # d2/dx2 of sum(sin(x)) * 2.0 ** 2
+    assert_close(jacobian(grad(flat_objective))(x, 2.0), H, rtol=1e-12)
+    assert_close(jvp(grad(flat_objective))(x, 2.0, tangents=np.ones(2))[1], H @ np.ones(2),
+                 rtol=1e-12)
+
+    def uses_the_gradient(x):
+        return np.sum(grad(flat_objective)(x, 1.5) ** 2)
+    assert_close(grad(uses_the_gradient)(x), numeric_grad(uses_the_gradient, (x,)), rtol=1e-6)

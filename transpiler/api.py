@@ -144,18 +144,32 @@ class Gradient:
 
     def __tapeless_target__(self, args=None, kwnames=()):
         """This gradient as generated Python (`def grad_f(x): return f_adjoint(x)[1]`),
-        so other transforms and differentiated code can take it apart."""
+        so other transforms and differentiated code can take it apart. Of a
+        function with `*args`, the adjoint depends on the call's number of
+        arguments: without them, a function calling this gradient object (which
+        the call resolves again, with its arguments)."""
+        name = _identifier(("value_and_grad_" if self.with_value else "grad_") +
+                           self.fn.__name__)
+        if _has_varargs(self.fn):
+            if args is None:
+                return Target(calling(self.fn, name, name + "_value({args})",
+                                      {f"{name}_value": self}))
+            kinds = tuple(_kind_of(_signature(a)) for a in args)
+            return Target(self._generated(name, _transformed(self.fn, self.wrt, self.optimize,
+                                                             kinds).code.fn))
         if self._function is None:
             adjoint = _transformed(self.fn, self.wrt, self.optimize).code.fn
-            name = _identifier(("value_and_grad_" if self.with_value else "grad_") +
-                               self.fn.__name__)
-            call = name + "_adjoint({args})"
-            if not self.one_tuple:
-                body = call if self.with_value else call + "[1]"
-            else:
-                body = f"({call}[0], ({call}[1],))" if self.with_value else f"({call}[1],)"
-            self._function = calling(self.fn, name, body, {f"{name}_adjoint": adjoint})
+            self._function = self._generated(name, adjoint)
         return Target(self._function)
+
+    def _generated(self, name, adjoint):
+        """`def grad_f(x): return f_adjoint(x)[1]` calling the adjoint `adjoint`."""
+        call = name + "_adjoint({args})"
+        if not self.one_tuple:
+            body = call if self.with_value else call + "[1]"
+        else:
+            body = f"({call}[0], ({call}[1],))" if self.with_value else f"({call}[1],)"
+        return calling(self.fn, name, body, {f"{name}_adjoint": adjoint})
 
     # what higher.HigherGradient needs from the gradient it differentiates
     path = (1,)
@@ -194,6 +208,13 @@ class Gradient:
     def _repr_markdown_(self) -> str:
         from .display import gradient_markdown
         return gradient_markdown(self)
+
+
+def _has_varargs(fn):
+    try:
+        return any(p.kind is p.VAR_POSITIONAL for p in inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
 
 
 def _signature(value):
