@@ -42,6 +42,63 @@ def _unflat(vector, like):
     return tuple(out)
 
 
+def _numeric(a):
+    return isinstance(a, (int, float, np.generic)) or \
+        isinstance(a, np.ndarray) and a.dtype != object
+
+
+def _numeric_args(func, args):
+    """(func, args) with `args` numbers and arrays (what the rules differentiate):
+    containers of arrays in `args` (`args=(params,)`, params a list of (W, b)) are
+    passed as their leaves to a generated function that builds them again."""
+    args = tuple(args)
+    if all(map(_numeric, args)):
+        return func, args
+    leaves, spelled = _leaves_of(args)
+    key = (func, tuple(spelled))
+    made = _LEAF_FUNCTIONS.get(key)
+    if made is None:
+        from transpiler.callables import define
+        names = ", ".join(f"l{i}" for i in range(len(leaves)))
+        made = _LEAF_FUNCTIONS[key] = define(
+            "func_of_leaves", f"def func_of_leaves(y, t, {names}):\n"
+                              f"    return func(y, t, {', '.join(spelled)})\n", {"func": func})
+    return made, tuple(leaves)
+
+
+def _leaves_of(args):
+    leaves = []
+    return leaves, [_spell(a, leaves) for a in args]
+
+
+def _spell(value, leaves):
+    """`value` as a display of leaf names (`[(l0, l1), (l2, l3)]`), its leaves appended."""
+    if _numeric(value):
+        leaves.append(value)
+        return f"l{len(leaves) - 1}"
+    if isinstance(value, (list, tuple)):
+        items = [_spell(v, leaves) for v in value]
+        return f"[{', '.join(items)}]" if isinstance(value, list) else \
+            f"({', '.join(items)}{',' if len(items) == 1 else ''})"
+    if isinstance(value, dict) and all(type(k) is str for k in value):
+        return "{" + ", ".join(f"{k!r}: {_spell(v, leaves)}" for k, v in value.items()) + "}"
+    raise TypeError(
+        "the derivative of scipy.integrate.odeint is taken along `args` of numbers, arrays "
+        f"and lists, tuples and dicts of them, not of a {type(value).__name__}: pass the "
+        "arrays themselves, or integrate with a Python loop (rk4, Euler)")
+
+
+def _rebuilt(like, leaves):
+    """A value shaped like `like` whose numbers and arrays are taken from `leaves`."""
+    if _numeric(like):
+        return next(leaves)
+    if isinstance(like, dict):
+        return {k: _rebuilt(v, leaves) for k, v in like.items()}
+    items = [_rebuilt(v, leaves) for v in like]
+    return items if isinstance(like, list) else tuple(items)
+
+
+_LEAF_FUNCTIONS: dict = {}
 _LAGRANGIANS: dict = {}
 
 
@@ -70,7 +127,7 @@ def _state(y, a, p, args):
 def odeint_vjp(g, ans, func, y0, t, args=(), rtol=None, atol=None, mxstep=0):
     """[gradient for y0, for t, for args (raveled)] of `ans = odeint(func, y0, t, args)`."""
     from scipy.integrate import odeint
-    args = tuple(args)
+    func, args = _numeric_args(func, args)
     n = np.size(y0)  # odeint's states are vectors
     grad_l, _ = _lagrangian(func, n, args)
     t = np.asarray(t, dtype=float)
@@ -105,7 +162,7 @@ def odeint_vjp_tangent(g, ans, func, y0, t, args=(), dg=None, dans=None, dt=None
     from scipy.integrate import odeint
 
     from transpiler import jvp
-    args = tuple(args)
+    func, args, dargs = _with_leaf_tangents(func, args, dargs)
     n, size = np.size(y0), np.size(_flat(args))
     grad_l, hvp_l = _lagrangian(func, n, args)
     t = np.asarray(t, dtype=float)
@@ -170,7 +227,16 @@ def unpack_t(packed, y0, t):
 
 def unpack_args(packed, y0, t, args):
     """The gradients for args (a tuple shaped like it) from odeint_vjp's packed result."""
-    return _unflat(packed[np.size(y0) + np.size(t):], tuple(args))
+    leaves = _leaves_of(tuple(args))[0]
+    return _rebuilt(tuple(args), iter(_unflat(packed[np.size(y0) + np.size(t):], leaves)))
+
+
+def _with_leaf_tangents(func, args, dargs):
+    """`_numeric_args`, with the tangents of args (shaped like them) as leaves too."""
+    flat_func, leaves = _numeric_args(func, args)
+    if dargs is not None and flat_func is not func:
+        dargs = tuple(_leaves_of(tuple(dargs))[0])
+    return flat_func, leaves, dargs
 
 
 def odeint_tangent(func, y0, t, args=(), dy0=None, dt=None, dargs=None, rtol=None, atol=None,
@@ -178,7 +244,7 @@ def odeint_tangent(func, y0, t, args=(), dy0=None, dt=None, dargs=None, rtol=Non
     """The tangent of `odeint(func, y0, t, args)` along (dy0, dt, dargs) (None: zero)."""
     from scipy.integrate import odeint
     from transpiler import jvp
-    args = tuple(args)
+    func, args, dargs = _with_leaf_tangents(func, args, dargs)
     shape, n = (np.size(y0),), np.size(y0)  # odeint's states are vectors
     t = np.asarray(t, dtype=float)
     dargs = None if dargs is None else tuple(dargs)

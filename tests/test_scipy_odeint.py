@@ -144,3 +144,31 @@ def test_against_the_exact_solution():
     np.testing.assert_allclose(grad(decay_total, wrt=1)(y0, t, k), want_t, rtol=1e-7)
     np.testing.assert_allclose(hessian(decay_total, wrt=2)(y0, t, k),
                                np.sum(y0) * np.sum(t ** 2 * e), rtol=1e-6)
+
+
+def neural_dynamics(y, t, params):  # an ODE-net's right-hand side: args=(params,)
+    for W, b in params:
+        outputs = np.dot(y, W) + b
+        y = np.tanh(outputs)
+    return outputs
+
+
+def ode_net_loss(W0, b1, y0, params):
+    layers = [(W0, params[0][1]), (params[1][0], b1)]
+    ys = odeint(neural_dynamics, y0, np.linspace(0.0, 1.0, 5), args=(layers,), rtol=1e-11,
+                atol=1e-11)
+    return np.mean(np.abs(ys - 0.3))
+
+
+def test_parameters_in_a_list_of_tuples(rng):
+    params = [(rng.normal(size=(2, 5)) * 0.3, rng.normal(size=5) * 0.1),
+              (rng.normal(size=(5, 2)) * 0.3, rng.normal(size=2) * 0.1)]
+    args = (params[0][0], params[1][1], np.array([1.0, 0.5]), params)
+    for wrt in (0, 1, 2):
+        reverse_agrees(ode_net_loss, args, wrt=wrt, rtol=1e-5, atol=1e-6)
+        forward_agrees(ode_net_loss, args, wrt=wrt, rtol=1e-5, atol=1e-6)
+
+
+def test_parameters_of_other_types_are_a_clear_error():
+    with pytest.raises(TypeError, match="not of a str"):
+        grad(lambda y0: odeint(lambda y, t, s: -y, y0, [0.0, 1.0], args=("fast",))[-1, 0])(1.0)
