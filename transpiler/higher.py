@@ -25,6 +25,7 @@ from .errors import TranspileError
 from .kinds import kind_of_value
 from runtime.assemble import basis_of, columns_to, rows_to
 from .pipeline import transform_forward
+from .compat import aux_of, chosen_wrt, is_wrt, jax_jvp, jax_vjp, jvp_aux, split_aux, with_aux
 
 _TANGENTS: dict = {}
 
@@ -227,14 +228,22 @@ class Jvp(Transform):
 
     kind = "jvp"
 
+    def __init__(self, fn, wrt=0, has_aux=False):
+        super().__init__(fn, wrt)
+        self.has_aux = has_aux
+
     def make(self, kinds):
         many = isinstance(self.wrt, (tuple, list))
         names = [_param_name(self.fn, w)[0] for w in (self.wrt if many else (self.wrt,))]
         tangent = transform_forward(self.fn, names, kinds=kinds).code.fn
         dots = list(inspect.signature(tangent).parameters)[-len(names):]
         given = [f"{d}=tangents[{k}]" if many else f"{d}=tangents" for k, d in enumerate(dots)]
-        return self.define([f"return tangent({{args}}, {', '.join(given)})"],
-                           {"tangent": tangent}, extra=["tangents"])
+        call = f"tangent({{args}}, {', '.join(given)})"
+        bindings = {"tangent": tangent}
+        if self.has_aux:  # (out, tangent of out, aux)
+            call = f"jvp_aux({call}, {self.fn.__name__!r})"
+            bindings["jvp_aux"] = jvp_aux
+        return self.define([f"return {call}"], bindings, extra=["tangents"])
 
 
 class Hvp(Transform):
@@ -272,6 +281,8 @@ class Hessian(Hvp):
         return super().__call__(*args, **kwargs)  # (Hvp's: checks the output is a number)
 
     def make(self, kinds):
+        if isinstance(self.wrt, (tuple, list)):
+            return self.blocks(kinds)
         tangent, tname = self.hessian_tangent(kinds)
         x = self.position()
         return self.define([
@@ -281,6 +292,20 @@ class Hessian(Hvp):
             f"return columns_to(columns, {x}, np.shape({x}))"], {"tangent": tangent})
 
 
+    def blocks(self, kinds):
+        """JAX's nested blocks for a tuple `wrt`: item `[i][j]` is the Jacobian of
+        the gradient along `wrt[i]` with respect to `wrt[j]`."""
+        from .api import Gradient
+        bindings, rows = {}, []
+        for i, a in enumerate(self.wrt):
+            row = []
+            for j, b in enumerate(self.wrt):
+                bindings[f"block_{i}_{j}"] = Jacobian(Gradient(self.fn, a), b).make(kinds)
+                row.append(f"block_{i}_{j}({{args}}), ")
+            rows.append(f"({''.join(row)})")
+        return self.define([f"return ({', '.join(rows)},)"], bindings)
+
+
 class Jacobian(Transform):
     """d f(*args) / d args[wrt], shape `out.shape + x.shape`, by one tangent sweep
     per input element ('forward') or one adjoint sweep per output element
@@ -288,17 +313,28 @@ class Jacobian(Transform):
 
     kind = "jacobian"
 
-    def __init__(self, fn, wrt=0, mode=None):
+    def __init__(self, fn, wrt=0, mode=None, has_aux=False):
         if mode not in (None, "forward", "reverse"):
             raise ValueError(f"mode must be 'forward', 'reverse' or None, not {mode!r}")
         super().__init__(fn, wrt)
-        self.mode = mode
+        self.mode, self.has_aux = mode, has_aux
 
     def __call__(self, *args, **kwargs):
         self.check_complex(args)
         return super().__call__(*args, **kwargs)
 
     def make(self, kinds):
+        if self.has_aux:  # (the Jacobian of the output alone, aux)
+            bindings = {"fn": self.fn, "aux_of": aux_of,
+                        "jacobian": Jacobian(with_aux(self.fn, "[0]"), self.wrt, self.mode)
+                        .make(kinds)}
+            return self.define([f"return jacobian({{args}}), aux_of(fn({{args}}), "
+                                f"{self.fn.__name__!r})"], bindings)
+        if isinstance(self.wrt, (tuple, list)):  # a tuple of Jacobians, as JAX
+            bindings = {f"jacobian_{k}": Jacobian(self.fn, w, self.mode).make(kinds)
+                        for k, w in enumerate(self.wrt)}
+            return self.define(["return (" + "".join(f"{name}({{args}}), " for name in bindings)
+                                + ")"], bindings)
         x = self.position()
         bindings, lines = {"fn": self.fn}, ["value = fn({args})"]
         sweeps, failed = {}, None
@@ -339,32 +375,68 @@ class Jacobian(Transform):
                 f"return rows_to(rows, value, {x})"]
 
 
-def jvp(fn, wrt=0):
+def jvp(fn, *args, wrt=0, argnums=None, has_aux=False):
     """Forward mode: `jvp(f, wrt)(*args, tangents=t)` returns `(f(*args), df . t)`
-    where `t` has the structure of `wrt` (one tangent, or a tuple of them)."""
-    return Jvp(fn, wrt)
+    where `t` has the structure of `wrt` (one tangent, or a tuple of them).
+    JAX's form `jvp(f, primals, tangents)` (three arguments) returns the same
+    pair at once. With `has_aux=True`, `f` returns `(output, aux)` and the
+    result is `(output, tangent, aux)`."""
+    if len(args) == 2:
+        return jax_jvp(fn, *args, has_aux=has_aux)
+    if len(args) > 2:
+        raise TypeError("jvp takes (f, wrt) or JAX's (f, primals, tangents), "
+                        f"not {len(args) + 1} arguments")
+    return Jvp(fn, chosen_wrt(args[0] if args else wrt, argnums), has_aux)
 
 
-def vjp(fn, wrt=0):
-    """Reverse mode for any output: `value, pullback = vjp(f)(*args)`;
-    `pullback(cotangent)` returns the gradient(s) of `sum(cotangent * f)`."""
+def vjp(fn, *args, wrt=0, argnums=None, has_aux=False):
+    """Reverse mode for any output: `value, pullback = vjp(f, wrt)(*args)`;
+    `pullback(cotangent)` returns the gradient(s) of `sum(cotangent * f)`.
+    JAX's form `vjp(f, *primals)` returns `(value, pullback)` at once, the
+    pullback returning a tuple (one cotangent per primal); it is chosen when
+    the arguments after `f` are not one `wrt` (an index, a name, a tuple of
+    these). With `has_aux=True`, `f` returns `(output, aux)`, and the result
+    has `aux` third."""
+    if len(args) > 1 or args and not is_wrt(args[0]):
+        return jax_vjp(fn, args, has_aux=has_aux)
     from .api import Gradient
     fn = function_of(fn)
-    gradient = Gradient(fn, wrt)
+    wrt = chosen_wrt(args[0] if args else wrt, argnums)
+    gradient = Gradient(with_aux(fn) if has_aux else fn, wrt)
+    one_tuple = isinstance(wrt, (tuple, list)) and len(wrt) == 1
 
     def run(*args):
         adjoint = _adjoint_for(gradient, args)
         seed = list(inspect.signature(adjoint).parameters)[-1]
         value = fn(*_copies(args))  # run as Python, on copies: it may change them
+        if has_aux:
+            value, aux = split_aux(value, getattr(fn, "__name__", "f"))
 
         def pullback(cotangent):
-            if np.shape(cotangent) != np.shape(value):
-                raise ValueError(f"the pullback of {getattr(fn, '__name__', 'f')} needs a "
-                                 f"cotangent of the output's shape {np.shape(value)}, not "
-                                 f"{np.shape(cotangent)}")
-            return adjoint(*args, **{seed: cotangent})[1]
-        return value, pullback
+            _check_cotangent(fn, cotangent, value)
+            grads = adjoint(*args, **{seed: (cotangent, None) if has_aux else cotangent})[1]
+            return (grads,) if one_tuple else grads
+        return (value, pullback, aux) if has_aux else (value, pullback)
     return run
+
+
+def _check_cotangent(fn, cotangent, value):
+    if isinstance(value, (tuple, list)) and isinstance(cotangent, (tuple, list)) and \
+            len(value) == len(cotangent):
+        for c, v in zip(cotangent, value):
+            _check_cotangent(fn, c, v)
+    elif isinstance(value, (tuple, list, dict)) or np.shape(cotangent) != np.shape(value):
+        raise ValueError(f"the pullback of {getattr(fn, '__name__', 'f')} needs a cotangent "
+                         f"of the output's structure and shape {_shape_text(value)}, not "
+                         f"{_shape_text(cotangent)}")
+
+
+def _shape_text(value):
+    if isinstance(value, (tuple, list)):
+        return "(" + "".join(_shape_text(v) + ", " for v in value) + ")"
+    if isinstance(value, dict):
+        return "a dict"
+    return str(np.shape(value))
 
 
 def _copies(args):
@@ -380,19 +452,21 @@ def _scalar_output(fn, args):
         _not_scalar(fn, value)
 
 
-def hvp(fn, wrt=0):
+def hvp(fn, wrt=0, *, argnums=None):
     """Hessian-vector product by forward-over-reverse: `hvp(f)(*args, v=v)`."""
-    return Hvp(fn, wrt)
+    return Hvp(fn, chosen_wrt(wrt, argnums))
 
 
-def hessian(fn, wrt=0):
+def hessian(fn, wrt=0, *, argnums=None):
     """The matrix of second derivatives with respect to one parameter; shape
-    `x.shape + x.shape` (a float for a scalar parameter)."""
-    return Hessian(fn, wrt)
+    `x.shape + x.shape` (a float for a scalar parameter). For a tuple `wrt`,
+    JAX's nested blocks: `hessian(f, (0, 1))(x, y)[0][1]` is d2f/dx dy."""
+    return Hessian(fn, chosen_wrt(wrt, argnums))
 
 
-def jacobian(fn, wrt=0, mode=None):
+def jacobian(fn, wrt=0, mode=None, *, argnums=None, has_aux=False):
     """d f(*args) / d args[wrt], shape `out.shape + x.shape`. `mode` is 'forward'
     (one tangent sweep per input element), 'reverse' (one adjoint sweep per
-    output element) or None: whichever needs fewer sweeps."""
-    return Jacobian(fn, wrt, mode)
+    output element) or None: whichever needs fewer sweeps. A tuple `wrt` gives
+    a tuple of Jacobians; `has_aux=True` returns `(jacobian, aux)`."""
+    return Jacobian(fn, chosen_wrt(wrt, argnums), mode, has_aux)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import builtins
 
-from runtime import arrays
+from runtime import arrays, containers
 from runtime.arrays import mapping_grad, sequence_grad
+from runtime.helpers import zeros_like
 
 from .rules import adjoint, tangent
 
@@ -59,3 +60,31 @@ def mapping_grad_g(dg, ans, g, mapping):
 @tangent(arrays.mapping_grad, "mapping")
 def mapping_grad_mapping(dmapping, ans, g, mapping):
     return 0.0
+
+
+# ---- flattening to one vector: runtime.containers.ravel / unravel (linear maps) -----------
+
+
+@adjoint(containers.ravel, wrt=("tree",))
+def ravel(g, ans, tree):
+    return containers.unravel(g, tree)
+
+
+@tangent(containers.ravel, "tree")
+def ravel_tree(dtree, ans, tree):
+    return containers.ravel(dtree)
+
+
+@adjoint(containers.unravel, wrt=("vector", "like"))
+def unravel(g, ans, vector, like):
+    return containers.ravel(g), zeros_like(like)  # (`like` gives only the shapes)
+
+
+@tangent(containers.unravel, "vector")
+def unravel_vector(dvector, ans, vector, like):
+    return containers.unravel(dvector, like)
+
+
+@tangent(containers.unravel, "like")
+def unravel_like(dlike, ans, vector, like):
+    return 0.0  # `like` gives only the structure and shapes
