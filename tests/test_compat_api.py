@@ -376,3 +376,19 @@ def test_functional_optimizers_follow_autograd_step_by_step(name):
     assert_close(flatten(result)[0], ag_flatten(expected)[0])
     assert_close(ag_adam(lambda p, i: loss_grad(p, x), PARAMS, num_iters=3)["W"],
                  ta.adam(lambda p, i: loss_grad(p, x), PARAMS, num_iters=3)["W"])
+
+
+# -- what docs/supported-python.md says of wrong arguments ------------------------------
+
+@pytest.mark.parametrize("call", [
+    lambda: grad(energy)(X),
+    lambda: jvp(energy)(X, tangents=X),
+    lambda: jacobian(energy)(X),
+    lambda: vjp(energy)(X, Y, X),
+    lambda: transpiler.hvp(energy)(X, Y, v=X, z=2.0),
+])
+def test_wrong_arguments_are_a_type_error_naming_the_function(call):
+    with pytest.raises(TypeError, match=r"^energy\(\) (missing a required argument: 'y'|"
+                                        r"too many positional arguments|"
+                                        r"got an unexpected keyword argument 'z')"):
+        call()

@@ -199,7 +199,15 @@ class Transform:
 
     def __call__(self, *args, **kwargs):
         # (on copies: the generated function calls fn as Python, which may change them)
-        return self.function_for(args)(*_copies(args), **kwargs)
+        function = self.function_for(args)
+        try:
+            return function(*_copies(args), **kwargs)
+        except TypeError as exc:
+            if exc.__traceback__.tb_next is None:  # the arguments did not bind: say so for fn
+                from .api import _raise_bad_arguments
+                own = {k: v for k, v in kwargs.items() if k not in ("tangents", "v")}
+                _raise_bad_arguments(self.fn, args, own, exc)
+            raise
 
     def check_complex(self, args):
         """Second derivatives along real directions only would silently lose the
