@@ -10,6 +10,8 @@ the gradient of a dict of arrays is a dict of arrays with the same keys.
 """
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy as np
 
 from .helpers import unbroadcast, zeros_like
@@ -174,7 +176,7 @@ def _leaves(tree):
     return [tree]
 
 
-def ravel(tree):
+def ravel(tree: Any) -> np.ndarray:
     """Every number of `tree`, in order, as one 1-d float (or complex) array.
 
     >>> ravel({"b": np.ones(2), "a": 3.0})
@@ -187,7 +189,7 @@ def ravel(tree):
     return np.concatenate([leaf.astype(dtype, copy=False) for leaf in leaves])
 
 
-def unravel(vector, like):
+def unravel(vector: Any, like: Any) -> Any:
     """The inverse of `ravel`: `vector`'s numbers in the structure and shapes of `like`
     (a number stands for a vector of it, as a seed of one does)."""
     if np.ndim(vector) == 0:
@@ -216,17 +218,17 @@ class Unflatten:
     """`unflatten(vector)`: the structure `flatten` was given, with `vector`'s
     numbers (a callable object the compiler differentiates through)."""
 
-    def __init__(self, like):
+    def __init__(self, like: Any) -> None:
         self.like = like
 
-    def __call__(self, vector):
+    def __call__(self, vector: Any) -> Any:
         return unravel(vector, self.like)
 
     def __repr__(self):
         return f"<unflatten to {type(self.like).__name__} of {np.size(ravel(self.like))} numbers>"
 
 
-def flatten(tree):
+def flatten(tree: Any) -> tuple[np.ndarray, Unflatten]:
     """`(vector, unflatten)` as autograd's `misc.flatten` (and JAX's `ravel_pytree`):
     the numbers of a nested tuple/list/dict of arrays and scalars as one float
     vector, and the function that puts a vector back into that structure.
@@ -240,7 +242,7 @@ def flatten(tree):
     return ravel(tree), Unflatten(stop_gradient(tree))  # (the structure carries no gradient)
 
 
-def flatten_func(func, example):
+def flatten_func(func: Callable, example: Any) -> tuple[Callable, Unflatten, np.ndarray]:
     """`(flat_func, unflatten, flat_example)` as autograd's `misc.flatten_func`:
     `flat_func(vector, *args)` is `func(unflatten(vector), *args)`, raveled."""
     flat_example, unflatten = flatten(example)

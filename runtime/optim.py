@@ -6,7 +6,9 @@ what `transpiler.grad` returns for such an argument. `step` returns new
 parameters of that structure and never writes into the caller's arrays; the
 optimizer keeps its own state (velocities, moment estimates) per leaf.
 
-    >>> import numpy as np
+    >>> from typing import Any, Callable, Optional
+
+import numpy as np
     >>> from runtime.optim import Adam
     >>> def loss_grad(p):                    # d/dp of (w - 3)**2 + (b + 1)**2
     ...     return {"w": 2 * (p["w"] - 3.0), "b": 2 * (p["b"] + 1.0)}
@@ -275,7 +277,8 @@ def _on_vectors(optimize):
 
 
 @_on_vectors
-def sgd(grad, x, callback=None, num_iters=200, step_size=0.1, mass=0.9):
+def sgd(grad: Callable, x: Any, callback: Optional[Callable] = None, num_iters: int = 200,
+        step_size: float = 0.1, mass: float = 0.9) -> Any:
     """Gradient descent with momentum: v <- mass * v - (1 - mass) * g; x <- x + step_size * v."""
     velocity = np.zeros(len(x))
     for i in range(num_iters):
@@ -288,7 +291,8 @@ def sgd(grad, x, callback=None, num_iters=200, step_size=0.1, mass=0.9):
 
 
 @_on_vectors
-def rmsprop(grad, x, callback=None, num_iters=100, step_size=0.1, gamma=0.9, eps=1e-8):
+def rmsprop(grad: Callable, x: Any, callback: Optional[Callable] = None, num_iters: int = 100,
+            step_size: float = 0.1, gamma: float = 0.9, eps: float = 1e-8) -> Any:
     """RMSprop: s <- gamma * s + (1 - gamma) * g**2 (from s = 1); x <- x - step_size * g / (sqrt(s) + eps)."""
     avg_sq_grad = np.ones(len(x))
     for i in range(num_iters):
@@ -301,7 +305,8 @@ def rmsprop(grad, x, callback=None, num_iters=100, step_size=0.1, gamma=0.9, eps
 
 
 @_on_vectors
-def adam(grad, x, callback=None, num_iters=100, step_size=0.001, b1=0.9, b2=0.999, eps=1e-8):
+def adam(grad: Callable, x: Any, callback: Optional[Callable] = None, num_iters: int = 100,
+         step_size: float = 0.001, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Any:
     """Adam (the update of the `Adam` class) for `num_iters` steps from `x`.
 
     >>> x = adam(lambda x, i: 2 * (x - 3.0), np.zeros(2), num_iters=2000, step_size=0.05)

@@ -392,3 +392,32 @@ def test_wrong_arguments_are_a_type_error_naming_the_function(call):
                                         r"too many positional arguments|"
                                         r"got an unexpected keyword argument 'z')"):
         call()
+
+
+def test_doctests_of_the_new_modules():
+    import doctest
+
+    import runtime.containers
+    import transpiler.compat
+    for module in (transpiler.compat, ta, runtime.containers):
+        assert doctest.testmod(module).failed == 0, module.__name__
+
+
+def test_wrt_by_names_and_the_hessian_vector_products():
+    assert_close(grad(energy, wrt=("x", "y"))(X, Y), autograd.grad(a_energy, (0, 1))(X, Y))
+    v = np.array([0.5, -1.0, 2.0])
+    expected = autograd.hessian_vector_product(a_energy)(X, Y, v)
+    assert_close(transpiler.hvp(energy)(X, Y, v=v), expected)
+    assert_close(jvp(grad(energy))(X, Y, tangents=v)[1], expected)
+
+
+def test_reverse_mode_check_grads_beyond_order_two_is_a_clear_error():
+    # (docs/jax-and-autograd.md says so; forward mode goes further, see above)
+    with pytest.raises(transpiler.TranspileError):
+        ta.check_grads(energy, modes=["rev"], order=3)(X, Y)
+
+
+def test_jacobian_of_a_tuple_output_is_a_type_error_that_says_what_to_do():
+    with pytest.raises(TypeError, match="returned a tuple of 2 items; take the jacobian of each"):
+        jacobian(loss_and_residual)(X, Y)
+    assert_close(jacobian(lambda x: field(x, Y))(X), autograd.jacobian(a_field)(X, Y))

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import inspect
 from collections import OrderedDict
-from typing import Callable
+from typing import Any, Callable, Union
+
+Argnum = Union[int, tuple, list]
 
 import numpy as np
 
@@ -37,37 +39,37 @@ __all__ = ["grad", "value_and_grad", "elementwise_grad", "deriv", "jacobian", "h
            "check_grads", "flatten", "flatten_func", "sgd", "rmsprop", "adam"]
 
 
-def grad(fun: Callable, argnum=0):
+def grad(fun: Callable, argnum: Argnum = 0) -> Callable:
     """The gradient of scalar-valued `fun` with respect to argument `argnum`."""
     return api.grad(fun, argnum)
 
 
-def value_and_grad(fun: Callable, argnum=0):
+def value_and_grad(fun: Callable, argnum: Argnum = 0) -> Callable:
     """`(fun(*args), gradient)`."""
     return api.value_and_grad(fun, argnum)
 
 
-def grad_and_aux(fun: Callable, argnum=0):
+def grad_and_aux(fun: Callable, argnum: Argnum = 0) -> Callable:
     """`(gradient of the first output, second output)` of a function returning two."""
     return api.grad(fun, argnum, has_aux=True)
 
 
-def grad_named(fun: Callable, argname: str):
+def grad_named(fun: Callable, argname: str) -> Callable:
     """The gradient with respect to the parameter called `argname`."""
     return api.grad(fun, argname)
 
 
-def holomorphic_grad(fun: Callable, argnum=0):
+def holomorphic_grad(fun: Callable, argnum: Argnum = 0) -> Callable:
     """f'(z) of a holomorphic `fun` (the gradient of its real part)."""
     return api.grad(real_part(function_of(fun)), argnum)
 
 
-def jacobian(fun: Callable, argnum=0):
+def jacobian(fun: Callable, argnum: Argnum = 0) -> Callable:
     """Shape `out.shape + x.shape`."""
     return higher.jacobian(fun, argnum)
 
 
-def hessian(fun: Callable, argnum=0):
+def hessian(fun: Callable, argnum: Argnum = 0) -> Callable:
     """Shape `x.shape + x.shape`."""
     return higher.hessian(fun, argnum)
 
@@ -78,14 +80,14 @@ def _summed(fun):
     return calling(fun, name + "_summed", f"np.sum({name}({{args}}))", {name: fun, "np": np})
 
 
-def elementwise_grad(fun: Callable, argnum=0):
+def elementwise_grad(fun: Callable, argnum: Argnum = 0) -> Callable:
     """The sum of the Jacobian's rows in one reverse sweep (the derivative of an
     elementwise function, elementwise): the gradient of `np.sum(fun(...))`.
     Being a gradient, it nests: `elementwise_grad(elementwise_grad(f))`."""
     return api.grad(_summed(function_of(fun)), argnum)
 
 
-def deriv(fun: Callable, argnum=0):
+def deriv(fun: Callable, argnum: Argnum = 0) -> Callable:
     """The tangent of `fun` along a direction of ones (one forward sweep)."""
     fun = function_of(fun)
     name = _identifier(getattr(fun, "__name__", "f"))
@@ -94,7 +96,7 @@ def deriv(fun: Callable, argnum=0):
                    {f"{name}_jvp": higher.jvp(fun, argnum), "ones_like": ones_like})
 
 
-def make_vjp(fun: Callable, argnum=0):
+def make_vjp(fun: Callable, argnum: Argnum = 0) -> Callable:
     """`vjp, ans = make_vjp(f)(*args)`: autograd's order (the pullback first)."""
     run = higher.vjp(fun, argnum)
 
@@ -104,7 +106,7 @@ def make_vjp(fun: Callable, argnum=0):
     return vjp_and_value
 
 
-def make_jvp(fun: Callable, argnum=0):
+def make_jvp(fun: Callable, argnum: Argnum = 0) -> Callable:
     """`make_jvp(f)(*args)(v)` -> `(ans, the tangent along v)`."""
     transform = higher.jvp(fun, argnum)
 
@@ -113,12 +115,12 @@ def make_jvp(fun: Callable, argnum=0):
     return at
 
 
-def make_hvp(fun: Callable, argnum=0):
+def make_hvp(fun: Callable, argnum: Argnum = 0) -> Callable:
     """`hvp, grad_value = make_hvp(f)(*args)`: the pullback of the gradient."""
     return make_vjp(api.grad(fun, argnum), argnum)
 
 
-def hessian_tensor_product(fun: Callable, argnum=0):
+def hessian_tensor_product(fun: Callable, argnum: Argnum = 0) -> Callable:
     """`hvp(*args, vector)`: the Hessian times `vector` (of the argument's shape),
     in one forward-over-reverse sweep."""
     transform = higher.hvp(fun, argnum)
@@ -135,7 +137,7 @@ def hessian_tensor_product(fun: Callable, argnum=0):
 hessian_vector_product = hessian_tensor_product
 
 
-def tensor_jacobian_product(fun: Callable, argnum=0):
+def tensor_jacobian_product(fun: Callable, argnum: Argnum = 0) -> Callable:
     """`vjp(*args, vector)`: `vector` (of the output's shape) times the Jacobian."""
     run = higher.vjp(fun, argnum)
 
@@ -148,7 +150,7 @@ def tensor_jacobian_product(fun: Callable, argnum=0):
 vector_jacobian_product = tensor_jacobian_product
 
 
-def multigrad_dict(fun: Callable):
+def multigrad_dict(fun: Callable) -> Callable[..., OrderedDict]:
     """Gradients with respect to every parameter, as a dict by name (parameters
     left out of the call take their defaults)."""
     sig = inspect.signature(fun)
@@ -172,7 +174,8 @@ def multigrad_dict(fun: Callable):
 TOL = RTOL = 1e-6
 
 
-def check_grads(f: Callable, argnum=0, modes=("fwd", "rev"), order=2):
+def check_grads(f: Callable, argnum: Argnum = 0, modes=("fwd", "rev"),
+                order: int = 2) -> Callable[..., None]:
     """`check_grads(f, modes=["fwd", "rev"], order=2)(*args)`, as autograd's:
     checks the tangent of `f` along a random direction ('fwd') and the
     pullback of a random cotangent ('rev') against central differences, then
@@ -183,7 +186,7 @@ def check_grads(f: Callable, argnum=0, modes=("fwd", "rev"), order=2):
         raise ValueError(f"modes are 'fwd' and 'rev', not {list(modes)}")
     argnums = tuple(argnum) if isinstance(argnum, (tuple, list)) else (argnum,)
 
-    def check(*args):
+    def check(*args: Any) -> None:
         _check(function_of(f), argnums, args, tuple(modes), order, np.random.default_rng(0))
     return check
 

@@ -45,7 +45,17 @@ def check_pair(out: Any, name: str) -> None:
                         f"but it returned {what}")
 
 
-nondifferentiable(check_pair)
+def array_output(value: Any, name: str) -> None:
+    """The error for a Jacobian of a function returning a container."""
+    if isinstance(value, (tuple, list, dict)):
+        what = f"a tuple of {len(value)} items" if type(value) is tuple else \
+            f"a {type(value).__name__}"
+        raise TypeError(f"jacobian needs {name} to return an array or a number, but it "
+                        f"returned {what}; take the jacobian of each item, or pass "
+                        "has_aux=True to return (output, aux)")
+
+
+nondifferentiable(check_pair, array_output)
 
 
 def split_aux(out, name):
@@ -164,7 +174,7 @@ def jvp_aux(result, name):
 
 # -- JAX's call forms ---------------------------------------------------------------
 
-def is_wrt(value) -> bool:
+def is_wrt(value: Any) -> bool:
     """Whether `vjp(f, value)` names parameters (our form: an index, a name, or
     a tuple of these) rather than passing a primal (JAX's form)."""
     if isinstance(value, (tuple, list)):
@@ -172,7 +182,7 @@ def is_wrt(value) -> bool:
     return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
 
 
-def chosen_wrt(wrt, argnums):
+def chosen_wrt(wrt: Any, argnums: Any) -> Any:
     """`argnums` (JAX's name) or `wrt` (ours), not both."""
     if argnums is None:
         return wrt
@@ -182,7 +192,7 @@ def chosen_wrt(wrt, argnums):
     return argnums
 
 
-def jax_jvp(fn, primals, tangents, has_aux=False):
+def jax_jvp(fn: Callable, primals: Any, tangents: Any, has_aux: bool = False) -> tuple:
     """`jvp(f, primals, tangents)` -> `(out, tangent_out)`, JAX's form: the
     directional derivative along `tangents`, one per primal."""
     from .higher import jvp
@@ -201,7 +211,7 @@ def jax_jvp(fn, primals, tangents, has_aux=False):
     return jvp(fn, wrt, has_aux=has_aux)(*primals, tangents=tuple(tangents))
 
 
-def jax_vjp(fn, primals, has_aux=False):
+def jax_vjp(fn: Callable, primals: tuple, has_aux: bool = False) -> tuple:
     """`vjp(f, *primals)` -> `(out, vjp_fn)`, JAX's form: `vjp_fn(ct)` returns a
     tuple with the cotangent of every primal."""
     from .higher import vjp
@@ -236,13 +246,13 @@ def linearize(fn: Callable, *primals: Any) -> tuple[Any, Callable[..., Any]]:
     return out, f_jvp
 
 
-def jacfwd(fn: Callable, argnums=0, has_aux: bool = False):
+def jacfwd(fn: Callable, argnums: Any = 0, has_aux: bool = False) -> Callable:
     """JAX's `jacfwd`: the Jacobian by one tangent sweep per input element."""
     from .higher import jacobian
     return jacobian(fn, argnums, mode="forward", has_aux=has_aux)
 
 
-def jacrev(fn: Callable, argnums=0, has_aux: bool = False):
+def jacrev(fn: Callable, argnums: Any = 0, has_aux: bool = False) -> Callable:
     """JAX's `jacrev`: the Jacobian by one adjoint sweep per output element."""
     from .higher import jacobian
     return jacobian(fn, argnums, mode="reverse", has_aux=has_aux)

@@ -25,7 +25,7 @@ from .errors import TranspileError
 from .kinds import kind_of_value
 from runtime.assemble import basis_of, columns_to, rows_to
 from .pipeline import transform_forward
-from .compat import aux_of, chosen_wrt, is_wrt, jax_jvp, jax_vjp, jvp_aux, split_aux, with_aux
+from .compat import array_output, aux_of, chosen_wrt, is_wrt, jax_jvp, jax_vjp, jvp_aux, split_aux, with_aux
 
 _TANGENTS: dict = {}
 
@@ -344,7 +344,8 @@ class Jacobian(Transform):
             return self.define(["return (" + "".join(f"{name}({{args}}), " for name in bindings)
                                 + ")"], bindings)
         x = self.position()
-        bindings, lines = {"fn": self.fn}, ["value = fn({args})"]
+        bindings = {"fn": self.fn, "array_output": array_output}
+        lines = ["value = fn({args})", f"array_output(value, {self.fn.__name__!r})"]
         sweeps, failed = {}, None
         for mode in ("forward", "reverse"):
             if self.mode in (None, mode):
