@@ -421,3 +421,23 @@ def test_jacobian_of_a_tuple_output_is_a_type_error_that_says_what_to_do():
     with pytest.raises(TypeError, match="returned a tuple of 2 items; take the jacobian of each"):
         jacobian(loss_and_residual)(X, Y)
     assert_close(jacobian(lambda x: field(x, Y))(X), autograd.jacobian(a_field)(X, Y))
+
+
+def test_vjp_of_structured_outputs_takes_a_cotangent_of_their_structure():
+    def stats(x):
+        return {"mean": np.mean(x), "sq": x ** 2}, np.sum(x)
+    value, pullback = vjp(stats, X)
+    (g,) = pullback(({"mean": 1.0, "sq": np.ones(3)}, 2.0))
+    assert_close(g, 1.0 / 3 + 2 * X + 2.0)
+    with pytest.raises(ValueError, match="structure and shape"):
+        pullback(({"mean": 1.0}, 2.0))
+    with pytest.raises(ValueError, match="structure and shape"):
+        pullback(1.0)
+
+
+def test_has_aux_with_a_tuple_of_one_wrt_and_a_complex_output():
+    g, residual = grad(loss_and_residual, wrt=(0,), has_aux=True)(X, Y)
+    assert isinstance(g, tuple) and len(g) == 1
+    assert_close(g[0], autograd.grad_and_aux(a_loss_and_residual)(X, Y)[0])
+    with pytest.raises(TypeError, match="complex"):
+        grad(lambda z: (z * z, 0.0), has_aux=True)(1.0 + 1.0j)

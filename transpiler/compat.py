@@ -118,7 +118,7 @@ class AuxGradient:
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args, **kwargs):
-        from .api import _bind, _explain, _is_scalar, _not_scalar
+        from .api import _bind, _complex_output, _explain, _is_scalar, _not_scalar
         if kwargs:
             _bind(self.fn, args, kwargs)
             compiled = self.gradient.compile()._generic
@@ -126,28 +126,28 @@ class AuxGradient:
             compiled = self.gradient._specialize(args)
         seed = list(inspect.signature(compiled).parameters)[-1]
         try:
-            (value, aux), grads = compiled(*args, **kwargs, **{seed: (1.0, None)})
+            result = compiled(*args, **kwargs, **{seed: (1.0, None)})
+            value = result[0][0]
             if type(value) is not float and _is_scalar(value) and np.ndim(value) != 0:
-                (value, aux), grads = compiled(*args, **kwargs,
-                                               **{seed: (ones_like(value), None)})
+                result = compiled(*args, **kwargs, **{seed: (ones_like(value), None)})
         except Exception as exc:
             _explain(exc)
             raise
-        if not _is_scalar(value) or np.iscomplexobj(value):
+        if np.iscomplexobj(value):
+            _complex_output(self.fn)
+        if not _is_scalar(value):
             _not_scalar(self.fn, value)
-        if self.gradient.one_tuple:
-            grads = (grads,)
-        return ((value, aux), grads) if self.with_value else (grads, aux)
+        return aux_result(result, self.with_value, self.gradient.one_tuple)
 
     def __tapeless_target__(self, args=None, kwnames=()):
         """This gradient as generated Python, for other transforms."""
         adjoint = self.gradient.compile()._generic
         seed = list(inspect.signature(adjoint).parameters)[-1]
         name = _identifier("grad_" + self.fn.__name__)
-        pick = "value_grad_aux" if self.with_value else "grad_aux"
-        fn = calling(self.fn, name, f"{pick}({name}_adjoint({{args}}, {seed}=(1.0, None)))",
-                     {f"{name}_adjoint": adjoint, pick: globals()[pick]})
-        return Target(fn)
+        body = (f"aux_result({name}_adjoint({{args}}, {seed}=(1.0, None)), "
+                f"{self.with_value}, {self.gradient.one_tuple})")
+        return Target(calling(self.fn, name, body, {f"{name}_adjoint": adjoint,
+                                                    "aux_result": aux_result}))
 
     def __getattr__(self, name):  # .source, .ssa, .transformed
         return getattr(self.gradient, name)
@@ -157,13 +157,12 @@ class AuxGradient:
         return f"<{kind} of {self.fn.__qualname__} wrt={self.wrt!r} has_aux=True>"
 
 
-def grad_aux(result):
-    """(gradient, aux) from an adjoint's `((value, aux), gradient)`."""
-    return result[1], result[0][1]
-
-
-def value_grad_aux(result):
-    return result
+def aux_result(result, with_value, one_tuple):
+    """What a has_aux gradient returns, from its adjoint's `((value, aux), grads)`."""
+    grads = (result[1],) if one_tuple else result[1]
+    if with_value:
+        return result[0], grads
+    return grads, result[0][1]
 
 
 def jvp_aux(result, name):

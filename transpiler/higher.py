@@ -25,7 +25,8 @@ from .errors import TranspileError
 from .kinds import kind_of_value
 from runtime.assemble import basis_of, columns_to, rows_to
 from .pipeline import transform_forward
-from .compat import array_output, aux_of, chosen_wrt, is_wrt, jax_jvp, jax_vjp, jvp_aux, split_aux, with_aux
+from .compat import (array_output, aux_of, chosen_wrt, is_wrt, jax_jvp, jax_vjp, jvp_aux,
+                     split_aux, with_aux)
 
 _TANGENTS: dict = {}
 
@@ -299,7 +300,6 @@ class Hessian(Hvp):
             f"    columns.append(tangent({{args}}, {tname}=e)[1])",
             f"return columns_to(columns, {x}, np.shape({x}))"], {"tangent": tangent})
 
-
     def blocks(self, kinds):
         """JAX's nested blocks for a tuple `wrt`: item `[i][j]` is the Jacobian of
         the gradient along `wrt[i]` with respect to `wrt[j]`."""
@@ -430,10 +430,15 @@ def vjp(fn, *args, wrt=0, argnums=None, has_aux=False):
 
 
 def _check_cotangent(fn, cotangent, value):
+    """A cotangent has the output's structure and shapes (else ValueError)."""
     if isinstance(value, (tuple, list)) and isinstance(cotangent, (tuple, list)) and \
             len(value) == len(cotangent):
         for c, v in zip(cotangent, value):
             _check_cotangent(fn, c, v)
+    elif isinstance(value, dict) and isinstance(cotangent, dict) and \
+            set(value) == set(cotangent):
+        for k in value:
+            _check_cotangent(fn, cotangent[k], value[k])
     elif isinstance(value, (tuple, list, dict)) or np.shape(cotangent) != np.shape(value):
         raise ValueError(f"the pullback of {getattr(fn, '__name__', 'f')} needs a cotangent "
                          f"of the output's structure and shape {_shape_text(value)}, not "
@@ -444,7 +449,7 @@ def _shape_text(value):
     if isinstance(value, (tuple, list)):
         return "(" + "".join(_shape_text(v) + ", " for v in value) + ")"
     if isinstance(value, dict):
-        return "a dict"
+        return "{" + "".join(f"{k!r}: {_shape_text(v)}, " for k, v in value.items()) + "}"
     return str(np.shape(value))
 
 
