@@ -204,6 +204,7 @@ def test_transforms_of_the_new_forms_compose():
     # the Jacobian of a gradient taken with argnums, and a tuple-wrt jacobian of a gradient
     assert_close(jacobian(grad(energy, argnums=1), argnums=0)(X, Y),
                  autograd.jacobian(autograd.grad(a_energy, 1), 0)(X, Y))
+    assert_close(jacfwd(jacrev(energy))(X, Y), autograd.hessian(a_energy)(X, Y))
     # has_aux gradients inside differentiated code
     g_aux = grad(loss_and_residual, has_aux=True)
 
@@ -441,3 +442,19 @@ def test_has_aux_with_a_tuple_of_one_wrt_and_a_complex_output():
     assert_close(g[0], autograd.grad_and_aux(a_loss_and_residual)(X, Y)[0])
     with pytest.raises(TypeError, match="complex"):
         grad(lambda z: (z * z, 0.0), has_aux=True)(1.0 + 1.0j)
+
+
+def test_every_row_of_the_comparison_table_names_tests_that_exist():
+    import os
+    import re
+    page = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs",
+                        "jax-and-autograd.md")
+    with open(page) as fh:
+        rows = [line for line in fh if line.startswith("| ") and line.count(" | ") >= 4
+                and "---" not in line and not line.startswith("| what |")]
+    assert len(rows) >= 15
+    for row in rows:
+        named = re.findall(r"`(test_\w+)`", row.rsplit(" | ", 1)[1])
+        assert named, row
+        for name in named:
+            assert callable(globals().get(name)), f"{name} (named in the table) is not a test"
