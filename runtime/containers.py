@@ -207,11 +207,36 @@ def _unravel(vector, like, at):
         items = [_unravel(vector, v, at) for v in like]
         return items if isinstance(like, list) else tuple(items)
     size = int(np.size(like))
-    part = vector[at[0]:at[0] + size]
+    part = vector[at[0]:at[0] + size]  # (and any axes after the first, kept last)
     at[0] += size
     if isinstance(like, np.ndarray):
-        return part.reshape(like.shape).copy()
-    return part[0].item() if isinstance(like, (int, float, complex)) else part[0]
+        part = part.reshape(like.shape + part.shape[1:])
+        return np.moveaxis(part, tuple(range(like.ndim)), tuple(range(-like.ndim, 0))).copy()
+    if np.ndim(part) > 1 or not isinstance(like, (int, float, complex)):
+        return part[0]
+    return part[0].item()
+
+
+def unravel_columns(jacobian, like):
+    """A Jacobian with respect to `ravel(like)` (last axis) as `like`'s structure of
+    Jacobians, each of shape `out.shape + leaf.shape` (JAX's structure).
+
+    >>> unravel_columns(np.array([[1.0, 2.0, 3.0]]), {"a": 0.0, "b": np.zeros(2)})
+    {'a': array([1.]), 'b': array([[2., 3.]])}
+    """
+    return _unravel(np.moveaxis(np.asarray(jacobian), -1, 0), like, [0])
+
+
+def map_leaves(fn, tree):
+    """`tree` with `fn` applied to each number or array (the structure kept)."""
+    if is_structure(tree):
+        return rebuild(tree, [map_leaves(fn, v) for v in fields(tree)[1]])
+    if isinstance(tree, dict):
+        return {k: map_leaves(fn, v) for k, v in tree.items()}
+    if isinstance(tree, (tuple, list)):
+        items = [map_leaves(fn, v) for v in tree]
+        return items if isinstance(tree, list) else tuple(items)
+    return fn(tree)
 
 
 class Unflatten:

@@ -29,6 +29,7 @@ from typing import Any, Callable
 import numpy as np
 
 from runtime.helpers import ones_like, zeros_like
+from runtime.structures import is_structure
 
 from .callables import Target, _identifier, calling, function_of
 from .rules import adjoint, nondifferentiable, tangent
@@ -55,7 +56,17 @@ def array_output(value: Any, name: str) -> None:
                         "has_aux=True to return (output, aux)")
 
 
-nondifferentiable(check_pair, array_output)
+def array_argument(value: Any, name: str) -> None:
+    """The error for a Jacobian or Hessian along a structured argument of `name`
+    inside differentiated code (a direct call splits it by leaves)."""
+    if isinstance(value, (tuple, list, dict)) or is_structure(value):
+        raise TypeError(f"a jacobian or hessian of {name} with respect to a "
+                        f"{type(value).__name__} is taken leaf by leaf only when called "
+                        "directly, not inside differentiated code; pass the numbers as one "
+                        "array (runtime.containers.flatten)")
+
+
+nondifferentiable(check_pair, array_output, array_argument)
 
 
 def split_aux(out, name):

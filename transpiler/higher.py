@@ -23,9 +23,11 @@ import numpy as np
 from .callables import Target, _identifier, define, function_of, parameters
 from .errors import TranspileError
 from .kinds import kind_of_value
+from runtime.structures import is_structure
 from runtime.assemble import basis_of, columns_to, rows_to
+from runtime.containers import map_leaves, ravel, unravel, unravel_columns
 from .pipeline import transform_forward
-from .compat import (array_output, aux_of, chosen_wrt, is_wrt, jax_jvp, jax_vjp, jvp_aux,
+from .compat import (array_argument, array_output, aux_of, chosen_wrt, is_wrt, jax_jvp, jax_vjp, jvp_aux,
                      split_aux, with_aux)
 
 _TANGENTS: dict = {}
@@ -190,6 +192,7 @@ class Transform:
         self.__name__ = _identifier(f"{self.kind}_{getattr(self.fn, '__name__', 'f')}")
         self.__doc__ = getattr(self.fn, "__doc__", None)
         self._made = {}
+        self._raveled = None  # the transform along a structured argument's raveled numbers
 
     def function_for(self, args):
         """The generated function for arguments like `args` (None: any)."""
@@ -209,6 +212,22 @@ class Transform:
                 own = {k: v for k, v in kwargs.items() if k not in ("tangents", "v")}
                 _raise_bad_arguments(self.fn, args, own, exc)
             raise
+
+    def structured(self, args):
+        """The position of the differentiated argument when it is a dict, tuple,
+        list or structure (differentiated through its raveled numbers), else None."""
+        if isinstance(self.wrt, (tuple, list)) or getattr(self, "has_aux", False):
+            return None
+        position = _param_name(self.fn, self.wrt)[1]
+        return position if position < len(args) and _is_container(args[position]) else None
+
+    def of_raveled(self, args, position, kwargs):
+        """This transform of `fn` along the raveled numbers of `args[position]`."""
+        if self._raveled is None:
+            self._raveled = self.like_this(_flat_argument(self.fn, position), position)
+        like = args[position]
+        flat_args = args[:position] + (ravel(like),) + args[position + 1:]
+        return self._raveled(*flat_args, like=like, **kwargs)
 
     def check_complex(self, args):
         """Second derivatives along real directions only would silently lose the
@@ -261,7 +280,7 @@ class Hvp(Transform):
     kind = "hvp"
 
     def __call__(self, *args, **kwargs):
-        _scalar_output(self.fn, args)
+        _scalar_output(self.fn, args, {k: v for k, v in kwargs.items() if k != "v"})
         return super().__call__(*args, **kwargs)
 
     def make(self, kinds):
@@ -287,7 +306,16 @@ class Hessian(Hvp):
 
     def __call__(self, *args, **kwargs):
         self.check_complex(args)
+        position = self.structured(args)
+        if position is not None:  # blocks [i][j] for leaves i and j (JAX's structure)
+            like = args[position]
+            rows = unravel_columns(np.moveaxis(self.of_raveled(args, position, kwargs), 0, -1),
+                                   like)
+            return map_leaves(lambda row: unravel_columns(np.moveaxis(row, 0, -1), like), rows)
         return super().__call__(*args, **kwargs)  # (Hvp's: checks the output is a number)
+
+    def like_this(self, fn, wrt):
+        return Hessian(fn, wrt)
 
     def make(self, kinds):
         if isinstance(self.wrt, (tuple, list)):
@@ -295,10 +323,12 @@ class Hessian(Hvp):
         tangent, tname = self.hessian_tangent(kinds)
         x = self.position()
         return self.define([
+            f"array_argument({x}, {self.fn.__name__!r})",
             "columns = []",
             f"for e in basis_of({x}):",
             f"    columns.append(tangent({{args}}, {tname}=e)[1])",
-            f"return columns_to(columns, {x}, np.shape({x}))"], {"tangent": tangent})
+            f"return columns_to(columns, {x}, np.shape({x}))"],
+            {"tangent": tangent, "array_argument": array_argument})
 
     def blocks(self, kinds):
         """JAX's nested blocks for a tuple `wrt`: item `[i][j]` is the Jacobian of
@@ -329,7 +359,13 @@ class Jacobian(Transform):
 
     def __call__(self, *args, **kwargs):
         self.check_complex(args)
+        position = self.structured(args)
+        if position is not None:  # one Jacobian per leaf (JAX's structure)
+            return unravel_columns(self.of_raveled(args, position, kwargs), args[position])
         return super().__call__(*args, **kwargs)
+
+    def like_this(self, fn, wrt):
+        return Jacobian(fn, wrt, self.mode)
 
     def make(self, kinds):
         if self.has_aux:  # (the Jacobian of the output alone, aux)
@@ -344,8 +380,9 @@ class Jacobian(Transform):
             return self.define(["return (" + "".join(f"{name}({{args}}), " for name in bindings)
                                 + ")"], bindings)
         x = self.position()
-        bindings = {"fn": self.fn, "array_output": array_output}
-        lines = ["value = fn({args})", f"array_output(value, {self.fn.__name__!r})"]
+        bindings = {"fn": self.fn, "array_output": array_output, "array_argument": array_argument}
+        lines = [f"array_argument({x}, {self.fn.__name__!r})", "value = fn({args})",
+                 f"array_output(value, {self.fn.__name__!r})"]
         sweeps, failed = {}, None
         for mode in ("forward", "reverse"):
             if self.mode in (None, mode):
@@ -382,6 +419,25 @@ class Jacobian(Transform):
                 f"        row = row - 1j * adjoint({{args}}, {seed}=1j * e)[1]",
                 "    rows.append(row)",
                 f"return rows_to(rows, value, {x})"]
+
+
+def _is_container(value):
+    return isinstance(value, (tuple, list, dict)) or is_structure(value)
+
+
+def _flat_argument(fn, position):
+    """`def f_flat(a, x, b, *, like=None): return f(a, unravel(x, like), b)`: `fn`
+    of the raveled numbers of its argument at `position`."""
+    name = _identifier(getattr(fn, "__name__", "f"))
+    params, args = parameters(fn, name, bindings := {name: fn, "unravel": unravel})
+    if any(p.startswith("*") for p in params) or len(params) <= position:
+        raise TypeError(f"jacobian of {name} with respect to a structured argument needs "
+                        "plain parameters")
+    args[position] = f"unravel({args[position]}, like)"
+    like = ["like=None"] if "*" in params else ["*", "like=None"]  # (after any defaults)
+    source = f"def {name}_flat({', '.join(params + like)}):\n" \
+        f"    return {name}({', '.join(args)})\n"
+    return define(f"{name}_flat", source, bindings)
 
 
 def jvp(fn, *args, wrt=0, argnums=None, has_aux=False):
@@ -458,10 +514,10 @@ def _copies(args):
     return _copies(args)
 
 
-def _scalar_output(fn, args):
+def _scalar_output(fn, args, kwargs):
     """hvp and hessian are defined for a function with one number as output."""
     from .api import _copies, _is_scalar, _not_scalar
-    value = fn(*_copies(args))
+    value = fn(*_copies(args), **kwargs)
     if not _is_scalar(value):
         _not_scalar(fn, value)
 
