@@ -429,10 +429,11 @@ def _flat_argument(fn, position):
     """`def f_flat(a, x, b, *, like=None): return f(a, unravel(x, like), b)`: `fn`
     of the raveled numbers of its argument at `position`."""
     name = _identifier(getattr(fn, "__name__", "f"))
-    params, args = parameters(fn, name, bindings := {name: fn, "unravel": unravel})
-    if any(p.startswith("*") for p in params) or len(params) <= position:
-        raise TypeError(f"jacobian of {name} with respect to a structured argument needs "
-                        "plain parameters")
+    bindings = {name: fn, "unravel": unravel}
+    params, args = parameters(fn, name, bindings)
+    if any(p.startswith("*") and p != "*" for p in params) or len(params) <= position:
+        raise TypeError(f"a jacobian or hessian of {name} with respect to a structured "
+                        "argument needs a function without *args")
     args[position] = f"unravel({args[position]}, like)"
     like = ["like=None"] if "*" in params else ["*", "like=None"]  # (after any defaults)
     source = f"def {name}_flat({', '.join(params + like)}):\n" \
