@@ -7,7 +7,9 @@ whose rule starts the sweep from the output alone, so `f` runs once per call.
 
 JAX's forms beside ours: `jvp(f, primals, tangents)`, `vjp(f, *primals)` and
 `linearize(f, *primals)` differentiate with respect to every primal; `jvp`
-and `vjp` choose the form by their arguments (see `is_wrt`).
+and `vjp` choose the form by their arguments (see `is_wrt`). A Jacobian or
+Hessian with respect to a dict, tuple or structure is taken along its
+raveled numbers (`flat_argument`) and split by leaves, as JAX structures it.
 
     >>> import numpy as np
     >>> from transpiler import grad, vjp
@@ -28,10 +30,11 @@ from typing import Any, Callable
 
 import numpy as np
 
+from runtime.containers import unravel
 from runtime.helpers import ones_like, zeros_like
 from runtime.structures import is_structure
 
-from .callables import Target, _identifier, calling, function_of
+from .callables import Target, _identifier, calling, define, function_of, parameters
 from .rules import adjoint, nondifferentiable, tangent
 
 
@@ -180,6 +183,53 @@ def jvp_aux(result, name):
     """(output, its tangent, aux) from a tangent function's result."""
     check_pair(result[0], name)
     return result[0][0], result[1][0], result[0][1]
+
+
+# -- structured arguments and outputs ------------------------------------------------
+
+def is_container(value: Any) -> bool:
+    """A dict, tuple, list or structure (differentiated leaf by leaf)."""
+    return isinstance(value, (tuple, list, dict)) or is_structure(value)
+
+
+def flat_argument(fn: Callable, position: int) -> Callable:
+    """`def f_flat(a, x, b, *, like=None): return f(a, unravel(x, like), b)`: `fn`
+    of the raveled numbers of its argument at `position`."""
+    name = _identifier(getattr(fn, "__name__", "f"))
+    bindings = {name: fn, "unravel": unravel}
+    params, args = parameters(fn, name, bindings)
+    if any(p.startswith("*") and p != "*" for p in params) or len(params) <= position:
+        raise TypeError(f"a jacobian or hessian of {name} with respect to a structured "
+                        "argument needs a function without *args")
+    args[position] = f"unravel({args[position]}, like)"
+    like = ["like=None"] if "*" in params else ["*", "like=None"]  # (after any defaults)
+    source = f"def {name}_flat({', '.join(params + like)}):\n" \
+        f"    return {name}({', '.join(args)})\n"
+    return define(f"{name}_flat", source, bindings)
+
+
+def check_cotangent(fn: Callable, cotangent: Any, value: Any) -> None:
+    """A cotangent has the output's structure and shapes (else ValueError)."""
+    if isinstance(value, (tuple, list)) and isinstance(cotangent, (tuple, list)) and \
+            len(value) == len(cotangent):
+        for c, v in zip(cotangent, value):
+            check_cotangent(fn, c, v)
+    elif isinstance(value, dict) and isinstance(cotangent, dict) and \
+            set(value) == set(cotangent):
+        for k in value:
+            check_cotangent(fn, cotangent[k], value[k])
+    elif isinstance(value, (tuple, list, dict)) or np.shape(cotangent) != np.shape(value):
+        raise ValueError(f"the pullback of {getattr(fn, '__name__', 'f')} needs a cotangent "
+                         f"of the output's structure and shape {_shape_text(value)}, not "
+                         f"{_shape_text(cotangent)}")
+
+
+def _shape_text(value):
+    if isinstance(value, (tuple, list)):
+        return "(" + "".join(_shape_text(v) + ", " for v in value) + ")"
+    if isinstance(value, dict):
+        return "{" + "".join(f"{k!r}: {_shape_text(v)}, " for k, v in value.items()) + "}"
+    return str(np.shape(value))
 
 
 # -- JAX's call forms ---------------------------------------------------------------

@@ -23,12 +23,12 @@ import numpy as np
 from .callables import Target, _identifier, define, function_of, parameters
 from .errors import TranspileError
 from .kinds import kind_of_value
-from runtime.structures import is_structure
 from runtime.assemble import basis_of, columns_to, rows_to
-from runtime.containers import map_leaves, ravel, unravel, unravel_columns
+from runtime.containers import map_leaves, ravel, unravel_columns
 from .pipeline import transform_forward
-from .compat import (array_argument, array_output, aux_of, chosen_wrt, is_wrt, jax_jvp, jax_vjp, jvp_aux,
-                     split_aux, with_aux)
+from .compat import (array_argument, array_output, aux_of, check_cotangent, chosen_wrt,
+                     flat_argument, is_container, is_wrt, jax_jvp, jax_vjp, jvp_aux, split_aux,
+                     with_aux)
 
 _TANGENTS: dict = {}
 
@@ -219,12 +219,12 @@ class Transform:
         if isinstance(self.wrt, (tuple, list)) or getattr(self, "has_aux", False):
             return None
         position = _param_name(self.fn, self.wrt)[1]
-        return position if position < len(args) and _is_container(args[position]) else None
+        return position if position < len(args) and is_container(args[position]) else None
 
     def of_raveled(self, args, position, kwargs):
         """This transform of `fn` along the raveled numbers of `args[position]`."""
         if self._raveled is None:
-            self._raveled = self.like_this(_flat_argument(self.fn, position), position)
+            self._raveled = self.like_this(flat_argument(self.fn, position), position)
         like = args[position]
         flat_args = args[:position] + (ravel(like),) + args[position + 1:]
         return self._raveled(*flat_args, like=like, **kwargs)
@@ -421,26 +421,6 @@ class Jacobian(Transform):
                 f"return rows_to(rows, value, {x})"]
 
 
-def _is_container(value):
-    return isinstance(value, (tuple, list, dict)) or is_structure(value)
-
-
-def _flat_argument(fn, position):
-    """`def f_flat(a, x, b, *, like=None): return f(a, unravel(x, like), b)`: `fn`
-    of the raveled numbers of its argument at `position`."""
-    name = _identifier(getattr(fn, "__name__", "f"))
-    bindings = {name: fn, "unravel": unravel}
-    params, args = parameters(fn, name, bindings)
-    if any(p.startswith("*") and p != "*" for p in params) or len(params) <= position:
-        raise TypeError(f"a jacobian or hessian of {name} with respect to a structured "
-                        "argument needs a function without *args")
-    args[position] = f"unravel({args[position]}, like)"
-    like = ["like=None"] if "*" in params else ["*", "like=None"]  # (after any defaults)
-    source = f"def {name}_flat({', '.join(params + like)}):\n" \
-        f"    return {name}({', '.join(args)})\n"
-    return define(f"{name}_flat", source, bindings)
-
-
 def jvp(fn, *args, wrt=0, argnums=None, has_aux=False):
     """Forward mode: `jvp(f, wrt)(*args, tangents=t)` returns `(f(*args), df . t)`
     where `t` has the structure of `wrt` (one tangent, or a tuple of them).
@@ -479,35 +459,11 @@ def vjp(fn, *args, wrt=0, argnums=None, has_aux=False):
             value, aux = split_aux(value, getattr(fn, "__name__", "f"))
 
         def pullback(cotangent):
-            _check_cotangent(fn, cotangent, value)
+            check_cotangent(fn, cotangent, value)
             grads = adjoint(*args, **{seed: (cotangent, None) if has_aux else cotangent})[1]
             return (grads,) if one_tuple else grads
         return (value, pullback, aux) if has_aux else (value, pullback)
     return run
-
-
-def _check_cotangent(fn, cotangent, value):
-    """A cotangent has the output's structure and shapes (else ValueError)."""
-    if isinstance(value, (tuple, list)) and isinstance(cotangent, (tuple, list)) and \
-            len(value) == len(cotangent):
-        for c, v in zip(cotangent, value):
-            _check_cotangent(fn, c, v)
-    elif isinstance(value, dict) and isinstance(cotangent, dict) and \
-            set(value) == set(cotangent):
-        for k in value:
-            _check_cotangent(fn, cotangent[k], value[k])
-    elif isinstance(value, (tuple, list, dict)) or np.shape(cotangent) != np.shape(value):
-        raise ValueError(f"the pullback of {getattr(fn, '__name__', 'f')} needs a cotangent "
-                         f"of the output's structure and shape {_shape_text(value)}, not "
-                         f"{_shape_text(cotangent)}")
-
-
-def _shape_text(value):
-    if isinstance(value, (tuple, list)):
-        return "(" + "".join(_shape_text(v) + ", " for v in value) + ")"
-    if isinstance(value, dict):
-        return "{" + "".join(f"{k!r}: {_shape_text(v)}, " for k, v in value.items()) + "}"
-    return str(np.shape(value))
 
 
 def _copies(args):
