@@ -11,10 +11,12 @@ the gradient of a dict of arrays is a dict of arrays with the same keys.
 from __future__ import annotations
 
 import types
+from typing import Any, Callable
 
 import numpy as np
 
 from .helpers import unbroadcast, zeros_like
+from .ops import stop_gradient
 from .structures import fields, is_structure, not_a_structure, rebuild
 
 CONTAINERS = (tuple, list, dict)
@@ -186,3 +188,119 @@ def plus_tangent(dx, x, other, first):
         zeros = type(other)(zeros_like(v) for v in other)
         return type(x)(dx) + zeros if first else zeros + type(x)(dx)
     return dx
+
+
+# -- flattening a structure to one vector (autograd's misc.flatten, JAX's ravel_pytree) --
+
+def _leaves(tree):
+    """The numbers and arrays of a nested tuple/list/dict (dict keys sorted, as
+    autograd and JAX do) or structure, in order."""
+    if is_structure(tree):
+        return [leaf for v in fields(tree)[1] for leaf in _leaves(v)]
+    if isinstance(tree, dict):
+        return [leaf for k in sorted(tree) for leaf in _leaves(tree[k])]
+    if isinstance(tree, (tuple, list)):
+        return [leaf for v in tree for leaf in _leaves(v)]
+    return [tree]
+
+
+def ravel(tree: Any) -> np.ndarray:
+    """Every number of `tree`, in order, as one 1-d float (or complex) array.
+
+    >>> ravel({"b": np.ones(2), "a": 3.0})
+    array([3., 1., 1.])
+    """
+    leaves = [np.ravel(leaf) for leaf in _leaves(tree)]
+    if not leaves:
+        return np.zeros(0)
+    dtype = np.result_type(np.float64, *leaves)
+    return np.concatenate([leaf.astype(dtype, copy=False) for leaf in leaves])
+
+
+def unravel(vector: Any, like: Any) -> Any:
+    """The inverse of `ravel`: `vector`'s numbers in the structure and shapes of `like`
+    (a number stands for a vector of it, as a seed of one does)."""
+    if np.ndim(vector) == 0:
+        vector = np.full(sum(int(np.size(leaf)) for leaf in _leaves(like)), vector)
+    return _unravel(vector, like, [0])
+
+
+def _unravel(vector, like, at):
+    if is_structure(like):
+        return rebuild(like, [_unravel(vector, v, at) for v in fields(like)[1]])
+    if isinstance(like, dict):
+        items = {k: _unravel(vector, like[k], at) for k in sorted(like)}
+        return {k: items[k] for k in like}
+    if isinstance(like, (tuple, list)):
+        items = [_unravel(vector, v, at) for v in like]
+        return items if isinstance(like, list) else tuple(items)
+    size = int(np.size(like))
+    part = vector[at[0]:at[0] + size]  # (and any axes after the first, kept last)
+    at[0] += size
+    if isinstance(like, np.ndarray):
+        part = part.reshape(like.shape + part.shape[1:])
+        return np.moveaxis(part, tuple(range(like.ndim)), tuple(range(-like.ndim, 0))).copy()
+    if np.ndim(part) > 1 or not isinstance(like, (int, float, complex)):
+        return part[0]
+    return part[0].item()
+
+
+def unravel_columns(jacobian, like):
+    """A Jacobian with respect to `ravel(like)` (last axis) as `like`'s structure of
+    Jacobians, each of shape `out.shape + leaf.shape` (JAX's structure).
+
+    >>> unravel_columns(np.array([[1.0, 2.0, 3.0]]), {"a": 0.0, "b": np.zeros(2)})
+    {'a': array([1.]), 'b': array([[2., 3.]])}
+    """
+    return _unravel(np.moveaxis(np.asarray(jacobian), -1, 0), like, [0])
+
+
+def map_leaves(fn, tree):
+    """`tree` with `fn` applied to each number or array (the structure kept)."""
+    if is_structure(tree):
+        return rebuild(tree, [map_leaves(fn, v) for v in fields(tree)[1]])
+    if isinstance(tree, dict):
+        return {k: map_leaves(fn, v) for k, v in tree.items()}
+    if isinstance(tree, (tuple, list)):
+        items = [map_leaves(fn, v) for v in tree]
+        return items if isinstance(tree, list) else tuple(items)
+    return fn(tree)
+
+
+class Unflatten:
+    """`unflatten(vector)`: the structure `flatten` was given, with `vector`'s
+    numbers (a callable object the compiler differentiates through)."""
+
+    def __init__(self, like: Any) -> None:
+        self.like = like
+
+    def __call__(self, vector: Any) -> Any:
+        return unravel(vector, self.like)
+
+    def __repr__(self):
+        return f"<unflatten to {type(self.like).__name__} of {np.size(ravel(self.like))} numbers>"
+
+
+def flatten(tree: Any) -> tuple[np.ndarray, Unflatten]:
+    """`(vector, unflatten)` as autograd's `misc.flatten` (and JAX's `ravel_pytree`):
+    the numbers of a nested tuple/list/dict of arrays and scalars as one float
+    vector, and the function that puts a vector back into that structure.
+
+    >>> vector, unflatten = flatten({"w": np.array([1.0, 2.0]), "b": 0.5})
+    >>> vector
+    array([0.5, 1. , 2. ])
+    >>> unflatten(vector * 2)
+    {'w': array([2., 4.]), 'b': 1.0}
+    """
+    return ravel(tree), Unflatten(stop_gradient(tree))  # (the structure carries no gradient)
+
+
+def flatten_func(func: Callable, example: Any) -> tuple[Callable, Unflatten, np.ndarray]:
+    """`(flat_func, unflatten, flat_example)` as autograd's `misc.flatten_func`:
+    `flat_func(vector, *args)` is `func(unflatten(vector), *args)`, raveled."""
+    flat_example, unflatten = flatten(example)
+
+    def flat_func(vector, *args):
+        return ravel(func(unflatten(vector), *args))
+    flat_func.__name__ = "flat_" + getattr(func, "__name__", "func")
+    return flat_func, unflatten, flat_example

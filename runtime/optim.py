@@ -6,7 +6,9 @@ what `transpiler.grad` returns for such an argument. `step` returns new
 parameters of that structure and never writes into the caller's arrays; the
 optimizer keeps its own state (velocities, moment estimates) per leaf.
 
-    >>> import numpy as np
+    >>> from typing import Any, Callable, Optional
+
+import numpy as np
     >>> from runtime.optim import Adam
     >>> def loss_grad(p):                    # d/dp of (w - 3)**2 + (b + 1)**2
     ...     return {"w": 2 * (p["w"] - 3.0), "b": 2 * (p["b"] + 1.0)}
@@ -22,11 +24,11 @@ is one short `_update` method: read it next to the formula.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Optional
 
 import numpy as np
 
-__all__ = ["Optimizer", "SGD", "Momentum", "RMSprop", "Adam"]
+__all__ = ["Optimizer", "SGD", "Momentum", "RMSprop", "Adam", "sgd", "rmsprop", "adam"]
 
 
 # ---------------------------------------------------------------- pytrees
@@ -255,3 +257,74 @@ class Adam(Optimizer):
         m_hat = m / (1 - self.beta1 ** self.t)
         v_hat = v / (1 - self.beta2 ** self.t)
         return p - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+# ---------------------------------------------------------------- autograd's functions
+# `adam(grad, x0, callback=None, num_iters=100, ...)`, as autograd.misc.optimizers:
+# `grad(x, i)` is the gradient at step i, `callback(x, i, g)` sees each step, and
+# `x0` may be a structure (the update runs on its flattened vector).
+
+def _on_vectors(optimize):
+    """`optimize` (over 1-d arrays) made to take and return structures."""
+    def over_structures(grad, x0, callback=None, *args, **kwargs):
+        from .containers import flatten
+        vector, unflatten = flatten(x0)
+
+        def flat_grad(x, i):
+            return flatten(grad(unflatten(x), i))[0]
+        flat_callback = None if callback is None else \
+            (lambda x, i, g: callback(unflatten(x), i, unflatten(g)))
+        return unflatten(optimize(flat_grad, vector, flat_callback, *args, **kwargs))
+    over_structures.__name__, over_structures.__doc__ = optimize.__name__, optimize.__doc__
+    return over_structures
+
+
+@_on_vectors
+def sgd(grad: Callable, x: Any, callback: Optional[Callable] = None, num_iters: int = 200,
+        step_size: float = 0.1, mass: float = 0.9) -> Any:
+    """Gradient descent with momentum: v <- mass * v - (1 - mass) * g; x <- x + step_size * v."""
+    velocity = np.zeros(len(x))
+    for i in range(num_iters):
+        g = grad(x, i)
+        if callback:
+            callback(x, i, g)
+        velocity = mass * velocity - (1.0 - mass) * g
+        x = x + step_size * velocity
+    return x
+
+
+@_on_vectors
+def rmsprop(grad: Callable, x: Any, callback: Optional[Callable] = None, num_iters: int = 100,
+            step_size: float = 0.1, gamma: float = 0.9, eps: float = 1e-8) -> Any:
+    """RMSprop: s <- gamma * s + (1 - gamma) * g**2 (from s = 1); x <- x - step_size * g / (sqrt(s) + eps)."""
+    avg_sq_grad = np.ones(len(x))
+    for i in range(num_iters):
+        g = grad(x, i)
+        if callback:
+            callback(x, i, g)
+        avg_sq_grad = avg_sq_grad * gamma + g ** 2 * (1 - gamma)
+        x = x - step_size * g / (np.sqrt(avg_sq_grad) + eps)
+    return x
+
+
+@_on_vectors
+def adam(grad: Callable, x: Any, callback: Optional[Callable] = None, num_iters: int = 100,
+         step_size: float = 0.001, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Any:
+    """Adam (the update of the `Adam` class) for `num_iters` steps from `x`.
+
+    >>> x = adam(lambda x, i: 2 * (x - 3.0), np.zeros(2), num_iters=2000, step_size=0.05)
+    >>> np.round(x, 4)
+    array([3., 3.])
+    """
+    m = np.zeros(len(x))
+    v = np.zeros(len(x))
+    for i in range(num_iters):
+        g = grad(x, i)
+        if callback:
+            callback(x, i, g)
+        m = (1 - b1) * g + b1 * m
+        v = (1 - b2) * g ** 2 + b2 * v
+        m_hat = m / (1 - b1 ** (i + 1))
+        v_hat = v / (1 - b2 ** (i + 1))
+        x = x - step_size * m_hat / (np.sqrt(v_hat) + eps)
+    return x

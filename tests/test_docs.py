@@ -115,3 +115,48 @@ def test_function_values_page_runs(tmp_path, capsys):
     for line in shown.splitlines():
         if line.strip() != "...":
             assert line in printed, f"the page shows a line the code does not print: {line!r}"
+
+
+# pages whose ```python blocks run as one script here, each `# prints: ...` line
+# being what the print above it shows (the other pages have their runners above)
+PRINTING_PAGES = ["jax-and-autograd.md", "custom-rules.md", "api.md"]
+
+
+@pytest.mark.parametrize("page", PRINTING_PAGES)
+def test_page_code_runs_and_prints_what_the_page_says(page, tmp_path):
+    import subprocess
+    import sys
+    with open(os.path.join(DOCS, page)) as fh:
+        blocks = re.findall(r"```python\n(.*?)```", fh.read(), flags=re.S)
+    assert blocks
+    script = tmp_path / page.replace("-", "_").replace(".md", ".py")
+    source = "\n".join(blocks)
+    script.write_text(source)
+    out = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr
+    expected = re.findall(r"^# prints: (.*)$", source, flags=re.M)
+    assert out.stdout.splitlines() == expected
+
+
+@pytest.mark.source_text
+def test_readme_quick_start_prints_the_adjoint_it_shows(tmp_path):
+    import subprocess
+    import sys
+    with open(os.path.join(ROOT, "README.md")) as fh:
+        code, shown = re.findall(r"```python\n(.*?)```", fh.read(), flags=re.S)[:2]
+    script = tmp_path / "quick_start.py"
+    script.write_text(code + "print(df(1.0, 2.0, 0.0))\n")
+    out = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout
+    source, value = out.rstrip("\n").rsplit("\n", 1)
+    assert source.rstrip("\n") == shown.rstrip("\n")
+    assert f"# {value}" in code
+
+
+def test_how_it_works_shows_the_running_example_file():
+    """The page's code is the file its dumps are made from (see the dump test above)."""
+    with open(os.path.join(DOCS, "how-it-works.md")) as fh:
+        (code,) = re.findall(r"```python\n(.*?)```", fh.read(), flags=re.S)
+    with open(os.path.join(DOCS, "examples", "running_example.py")) as fh:
+        assert fh.read() == code

@@ -16,6 +16,7 @@ from typing import Any, Callable, overload
 import numpy as np
 
 from .callables import Target, _identifier, calling, function_of
+from .compat import AuxGradient, chosen_wrt, real_part
 from .higher import HigherGradient
 from .hints import Fn, Wrt
 from .kinds import kind_of_value
@@ -362,7 +363,7 @@ def _not_scalar(fn, value):
         raise TypeError(
             f"grad requires {fn.__name__} to return a scalar, but it returned a tuple of "
             f"{len(value)} items; to return extra values alongside the one to differentiate, "
-            "return only that one (has_aux, as in JAX, is not supported), or use vjp or "
+            "pass has_aux=True (as in JAX: the call then returns (gradient, aux)), or use vjp or "
             "jacobian") from None
     if isinstance(value, (str, bytes, list, dict)) or value is None:
         raise TypeError(f"grad requires {fn.__name__} to return a scalar, but it returned "
@@ -442,20 +443,34 @@ def _explain(exc):
 
 
 @overload
-def grad(fn: None = None, wrt: Wrt = 0, optimize: bool = True) -> Callable[[Fn], Any]: ...
+def grad(fn: None = None, wrt: Wrt = 0, optimize: bool = True, *, argnums: Wrt | None = None, has_aux: bool = False,
+         holomorphic: bool = False) -> Callable[[Fn], Any]: ...
 @overload
 def grad(fn: Gradient | HigherGradient, wrt: Wrt = 0,  # type: ignore[overload-overlap]
-         optimize: bool = True) -> HigherGradient: ...
+         optimize: bool = True, *, argnums: Wrt | None = None, has_aux: bool = False,
+         holomorphic: bool = False) -> HigherGradient: ...
 @overload
-def grad(fn: Fn, wrt: Wrt = 0, optimize: bool = True) -> Gradient: ...
-def grad(fn: Fn | None = None, wrt: Wrt = 0, optimize: bool = True) -> Any:
+def grad(fn: Fn, wrt: Wrt = 0, optimize: bool = True, *, argnums: Wrt | None = None, has_aux: bool = False,
+         holomorphic: bool = False) -> Gradient: ...
+def grad(fn: Fn | None = None, wrt: Wrt = 0, optimize: bool = True, *, argnums: Wrt | None = None, has_aux: bool = False,
+         holomorphic: bool = False) -> Any:
     """The gradient of scalar-valued `fn` with respect to parameter(s) `wrt`.
 
     `wrt` is an index, a parameter name, or a tuple of these (then a tuple of
-    gradients is returned). Usable as `@grad` and `@grad(wrt=...)`.
+    gradients is returned); `argnums` is JAX's name for it. Usable as `@grad`
+    and `@grad(wrt=...)`. With `has_aux=True`, `fn` returns `(output, aux)` and
+    the call returns `(gradient, aux)`. With `holomorphic=True`, `fn` is a
+    complex function of a complex argument and the call returns f'(z).
     """
+    wrt = chosen_wrt(wrt, argnums)
     if fn is None:
-        return lambda f: grad(f, wrt, optimize)
+        return lambda f: grad(f, wrt, optimize, has_aux=has_aux, holomorphic=holomorphic)
+    if holomorphic:
+        if has_aux:
+            raise TypeError("grad(..., holomorphic=True) does not take has_aux=True")
+        fn = real_part(function_of(fn))
+    if has_aux:
+        return _with_aux(fn, wrt, False, optimize)
     if isinstance(fn, (Gradient, HigherGradient)):
         if isinstance(fn, Gradient) and fn.with_value:
             raise TypeError("take grad of grad(f), not of value_and_grad(f)")
@@ -467,18 +482,32 @@ def grad(fn: Fn | None = None, wrt: Wrt = 0, optimize: bool = True) -> Any:
 
 
 @overload
-def value_and_grad(fn: None = None, wrt: Wrt = 0,
-                   optimize: bool = True) -> Callable[[Fn], Gradient]: ...
+def value_and_grad(fn: None = None, wrt: Wrt = 0, optimize: bool = True,
+                   *, argnums: Wrt | None = None, has_aux: bool = False) -> Callable[[Fn], Gradient]: ...
 @overload
-def value_and_grad(fn: Fn, wrt: Wrt = 0, optimize: bool = True) -> Gradient: ...
-def value_and_grad(fn: Fn | None = None, wrt: Wrt = 0, optimize: bool = True) -> Any:
-    """Like `grad`, but the call returns `(value, gradient)`."""
+def value_and_grad(fn: Fn, wrt: Wrt = 0, optimize: bool = True,
+                   *, argnums: Wrt | None = None, has_aux: bool = False) -> Gradient: ...
+def value_and_grad(fn: Fn | None = None, wrt: Wrt = 0, optimize: bool = True,
+                   *, argnums: Wrt | None = None, has_aux: bool = False) -> Any:
+    """Like `grad`, but the call returns `(value, gradient)` (with `has_aux=True`,
+    `((value, aux), gradient)`)."""
+    wrt = chosen_wrt(wrt, argnums)
     if fn is None:
-        return lambda f: value_and_grad(f, wrt, optimize)
+        return lambda f: value_and_grad(f, wrt, optimize, has_aux=has_aux)
+    if has_aux:
+        return _with_aux(fn, wrt, True, optimize)
     if inspect.ismethod(fn):
         return BoundGradient(Gradient(fn.__func__, _after_self(wrt), with_value=True,
                                       optimize=optimize), fn.__self__)
     return Gradient(function_of(fn), wrt, with_value=True, optimize=optimize)
+
+
+def _with_aux(fn, wrt, with_value, optimize):
+    """`grad(f, has_aux=True)` (see `compat.AuxGradient`)."""
+    if inspect.ismethod(fn):
+        return BoundGradient(AuxGradient(fn.__func__, _after_self(wrt), with_value, optimize),
+                             fn.__self__)
+    return AuxGradient(function_of(fn), wrt, with_value, optimize)
 
 
 def _after_self(wrt):

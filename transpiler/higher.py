@@ -26,7 +26,11 @@ from .errors import TranspileError
 from .hints import Fn, Wrt
 from .kinds import kind_of_value
 from runtime.assemble import basis_of, columns_to, rows_to
+from runtime.containers import map_leaves, ravel, unravel_columns
 from .pipeline import transform_forward
+from .compat import (array_argument, array_output, aux_of, check_cotangent, chosen_wrt,
+                     flat_argument, is_container, is_wrt, jax_jvp, jax_vjp, jvp_aux, split_aux,
+                     with_aux)
 from .tracebacks import user_facing
 
 _TANGENTS: dict = {}
@@ -192,6 +196,7 @@ class Transform:
         self.__name__ = _identifier(f"{self.kind}_{getattr(self.fn, '__name__', 'f')}")
         self.__doc__ = getattr(self.fn, "__doc__", None)
         self._made: dict = {}
+        self._raveled: Any = None  # the transform along a structured argument's raveled numbers
 
     def function_for(self, args):
         """The generated function for arguments like `args` (None: any)."""
@@ -203,7 +208,32 @@ class Transform:
     @user_facing
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         # (on copies: the generated function calls fn as Python, which may change them)
-        return self.function_for(args)(*_copies(args), **kwargs)
+        function = self.function_for(args)
+        try:
+            return function(*_copies(args), **kwargs)
+        except TypeError as exc:
+            tb = exc.__traceback__
+            if tb is not None and tb.tb_next is None:  # the arguments did not bind: say so for fn
+                from .api import _raise_bad_arguments
+                own = {k: v for k, v in kwargs.items() if k not in ("tangents", "v")}
+                _raise_bad_arguments(self.fn, args, own, exc)
+            raise
+
+    def structured(self, args):
+        """The position of the differentiated argument when it is a dict, tuple,
+        list or structure (differentiated through its raveled numbers), else None."""
+        if isinstance(self.wrt, (tuple, list)) or getattr(self, "has_aux", False):
+            return None
+        position = _param_name(self.fn, self.wrt)[1]
+        return position if position < len(args) and is_container(args[position]) else None
+
+    def of_raveled(self, args, position, kwargs):
+        """This transform of `fn` along the raveled numbers of `args[position]`."""
+        if self._raveled is None:
+            self._raveled = self.like_this(flat_argument(self.fn, position), position)
+        like = args[position]
+        flat_args = args[:position] + (ravel(like),) + args[position + 1:]
+        return self._raveled(*flat_args, like=like, **kwargs)
 
     def check_complex(self, args):
         """Second derivatives along real directions only would silently lose the
@@ -232,14 +262,22 @@ class Jvp(Transform):
 
     kind = "jvp"
 
+    def __init__(self, fn, wrt=0, has_aux=False):
+        super().__init__(fn, wrt)
+        self.has_aux = has_aux
+
     def make(self, kinds):
         many = isinstance(self.wrt, (tuple, list))
         names = [_param_name(self.fn, w)[0] for w in (self.wrt if many else (self.wrt,))]
         tangent = transform_forward(self.fn, names, kinds=kinds).code.fn
         dots = list(inspect.signature(tangent).parameters)[-len(names):]
         given = [f"{d}=tangents[{k}]" if many else f"{d}=tangents" for k, d in enumerate(dots)]
-        return self.define([f"return tangent({{args}}, {', '.join(given)})"],
-                           {"tangent": tangent}, extra=["tangents"])
+        call = f"tangent({{args}}, {', '.join(given)})"
+        bindings = {"tangent": tangent}
+        if self.has_aux:  # (out, tangent of out, aux)
+            call = f"jvp_aux({call}, {self.fn.__name__!r})"
+            bindings["jvp_aux"] = jvp_aux
+        return self.define([f"return {call}"], bindings, extra=["tangents"])
 
 
 class Hvp(Transform):
@@ -249,7 +287,7 @@ class Hvp(Transform):
 
     @user_facing
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        _scalar_output(self.fn, args)
+        _scalar_output(self.fn, args, {k: v for k, v in kwargs.items() if k != "v"})
         return super().__call__(*args, **kwargs)
 
     def make(self, kinds):
@@ -276,16 +314,42 @@ class Hessian(Hvp):
     @user_facing
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         self.check_complex(args)
+        position = self.structured(args)
+        if position is not None:  # blocks [i][j] for leaves i and j (JAX's structure)
+            like = args[position]
+            rows = unravel_columns(np.moveaxis(self.of_raveled(args, position, kwargs), 0, -1),
+                                   like)
+            return map_leaves(lambda row: unravel_columns(np.moveaxis(row, 0, -1), like), rows)
         return super().__call__(*args, **kwargs)  # (Hvp's: checks the output is a number)
 
+    def like_this(self, fn, wrt):
+        return Hessian(fn, wrt)
+
     def make(self, kinds):
+        if isinstance(self.wrt, (tuple, list)):
+            return self.blocks(kinds)
         tangent, tname = self.hessian_tangent(kinds)
         x = self.position()
         return self.define([
+            f"array_argument({x}, {self.fn.__name__!r})",
             "columns = []",
             f"for e in basis_of({x}):",
             f"    columns.append(tangent({{args}}, {tname}=e)[1])",
-            f"return columns_to(columns, {x}, np.shape({x}))"], {"tangent": tangent})
+            f"return columns_to(columns, {x}, np.shape({x}))"],
+            {"tangent": tangent, "array_argument": array_argument})
+
+    def blocks(self, kinds):
+        """JAX's nested blocks for a tuple `wrt`: item `[i][j]` is the Jacobian of
+        the gradient along `wrt[i]` with respect to `wrt[j]`."""
+        from .api import Gradient
+        bindings, rows = {}, []
+        for i, a in enumerate(self.wrt):
+            row = []
+            for j, b in enumerate(self.wrt):
+                bindings[f"block_{i}_{j}"] = Jacobian(Gradient(self.fn, a), b).make(kinds)
+                row.append(f"block_{i}_{j}({{args}}), ")
+            rows.append(f"({''.join(row)})")
+        return self.define([f"return ({', '.join(rows)},)"], bindings)
 
 
 class Jacobian(Transform):
@@ -295,20 +359,40 @@ class Jacobian(Transform):
 
     kind = "jacobian"
 
-    def __init__(self, fn: Fn, wrt: Wrt = 0, mode: str | None = None) -> None:
+    def __init__(self, fn: Fn, wrt: Wrt = 0, mode: str | None = None,
+                 has_aux: bool = False) -> None:
         if mode not in (None, "forward", "reverse"):
             raise ValueError(f"mode must be 'forward', 'reverse' or None, not {mode!r}")
         super().__init__(fn, wrt)
-        self.mode = mode
+        self.mode, self.has_aux = mode, has_aux
 
     @user_facing
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         self.check_complex(args)
+        position = self.structured(args)
+        if position is not None:  # one Jacobian per leaf (JAX's structure)
+            return unravel_columns(self.of_raveled(args, position, kwargs), args[position])
         return super().__call__(*args, **kwargs)
 
+    def like_this(self, fn, wrt):
+        return Jacobian(fn, wrt, self.mode)
+
     def make(self, kinds):
+        if self.has_aux:  # (the Jacobian of the output alone, aux)
+            bindings = {"fn": self.fn, "aux_of": aux_of,
+                        "jacobian": Jacobian(with_aux(self.fn, "[0]"), self.wrt, self.mode)
+                        .make(kinds)}
+            return self.define([f"return jacobian({{args}}), aux_of(fn({{args}}), "
+                                f"{self.fn.__name__!r})"], bindings)
+        if isinstance(self.wrt, (tuple, list)):  # a tuple of Jacobians, as JAX
+            bindings = {f"jacobian_{k}": Jacobian(self.fn, w, self.mode).make(kinds)
+                        for k, w in enumerate(self.wrt)}
+            return self.define(["return (" + "".join(f"{name}({{args}}), " for name in bindings)
+                                + ")"], bindings)
         x = self.position()
-        bindings, lines = {"fn": self.fn}, ["value = fn({args})"]
+        bindings = {"fn": self.fn, "array_output": array_output, "array_argument": array_argument}
+        lines = [f"array_argument({x}, {self.fn.__name__!r})", "value = fn({args})",
+                 f"array_output(value, {self.fn.__name__!r})"]
         sweeps, failed = {}, None
         for mode in ("forward", "reverse"):
             if self.mode in (None, mode):
@@ -347,31 +431,50 @@ class Jacobian(Transform):
                 f"return rows_to(rows, value, {x})"]
 
 
-def jvp(fn: Fn, wrt: Wrt = 0) -> Jvp:
+def jvp(fn: Fn, *args: Any, wrt: Wrt = 0, argnums: Wrt | None = None,
+        has_aux: bool = False) -> Any:
     """Forward mode: `jvp(f, wrt)(*args, tangents=t)` returns `(f(*args), df . t)`
-    where `t` has the structure of `wrt` (one tangent, or a tuple of them)."""
-    return Jvp(fn, wrt)
+    where `t` has the structure of `wrt` (one tangent, or a tuple of them).
+    JAX's form `jvp(f, primals, tangents)` (three arguments) returns the same
+    pair at once. With `has_aux=True`, `f` returns `(output, aux)` and the
+    result is `(output, tangent, aux)`."""
+    if len(args) == 2:
+        return jax_jvp(fn, *args, has_aux=has_aux)
+    if len(args) > 2:
+        raise TypeError("jvp takes (f, wrt) or JAX's (f, primals, tangents), "
+                        f"not {len(args) + 1} arguments")
+    return Jvp(fn, chosen_wrt(args[0] if args else wrt, argnums), has_aux)
 
 
-def vjp(fn: Fn, wrt: Wrt = 0) -> Callable[..., tuple[Any, Callable[[Any], Any]]]:
-    """Reverse mode for any output: `value, pullback = vjp(f)(*args)`;
-    `pullback(cotangent)` returns the gradient(s) of `sum(cotangent * f)`."""
+def vjp(fn: Fn, *args: Any, wrt: Wrt = 0, argnums: Wrt | None = None,
+        has_aux: bool = False) -> Any:
+    """Reverse mode for any output: `value, pullback = vjp(f, wrt)(*args)`;
+    `pullback(cotangent)` returns the gradient(s) of `sum(cotangent * f)`.
+    JAX's form `vjp(f, *primals)` returns `(value, pullback)` at once, the
+    pullback returning a tuple (one cotangent per primal); it is chosen when
+    the arguments after `f` are not one `wrt` (an index, a name, a tuple of
+    these). With `has_aux=True`, `f` returns `(output, aux)`, and the result
+    has `aux` third."""
+    if len(args) > 1 or args and not is_wrt(args[0]):
+        return jax_vjp(fn, args, has_aux=has_aux)
     from .api import Gradient
     fn = function_of(fn)
-    gradient = Gradient(fn, wrt)
+    wrt = chosen_wrt(args[0] if args else wrt, argnums)
+    gradient = Gradient(with_aux(fn) if has_aux else fn, wrt)
+    one_tuple = isinstance(wrt, (tuple, list)) and len(wrt) == 1
 
     def run(*args):
         adjoint = _adjoint_for(gradient, args)
         seed = list(inspect.signature(adjoint).parameters)[-1]
         value = fn(*_copies(args))  # run as Python, on copies: it may change them
+        if has_aux:
+            value, aux = split_aux(value, getattr(fn, "__name__", "f"))
 
         def pullback(cotangent):
-            if np.shape(cotangent) != np.shape(value):
-                raise ValueError(f"the pullback of {getattr(fn, '__name__', 'f')} needs a "
-                                 f"cotangent of the output's shape {np.shape(value)}, not "
-                                 f"{np.shape(cotangent)}")
-            return adjoint(*args, **{seed: cotangent})[1]
-        return value, pullback
+            check_cotangent(fn, cotangent, value)
+            grads = adjoint(*args, **{seed: (cotangent, None) if has_aux else cotangent})[1]
+            return (grads,) if one_tuple else grads
+        return (value, pullback, aux) if has_aux else (value, pullback)
     return run
 
 
@@ -380,27 +483,30 @@ def _copies(args):
     return _copies(args)
 
 
-def _scalar_output(fn, args):
+def _scalar_output(fn, args, kwargs):
     """hvp and hessian are defined for a function with one number as output."""
     from .api import _copies, _is_scalar, _not_scalar
-    value = fn(*_copies(args))
+    value = fn(*_copies(args), **kwargs)
     if not _is_scalar(value):
         _not_scalar(fn, value)
 
 
-def hvp(fn: Fn, wrt: Wrt = 0) -> Hvp:
+def hvp(fn: Fn, wrt: Wrt = 0, *, argnums: Wrt | None = None) -> Hvp:
     """Hessian-vector product by forward-over-reverse: `hvp(f)(*args, v=v)`."""
-    return Hvp(fn, wrt)
+    return Hvp(fn, chosen_wrt(wrt, argnums))
 
 
-def hessian(fn: Fn, wrt: Wrt = 0) -> Hessian:
+def hessian(fn: Fn, wrt: Wrt = 0, *, argnums: Wrt | None = None) -> Hessian:
     """The matrix of second derivatives with respect to one parameter; shape
-    `x.shape + x.shape` (a float for a scalar parameter)."""
-    return Hessian(fn, wrt)
+    `x.shape + x.shape` (a float for a scalar parameter). For a tuple `wrt`,
+    JAX's nested blocks: `hessian(f, (0, 1))(x, y)[0][1]` is d2f/dx dy."""
+    return Hessian(fn, chosen_wrt(wrt, argnums))
 
 
-def jacobian(fn: Fn, wrt: Wrt = 0, mode: str | None = None) -> Jacobian:
+def jacobian(fn: Fn, wrt: Wrt = 0, mode: str | None = None, *, argnums: Wrt | None = None,
+             has_aux: bool = False) -> Any:
     """d f(*args) / d args[wrt], shape `out.shape + x.shape`. `mode` is 'forward'
     (one tangent sweep per input element), 'reverse' (one adjoint sweep per
-    output element) or None: whichever needs fewer sweeps."""
-    return Jacobian(fn, wrt, mode)
+    output element) or None: whichever needs fewer sweeps. A tuple `wrt` gives
+    a tuple of Jacobians; `has_aux=True` returns `(jacobian, aux)`."""
+    return Jacobian(fn, chosen_wrt(wrt, argnums), mode, has_aux)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import builtins
 
-from runtime import arrays
+from runtime import arrays, containers
 from runtime.arrays import mapping_grad, mapping_tangent, sequence_grad
+from runtime.helpers import zeros_like
 
 from .rules import adjoint, tangent
 
@@ -74,3 +75,31 @@ def mapping_tangent_dmapping(ddmapping, ans, dmapping, mapping):
 @tangent(arrays.mapping_tangent, "mapping")
 def mapping_tangent_mapping(dmapping2, ans, dmapping, mapping):
     return 0.0
+
+
+# ---- flattening to one vector: runtime.containers.ravel / unravel (linear maps) -----------
+
+
+@adjoint(containers.ravel, wrt=("tree",))
+def ravel(g, ans, tree):
+    return containers.unravel(g, tree)
+
+
+@tangent(containers.ravel, "tree")
+def ravel_tree(dtree, ans, tree):
+    return containers.ravel(dtree)
+
+
+@adjoint(containers.unravel, wrt=("vector", "like"))
+def unravel(g, ans, vector, like):
+    return containers.ravel(g), zeros_like(like)  # (`like` gives only the shapes)
+
+
+@tangent(containers.unravel, "vector")
+def unravel_vector(dvector, ans, vector, like):
+    return containers.unravel(dvector, like)
+
+
+@tangent(containers.unravel, "like")
+def unravel_like(dlike, ans, vector, like):
+    return 0.0  # `like` gives only the structure and shapes

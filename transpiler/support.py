@@ -4,11 +4,12 @@ from __future__ import annotations
 
 def unsupported_table():
     """Markdown rows: each construct the compiler rejects, and the error it gives."""
-    from .normalize import UNSUPPORTED
+    from .normalize import UNSUPPORTED, Normalizer
     lines = ["| construct | error | why | fix |", "| --- | --- | --- | --- |"]
     rows = {}  # one row per construct (`try` and `try*` are one statement to a reader)
-    for what, why, fix in UNSUPPORTED.values():  # the first (most general) reason
-        rows.setdefault(what, (why, fix))
+    for kind, (what, why, fix) in UNSUPPORTED.items():  # the first (most general) reason
+        if not any(hasattr(Normalizer, f"{part}_{kind}") for part in ("stmt", "expr")):
+            rows.setdefault(what, (why, fix))  # (a construct with a handler is supported)
     for what, (why, fix) in sorted(rows.items()):
         lines.append(f"| {what} | ``cannot differentiate {what}`` | {why} | {fix} |")
     return "\n".join(lines) + "\n"
