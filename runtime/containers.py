@@ -52,20 +52,20 @@ def select_grad(g, x, index):
     return out
 
 
-def picked(g_out, x, index, like):
-    """The part of `g_out` (a gradient like `x`) at `index`, shaped like `like`:
+def picked(whole, x, index, like):
+    """The part of `whole` (a gradient like `x`) at `index`, shaped like `like`:
     the adjoint of `select_grad(like, x, index)` with respect to its gradient."""
     if is_structure(x):
         names, _ = fields(x)
         key = names[index] if type(index) is int else index
         if key not in names:
-            return g_out.__self__ if type(g_out) is types.MethodType else zeros_like(like)
-        return fields(g_out)[1][names.index(key)]
+            return whole.__self__ if type(whole) is types.MethodType else zeros_like(like)
+        return fields(whole)[1][names.index(key)]
     if isinstance(x, (dict, tuple, list)):
-        return g_out[index]
+        return whole[index]
     if np.ndim(x) == 0:
-        return g_out
-    return unbroadcast(np.asarray(g_out)[index], like)
+        return whole
+    return unbroadcast(np.asarray(whole)[index], like)
 
 
 def _method_grad(g, x, name):

@@ -145,14 +145,14 @@ def rebuild(x, values):
 # `keys` and zeros at its other differentiable places: the gradient (or tangent)
 # of a function value, as generated code builds it.
 
-def held(f, key):
-    """The value function value `f` holds at `key`.
+def held(f, index):
+    """The value function value `f` holds at `index` (a position or a keyword).
 
     >>> held(functools.partial(pow, 2.0, 3.0), 1)
     3.0
     """
     if type(f) is functools.partial:
-        return f.args[key] if type(key) is int else f.keywords[key]
+        return f.args[index] if type(index) is int else f.keywords[index]
     if type(f) is types.MethodType:
         return f.__self__
     return f  # a callable object holds itself (its fields)

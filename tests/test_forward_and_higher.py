@@ -175,3 +175,14 @@ def test_third_and_fourth_derivatives_through_loops():
     c4 = grad(c3)
     assert np.isclose(c3(x), sum(i ** 3 * math.sin(i * x) for i in range(4)), rtol=1e-12)
     assert np.isclose(c4(x), sum(i ** 4 * math.cos(i * x) for i in range(4)), rtol=1e-12)
+
+
+def test_reverse_mode_to_fourth_order_through_nested_lambdas():
+    # autograd's tanh example: elementwise_grad applied four times, all reverse mode
+    x = np.linspace(-7.0, 7.0, 50)
+    ours = lambda f: grad(lambda x: np.sum(f(x)))  # noqa: E731
+    theirs = lambda f: autograd.grad(lambda x: anp.sum(f(x)))  # noqa: E731
+    f, g = np.tanh, anp.tanh
+    for _ in range(4):
+        f, g = ours(f), theirs(g)
+        assert_close(f(x), g(x), rtol=1e-9, atol=1e-9)

@@ -43,13 +43,13 @@ def plus_b(db, ans, a, b):
 # What a function value holds (a lambda's captured locals, a partial's arguments,
 # a bound method's object): its gradient is a function value holding gradients.
 @adjoint(held, wrt=("f",))
-def held_(g, ans, f, key):
-    return holding(f, (key,), (g,))
+def held_(g, ans, f, index):
+    return holding(f, (index,), (g,))
 
 
 @tangent(held, "f")
-def held_f(df, ans, f, key):
-    return held(df, key)
+def held_f(df, ans, f, index):
+    return held(df, index)
 
 
 @adjoint(holding, wrt=("values",))

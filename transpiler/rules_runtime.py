@@ -24,14 +24,16 @@ from .rules import adjoint, nondifferentiable, tangent
 nondifferentiable(helpers.zeros_like, helpers.ones_like, helpers.grad_dtype)
 
 
-@adjoint(helpers.unbroadcast, wrt=("g",))
-def unbroadcast_(g_out, ans, g, x):
-    return broadcast_like(g_out, g)
+# (the gradient helpers' own parameters are named `v`, not `g`: the adjoints' `g`
+# is the cotangent)
+@adjoint(helpers.unbroadcast, wrt=("v", "x"))
+def unbroadcast_(g, ans, v, x):
+    return broadcast_like(g, v), 0.0
 
 
-@tangent(helpers.unbroadcast, "g")
-def unbroadcast_g(dg, ans, g, x):
-    return unbroadcast(dg, x)
+@tangent(helpers.unbroadcast, "v")
+def unbroadcast_v(dv, ans, v, x):
+    return unbroadcast(dv, x)
 
 
 @adjoint(helpers.broadcast_like, wrt=("t",))
@@ -44,24 +46,29 @@ def broadcast_like_t(dt, ans, t, x):
     return broadcast_like(dt, x)
 
 
-@tangent(helpers.repeat_to, "g")
-def repeat_to_g(dg, ans, g, x, axis=None, keepdims=False):
-    return repeat_to(dg, x, axis, keepdims)
+@adjoint(helpers.repeat_to, wrt=("v", "x"))
+def repeat_to_(g, ans, v, x, axis=None, keepdims=False):
+    return np.reshape(np.sum(g, axis=axis, keepdims=keepdims), np.shape(v)), 0.0
 
 
-@tangent(helpers.fill_like, "g")
-def fill_like_g(dg, ans, x, g):
-    return helpers.fill_like(x, dg)
+@tangent(helpers.repeat_to, "v")
+def repeat_to_v(dv, ans, v, x, axis=None, keepdims=False):
+    return repeat_to(dv, x, axis, keepdims)
+
+
+@tangent(helpers.fill_like, "v")
+def fill_like_v(dv, ans, x, v):
+    return helpers.fill_like(x, dv)
 
 
 @tangent(helpers.fill_like, "x")
-def fill_like_x(dx, ans, x, g):
+def fill_like_x(dx, ans, x, v):
     return 0.0
 
 
-@adjoint(helpers.fill_like, wrt=("g",))
-def fill_like_(g_out, ans, x, g):
-    return unbroadcast(g_out, g)
+@adjoint(helpers.fill_like, wrt=("x", "v"))
+def fill_like_(g, ans, x, v):
+    return 0.0, unbroadcast(g, v)
 
 
 @tangent(np.full, "fill_value")
@@ -135,6 +142,11 @@ def add_at_(g, ans, acc, index, value):
     return g, picked(g, acc, index, value)
 
 
+@adjoint(picked, wrt=("whole", "x", "like"))
+def picked_(g, ans, whole, x, index, like):
+    return select_grad(g, x, index), 0.0, 0.0
+
+
 @tangent(picked, "whole")
 def picked_whole(dwhole, ans, whole, x, index, like):
     return picked(dwhole, x, index, like)
@@ -185,13 +197,17 @@ def identity_x(dx, ans, x):
 # (a zero contribution is dropped by the compiler)
 
 @tangent(helpers.unbroadcast, "x")
+def unbroadcast_x(d, ans, v, x):
+    return 0.0
+
+
 @tangent(helpers.broadcast_like, "x")
-def shape_only_x(d, ans, g, x):
+def broadcast_like_x(d, ans, t, x):
     return 0.0
 
 
 @tangent(helpers.repeat_to, "x")
-def repeat_to_x(dx, ans, g, x, axis=None, keepdims=False):
+def repeat_to_x(dx, ans, v, x, axis=None, keepdims=False):
     return 0.0
 
 
