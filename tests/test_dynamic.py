@@ -699,3 +699,27 @@ def test_transforms_of_the_gradient_of_a_function_with_star_args():
     def uses_the_gradient(x):
         return np.sum(grad(flat_objective)(x, 1.5) ** 2)
     assert_close(grad(uses_the_gradient)(x), numeric_grad(uses_the_gradient, (x,)), rtol=1e-6)
+
+
+def with_keywords(x, f=1.0, active=0.5, _a0=0.0):
+    return f * x ** 2 + active * x + _a0
+
+
+def call_with_keywords(func, x):
+    return func(x, f=3.0, active=0.25, _a0=1.0)
+
+
+def closure_with_keywords(x):
+    return call_with_keywords(lambda y, f, active, _a0: x * y * f + active + _a0, x)
+
+
+def test_a_callee_keywords_named_like_the_links_parameters():
+    for mode in ("reverse", "forward"):
+        if mode == "reverse":
+            got = grad(lambda x: call_with_keywords(with_keywords, x))(0.7)
+            got_closure = grad(closure_with_keywords)(0.7)
+        else:
+            got = jvp(lambda x: call_with_keywords(with_keywords, x))(0.7, tangents=1.0)[1]
+            got_closure = jvp(closure_with_keywords)(0.7, tangents=1.0)[1]
+        assert_close(got, 6.0 * 0.7 + 0.25, rtol=1e-12)
+        assert_close(got_closure, 6.0 * 0.7, rtol=1e-12)  # d/dx of 3 x^2 (+ constants)

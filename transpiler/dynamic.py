@@ -133,16 +133,24 @@ def pullback_of(link):
     return link.backward
 
 
-def vjp_link(f, active, *args, **kwargs):
+_ = object()  # an argument not given (links take up to four positionally, fast)
+_ARRAY = np.ndarray
+
+
+def vjp_link(_f, _active, _a0=_, _a1=_, _a2=_, _a3=_, /, *more, **kwargs):
     """The companion's forward function for callee `f` (with `.backward`), for a
     call with these arguments, of which the positions and keywords in `active`
     are differentiated: `link(*args)` returns (value, saved) and
     `link.backward(saved, g)` the gradients of the active arguments."""
-    if not kwargs:
-        link = _VJP_LINKS.get((f, active, *map(type, args))) or \
-            _VJP_LINKS.get((f, active, _ranks(args)))
+    f, active = _f, _active  # (underscored: the callee's keywords may be named f)
+    if not more and not kwargs:  # (the key of _remember, spelled out: this runs per call)
+        link = _VJP_LINKS.get((f, active, _a0.ndim if type(_a0) is _ARRAY else type(_a0),
+                               _a1.ndim if type(_a1) is _ARRAY else type(_a1),
+                               _a2.ndim if type(_a2) is _ARRAY else type(_a2),
+                               _a3.ndim if type(_a3) is _ARRAY else type(_a3)))
         if link is not None:
             return link
+    args = _given(_a0, _a1, _a2, _a3, more)
     from .calls import companion
     target, fn, wrt, kinds = _link_parts(f, active, args, kwargs)
     comp = companion(fn, wrt, kinds)
@@ -154,19 +162,16 @@ def vjp_link(f, active, *args, **kwargs):
     return link
 
 
-def _ranks(args):
-    return tuple([a.ndim if type(a) is np.ndarray else type(a) for a in args])
+def _given(a0, a1, a2, a3, more):
+    return tuple(a for a in (a0, a1, a2, a3) if a is not _) + more
 
 
 def _remember(table, f, fn, active, args, kwargs, link):
     """Keep `link` for calls of the same plain function with arguments of the same
-    types (arrays: of the same ranks), what its companion was specialized on.
-    Without arrays the types alone are the key, the cheapest to look up."""
-    if type(f) is types.FunctionType and fn is f and not kwargs:
-        if any(type(a) is np.ndarray for a in args):
-            table[(f, active, _ranks(args))] = link
-        else:
-            table[(f, active, *map(type, args))] = link
+    types (arrays: of the same ranks), what its companion was specialized on."""
+    if type(f) is types.FunctionType and fn is f and not kwargs and len(args) <= 4:
+        padded = list(args) + [_] * (4 - len(args))
+        table[(f, active, *[a.ndim if type(a) is _ARRAY else type(a) for a in padded])] = link
 
 
 # -- forward mode ---------------------------------------------------------------
@@ -196,21 +201,31 @@ def tangent_caller(comp, nleading, nargs, kwnames):
     return fn
 
 
-def jvp_link(f, active, *args, **kwargs):
+def jvp_link(_f, _active, _a0=_, _a1=_, _a2=_, _a3=_, /, *more, **kwargs):
     """The tangent companion of callee `f` for a call with these arguments:
     `link(*args, *tangents)` returns (value, tangent), the tangents being those
     of the active arguments, in `active`'s order."""
-    if not kwargs:
-        link = _JVP_LINKS.get((f, active, *map(type, args))) or \
-            _JVP_LINKS.get((f, active, _ranks(args)))
+    f, active = _f, _active  # (underscored: the callee's keywords may be named f)
+    if not more and not kwargs:
+        link = _JVP_LINKS.get((f, active, _a0.ndim if type(_a0) is _ARRAY else type(_a0),
+                               _a1.ndim if type(_a1) is _ARRAY else type(_a1),
+                               _a2.ndim if type(_a2) is _ARRAY else type(_a2),
+                               _a3.ndim if type(_a3) is _ARRAY else type(_a3)))
         if link is not None:
             return link
+    args = _given(_a0, _a1, _a2, _a3, more)
     from .calls import tangent_companion
     target, fn, wrt, kinds = _link_parts(f, active, args, kwargs)
     comp = tangent_companion(fn, wrt, kinds)
     kwnames = tuple(dict.fromkeys([*target.keywords, *kwargs]))
-    caller = tangent_caller(comp, len(target.leading), len(args), kwnames)
-    link = _bind(caller, target.leading, target.keywords)
+    code = comp.tangent.__code__
+    if not target.leading and not kwnames and not code.co_kwonlyargcount and \
+            not comp.tangent.__defaults__ and code.co_argcount == len(args) + len(wrt) and \
+            not code.co_flags & inspect.CO_VARARGS:
+        link = comp.tangent  # takes the tangents after the arguments, in order
+    else:
+        caller = tangent_caller(comp, len(target.leading), len(args), kwnames)
+        link = _bind(caller, target.leading, target.keywords)
     _remember(_JVP_LINKS, f, fn, active, args, kwargs, link)
     return link
 
@@ -259,10 +274,11 @@ def _closure_key(kind, comp, f, keys, args, kwnames):
             tuple(getattr(f, "keywords", ())), keys, len(args), kwnames)
 
 
-def closure_vjp_link(f, active, *args, **kwargs):
+def closure_vjp_link(_f, _active, /, *args, **kwargs):
     """`vjp_link` for a callee that is itself differentiated: `link(f, *args)`
     returns (value, saved) and `link.backward(f, saved, g)` the gradients of the
     callee (a function value like `f`) and of the active arguments."""
+    f, active = _f, _active
     from .calls import companion
     keys = _held(f)
     _, fn, wrt, kinds = _link_parts(f, active, args, kwargs, keys)
@@ -291,10 +307,11 @@ def closure_vjp_link(f, active, *args, **kwargs):
     return link
 
 
-def closure_jvp_link(f, active, *args, **kwargs):
+def closure_jvp_link(_f, _active, /, *args, **kwargs):
     """`jvp_link` for a callee that is itself differentiated:
     `link(f, *args, f_dot, *tangents)` returns (value, tangent), `f_dot` being the
     callee's tangent (a function value like `f` holding tangents)."""
+    f, active = _f, _active
     from .calls import tangent_companion
     keys = _held(f)
     _, fn, wrt, kinds = _link_parts(f, active, args, kwargs, keys)

@@ -91,7 +91,10 @@ class Forward:
             value_dot = self.zeros_of(value, out)
         result = self.emit(out, "result", ops.make_tuple, [value, value_dot])
         out.append(ir.Return(result))
-        kwonly = list(fn.kwonly) + [t.name for t in tangent_params]
+        # tangents after the parameters, positional where the function has no defaults
+        # (a call of a function value passes them in order: dynamic.jvp_link)
+        kwonly = list(fn.kwonly) + [t.name for t in tangent_params] \
+            if fn.kwonly or fn.defaults else []
         return ir.Function(f"{fn.name}_tangent", list(fn.params) + tangent_params, out,
                            dict(fn.defaults), fn.filename, self.namer.bases, self.namer.temps,
                            kwonly)
