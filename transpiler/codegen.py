@@ -71,7 +71,9 @@ def foldable(fn, counts=None):
     return out
 
 
-def _fold_block(stmts, temps, counts, out):
+def _fold_block(stmts, temps, counts, out, tail=(), tail_sweep=False):
+    """`tail`: what the block's end reads (an if's phi inputs: the copies
+    out_of_ssa puts there, `h = np.tanh(a)` rather than `t = ...; h = t`)."""
     pending = {}
     for s in stmts:
         direct = []
@@ -94,8 +96,16 @@ def _fold_block(stmts, temps, counts, out):
         if isinstance(s, ir.Assign) and s.target is not None and s.target.name in temps \
                 and counts.get(s.target.name) == 1 and (is_pure(s.fn) or s.fn in _ONE_SHOT):
             pending[s.target.name] = s
-        for region in _regions(s):
-            _fold_block(region, temps, counts, out)
+        if isinstance(s, ir.If):
+            for side, region in enumerate((s.body, s.orelse)):
+                _fold_block(region, temps, counts, out, [p.inputs[side] for p in s.phis],
+                            s.reverse)
+        else:
+            for region in _regions(s):
+                _fold_block(region, temps, counts, out)
+    for v in _operand_vars(tail):
+        if v.name in pending and pending[v.name].reverse == tail_sweep:
+            out[v.name] = pending.pop(v.name)
 
 
 def _regions(s):
@@ -248,7 +258,8 @@ def coalesce(fn, stmts, folded, reserved):
     for name in order:
         base = fn.source_names.get(name, name)
         groups = classes.setdefault(base, [])
-        for members in groups:
+        mirror = fn.mirrors.get(name)  # a value read back in a reversed loop: its forward name
+        for members in sorted(groups, key=lambda members: mirror not in members):
             if name in params and not members.isdisjoint(params):
                 continue
             if graph.edges.get(name, set()).isdisjoint(members):

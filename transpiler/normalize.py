@@ -278,10 +278,37 @@ class Normalizer(LocalFunctions):
             value = self.simple(s.value, out)
             out.append(nodes.assign(s.targets[0].id, value, like=s))
             return out
-        value = self.atom(s.value, out)
+        if self.parallel_assign(s, out):
+            return out
+        value = self.atom(s.value, out, _unpacked_hint(s.targets))
         for target in s.targets:
             self.bind(target, value, out, s)
         return out
+
+    def parallel_assign(self, s, out):
+        """`W1, b1 = p["W1"], p["b1"]` as `W1 = p["W1"]; b1 = p["b1"]`, so each value
+        is computed under the user's name (not `item`, `item_1`). Only when that is
+        what Python does: names on the left, as many as values, and no value reads
+        a name assigned before it (`a, b = b, a` keeps the tuple)."""
+        if len(s.targets) != 1 or not isinstance(s.targets[0], (gast.Tuple, gast.List)) or \
+                not isinstance(s.value, (gast.Tuple, gast.List)):
+            return False
+        targets, values = s.targets[0].elts, s.value.elts
+        if len(targets) != len(values) or len(targets) < 2 or \
+                not all(isinstance(t, gast.Name) for t in targets) or \
+                any(isinstance(v, gast.Starred) for v in values) or \
+                len({t.id for t in targets}) != len(targets):
+            return False
+        assigned = set()
+        for target, value in zip(targets, values):
+            names = _all_names(value)
+            if names & (assigned | set(self.local_functions)) or \
+                    any(isinstance(n, gast.Lambda) for n in gast.walk(value)):
+                return False  # (a nested function may read a name assigned before)
+            assigned.add(target.id)
+        for target, value in zip(targets, values):
+            out.append(nodes.assign(target.id, self.simple(value, out), like=s))
+        return True
 
     def stmt_AnnAssign(self, s):
         if s.value is None:
@@ -785,6 +812,15 @@ def _builtin_call(node, locals_):
             node.func.id not in locals_ and (not node.keywords or node.func.id == "enumerate"
                                              and [k.arg for k in node.keywords] == ["start"]):
         return node.func.id
+    return None
+
+
+def _unpacked_hint(targets):
+    """`s, c = split(x)`: the tuple is `s_c` (not `split_1`, a version of nothing)."""
+    if len(targets) == 1 and isinstance(targets[0], (gast.Tuple, gast.List)):
+        names = [t.id for t in targets[0].elts if isinstance(t, gast.Name)]
+        if 2 <= len(names) == len(targets[0].elts) <= 3:
+            return "_".join(names)
     return None
 
 

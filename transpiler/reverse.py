@@ -112,6 +112,7 @@ class Reverse:
         self.namer = Namer((v.name for v in _all_vars(fn)), dict(fn.source_names),
                            set(fn.temps))
         self.namer.taken.update(fn.source_names.values())
+        self.mirrors = {}  # see ir.Function.mirrors
 
     def maybe_containers(self, fn):
         """Arguments of calls to other functions that may be lists, tuples or dicts
@@ -176,6 +177,7 @@ class Reverse:
                            {**fn.defaults, seed.name: 1.0}, fn.filename, self.namer.bases,
                            self.namer.temps, list(fn.kwonly) + ([seed.name] if fn.kwonly else []))
         made.facts = self.kinds  # ranks and integer indices, for accumulate.py
+        made.mirrors = self.mirrors
         return made
 
     def split(self, wrt):
@@ -203,6 +205,7 @@ class Reverse:
                               fn.filename, names, temps, list(fn.kwonly))
         backward = ir.Function(f"{fn.name}_backward", [saved_param, seed], bwd, {},
                                fn.filename, names, temps)
+        backward.mirrors = self.mirrors
         return forward, backward
 
     # -- the forward sweep, for the loop reverser ---------------------------------

@@ -157,6 +157,7 @@ class LoopReverser:
         self.recompute(s, rbody, inside, targets)
         needed = [v for v in free_vars(rbody) if v.name in inside]
         restored = {v.name: rev.namer.fresh(rev.base(v)) for v in needed}
+        rev.mirrors.update({new.name: old for old, new in restored.items()})
         for v in needed:
             new = restored[v.name].name
             if rev.kinds.of(v) is not None:
@@ -222,6 +223,7 @@ class LoopReverser:
             st.reverse = True
             fresh[st.target.name] = new = self.rev.namer.fresh(self.rev.base(st.target),
                                                                temp=True)
+            self.rev.mirrors[new.name] = st.target.name
             kinds.table[new.name] = kinds.of(st.target)
             if kinds.rank(st.target) is not None:
                 kinds.ndims[new.name] = kinds.rank(st.target)
