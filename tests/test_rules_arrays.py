@@ -4,7 +4,7 @@ the elementwise functions of transpiler/rules_arrays.py, in every mode
 import autograd.numpy as anp
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from transpiler import grad, hessian, jvp
@@ -582,6 +582,9 @@ def test_binary_elementwise_broadcasting(shapes, fn, seed, tmp_path_factory):
     x = rng.uniform(-4.0, 4.0, size=shapes[0])
     y = rng.uniform(1.0, 2.0, size=shapes[1]) * rng.choice([-1.0, 1.0], size=shapes[1])
     x = float(x) if np.ndim(x) == 0 else x
+    ratio = np.abs(np.asarray(x) / y)
+    assume(np.min(np.abs(ratio - np.round(ratio))) > 1e-3)  # mod jumps where x/y is whole:
+    # finite differences across the jump are no oracle (seed 1 has x/y = 2.00005)
     f = function_from_source(f"def f(x, y):\n    return np.sum(np.sin({fn}(x, y)) * {fn}(x, y))\n",
                              "f", tmp_path_factory.mktemp("bin"))
     every_mode(f, (x, y), 0)

@@ -15,6 +15,7 @@ import weakref
 import numpy as np
 
 from .callables import Target, _identifier, calling, function_of
+from .codegen import all_sources
 from .higher import HigherGradient
 from .kinds import kind_of_value
 from .pipeline import transform
@@ -149,6 +150,11 @@ class Gradient:
     def source(self):
         """The generated adjoint function, as Python source."""
         return self.transformed.code.source
+
+    @property
+    def sources(self):
+        """`.source`, then the generated code of the user's functions it calls."""
+        return all_sources(self.transformed.code)
 
     @property
     def ssa(self):

@@ -42,6 +42,29 @@ class Generated:
     fn: object
     filename: str
     line_locs: dict = field(default_factory=dict)  # line of `source` -> user source Loc
+    companions: dict = field(default_factory=dict)  # bound name -> companion it calls
+
+
+_COMPANION_FUNCTIONS = ("forward", "backward", "tangent")
+
+
+def all_sources(generated):
+    """The source of `generated`, then that of each companion it calls (the
+    adjoints of the user's helper functions), theirs in turn, each once."""
+    texts, seen = [generated.source], set()
+    pending = list(generated.companions.items())
+    while pending:
+        name, comp = pending.pop(0)
+        if id(comp) in seen:
+            continue
+        seen.add(id(comp))
+        for attr in _COMPANION_FUNCTIONS:
+            made = GENERATED.get(getattr(getattr(comp, attr, None), "__code__", None)
+                                 and getattr(comp, attr).__code__.co_filename)
+            if made is not None:
+                texts.append(f"# {name}.{attr}\n{made.source}")
+                pending.extend(made.companions.items())
+    return "\n".join(texts)
 
 
 def generate(fn, globals_, kinds=None):
@@ -363,6 +386,13 @@ class Emitter:
                 self.unpack(stmts[i], stmts[i + 1:i + 1 + n], depth)
                 i += 1 + n
                 continue
+            n = self.parameter_unpacking(stmts, i)
+            if n:
+                targets = ", ".join(self.names.get(t.target.name, t.target.name)
+                                    for t in stmts[i:i + n])
+                self.write(depth, f"{targets} = {stmts[i].args[0].name}", stmts[i].loc)
+                i += n
+                continue
             self.stmt(stmts[i], depth)
             i += 1
         if len(self.lines) == start:
@@ -385,6 +415,22 @@ class Emitter:
         if any(getattr(t, "unpack_length", n) != n for t in stmts[i + 1:i + 1 + n]):
             return 0  # `a, b, _ = t` whose `_` is dead: `a, b = t` would fail
         return n if n >= 2 and n == uses else 0
+
+    def parameter_unpacking(self, stmts, i):
+        """n when stmts[i:i + n] take a parameter apart whole (`a = saved[0]; b =
+        saved[1]`, printed `a, b = saved`), else 0."""
+        s = stmts[i]
+        if not (isinstance(s, ir.Assign) and s.fn is operator.getitem and s.target and
+                isinstance(s.args[0], ir.Var) and s.args[0] in self.fn.params):
+            return 0
+        param, uses = s.args[0], self.counts.get(s.args[0].name, 0)
+        parts = stmts[i:i + uses]
+        if uses < 2 or len(parts) < uses or not all(
+                isinstance(t, ir.Assign) and t.fn is operator.getitem and t.target and
+                t.args == [param, ir.Const(k)] and t.target.name not in self.folded
+                and getattr(t, "unpack_length", None) == uses for k, t in enumerate(parts)):
+            return 0
+        return uses
 
     def unpack(self, s, parts, depth):
         targets = ", ".join(self.names.get(p.target.name, p.target.name) for p in parts)
@@ -497,7 +543,10 @@ class Emitter:
         exec(compile(factory, filename, "exec"), globals_, namespace)
         func = namespace["__tapeless_factory__"](*self.bindings.values())
         locs = {line + 1: loc for line, loc in self.line_locs.items()}  # factory line offset
-        generated = Generated(self.fn.name, source, func, filename, locs)
+        from .calls import Companion, TangentCompanion
+        companions = {name: obj for name, obj in self.bindings.items()
+                      if isinstance(obj, (Companion, TangentCompanion))}
+        generated = Generated(self.fn.name, source, func, filename, locs, companions)
         GENERATED[filename] = generated
         return generated
 

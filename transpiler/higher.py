@@ -21,6 +21,7 @@ import inspect
 import numpy as np
 
 from .callables import Target, _identifier, define, function_of, parameters
+from .codegen import all_sources
 from .errors import TranspileError
 from .kinds import kind_of_value
 from runtime.assemble import basis_of, columns_to, rows_to
@@ -105,6 +106,11 @@ class HigherGradient:
     def source(self):
         """The generated code of the latest call."""
         return self._last.code.source if self._last else ""
+
+    @property
+    def sources(self):
+        """`.source`, then the generated code of the user's functions it calls."""
+        return all_sources(self._last.code) if self._last else ""
 
     def __tapeless_target__(self, args=None, kwnames=()):
         """This derivative as generated Python: one tangent sweep per element of
