@@ -126,8 +126,10 @@ def _fold_block(stmts, temps, counts, out, tail=(), tail_sweep=False):
         else:
             for region in _regions(s):
                 _fold_block(region, temps, counts, out)
-    for v in _operand_vars(tail):
-        if v.name in pending and pending[v.name].reverse == tail_sweep:
+    for v in _operand_vars(tail):  # (a list append stays `xs.append(x)`)
+        if v.name in pending and pending[v.name].reverse == tail_sweep and \
+                pending[v.name].fn not in (ops.list_append, ops.setitem) and \
+                pending[v.name].fn not in _ONE_SHOT:
             out[v.name] = pending.pop(v.name)
 
 

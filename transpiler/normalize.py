@@ -97,6 +97,19 @@ def _all_names(node):
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
+def _names_outside_comprehensions(node):
+    out = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (gast.ListComp, gast.GeneratorExp, gast.SetComp, gast.DictComp)):
+            continue
+        if isinstance(n, gast.Name):
+            out.add(n.id)
+        stack.extend(gast.iter_child_nodes(n))
+    return out
+
+
 def assigned_names(node):
     """Names a function assigns or takes as parameters: its locals."""
     out = set()
@@ -120,6 +133,8 @@ class Normalizer(LocalFunctions):
         self.params = {a.id for a in node.args.args + node.args.posonlyargs +
                        node.args.kwonlyargs}
         self.inlining = []
+        self.outside_comprehensions = _names_outside_comprehensions(node)
+        self.comprehension_names = set()
 
     # -- helpers ----------------------------------------------------------
     def error(self, node, what, why="", fix=""):
@@ -242,8 +257,12 @@ class Normalizer(LocalFunctions):
         rename = {}  # comprehension variables do not leak into the function
         for gen in e.generators:
             for n in gast.walk(gen.target):
-                if isinstance(n, gast.Name):
-                    rename.setdefault(n.id, self.fresh(n.id))
+                if isinstance(n, gast.Name) and n.id not in rename:
+                    if n.id in self.outside_comprehensions or n.id in self.comprehension_names:
+                        rename[n.id] = self.fresh(n.id)
+                    else:  # the name is the comprehension's alone: it keeps it
+                        rename[n.id] = n.id
+                        self.comprehension_names.add(n.id)
         scoped = [e.elt] + [gen.target for gen in e.generators] + \
             [c for gen in e.generators for c in gen.ifs] + [g.iter for g in e.generators[1:]]
         for part in scoped:
@@ -627,7 +646,8 @@ class Normalizer(LocalFunctions):
         args = self.display_items(e.args, out)
         keywords = []
         for k in e.keywords:
-            keywords.append(nodes.keyword(k.arg, self.atom(k.value, out)))  # ** stays
+            # (`axis = (0, 1)` rather than `t = (0, 1)`; ** stays)
+            keywords.append(nodes.keyword(k.arg, self.atom(k.value, out, k.arg)))
         return gast.copy_location(nodes.call(func, args, keywords), e)
 
     # -- map, filter, functools.reduce ------------------------------------------

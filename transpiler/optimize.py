@@ -138,8 +138,9 @@ def _name_block(stmts, temps, rename):
             if getattr(source, "adjoint_of", True) is None:
                 source.adjoint_of = s.adjoint_of
             continue
-        if isinstance(s, ir.Assign) and s.target is not None and s.target.name in temps:
-            defined[s.target.name] = s
+        if isinstance(s, ir.Assign) and s.target is not None and s.target.name in temps and \
+                s.fn is not operator.getitem:  # (named items of a tuple print `a, b = t`,
+            defined[s.target.name] = s       # which needs all of them)
         if isinstance(s, ir.If):
             defined.update((p.target.name, p) for p in s.phis if p.target.name in temps)
         for region in (s.body, s.orelse) if isinstance(s, ir.If) else \
