@@ -61,9 +61,18 @@ def shape_like(x):
     >>> s.shape, s.dtype, s.strides
     ((1000, 3), dtype('float64'), (0, 0))
     """
-    if type(x) is np.ndarray and x.ndim:
-        return np.broadcast_to(np.zeros((), x.dtype), x.shape)
-    return x
+    if type(x) is not np.ndarray or not x.ndim:
+        return x
+    key = (x.dtype, x.shape)
+    like = _SHAPE_LIKE.get(key)
+    if like is None:  # one read-only stand-in per dtype and shape
+        if len(_SHAPE_LIKE) > 256:
+            _SHAPE_LIKE.clear()
+        like = _SHAPE_LIKE[key] = np.broadcast_to(np.zeros((), x.dtype), x.shape)
+    return like
+
+
+_SHAPE_LIKE: dict = {}
 
 
 def zeros_like(x):
