@@ -59,8 +59,8 @@ def all_sources(generated):
             continue
         seen.add(id(comp))
         for attr in _COMPANION_FUNCTIONS:
-            made = GENERATED.get(getattr(getattr(comp, attr, None), "__code__", None)
-                                 and getattr(comp, attr).__code__.co_filename)
+            code = getattr(getattr(comp, attr, None), "__code__", None)
+            made = GENERATED.get(code.co_filename) if code is not None else None
             if made is not None:
                 texts.append(f"# {name}.{attr}\n{made.source}")
                 pending.extend(made.companions.items())

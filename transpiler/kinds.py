@@ -64,6 +64,7 @@ class Kinds:
         self.ranges = set()  # names holding range objects (their items are ints)
         self.counters = set()  # integer values: range loop targets, len(...), i - 1, ...
         self.lengths = {}  # tuples of known length (shapes): name -> length
+        self.shape_tuples = set()  # names holding the shape of an array: tuples of ints
         self.tuples = {}  # name -> the operands of the tuple display it holds
         self.stacks = {}  # list (or reversed list) name -> facts of its items
         self.saved_items = {}  # name of one item of such a list -> its facts
@@ -92,6 +93,10 @@ class Kinds:
             self.counters.add(s.target.name)  # len(x), i - 1, 2 * i + 1: one integer
         if fn is operator.getitem and len(args) == 2 and self.rank(args[0]) == 1 and \
                 self.is_int(args[1]):
+            return SCALAR
+        if fn is operator.getitem and len(args) == 2 and isinstance(args[0], ir.Var) and \
+                args[0].name in self.shape_tuples and self.is_int(args[1]):
+            self.counters.add(s.target.name)  # X.shape[0]: one integer
             return SCALAR
         if getattr(fn, "__module__", None) == "math" or fn in _ALWAYS_SCALAR:
             return SCALAR
@@ -185,6 +190,7 @@ class Kinds:
         elif (fn is np.shape or fn is getattr and len(args) == 2 and args[1] == ir.Const("shape")) \
                 and ranks[0] is not None:
             self.lengths[s.target.name] = ranks[0]
+            self.shape_tuples.add(s.target.name)
         if rank is not None:
             self.ndims[s.target.name] = rank
 
