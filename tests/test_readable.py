@@ -292,3 +292,14 @@ def test_sources_follow_companions_of_companions(rng):
     assert_same_grads(g(w, x, y), autograd_grad(outer, w, x, y))
     assert g.sources.count("def square_err_backward(") == 1
     assert "def fit_backward(" in g.sources
+
+
+def rnn_of_W(W, U, xs, h0):
+    return rnn(W, U, xs, h0)
+
+
+def test_second_derivatives_through_a_loop_that_saves_shapes(rng):
+    from transpiler import hessian
+    W, U, xs, h0 = rnn_data(rng)
+    theirs = autograd.hessian(on_autograd(rnn_of_W))(W, U, xs, h0)
+    np.testing.assert_allclose(hessian(rnn_of_W)(W, U, xs, h0), theirs, rtol=1e-8, atol=1e-10)

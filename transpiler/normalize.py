@@ -557,6 +557,8 @@ class Normalizer(LocalFunctions):
             func = value.func
             name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "call")
             name = "fn" if name == _PARTIAL else name
+            if name == "shape_like" and value.args and isinstance(value.args[0], gast.Name):
+                return f"{value.args[0].id}_like"  # generated code, differentiated again
             return stem(None, name)
         if isinstance(value, gast.Subscript):
             return "item"
