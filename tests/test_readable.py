@@ -276,6 +276,10 @@ def test_sources_show_the_adjoints_of_the_users_helpers(rng):
     for text in ("# square_err_vjp.forward", "def square_err_forward(",
                  "# square_err_vjp.backward", "def square_err_backward("):
         assert text in g.sources, g.sources
+    # the backward reads what the forward saved by name, in one line
+    assert re.search(r"def square_err_backward\(saved, d_square_err\):\n    \w+(, \w+)+ = saved\n",
+                     g.sources), g.sources
+    assert "return (square_err, (" in g.sources, g.sources
     compiled = {}
     exec(compile(g.sources, "<sources>", "exec"), {"np": np}, compiled)  # it is Python
     assert {"fit_adjoint", "square_err_forward", "square_err_backward"} <= set(compiled)

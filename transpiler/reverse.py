@@ -196,9 +196,10 @@ class Reverse:
         params = {p.name for p in fn.params}  # (the caller holds those anyway)
         made_here = [v.name if v.name not in params else None for v in residuals]
         exported = shape_stand_ins(self, exported, made_here, sweep + tail, fwd)
-        saved = self.emit(fwd, "saved", ops.make_tuple, exported)
-        fwd.append(ir.Return(self.emit(fwd, "result", ops.make_tuple, [value, saved])))
-        saved_param = self.namer.fresh("saved")
+        saved_param = self.namer.fresh("saved")  # (first: the backward's parameter is `saved`)
+        saved = self.emit(fwd, "residuals", ops.make_tuple, exported)
+        result = self.emit(fwd, "result", ops.make_tuple, [value, saved])
+        fwd.append(ir.Return(result, reverse=False))  # (so `return (y, ...)` folds)
         bwd = [ir.Assign(r, operator.getitem, [saved_param, ir.Const(i)])
                for i, r in enumerate(residuals)] + sweep + tail
         for s in ir.walk(bwd):
