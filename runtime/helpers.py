@@ -52,6 +52,29 @@ def _scalar_like(g, x):
     return g
 
 
+def shape_like(x):
+    """A stand-in for an array that keeps its shape and dtype but no data (all its
+    elements are one zero), saved for a reverse sweep that reads nothing else of
+    it (`unbroadcast(g, x)`, `fill_like(x, g)`); other values are themselves.
+
+    >>> s = shape_like(np.ones((1000, 3)))
+    >>> s.shape, s.dtype, s.strides
+    ((1000, 3), dtype('float64'), (0, 0))
+    """
+    if type(x) is not np.ndarray or not x.ndim:
+        return x
+    key = (x.dtype, x.shape)
+    like = _SHAPE_LIKE.get(key)
+    if like is None:  # one read-only stand-in per dtype and shape
+        if len(_SHAPE_LIKE) > 256:
+            _SHAPE_LIKE.clear()
+        like = _SHAPE_LIKE[key] = np.broadcast_to(np.zeros((), x.dtype), x.shape)
+    return like
+
+
+_SHAPE_LIKE: dict = {}
+
+
 def zeros_like(x):
     """A zero gradient with the shape (and float dtype) of `x`.
 

@@ -228,7 +228,12 @@ ARRAY = _templates(
     ("(({0} @ {1}) @ {0})", (M, V), V), ("({0}.T @ ({0} @ {1}))", (M, V), V),
     ("np.sum({0} @ {1}.T)", (M, M), S), ("np.sum({0}[:, 1:] ** 2)", (M,), S),
     ("np.reshape({0}, (3, 2)).T", (M,), M), ("{0}.reshape(3, 2).T", (M,), M),
-    ("np.transpose({0}.T)", (M,), M), feature="arrays")
+    ("np.transpose({0}.T)", (M,), M),
+    # keepdims reductions broadcast back onto the array they reduce (or another)
+    ("({0} - np.mean({0}, axis=1, keepdims=True))", (M,), M),
+    ("({0} * np.sum({1}, axis=0, keepdims=True))", (M, M), M),
+    ("(np.mean({0}, axis=1, keepdims=True) * np.sum({1}, axis=0, keepdims=True))", (M, M), M),
+    ("np.sum({0} * np.sum({0}, keepdims=True))", (M,), S), feature="arrays")
 KINKS = _templates(
     ("abs({0})", (S,), S, "_abs({0})"), ("max({0}, {1})", (S, S), S, "_max({0}, {1})"),
     ("min({0}, {1})", (S, S), S, "_min({0}, {1})"), ("np.abs({0})", ("s",), "s", "_abs({0})"),
@@ -333,7 +338,7 @@ class Generator:
                 for _ in range(self.draw(st.integers(1, 4)))]
 
     def statement(self, scope, depth, can_return):
-        kinds = [self.assign_new, self.reassign, self.augment]
+        kinds = [self.assign_new, self.reassign, self.augment, self.unpacked]
         if self.features.mutation:
             kinds += [self.alias_update, self.in_place]
         if self.features.sequences:
@@ -361,6 +366,20 @@ class Generator:
             return self.assign_new(scope, depth, can_return)
         name = self.pick(names)
         return Assign(name, self.expr(scope, scope[name]))
+
+    def unpacked(self, scope, depth, can_return):
+        """`a, t5 = e1, e2`: both values are computed before either name changes
+        (they may read `a`)."""
+        names = self.assignable(scope)
+        if not names:
+            return self.assign_new(scope, depth, can_return)
+        old = self.pick(names)
+        new, shape = self.fresh("t"), self.pick(available(scope))
+        targets = [old, new] if self.maybe() else [new, old]
+        values = tuple(self.expr(scope, scope[old] if t == old else shape, EXPR_DEPTH - 1)
+                       for t in targets)
+        scope[new] = shape
+        return Line(f"{targets[0]}, {targets[1]} = {{0}}, {{1}}", values)
 
     def augment(self, scope, depth, can_return):
         """`x += e` on a scalar (on an array it would change the caller's array)."""

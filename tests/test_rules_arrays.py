@@ -602,6 +602,9 @@ def test_binary_elementwise_broadcasting(shapes, fn, seed, tmp_path_factory):
     ratio = np.broadcast_to(x / y, np.broadcast_shapes(np.shape(x), np.shape(y)))
     assume(np.all(np.abs(ratio - np.round(ratio)) > 1e-3))  # mod jumps where x / y is whole
     x = float(x) if np.ndim(x) == 0 else x
+    ratio = np.abs(np.asarray(x) / y)
+    assume(np.min(np.abs(ratio - np.round(ratio))) > 1e-3)  # mod jumps where x/y is whole:
+    # finite differences across the jump are no oracle (seed 1 has x/y = 2.00005)
     f = function_from_source(f"def f(x, y):\n    return np.sum(np.sin({fn}(x, y)) * {fn}(x, y))\n",
                              "f", tmp_path_factory.mktemp("bin"))
     every_mode(f, (x, y), 0)

@@ -16,6 +16,7 @@ from typing import Any, Callable, overload
 import numpy as np
 
 from .callables import Target, _identifier, calling, function_of
+from .codegen import all_sources
 from .compat import AuxGradient, chosen_wrt, real_part
 from .higher import HigherGradient
 from .hints import Fn, Wrt
@@ -192,6 +193,11 @@ class Gradient:
     def source(self) -> str:
         """The generated adjoint function, as Python source."""
         return self.transformed.code.source
+
+    @property
+    def sources(self) -> str:
+        """`.source`, then the generated code of the user's functions it calls."""
+        return all_sources(self.transformed.code)
 
     @property
     def ssa(self) -> str:

@@ -374,6 +374,10 @@ def _tangent_names(fn, wrt):
     `x_dot_1`, which the SSA form may give a second version of `x_dot`)."""
     code = getattr(inspect.unwrap(fn), "__code__", None)
     taken = set(code.co_varnames + code.co_names + code.co_freevars) if code else set()
+    for c in code.co_consts if code else ():  # keyword names of calls (`f(x_dot=t)`), which
+        for name in c if isinstance(c, tuple) else (c,):  # may name a temporary
+            if isinstance(name, str) and name.isidentifier():
+                taken.add(name)
     names = []
     for name in wrt:
         candidate, n = name + "_dot", 1

@@ -40,6 +40,29 @@ class Generated:
     filename: str
     line_locs: dict = field(default_factory=dict)  # line of `source` -> user source Loc
     origin: str = ""  # the user's file it was made from
+    companions: dict = field(default_factory=dict)  # bound name -> companion it calls
+
+
+_COMPANION_FUNCTIONS = ("forward", "backward", "tangent")
+
+
+def all_sources(generated):
+    """The source of `generated`, then that of each companion it calls (the
+    adjoints of the user's helper functions), theirs in turn, each once."""
+    texts, seen = [generated.source], set()
+    pending = list(generated.companions.items())
+    while pending:
+        name, comp = pending.pop(0)
+        if id(comp) in seen:
+            continue
+        seen.add(id(comp))
+        for attr in _COMPANION_FUNCTIONS:
+            code = getattr(getattr(comp, attr, None), "__code__", None)
+            made = GENERATED.get(code.co_filename) if code is not None else None
+            if made is not None:
+                texts.append(f"# {name}.{attr}\n{made.source}")
+                pending.extend(made.companions.items())
+    return "\n".join(texts)
 
 
 def generate(fn, globals_, kinds=None):
@@ -69,7 +92,9 @@ def foldable(fn, counts=None):
     return out
 
 
-def _fold_block(stmts, temps, counts, out):
+def _fold_block(stmts, temps, counts, out, tail=(), tail_sweep=False):
+    """`tail`: what the block's end reads (an if's phi inputs: the copies
+    out_of_ssa puts there, `h = np.tanh(a)` rather than `t = ...; h = t`)."""
     pending = {}
     for s in stmts:
         direct = []
@@ -92,8 +117,18 @@ def _fold_block(stmts, temps, counts, out):
         if isinstance(s, ir.Assign) and s.target is not None and s.target.name in temps \
                 and counts.get(s.target.name) == 1 and (is_pure(s.fn) or s.fn in _ONE_SHOT):
             pending[s.target.name] = s
-        for region in _regions(s):
-            _fold_block(region, temps, counts, out)
+        if isinstance(s, ir.If):
+            for side, region in enumerate((s.body, s.orelse)):
+                _fold_block(region, temps, counts, out, [p.inputs[side] for p in s.phis],
+                            s.reverse)
+        else:
+            for region in _regions(s):
+                _fold_block(region, temps, counts, out)
+    for v in _operand_vars(tail):  # (a list append stays `xs.append(x)`)
+        if v.name in pending and pending[v.name].reverse == tail_sweep and \
+                pending[v.name].fn not in (ops.list_append, ops.setitem) and \
+                pending[v.name].fn not in _ONE_SHOT:
+            out[v.name] = pending.pop(v.name)
 
 
 def _regions(s):
@@ -246,7 +281,8 @@ def coalesce(fn, stmts, folded, reserved):
     for name in order:
         base = fn.source_names.get(name, name)
         groups = classes.setdefault(base, [])
-        for members in groups:
+        mirror = fn.mirrors.get(name)  # a value read back in a reversed loop: its forward name
+        for members in sorted(groups, key=lambda members: mirror not in members):
             if name in params and not members.isdisjoint(params):
                 continue
             if graph.edges.get(name, set()).isdisjoint(members):
@@ -350,6 +386,13 @@ class Emitter:
                 self.unpack(stmts[i], stmts[i + 1:i + 1 + n], depth)
                 i += 1 + n
                 continue
+            n = self.parameter_unpacking(stmts, i)
+            if n:
+                targets = ", ".join(self.names.get(t.target.name, t.target.name)
+                                    for t in stmts[i:i + n])
+                self.write(depth, f"{targets} = {stmts[i].args[0].name}", stmts[i].loc)
+                i += n
+                continue
             self.stmt(stmts[i], depth)
             i += 1
         if len(self.lines) == start:
@@ -372,6 +415,22 @@ class Emitter:
         if any(getattr(t, "unpack_length", n) != n for t in stmts[i + 1:i + 1 + n]):
             return 0  # `a, b, _ = t` whose `_` is dead: `a, b = t` would fail
         return n if n >= 2 and n == uses else 0
+
+    def parameter_unpacking(self, stmts, i):
+        """n when stmts[i:i + n] take a parameter apart whole (`a = saved[0]; b =
+        saved[1]`, printed `a, b = saved`), else 0."""
+        s = stmts[i]
+        if not (isinstance(s, ir.Assign) and s.fn is operator.getitem and s.target and
+                isinstance(s.args[0], ir.Var) and s.args[0] in self.fn.params):
+            return 0
+        param, uses = s.args[0], self.counts.get(s.args[0].name, 0)
+        parts = stmts[i:i + uses]
+        if uses < 2 or len(parts) < uses or not all(
+                isinstance(t, ir.Assign) and t.fn is operator.getitem and t.target and
+                t.args == [param, ir.Const(k)] and t.target.name not in self.folded
+                and getattr(t, "unpack_length", None) == uses for k, t in enumerate(parts)):
+            return 0
+        return uses
 
     def unpack(self, s, parts, depth):
         targets = ", ".join(self.names.get(p.target.name, p.target.name) for p in parts)
@@ -475,7 +534,11 @@ class Emitter:
         if origin in GENERATED:  # code made from made code: named after the user's file
             origin = GENERATED[origin].origin
         func, filename = compile_function(self.fn.name, source, self.bindings, globals_, origin)
-        generated = Generated(self.fn.name, source, func, filename, dict(self.line_locs), origin)
+        from .calls import Companion, TangentCompanion
+        companions = {name: obj for name, obj in self.bindings.items()
+                      if isinstance(obj, (Companion, TangentCompanion))}
+        generated = Generated(self.fn.name, source, func, filename, dict(self.line_locs), origin,
+                              companions)
         GENERATED[filename] = generated
         return generated
 

@@ -22,6 +22,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .callables import Target, _identifier, define, function_of, parameters
+from .codegen import all_sources
 from .errors import TranspileError
 from .hints import Fn, Wrt
 from .kinds import kind_of_value
@@ -112,6 +113,11 @@ class HigherGradient:
     def source(self) -> str:
         """The generated code of the latest call."""
         return self._last.code.source if self._last else ""
+
+    @property
+    def sources(self):
+        """`.source`, then the generated code of the user's functions it calls."""
+        return all_sources(self._last.code) if self._last else ""
 
     def __tapeless_target__(self, args=None, kwnames=()):
         """This derivative as generated Python: one tangent sweep per element of

@@ -160,6 +160,9 @@ class Function:
     source_names: dict = field(default_factory=dict)  # SSA name -> the name it versions
     temps: set = field(default_factory=set)  # names the compiler made up for subexpressions
     kwonly: list = field(default_factory=list)  # parameters that are keyword-only
+    # a value read back in a reversed loop -> the forward value it restores (codegen
+    # gives both one Python name where it can, so `h` means the same in both loops)
+    mirrors: dict = field(default_factory=dict)
 
 
 # -- walking --------------------------------------------------------------
@@ -343,7 +346,8 @@ def clone(fn):
     (operands are immutable and shared)."""
     from dataclasses import replace
     return replace(fn, body=clone_block(fn.body), defaults=dict(fn.defaults), kwonly=list(fn.kwonly),
-                   source_names=dict(fn.source_names), temps=set(fn.temps))
+                   source_names=dict(fn.source_names), temps=set(fn.temps),
+                   mirrors=dict(fn.mirrors))
 
 
 def _copy_assign(s):

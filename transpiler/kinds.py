@@ -16,7 +16,7 @@ import operator
 import numpy as np
 
 from . import ir
-from runtime import containers, helpers, ops
+from runtime import containers, helpers, linalg, ops
 
 SCALAR = "scalar"
 
@@ -33,6 +33,11 @@ _INT_ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.floordiv, 
 _SAME_RANK = {np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.array, np.asarray,
               np.copy, ops.setitem, ops.stop_gradient, helpers.owned_copy, helpers.fill_like,
               containers.add_at, containers.cleared}
+# reductions whose `keepdims=True` result broadcasts back to the argument's shape
+_KEEPDIMS = {np.sum, np.mean, np.prod, np.max, np.min, np.std, np.var, np.amax, np.amin}
+# gradient helpers whose result has the shape of one argument (its index)
+_SHAPED_LIKE = {helpers.repeat_to: 1, helpers.extremum_grad: 2, linalg.matmul_grad_a: 1,
+                linalg.matmul_grad_b: 2}
 _ALWAYS_SCALAR = {builtins.float, builtins.int, builtins.bool, builtins.len}
 _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.std, np.var, np.linalg.norm,
                np.trace}
@@ -59,6 +64,7 @@ class Kinds:
         self.ranges = set()  # names holding range objects (their items are ints)
         self.counters = set()  # integer values: range loop targets, len(...), i - 1, ...
         self.lengths = {}  # tuples of known length (shapes): name -> length
+        self.shape_tuples = set()  # names holding the shape of an array: tuples of ints
         self.tuples = {}  # name -> the operands of the tuple display it holds
         self.stacks = {}  # list (or reversed list) name -> facts of its items
         self.saved_items = {}  # name of one item of such a list -> its facts
@@ -88,17 +94,25 @@ class Kinds:
         if fn is operator.getitem and len(args) == 2 and self.rank(args[0]) == 1 and \
                 self.is_int(args[1]):
             return SCALAR
+        if fn is operator.getitem and len(args) == 2 and isinstance(args[0], ir.Var) and \
+                args[0].name in self.shape_tuples and self.is_int(args[1]):
+            self.counters.add(s.target.name)  # X.shape[0]: one integer
+            return SCALAR
         if getattr(fn, "__module__", None) == "math" or fn in _ALWAYS_SCALAR:
             return SCALAR
         if fn in _ELEMENTWISE or isinstance(fn, np.ufunc):
             return self.broadcast([self.of(a) for a in args]) if args else None
         if fn in _REDUCTIONS and s.kwargs.get("axis", ir.Const(None)) == ir.Const(None) \
-                and len(args) == 1:
+                and len(args) == 1 and s.kwargs.get("keepdims", ir.Const(False)) == ir.Const(False):
             return SCALAR
+        if fn in _KEEPDIMS and len(args) == 1 and s.kwargs.get("keepdims") == ir.Const(True):
+            return self.reduced(args[0], s.kwargs.get("axis", ir.Const(None)))
         if fn in (helpers.unbroadcast, helpers.zeros_like) and args:
             return self.of(args[-1])
         if fn is helpers.fill_like and args:
             return self.of(args[0])
+        if fn in _SHAPED_LIKE and len(args) > _SHAPED_LIKE[fn]:
+            return self.of(args[_SHAPED_LIKE[fn]])
         if fn is builtins.range:
             self.ranges.add(s.target.name)
         if fn is np.shape and args:  # remember whose shape this is
@@ -143,6 +157,8 @@ class Kinds:
             rank = ranks[0] - 1
         elif fn in (helpers.unbroadcast, helpers.zeros_like, ops.identity) and args:
             rank = ranks[-1] if fn is not ops.identity else ranks[0]
+        elif fn in _SHAPED_LIKE and len(args) > _SHAPED_LIKE[fn]:
+            rank = ranks[_SHAPED_LIKE[fn]]
         elif fn in _SAME_RANK and args and not s.kwargs.get("ndmin"):
             rank = ranks[0]  # new arrays shaped like the first argument, and item writes
         elif fn in (np.zeros, np.ones, np.empty, np.full) and args:
@@ -174,18 +190,34 @@ class Kinds:
         elif (fn is np.shape or fn is getattr and len(args) == 2 and args[1] == ir.Const("shape")) \
                 and ranks[0] is not None:
             self.lengths[s.target.name] = ranks[0]
+            self.shape_tuples.add(s.target.name)
         if rank is not None:
             self.ndims[s.target.name] = rank
 
+    def reduced(self, x, axis):
+        """The token of `np.sum(x, axis, keepdims=True)`: ("reduced", x's token, axis),
+        a shape that broadcasts back to x's (`x - np.max(x, axis=1, keepdims=True)`
+        has x's shape, so its gradient needs no unbroadcast onto x)."""
+        token = self.of(x)
+        if token is None or token == SCALAR:
+            return None
+        if isinstance(axis, ir.Const):
+            return ("reduced", token, axis.value)
+        return ("reduced", token, axis.name) if isinstance(axis, ir.Var) else None
+
     @staticmethod
     def broadcast(tokens):
-        """The token of an elementwise result, when the operands' tokens decide it."""
+        """The token of an elementwise result, when the operands' tokens decide it:
+        one of them that every other one is (a keepdims reduction of)"""
         known = [t for t in tokens if t != SCALAR]
         if None in known:
             return None
         if not known:
             return SCALAR
-        return known[0] if all(t == known[0] for t in known) else None
+        for candidate in known:
+            if all(candidate in _reduced_from(t) for t in known):
+                return candidate
+        return None
 
     def block(self, stmts):
         """Infer tokens for every Assign in `stmts` and the phis after ifs."""
@@ -280,3 +312,12 @@ class Kinds:
     def same_shape(self, a, b):
         ta = self.of(a)
         return ta is not None and ta == self.of(b)
+
+
+def _reduced_from(token):
+    """`token` and the tokens it is a keepdims reduction of, innermost last."""
+    out = [token]
+    while isinstance(token, tuple) and token[0] == "reduced":
+        token = token[1]
+        out.append(token)
+    return out

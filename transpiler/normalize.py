@@ -93,6 +93,19 @@ def _all_names(node):
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
+def _names_outside_comprehensions(node):
+    out = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (gast.ListComp, gast.GeneratorExp, gast.SetComp, gast.DictComp)):
+            continue
+        if isinstance(n, gast.Name):
+            out.add(n.id)
+        stack.extend(gast.iter_child_nodes(n))
+    return out
+
+
 def assigned_names(node):
     """Names a function assigns or takes as parameters: its locals."""
     out = set()
@@ -117,6 +130,8 @@ class Normalizer(LocalFunctions):
         self.params = {a.id for a in node.args.args + node.args.posonlyargs +
                        node.args.kwonlyargs}
         self.inlining = []
+        self.outside_comprehensions = _names_outside_comprehensions(node)
+        self.comprehension_names = set()
 
     # -- helpers ----------------------------------------------------------
     def error(self, node, what, why="", fix=""):
@@ -239,8 +254,12 @@ class Normalizer(LocalFunctions):
         rename = {}  # comprehension variables do not leak into the function
         for gen in e.generators:
             for n in gast.walk(gen.target):
-                if isinstance(n, gast.Name):
-                    rename.setdefault(n.id, self.fresh(n.id))
+                if isinstance(n, gast.Name) and n.id not in rename:
+                    if n.id in self.outside_comprehensions or n.id in self.comprehension_names:
+                        rename[n.id] = self.fresh(n.id)
+                    else:  # the name is the comprehension's alone: it keeps it
+                        rename[n.id] = n.id
+                        self.comprehension_names.add(n.id)
         scoped = [e.elt] + [gen.target for gen in e.generators] + \
             [c for gen in e.generators for c in gen.ifs] + [g.iter for g in e.generators[1:]]
         for part in scoped:
@@ -275,10 +294,37 @@ class Normalizer(LocalFunctions):
             value = self.simple(s.value, out)
             out.append(nodes.assign(s.targets[0].id, value, like=s))
             return out
-        value = self.atom(s.value, out)
+        if self.parallel_assign(s, out):
+            return out
+        value = self.atom(s.value, out, _unpacked_hint(s.targets))
         for target in s.targets:
             self.bind(target, value, out, s)
         return out
+
+    def parallel_assign(self, s, out):
+        """`W1, b1 = p["W1"], p["b1"]` as `W1 = p["W1"]; b1 = p["b1"]`, so each value
+        is computed under the user's name (not `item`, `item_1`). Only when that is
+        what Python does: names on the left, as many as values, and no value reads
+        a name assigned before it (`a, b = b, a` keeps the tuple)."""
+        if len(s.targets) != 1 or not isinstance(s.targets[0], (gast.Tuple, gast.List)) or \
+                not isinstance(s.value, (gast.Tuple, gast.List)):
+            return False
+        targets, values = s.targets[0].elts, s.value.elts
+        if len(targets) != len(values) or len(targets) < 2 or \
+                not all(isinstance(t, gast.Name) for t in targets) or \
+                any(isinstance(v, gast.Starred) for v in values) or \
+                len({t.id for t in targets}) != len(targets):
+            return False
+        assigned = set()
+        for target, value in zip(targets, values):
+            names = _all_names(value)
+            if names & (assigned | set(self.local_functions)) or \
+                    any(isinstance(n, gast.Lambda) for n in gast.walk(value)):
+                return False  # (a nested function may read a name assigned before)
+            assigned.add(target.id)
+        for target, value in zip(targets, values):
+            out.append(nodes.assign(target.id, self.simple(value, out), like=s))
+        return True
 
     def stmt_AnnAssign(self, s):
         if s.value is None:
@@ -534,6 +580,8 @@ class Normalizer(LocalFunctions):
             func = value.func
             name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "call")
             name = "fn" if name == _PARTIAL else name
+            if name == "shape_like" and value.args and isinstance(value.args[0], gast.Name):
+                return f"{value.args[0].id}_like"  # generated code, differentiated again
             return stem(None, name)
         if isinstance(value, gast.Subscript):
             return "item"
@@ -642,7 +690,8 @@ class Normalizer(LocalFunctions):
         args = self.display_items(e.args, out)
         keywords = []
         for k in e.keywords:
-            keywords.append(nodes.keyword(k.arg, self.atom(k.value, out)))  # ** stays
+            # (`axis = (0, 1)` rather than `t = (0, 1)`; ** stays)
+            keywords.append(nodes.keyword(k.arg, self.atom(k.value, out, k.arg)))
         return gast.copy_location(nodes.call(func, args, keywords), e)
 
     # -- map, filter, functools.reduce ------------------------------------------
@@ -841,6 +890,15 @@ def _builtin_call(node, locals_):
             node.func.id not in locals_ and (not node.keywords or node.func.id == "enumerate"
                                              and [k.arg for k in node.keywords] == ["start"]):
         return node.func.id
+    return None
+
+
+def _unpacked_hint(targets):
+    """`s, c = split(x)`: the tuple is `s_c` (not `split_1`, a version of nothing)."""
+    if len(targets) == 1 and isinstance(targets[0], (gast.Tuple, gast.List)):
+        names = [t.id for t in targets[0].elts if isinstance(t, gast.Name)]
+        if 2 <= len(names) == len(targets[0].elts) <= 3:
+            return "_".join(names)
     return None
 
 

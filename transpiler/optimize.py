@@ -74,6 +74,10 @@ def peephole(s, kinds=None):
         return args[0]
     if s.kwargs or len(args) not in (1, 2):
         return s
+    if fn in (operator.is_, operator.is_not) and kinds is not None and len(args) == 2 and \
+            args[1] == ir.Const(None) and isinstance(args[0], ir.Var) and \
+            args[0].name in kinds.tuples:  # `axis is None` of `axis = (0, 1)`: a rule's branch
+        return ir.Const(fn is operator.is_not)
     if fn in _FOLDABLE and all(isinstance(a, ir.Const) and type(a.value) in (int, float)
                                for a in args):
         try:
@@ -112,7 +116,49 @@ def optimize(fn):
     fold_constants(fn)
     eliminate_common_subexpressions(fn.body, {})
     eliminate_dead_code(fn)
+    name_temporaries(fn)
     return fn
+
+
+# -- names ----------------------------------------------------------------------
+
+def name_temporaries(fn):
+    """`t = f(...); d_x = t` -> `d_x = f(...)`: a compiler temporary that is copied
+    into a named value takes that name (so no variable is named after a helper,
+    `fill_like_1 = fill_like(...)`, or is a bare `t`). Only within one block, where
+    the copy is the named value's one definition (SSA) and the temporary's comes first."""
+    rename = {}
+    _name_block(fn.body, fn.temps, rename)
+    if rename:
+        _rename_uses(fn.body, rename)
+
+
+def _name_block(stmts, temps, rename):
+    defined = {}  # temporary -> its Assign, in this block
+    copied = set()
+    keep = []
+    for s in stmts:
+        if isinstance(s, ir.Assign) and s.fn is ops.identity and s.target is not None and \
+                len(s.args) == 1 and isinstance(s.args[0], ir.Var) and \
+                s.args[0].name in defined and s.args[0].name not in copied and \
+                s.target.name not in temps and not getattr(s, "keeps_identity", False):
+            source = defined[s.args[0].name]  # an Assign or an if's Phi
+            copied.add(source.target.name)
+            rename[source.target.name] = s.target
+            source.target = s.target
+            if getattr(source, "adjoint_of", True) is None:
+                source.adjoint_of = s.adjoint_of
+            continue
+        if isinstance(s, ir.Assign) and s.target is not None and s.target.name in temps and \
+                s.fn is not operator.getitem:  # (named items of a tuple print `a, b = t`,
+            defined[s.target.name] = s       # which needs all of them)
+        if isinstance(s, ir.If):
+            defined.update((p.target.name, p) for p in s.phis if p.target.name in temps)
+        for region in (s.body, s.orelse) if isinstance(s, ir.If) else \
+                (s.test, s.body) if isinstance(s, ir.Loop) else ():
+            _name_block(region, temps, rename)
+        keep.append(s)
+    stmts[:] = keep
 
 
 # -- constants ----------------------------------------------------------------

@@ -31,7 +31,7 @@ from .kinds import SCALAR, Kinds
 from .calls import (CallReverser, dynamic_reverse, held_places, is_dynamic_call,
                     is_user_function)
 from .forward import ADD_GRADS
-from .reverse_loops import LoopReverser, free_vars, rename_uses
+from .reverse_loops import LoopReverser, free_vars, rename_uses, shape_stand_ins
 from .rules import is_nondifferentiable, is_position, lookup
 from runtime import helpers, ops
 from runtime.containers import add_at, add_grads, select_grad
@@ -115,6 +115,7 @@ class Reverse:
         self.namer = Namer((v.name for v in _all_vars(fn)), dict(fn.source_names),
                            set(fn.temps))
         self.namer.taken.update(fn.source_names.values())
+        self.mirrors = {}  # see ir.Function.mirrors
 
     def maybe_containers(self, fn):
         """Arguments of calls to other functions that may be lists, tuples or dicts
@@ -179,6 +180,7 @@ class Reverse:
                            {**fn.defaults, seed.name: 1.0}, fn.filename, self.namer.bases,
                            self.namer.temps, list(fn.kwonly) + ([seed.name] if fn.kwonly else []))
         made.facts = self.kinds  # ranks and integer indices, for accumulate.py
+        made.mirrors = self.mirrors
         return made
 
     def split(self, wrt):
@@ -194,18 +196,26 @@ class Reverse:
         residuals = [v for v in free_vars(sweep + tail) if v.name in defined]
         fwd = list(body)
         exported = [self.export(v, self.sites.get(v.name) or None) for v in residuals]
-        saved = self.emit(fwd, "saved", ops.make_tuple, exported)
-        fwd.append(ir.Return(self.emit(fwd, "result", ops.make_tuple, [value, saved])))
-        saved_param = self.namer.fresh("saved")
+        params = {p.name for p in fn.params}  # (the caller holds those anyway)
+        made_here = [v.name if v.name not in params else None for v in residuals]
+        exported = shape_stand_ins(self, exported, made_here, sweep + tail, fwd)
+        saved_param = self.namer.fresh("saved")  # (first: the backward's parameter is `saved`)
+        saved = self.emit(fwd, "residuals", ops.make_tuple, exported)
+        result = self.emit(fwd, "result", ops.make_tuple, [value, saved])
+        fwd.append(ir.Return(result, reverse=False))  # (so `return (y, ...)` folds)
         bwd = [ir.Assign(r, operator.getitem, [saved_param, ir.Const(i)])
                for i, r in enumerate(residuals)] + sweep + tail
         for s in ir.walk(bwd):
             s.reverse = True
+        for s in bwd[:len(residuals)]:
+            s.unpack_length = len(residuals)  # codegen: `a, b = saved`
         names, temps = self.namer.bases, self.namer.temps
         forward = ir.Function(f"{fn.name}_forward", list(fn.params), fwd, dict(fn.defaults),
                               fn.filename, names, temps, list(fn.kwonly))
+        read_back = {r.name for r in residuals}  # named, so printed `a, b = saved`
         backward = ir.Function(f"{fn.name}_backward", [saved_param, seed], bwd, {},
-                               fn.filename, names, temps)
+                               fn.filename, names, temps - read_back)
+        backward.mirrors = self.mirrors
         return forward, backward
 
     # -- the forward sweep, for the loop reverser ---------------------------------

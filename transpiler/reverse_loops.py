@@ -20,9 +20,45 @@ from __future__ import annotations
 import builtins
 
 from . import ir
-from runtime import ops
+from runtime import helpers, ops
 
 REVERSED = ir.Ext(builtins.reversed, "reversed", builtins.reversed)
+SHAPE_LIKE = ir.Ext(helpers.shape_like, "shape_like", helpers.shape_like)
+# where a gradient helper reads only the shape (and dtype) of an argument
+_SHAPE_ONLY = {helpers.unbroadcast: 1, helpers.fill_like: 0, helpers.zeros_like: 0,
+               helpers.repeat_to: 1}
+
+
+def only_shape_read(stmts, name):
+    """Whether `stmts` read the value `name` only for its shape (so a saved
+    `shape_like(x)` serves as well as x, and holds no data)."""
+    found = False
+    for s in ir.walk(stmts):
+        if isinstance(s, ir.Assign):
+            for k, a in enumerate(s.args):
+                if isinstance(a, ir.Var) and a.name == name:
+                    if _SHAPE_ONLY.get(s.fn) != k:
+                        return False
+                    found = True
+            if any(isinstance(v, ir.Var) and v.name == name for v in s.kwargs.values()):
+                return False
+        elif any(isinstance(v, ir.Var) and v.name == name for v in ir.uses(s)):
+            return False
+    return found
+
+
+def shape_stand_ins(rev, values, read_as, stmts, out):
+    """`values` to save for `stmts` (which read them as the names `read_as`), each
+    one read only for its shape replaced by its `shape_like` (computed into `out`)."""
+    saved = []
+    for v, name in zip(values, read_as):
+        if isinstance(v, ir.Var) and only_shape_read(stmts, name) and \
+                rev.kinds.of(v) != "scalar":
+            like = rev.namer.fresh(rev.base(v) + "_like", temp=True)
+            out.append(ir.Assign(like, helpers.shape_like, [v], {}, None, SHAPE_LIKE))
+            v = like
+        saved.append(v)
+    return saved
 
 
 def _defined_in(loop):
@@ -157,6 +193,7 @@ class LoopReverser:
         self.recompute(s, rbody, inside, targets)
         needed = [v for v in free_vars(rbody) if v.name in inside]
         restored = {v.name: rev.namer.fresh(rev.base(v)) for v in needed}
+        rev.mirrors.update({new.name: old for old, new in restored.items()})
         for v in needed:
             new = restored[v.name].name
             if rev.kinds.of(v) is not None:
@@ -175,6 +212,11 @@ class LoopReverser:
         rev.insert_before(s, ir.Assign(saved, ops.make_list, []))
         rev.sites[saved.name] = list(rev.stmt_sites.get(id(s), []))  # inside the loop's ifs
         exported = [self.export(s, v) for v in needed]
+        header = {p.target.name for p in s.phis} | targets
+        at_start = all(isinstance(v, ir.Var) and v.name in header for v in exported)
+        if not at_start:  # (saved at the start of the body, values are as they were)
+            exported = shape_stand_ins(rev, exported, [restored[v.name].name for v in needed],
+                                       rbody, s.body)
         if len(exported) == 1:
             item = exported[0]
         elif exported:
@@ -182,8 +224,6 @@ class LoopReverser:
             s.body.append(ir.Assign(item, ops.make_tuple, exported))
         else:
             item = ir.Const(None)
-        header = {p.target.name for p in s.phis} | targets
-        at_start = all(isinstance(v, ir.Var) and v.name in header for v in exported)
         push = [ir.Assign(None, ops.append, [saved, item])]
         if isinstance(item, ir.Var) and item not in exported:  # the tuple is built first
             push.insert(0, s.body.pop())
@@ -222,6 +262,7 @@ class LoopReverser:
             st.reverse = True
             fresh[st.target.name] = new = self.rev.namer.fresh(self.rev.base(st.target),
                                                                temp=True)
+            self.rev.mirrors[new.name] = st.target.name
             kinds.table[new.name] = kinds.of(st.target)
             if kinds.rank(st.target) is not None:
                 kinds.ndims[new.name] = kinds.rank(st.target)

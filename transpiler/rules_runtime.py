@@ -21,7 +21,7 @@ from runtime.helpers import broadcast_like, repeat_to, unbroadcast
 
 from .rules import adjoint, nondifferentiable, tangent
 
-nondifferentiable(helpers.zeros_like, helpers.ones_like, helpers.grad_dtype)
+nondifferentiable(helpers.zeros_like, helpers.ones_like, helpers.grad_dtype, helpers.shape_like)
 
 
 # (the gradient helpers' own parameters are named `v`, not `g`: the adjoints' `g`
