@@ -93,6 +93,7 @@ def _backward(stmts, useful):
             for p in s.phis:
                 if p.target.name in useful:
                     new |= _names(p.inputs)
+            changed |= bool(new - useful)  # (before the branches see them)
             useful |= new
             changed |= _backward(s.body, useful)
             changed |= _backward(s.orelse, useful)
@@ -102,7 +103,8 @@ def _backward(stmts, useful):
                     new |= _names(p.inputs)
             if s.target is not None and s.target.name in useful:
                 new |= _names([s.iterable])
-            useful |= new
+            changed |= bool(new - useful)  # (an inner loop's phi found useful late
+            useful |= new                  # makes its init useful: go round again)
             changed |= _backward(s.body, useful)
             changed |= _backward(s.test, useful)
         if new - useful:
