@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, assume, given, note, settings
 
 from random_programs import Features, probe, programs
 from runtime.numeric import numeric_grad
-from transpiler import grad
+from transpiler import grad, jvp
 
 EXAMPLES = max(1, int(os.environ.get("TAPELESS_RANDOM_EXAMPLES", "500")) // 10)
 _numbers = itertools.count()
@@ -70,10 +70,28 @@ def via_object({params}):
 def via_fields({params}):
     inputs = Inputs({params})
     return f({dotted})
+
+
+def via_closure({params}):  # a lambda holding the differentiated arguments
+    return apply(lambda: f({params}))
+
+
+def make_call({params}):
+    def call():
+        return f({params})
+    return call
+
+
+def via_factory({params}):  # a closure returned by a factory
+    return apply(make_call({params}))
+
+
+def via_bound_partial({params}):  # a partial holding the first argument
+    return apply(functools.partial(f, {first}), {rest})
 '''
 
 VARIANTS = ("via_parameter", "via_lambda", "via_partial", "via_method", "via_object",
-            "via_fields")
+            "via_fields", "via_closure", "via_factory", "via_bound_partial")
 
 
 def load(source, directory):
@@ -91,7 +109,8 @@ def module_source(program):
     return program.source() + WRAPPERS.format(
         params=", ".join(params),
         fields="\n".join(f"    {p}: object" for p in params),
-        dotted=", ".join(f"inputs.{p}" for p in params))
+        dotted=", ".join(f"inputs.{p}" for p in params),
+        first=params[0], rest=", ".join(params[1:]))
 
 
 @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
@@ -120,3 +139,8 @@ def test_function_values_give_the_gradient_of_the_direct_call(case, tmp_path_fac
         got = grad(getattr(module, name), wrt=wrt)(*args)
         for g, d in zip(got, direct):
             np.testing.assert_allclose(g, d, rtol=1e-9, atol=1e-12 * scale, err_msg=name)
+    # forward mode through a closure: the tangent along all arguments at once
+    tangents = tuple(np.ones_like(a) if isinstance(a, np.ndarray) else 1.0 for a in args)
+    _, dot = jvp(module.via_closure, wrt=wrt)(*args, tangents=tangents)
+    want_dot = sum(np.sum(d * t) for d, t in zip(direct, tangents))
+    np.testing.assert_allclose(dot, want_dot, rtol=1e-7, atol=1e-9 * scale)
