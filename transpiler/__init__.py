@@ -15,6 +15,7 @@ from .check import check_grad
 from .errors import GradientMismatch, TranspileError
 from .graph import graph
 from .higher import hessian, hvp, jacobian, jvp, vjp
+from .jit import jit
 from .pipeline import STAGES, transform
 from .rules import adjoint, nondifferentiable, partials, tangent
 
@@ -23,4 +24,4 @@ rule = adjoint  # @transpiler.rule(np.hypot) registers the reverse-mode rule of 
 __all__ = ["grad", "value_and_grad", "Gradient", "TranspileError", "GradientMismatch",
            "transform", "STAGES", "rule", "adjoint", "partials", "tangent",
            "nondifferentiable", "stop_gradient", "jvp", "vjp", "jacobian", "hessian", "hvp",
-           "check_grad", "graph", "register_pytree"]
+           "check_grad", "graph", "register_pytree", "jit"]

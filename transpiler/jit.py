@@ -1,0 +1,428 @@
+"""`jit`: the generated code compiled with numba (`pip install 'tapeless[jit]'`).
+
+    jit(grad(f)), jit(value_and_grad(f)), jit(jvp(f)), jit(hessian(f)), jit(f)
+
+The generated adjoint (or tangent) is plain Python loops over NumPy, which
+is what numba compiles. For each new kind of arguments the transform makes
+its Python function as usual; `jit` reads that function's text back, applies
+a few numba-friendly rewrites (`numba_source`), compiles it with
+`numba.njit`, and numba keeps one machine-code specialization per argument
+types. The helpers generated code calls have numba forms in
+`runtime.jit_helpers`; generated functions the code calls (companion
+adjoints of your helpers, tangent sweeps) are compiled the same way.
+
+Code numba cannot compile raises `JitError` (a `TranspileError`) on the
+first call, naming your line and the construct; `jit(..., fallback=True)`
+warns and runs the Python code instead.
+"""
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import linecache
+import re
+import warnings
+
+from . import codegen
+from .api import Gradient, _signature
+from .errors import Loc, TranspileError
+from .higher import Transform
+
+
+class JitError(TranspileError):
+    """numba cannot compile the generated code (raised on the first call)."""
+
+
+class JitFallbackWarning(UserWarning):
+    """`jit(..., fallback=True)` runs Python code because numba could not compile it."""
+
+
+def jit(fn=None, *, fallback=False):
+    """Compile `fn` — a `grad`, `value_and_grad`, `jvp` or `hessian` object, or
+    a plain function — with numba. Works as `@jit` and `@jit(fallback=True)`.
+
+        from transpiler import grad, jit
+
+        def f(x):
+            for _ in range(3):
+                x = x * x
+            return x
+
+        jit(grad(f))(1.5)  # 8 x**7 = 136.6875, by machine code
+    """
+    if fn is None:
+        return functools.partial(jit, fallback=fallback)
+    _numba()
+    if isinstance(fn, Gradient):
+        return JitGradient(fn, fallback)
+    if isinstance(fn, Transform):
+        return JitTransform(fn, fallback)
+    if inspect.isfunction(fn):
+        return JitFunction(fn, fallback)
+    raise TypeError(f"jit compiles grad, value_and_grad, jvp and hessian objects and plain "
+                    f"functions, not {type(fn).__name__}")
+
+
+def _numba():
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        raise ImportError("transpiler.jit needs numba: pip install 'tapeless[jit]'") from None
+    from runtime import jit_helpers  # registers the numba forms of the helpers
+    return jit_helpers
+
+
+class _Jitted:
+    """What the three kinds of jitted objects share: compile once per key,
+    report numba's errors at the user's line, fall back when asked."""
+
+    def __init__(self, fn, fallback):
+        self.fn, self.fallback = fn, fallback
+        self._compiled = {}  # argument signature -> callable (compiled or fallback)
+        functools.update_wrapper(self, getattr(fn, "fn", fn), updated=())
+
+    def _run(self, key, make, python, args, kwargs):
+        try:
+            compiled = self._compiled.get(key)
+            if compiled is None:
+                compiled = self._compiled[key] = make()
+            return compiled(*args, **kwargs)
+        except _numba_errors() as exc:
+            error = _jit_error(exc, self.fn)
+            if not self.fallback:
+                raise error from None
+            warnings.warn(f"{error}\nrunning the Python code instead", JitFallbackWarning,
+                          stacklevel=3)
+            self._compiled[key] = python
+            return python(*args, **kwargs)
+
+    @property
+    def compiled_count(self):
+        """How many specializations run compiled (not fallen back)."""
+        return sum(1 for c in self._compiled.values() if _is_dispatcher(c) or
+                   getattr(c, "__tapeless_jitted__", False))
+
+
+class JitGradient(_Jitted):
+    """`jit(grad(f))`, `jit(value_and_grad(f))`: the adjoint compiled with numba."""
+
+    def __call__(self, *args, **kwargs):
+        gradient = self.fn
+        if kwargs:
+            args = _positional(gradient.fn, args, kwargs)
+        key = tuple(_signature(a) for a in args)
+        compiled = self._compiled.get(key)
+        if compiled is not None:  # the fast path: one type check per argument
+            try:
+                value, grads = compiled(*args)
+            except _numba_errors():  # new numba types of known kinds that do not compile
+                value, grads = self._first(key, args)
+        else:
+            value, grads = self._first(key, args)
+        if not _is_number(value):  # arrays of one number, complex values: as grad does
+            return gradient(*args)
+        if gradient.one_tuple:
+            grads = (grads,)
+        return (value, grads) if gradient.with_value else grads
+
+    def _first(self, key, args):
+        python = self.fn._specialize(args)
+        self._compiled.pop(key, None)
+        return self._run(key, lambda: jitted(python), python, args, {})
+
+    @property
+    def source(self):
+        """The Python text numba compiles (for the latest argument kinds)."""
+        return numba_source(self.fn._last.code.fn) if self.fn._last else None
+
+
+class JitTransform(_Jitted):
+    """`jit(jvp(f))`, `jit(hessian(f))`: the tangent sweeps compiled with numba;
+    the few lines that put a Hessian's columns together stay Python."""
+
+    def __call__(self, *args, **kwargs):
+        key = tuple(_signature(a) for a in args)
+        python = self.fn.function_for(args)
+        copies = _copies(args)
+        return self._run(key, lambda: _rebound(python), python, copies, kwargs)
+
+
+class JitFunction(_Jitted):
+    """`jit(f)`: the user's own function compiled with numba."""
+
+    def __call__(self, *args, **kwargs):
+        import numba
+        return self._run("f", lambda: numba.njit(self.fn), self.fn, args, kwargs)
+
+
+# -- compiling generated functions ---------------------------------------------------
+
+_JITTED: dict = {}  # generated function -> its numba dispatcher
+
+
+def jitted(fn):
+    """The numba dispatcher of generated function `fn` (cached)."""
+    import numba
+    if fn not in _JITTED:
+        _JITTED[fn] = numba.njit(_rebound(fn, numba_form=True))
+    return _JITTED[fn]
+
+
+def _rebound(fn, numba_form=False):
+    """`fn` made again from its factory text, with the generated functions it
+    calls replaced by their compiled forms (and, for numba, its text rewritten
+    by `numba_friendly`)."""
+    filename = fn.__code__.co_filename
+    tree = ast.parse("".join(linecache.getlines(filename)))
+    factory = tree.body[0]
+    if numba_form:
+        numba_friendly(factory, filename)
+    cells = dict(zip(fn.__code__.co_freevars, [c.cell_contents for c in fn.__closure__ or ()]))
+    cells.update(_twins(factory))
+    cells.update(_flattened_methods(factory, cells))
+    values = [_compiled_callee(cells.get(a.arg), numba_form) for a in factory.args.args]
+    namespace = {}
+    exec(compile(ast.fix_missing_locations(tree), filename, "exec"), fn.__globals__, namespace)
+    out = namespace["__tapeless_factory__"](*values)
+    out.__tapeless_jitted__ = True
+    return out
+
+
+def _flattened_methods(factory, cells):
+    """`helper_vjp.forward(x)` (a call of a companion adjoint) -> `helper_vjp_forward(x)`,
+    a binding numba can call; returns the new bindings."""
+    out = {}
+    for node in ast.walk(factory):
+        for field, value in ast.iter_fields(node):
+            if not isinstance(value, ast.Attribute) or not isinstance(value.value, ast.Name):
+                continue
+            method = getattr(cells.get(value.value.id), value.attr, None)
+            if inspect.isfunction(method) and _is_generated(method):
+                name = f"{value.value.id}_{value.attr}"
+                out[name] = method
+                setattr(node, field, ast.copy_location(ast.Name(id=name, ctx=ast.Load()), value))
+    known = {a.arg for a in factory.args.args}
+    factory.args.args += [ast.arg(arg=name) for name in out if name not in known]
+    return out
+
+
+def _compiled_callee(value, from_numba):
+    """A generated function called by generated code runs compiled too (called
+    from Python, with its arguments bound by Python: numba's keyword binding
+    does not fill in defaults)."""
+    if not (inspect.isfunction(value) and _is_generated(value)):
+        return value
+    dispatcher = jitted(value)
+    if from_numba:
+        return dispatcher
+    signature = inspect.signature(value)
+
+    def call(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return dispatcher(*bound.arguments.values())
+    return call
+
+
+def _is_generated(fn):
+    return fn.__code__.co_filename.startswith("<tapeless") and \
+        fn.__code__.co_name != "__tapeless_factory__"
+
+
+# -- rewrites for numba ------------------------------------------------------------
+
+_TWIN = "tapeless_numba_"
+
+
+def numba_friendly(factory, filename="<generated>"):
+    """Rewrite generated code (the factory's function) for numba's subset:
+    `for t in reversed(saved):` becomes a loop over indices from the end,
+    NumPy reductions over an axis call their numba twins, and keyword-only
+    parameters become positional ones. Each new statement
+    keeps the line of the one it replaces, so errors map to the user's line."""
+    for node in ast.walk(factory):
+        _refuse_formatting(node, filename)
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                setattr(node, field, [_reversed_loop(s) for s in _empty_tangents(block)])
+    _Reductions().visit(factory)
+    inner = factory.body[0].args
+    if inner.kwonlyargs:  # numba has no keyword-only parameters (Python binds them)
+        inner.args, inner.kwonlyargs = inner.args + inner.kwonlyargs, []
+        inner.defaults, inner.kw_defaults = [], []
+    twins = sorted({n.id for n in ast.walk(factory)
+                    if isinstance(n, ast.Name) and n.id.startswith(_TWIN)})
+    factory.args.args += [ast.arg(arg=t) for t in twins if t not in
+                          {a.arg for a in factory.args.args}]
+    ast.fix_missing_locations(factory)
+    return factory
+
+
+def _empty_tangents(block):
+    """`saved = []` then `saved_dot = zeros_like(saved)` -> `saved_dot = []`: the
+    tangent of a list still empty is an empty list (numba needs no item type)."""
+    empty = set()
+    for s in block:
+        if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and
+                isinstance(s.targets[0], ast.Name)):
+            empty.clear()
+            continue
+        value, target = s.value, s.targets[0].id
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and \
+                value.func.id == "zeros_like" and len(value.args) == 1 and \
+                isinstance(value.args[0], ast.Name) and value.args[0].id in empty:
+            s.value = ast.copy_location(ast.List(elts=[], ctx=ast.Load()), value)
+        empty.discard(target)
+        if isinstance(s.value, ast.List) and not s.value.elts:
+            empty.add(target)
+    return block
+
+
+def _reversed_loop(s):
+    """`for t in reversed(xs):` -> `for k in range(len(xs) - 1, -1, -1): t = xs[k]`."""
+    it = getattr(s, "iter", None)
+    if not (isinstance(s, ast.For) and isinstance(it, ast.Call) and
+            isinstance(it.func, ast.Name) and it.func.id == "reversed" and len(it.args) == 1):
+        return s
+    items = it.args[0]
+    index = f"{_TWIN}k{s.lineno}"
+    loop = ast.parse(f"for {index} in range(len(xs) - 1, -1, -1): pass").body[0]
+    loop.iter.args[0].left.args[0] = items
+    take = ast.Assign(targets=[s.target], value=ast.Subscript(
+        value=items, slice=ast.Name(id=index, ctx=ast.Load()), ctx=ast.Load()))
+    loop.body = [take] + s.body
+    loop.orelse = s.orelse
+    for node in ast.walk(loop):
+        ast.copy_location(node, s)
+    return loop
+
+
+class _Refused(Exception):
+    """A construct numba compiles with other results than Python's."""
+
+
+def _refuse_formatting(node, filename):
+    """numba formats numbers its own way (`str(1.0)` has 20 characters), so
+    code that turns numbers into text is refused rather than run differently."""
+    text = isinstance(node, ast.JoinedStr) or isinstance(node, ast.Call) and \
+        isinstance(node.func, ast.Name) and node.func.id in ("str", "repr", "format")
+    if text:
+        raise _Refused(f"numbers made into text ({ast.unparse(node)}): numba's text of a "
+                       f"number differs from Python's\nFile \"{filename}\", line {node.lineno}:")
+
+
+class _Reductions(ast.NodeTransformer):
+    """`np.sum(a, axis=1, keepdims=True)` -> `tapeless_numba_sum(a, 1, True)`."""
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        f = node.func
+        if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and \
+                f.value.id == "np" and f.attr in _reductions() and \
+                (len(node.args) > 1 or any(k.arg in ("axis", "keepdims") for k in node.keywords)):
+            return ast.copy_location(ast.Call(func=ast.Name(id=_TWIN + f.attr, ctx=ast.Load()),
+                                              args=node.args, keywords=node.keywords), node)
+        return node
+
+
+def _reductions():
+    return _numba().REDUCTIONS
+
+
+def _twins(factory):
+    return {_TWIN + name: fn for name, fn in _reductions().items()}
+
+
+def numba_source(fn):
+    """The text of generated function `fn` as numba compiles it."""
+    tree = ast.parse("".join(linecache.getlines(fn.__code__.co_filename)))
+    inner = numba_friendly(tree.body[0]).body[0]
+    return ast.unparse(inner) + "\n"
+
+
+# -- errors ---------------------------------------------------------------------------
+
+def _numba_errors():
+    from numba.core import errors
+    return (errors.TypingError, errors.UnsupportedError, errors.LoweringError,
+            errors.NotDefinedError, _Refused)
+
+
+_WHERE = re.compile(r'File "([^"]+)", line (\d+)')
+_FUNCTION = re.compile(r"Function\(<(?:function|built-in function) ([^ >]+)(?: at 0x[0-9a-f]+)?>\)")
+
+
+def _jit_error(exc, fn):
+    """numba's error, at the user's line: the innermost generated line numba
+    names, mapped back through the generated-line notes."""
+    text = str(exc)
+    what = _first_line(text)
+    loc = generated_line = None
+    for filename, line in _WHERE.findall(text):
+        generated = codegen.GENERATED.get(filename)
+        line = int(line)
+        if generated is not None and _noted(generated, line) is not None:
+            loc = _user_loc(_noted(generated, line))
+            generated_line = linecache.getline(filename, line).strip()
+        elif not filename.startswith("<") and loc is None:
+            loc = Loc(filename, line, 0, linecache.getline(filename, line))
+    name = getattr(getattr(fn, "fn", fn), "__name__", "the function")
+    why = f"numba: {what}"
+    if generated_line:
+        why += f"\n  in the generated line: {generated_line}"
+    return JitError(f"jit cannot compile the code made from `{name}`", loc, why,
+                    fix="write this line with numbers and arrays numba supports, or pass "
+                        "jit(..., fallback=True) to run the Python code (see docs/jit.md)")
+
+
+def _noted(generated, line):
+    """The source location noted for a generated line, or for the nearest noted
+    line before it (a rule's helper lines carry no note of their own)."""
+    notes = generated.line_locs
+    while line > 0 and line not in notes:
+        line -= 1
+    return notes.get(line)
+
+
+def _user_loc(loc):
+    """Code made from generated code (a tangent of an adjoint) notes lines of
+    the code it was made from: follow them back to the user's."""
+    while loc is not None and loc.filename in codegen.GENERATED:
+        loc = _noted(codegen.GENERATED[loc.filename], loc.lineno + 1)
+    return loc
+
+
+def _first_line(text):
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith(("Failed in", "During:", "File ")):
+            return _FUNCTION.sub(r"\1", line)
+    return text.strip()
+
+
+# -- small things -----------------------------------------------------------------------
+
+def _is_number(value):
+    return type(value) in (float, int, bool) or (hasattr(value, "dtype") and
+                                                 getattr(value, "ndim", 1) == 0 and
+                                                 value.dtype.kind in "fiub")
+
+
+def _is_dispatcher(value):
+    return type(value).__name__ == "CPUDispatcher"
+
+
+def _positional(fn, args, kwargs):
+    bound = inspect.signature(fn).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return tuple(bound.args)
+
+
+def _copies(args):
+    from .higher import _copies as copies
+    return copies(args)
+
+
+__all__ = ["jit", "JitError", "JitFallbackWarning", "numba_source"]
