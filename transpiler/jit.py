@@ -247,7 +247,8 @@ def numba_friendly(factory, filename="<generated>"):
             block = getattr(node, field, None)
             if isinstance(block, list):
                 setattr(node, field, [_reversed_loop(s) for s in _empty_tangents(block)])
-    _Reductions().visit(factory)
+    _Twins().visit(factory)
+    _tuples_for_lists(factory.body[0])
     inner = factory.body[0].args
     if inner.kwonlyargs:  # numba has no keyword-only parameters (Python binds them)
         inner.args, inner.kwonlyargs = inner.args + inner.kwonlyargs, []
@@ -278,6 +279,43 @@ def _empty_tangents(block):
         if isinstance(s.value, ast.List) and not s.value.elts:
             empty.add(target)
     return block
+
+
+_READS_A_DISPLAY = {"array", "asarray", "cast_like", "items_tangent", "len"}
+
+
+def _tuples_for_lists(fn):
+    """`t = [a, b, c]` -> `t = (a, b, c)` where the list is only read: passed to
+    np.array (or the gradient helpers that read its length), or saved for the
+    reverse sweep. A tuple of numbers costs numba no allocation."""
+    parents = {child: node for node in ast.walk(fn) for child in ast.iter_child_nodes(node)}
+    displays, other = {}, set()
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
+                isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.List) and \
+                not any(isinstance(e, ast.Starred) for e in node.value.elts):
+            displays.setdefault(node.targets[0].id, []).append(node)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and \
+                not _only_read(node, parents):
+            other.add(node.id)
+    for name in set(displays) - other:
+        for assign in displays[name]:
+            assign.value = ast.copy_location(ast.Tuple(elts=assign.value.elts, ctx=ast.Load()),
+                                             assign.value)
+
+
+def _only_read(name, parents):
+    parent = parents.get(name)
+    if isinstance(parent, ast.Call) and name in parent.args:
+        f = parent.func
+        called = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", None)
+        return called in _READS_A_DISPLAY
+    if isinstance(parent, ast.Tuple):  # saved: `saved.append((..., t, ...))`
+        call = parents.get(parent)
+        return isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and \
+            call.func.attr == "append" and isinstance(call.func.value, ast.Name) and \
+            call.func.value.id.startswith("saved")
+    return False
 
 
 def _reversed_loop(s):
@@ -313,26 +351,28 @@ def _refuse_formatting(node, filename):
                        f"number differs from Python's\nFile \"{filename}\", line {node.lineno}:")
 
 
-class _Reductions(ast.NodeTransformer):
-    """`np.sum(a, axis=1, keepdims=True)` -> `tapeless_numba_sum(a, 1, True)`."""
+class _Twins(ast.NodeTransformer):
+    """`np.sum(a, axis=1, keepdims=True)` -> `tapeless_numba_sum(a, 1, True)`, and
+    `np.tanh(a)` -> `tapeless_numba_tanh(a)` (see runtime.jit_helpers)."""
 
     def visit_Call(self, node):
         self.generic_visit(node)
         f = node.func
-        if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and \
-                f.value.id == "np" and f.attr in _reductions() and \
-                (len(node.args) > 1 or any(k.arg in ("axis", "keepdims") for k in node.keywords)):
+        if not (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and
+                f.value.id == "np"):
+            return node
+        over_axis = f.attr in _numba().REDUCTIONS and (
+            len(node.args) > 1 or any(k.arg in ("axis", "keepdims") for k in node.keywords))
+        if over_axis or (f.attr in _numba().THROUGH_NUMPY and not node.keywords):
             return ast.copy_location(ast.Call(func=ast.Name(id=_TWIN + f.attr, ctx=ast.Load()),
                                               args=node.args, keywords=node.keywords), node)
         return node
 
 
-def _reductions():
-    return _numba().REDUCTIONS
-
-
 def _twins(factory):
-    return {_TWIN + name: fn for name, fn in _reductions().items()}
+    helpers = _numba()
+    return {_TWIN + name: fn for table in (helpers.REDUCTIONS, helpers.THROUGH_NUMPY)
+            for name, fn in table.items()}
 
 
 def numba_source(fn):
