@@ -115,3 +115,22 @@ def test_function_values_page_runs(tmp_path, capsys):
     for line in shown.splitlines():
         if line.strip() != "...":
             assert line in printed, f"the page shows a line the code does not print: {line!r}"
+
+
+def test_jit_page_runs_and_prints_what_it_shows(tmp_path):
+    """Every ```python block of jit.md, in order, as one script; each line of its
+    ```text blocks is printed (the whole error's first line names the script's path)."""
+    pytest.importorskip("numba", reason="the jit page needs numba")
+    import subprocess
+    import sys
+    with open(os.path.join(DOCS, "jit.md")) as fh:
+        text = fh.read()
+    script = tmp_path / "docs_example.py"
+    script.write_text("\n".join(re.findall(r"```python\n(.*?)```", text, flags=re.S)) +
+                      "\ntry:\n    jit(grad(labelled))(3.0)\nexcept JitError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr
+    for block in re.findall(r"```text\n(.*?)```", text, flags=re.S):
+        for line in block.splitlines():
+            assert line.replace("docs_example.py", str(script)) in out.stdout, line

@@ -272,3 +272,37 @@ def test_without_numba_the_error_says_how_to_install_it(monkeypatch):
     with pytest.raises(ImportError, match=r"tapeless\[jit\]"):
         jit(grad(sin_loop))
     assert numba_source  # (the module itself imports without numba)
+
+
+def power(x, n):
+    if n == 0:
+        return 1.0
+    return x * power(x, n - 1)
+
+
+def test_recursion_is_an_error_or_with_fallback_the_python_gradient():
+    with pytest.raises(JitError, match="recursive"):
+        jit(grad(power))(1.3, 3)
+    with pytest.warns(JitFallbackWarning):
+        assert jit(grad(power), fallback=True)(1.3, 3) == pytest.approx(3 * 1.3 ** 2)
+
+
+def early_exit(x):
+    total = 0.0
+    for i in range(5):
+        if x * i > 3.0:
+            total = total + x
+            continue
+        elif x * i > 1.0:
+            total = total + x * x
+            break
+        total = total + math.exp(x)
+    return total
+
+
+@pytest.mark.parametrize("x", [0.3, 0.7, 2.5, 4.0])
+def test_break_and_continue_compile_or_fall_back_to_the_right_gradient(x):
+    got = jit(grad(early_exit), fallback=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", JitFallbackWarning)
+        assert got(x) == pytest.approx(numeric_grad(early_exit, (x,)), rel=1e-6)

@@ -88,14 +88,20 @@ class _Jitted:
             if compiled is None:
                 compiled = self._compiled[key] = make()
             return compiled(*args, **kwargs)
+        except TypeError as exc:
+            if not _NONE_AS_NUMBER.search(str(exc)):
+                raise
+            return self._failed(key, python, _jit_error(exc, self.fn), args, kwargs)
         except _numba_errors() as exc:
-            error = _jit_error(exc, self.fn)
-            if not self.fallback:
-                raise error from None
-            warnings.warn(f"{error}\nrunning the Python code instead", JitFallbackWarning,
-                          stacklevel=3)
-            self._compiled[key] = python
-            return python(*args, **kwargs)
+            return self._failed(key, python, _jit_error(exc, self.fn), args, kwargs)
+
+    def _failed(self, key, python, error, args, kwargs):
+        if not self.fallback:
+            raise error from None
+        warnings.warn(f"{error}\nrunning the Python code instead", JitFallbackWarning,
+                      stacklevel=4)
+        self._compiled[key] = python
+        return python(*args, **kwargs)
 
     @property
     def compiled_count(self):
@@ -116,12 +122,12 @@ class JitGradient(_Jitted):
         if compiled is not None:  # the fast path: one type check per argument
             try:
                 value, grads = compiled(*args)
-            except _numba_errors():  # new numba types of known kinds that do not compile
+            except (TypeError,) + _numba_errors():  # new numba types that do not compile
                 value, grads = self._first(key, args)
         else:
             value, grads = self._first(key, args)
         if not _is_number(value):  # arrays of one number, complex values: as grad does
-            return gradient(*args)
+            return gradient._slow(*args)
         if gradient.one_tuple:
             grads = (grads,)
         return (value, grads) if gradient.with_value else grads
@@ -159,13 +165,22 @@ class JitFunction(_Jitted):
 # -- compiling generated functions ---------------------------------------------------
 
 _JITTED: dict = {}  # generated function -> its numba dispatcher
+_MAKING: set = set()  # generated functions being made (a call back to one is recursion)
 
 
 def jitted(fn):
     """The numba dispatcher of generated function `fn` (cached)."""
     import numba
     if fn not in _JITTED:
-        _JITTED[fn] = numba.njit(_rebound(fn, numba_form=True))
+        if fn in _MAKING:
+            raise _Refused(f"a recursive call (of `{fn.__name__}`): numba compiles recursion "
+                           "only with declared types\n"
+                           f"File \"{fn.__code__.co_filename}\", line 2:")
+        _MAKING.add(fn)
+        try:
+            _JITTED[fn] = numba.njit(_rebound(fn, numba_form=True))
+        finally:
+            _MAKING.discard(fn)
     return _JITTED[fn]
 
 
@@ -390,6 +405,8 @@ def _numba_errors():
             errors.NotDefinedError, _Refused)
 
 
+# numba's run-time cast of a value that may be None (set on one branch only) to a number
+_NONE_AS_NUMBER = re.compile(r"^expected \w+, got None$")
 _WHERE = re.compile(r'File "([^"]+)", line (\d+)')
 _FUNCTION = re.compile(r"Function\(<(?:function|built-in function) ([^ >]+)(?: at 0x[0-9a-f]+)?>\)")
 
@@ -399,6 +416,9 @@ def _jit_error(exc, fn):
     names, mapped back through the generated-line notes."""
     text = str(exc)
     what = _first_line(text)
+    if _NONE_AS_NUMBER.search(text):
+        what = (f"{text}: a value the code sets on some branches only (None on the others) "
+                "is used as a number, and numba gives each variable one type")
     loc = generated_line = None
     for filename, line in _WHERE.findall(text):
         generated = codegen.GENERATED.get(filename)
