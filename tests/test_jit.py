@@ -15,6 +15,7 @@ from transpiler.jit import JitError, JitFallbackWarning, jit, numba_source  # no
 from runtime.numeric import numeric_grad  # noqa: E402
 
 from conftest import assert_close  # noqa: E402
+from test_loops import early_and_late  # noqa: E402
 
 
 # -- the functions: written as a scientist writes them ----------------------------------
@@ -287,22 +288,9 @@ def test_recursion_is_an_error_or_with_fallback_the_python_gradient():
         assert jit(grad(power), fallback=True)(1.3, 3) == pytest.approx(3 * 1.3 ** 2)
 
 
-def early_exit(x):
-    total = 0.0
-    for i in range(5):
-        if x * i > 3.0:
-            total = total + x
-            continue
-        elif x * i > 1.0:
-            total = total + x * x
-            break
-        total = total + math.exp(x)
-    return total
-
-
 @pytest.mark.parametrize("x", [0.3, 0.7, 2.5, 4.0])
 def test_break_and_continue_compile_or_fall_back_to_the_right_gradient(x):
-    got = jit(grad(early_exit), fallback=True)
+    got = jit(grad(early_and_late), fallback=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", JitFallbackWarning)
-        assert got(x) == pytest.approx(numeric_grad(early_exit, (x,)), rel=1e-6)
+        assert got(x) == pytest.approx(numeric_grad(early_and_late, (x,)), rel=1e-6)

@@ -25,7 +25,7 @@ import re
 import warnings
 
 from . import codegen
-from .api import Gradient, _signature
+from .api import Gradient, _bind, _signature
 from .errors import Loc, TranspileError
 from .higher import Transform
 
@@ -113,24 +113,32 @@ class _Jitted:
 class JitGradient(_Jitted):
     """`jit(grad(f))`, `jit(value_and_grad(f))`: the adjoint compiled with numba."""
 
+    def __init__(self, fn, fallback):
+        super().__init__(fn, fallback)
+        self._one_tuple, self._with_value = fn.one_tuple, fn.with_value
+
     def __call__(self, *args, **kwargs):
         gradient = self.fn
         if kwargs:
             args = _positional(gradient.fn, args, kwargs)
-        key = tuple(_signature(a) for a in args)
+        key = tuple(map(_signature, args))
         compiled = self._compiled.get(key)
-        if compiled is not None:  # the fast path: one type check per argument
+        try:
+            if compiled is None:
+                raise KeyError(key)
+            value, grads = compiled(*args)  # the fast path: one type check per argument
+        except Exception:  # new argument types, or an error
             try:
-                value, grads = compiled(*args)
-            except (TypeError,) + _numba_errors():  # new numba types that do not compile
                 value, grads = self._first(key, args)
-        else:
-            value, grads = self._first(key, args)
-        if not _is_number(value):  # arrays of one number, complex values: as grad does
-            return gradient._slow(*args)
-        if gradient.one_tuple:
+            except JitError:
+                raise
+            except Exception:  # Python's own checks and messages (a tuple output, ...)
+                return gradient._slow(*args)
+        if type(value) is not float and not _is_number(value):
+            return gradient._slow(*args)  # arrays of one number, complex values: as grad does
+        if self._one_tuple:
             grads = (grads,)
-        return (value, grads) if gradient.with_value else grads
+        return (value, grads) if self._with_value else grads
 
     def _first(self, key, args):
         python = self.fn._specialize(args)
@@ -475,6 +483,7 @@ def _is_dispatcher(value):
 
 
 def _positional(fn, args, kwargs):
+    _bind(fn, args, kwargs)  # Python's TypeError, naming fn
     bound = inspect.signature(fn).bind(*args, **kwargs)
     bound.apply_defaults()
     return tuple(bound.args)
