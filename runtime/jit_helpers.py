@@ -433,3 +433,44 @@ def _through_numpy(name):
 THROUGH_NUMPY = {name: _through_numpy(name) for name in
                  ("tanh", "exp", "log", "sin", "cos", "tan", "expm1", "log1p", "arctan",
                   "sinh", "cosh", "logaddexp", "power", "arctan2")}
+
+
+# -- shapes saved instead of arrays --------------------------------------------------
+# A value the reverse sweep reads only for its shape (`unbroadcast(g, x)`) is
+# saved as its shape: the forward loop then keeps no array alive per step.
+
+def shape_of(x):
+    raise NotImplementedError  # only ever compiled
+
+
+def unbroadcast_to(g, shape):
+    raise NotImplementedError  # only ever compiled
+
+
+@overload(shape_of)
+def _shape_of(x):
+    if _array(x):
+        return lambda x: x.shape
+    if _number(x):
+        return lambda x: ()
+
+
+@overload(unbroadcast_to)
+def _unbroadcast_to(g, shape):
+    if not isinstance(shape, types.BaseTuple):
+        return None
+    n = len(shape)
+    if n == 0:
+        return (lambda g, shape: np.sum(g)) if _array(g) else (lambda g, shape: g)
+    if _number(g):
+        return lambda g, shape: np.full(shape, g)
+    if _array(g) and g.ndim < n:
+        return lambda g, shape: np.broadcast_to(g, shape).copy()
+    if _array(g) and g.ndim == n:
+        def same_rank(g, shape):
+            if g.shape == shape:
+                return np.ascontiguousarray(g)
+            return _sum_to(g, shape)
+        return same_rank
+    if _array(g):
+        return lambda g, shape: _sum_to(g, shape)

@@ -272,6 +272,7 @@ def numba_friendly(factory, filename="<generated>"):
                 setattr(node, field, [_reversed_loop(s) for s in _empty_tangents(block)])
     _Twins().visit(factory)
     _tuples_for_lists(factory.body[0])
+    _shapes_for_arrays(factory.body[0])
     inner = factory.body[0].args
     if inner.kwonlyargs:  # numba has no keyword-only parameters (Python binds them)
         inner.args, inner.kwonlyargs = inner.args + inner.kwonlyargs, []
@@ -341,6 +342,80 @@ def _only_read(name, parents):
     return False
 
 
+def _shapes_for_arrays(fn):
+    """A saved value the reverse sweep reads only for its shape
+    (`unbroadcast(g, x)`) is saved as its shape: `saved.append((shape_of(x), ...))`,
+    then `unbroadcast_to(g, x)`. The forward loop then keeps no array alive
+    per step for it."""
+    appends = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr == "append" and isinstance(node.func.value, ast.Name) and \
+                node.func.value.id.startswith("saved") and len(node.args) == 1 and \
+                isinstance(node.args[0], ast.Tuple):
+            appends.setdefault(node.func.value.id, []).append(node.args[0])
+    for block in _blocks(fn):
+        for at, loop in enumerate(block):
+            unpack = _saved_unpack(loop)
+            if unpack is None or len(appends.get(unpack.value.value.id, ())) != 1:
+                continue
+            saved_items = appends[unpack.value.value.id][0].elts
+            names = unpack.targets[0].elts
+            later = block[at + 1:]
+            for i, target in enumerate(names):
+                calls = _shape_only_uses(target.id, loop.body[1:], later)
+                if calls is None or len(saved_items) != len(names):
+                    continue
+                saved_items[i] = ast.copy_location(ast.Call(
+                    func=ast.Name(id=_TWIN + "shape_of", ctx=ast.Load()),
+                    args=[saved_items[i]], keywords=[]), saved_items[i])
+                for call in calls:
+                    call.func = ast.copy_location(
+                        ast.Name(id=_TWIN + "unbroadcast_to", ctx=ast.Load()), call.func)
+
+
+def _blocks(fn):
+    for node in ast.walk(fn):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                yield block
+
+
+def _saved_unpack(loop):
+    """The `a, b = saved[k]` that starts a reverse loop (see _reversed_loop)."""
+    if not (isinstance(loop, ast.For) and loop.body and isinstance(loop.body[0], ast.Assign)):
+        return None
+    take = loop.body[0]
+    if isinstance(take.targets[0], ast.Tuple) and isinstance(take.value, ast.Subscript) and \
+            isinstance(take.value.value, ast.Name) and \
+            take.value.value.id.startswith("saved") and \
+            all(isinstance(t, ast.Name) for t in take.targets[0].elts) and \
+            isinstance(take.value.slice, ast.Name) and take.value.slice.id.startswith(_TWIN):
+        return take
+    return None
+
+
+def _shape_only_uses(name, body, later):
+    """The `unbroadcast(g, name)` calls in `body`, when they are all that reads
+    `name` there and nothing after the loop reads it; else None."""
+    calls, other = [], False
+    tree = ast.Module(body=list(body) + list(later), type_ignores=[])
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == name:
+            parent = parents.get(node)
+            in_body = any(node in set(ast.walk(s)) for s in body)
+            if isinstance(node.ctx, ast.Store) or not in_body or not (
+                    isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and
+                    parent.func.id == "unbroadcast" and len(parent.args) == 2 and
+                    parent.args[1] is node):
+                other = True
+            else:
+                calls.append(parent)
+    return None if other or not calls else calls
+
+
 def _reversed_loop(s):
     """`for t in reversed(xs):` -> `for k in range(len(xs) - 1, -1, -1): t = xs[k]`."""
     it = getattr(s, "iter", None)
@@ -394,8 +469,11 @@ class _Twins(ast.NodeTransformer):
 
 def _twins(factory):
     helpers = _numba()
-    return {_TWIN + name: fn for table in (helpers.REDUCTIONS, helpers.THROUGH_NUMPY)
-            for name, fn in table.items()}
+    twins = {_TWIN + name: fn for table in (helpers.REDUCTIONS, helpers.THROUGH_NUMPY)
+             for name, fn in table.items()}
+    twins.update({_TWIN + "shape_of": helpers.shape_of,
+                  _TWIN + "unbroadcast_to": helpers.unbroadcast_to})
+    return twins
 
 
 def numba_source(fn):
