@@ -73,7 +73,8 @@ def _along(g, shape, axis):
     out = np.empty((outer, n, inner), dtype=flat.dtype)
     for o in range(outer):
         for j in range(n):
-            out[o, j, :] = flat[o * inner:(o + 1) * inner]
+            for i in range(inner):
+                out[o, j, i] = flat[o * inner + i]
     return out.reshape(shape)
 
 
@@ -100,8 +101,37 @@ def _reduced(a, axis, how):
 
 
 @numba.njit(cache=False)
+def _extremum_along(g, extremum, x, axis):
+    """The gradient of np.max / np.min over `axis`: g, split equally between the
+    items equal to the extremum of their line."""
+    outer, n, inner = _around(x.shape, axis)
+    x3 = np.ascontiguousarray(x).reshape((outer, n, inner))
+    e = np.ascontiguousarray(extremum).reshape(outer * inner)
+    gf = np.ascontiguousarray(g).reshape(outer * inner)
+    out = np.zeros((outer, n, inner), dtype=gf.dtype)
+    for o in range(outer):
+        for i in range(inner):
+            top = e[o * inner + i]
+            count = 0
+            for j in range(n):
+                if x3[o, j, i] == top:
+                    count += 1
+            share = gf[o * inner + i] / count
+            for j in range(n):
+                if x3[o, j, i] == top:
+                    out[o, j, i] = share
+    return out.reshape(x.shape)
+
+
+@numba.njit(cache=False)
 def _sum_to(g, shape):
     """`g` summed down to `shape` (NumPy broadcasting undone)."""
+    if g.ndim == len(shape) + 1 and g.shape[1:] == shape:  # a bias: the rows summed
+        rows = np.ascontiguousarray(g).reshape((g.shape[0], g.size // g.shape[0]))
+        total = rows[0].copy()
+        for r in range(1, rows.shape[0]):
+            total += rows[r]
+        return total.reshape(shape)
     out = np.zeros(shape, dtype=g.dtype)
     flat_out = out.reshape(out.size)
     flat_g = np.ascontiguousarray(g).reshape(g.size)
@@ -261,10 +291,7 @@ def _extremum_grad(g, extremum, x, axis=None, keepdims=False):
         return full
     if isinstance(axis, types.Integer):
         def along(g, extremum, x, axis=None, keepdims=False):
-            k = axis % x.ndim
-            mask = x == _along(extremum, x.shape, k)
-            counts = _along(_reduced(mask * 1.0, k, 0), x.shape, k)
-            return _along(g, x.shape, k) * (mask / counts)
+            return _extremum_along(g, extremum, x, axis % x.ndim)
         return along
 
 
