@@ -72,8 +72,9 @@ def _with_numpy(fn, module):
     return types.FunctionType(fn.__code__, {**fn.__globals__, "anp": module}, fn.__name__)
 
 
-def time_interleaved(calls, args, budget):
-    """Median seconds per call for each callable, measured in alternating rounds."""
+def time_interleaved(calls, args, budget, summary=statistics.median):
+    """Median seconds per call for each callable, measured in alternating rounds
+    (or `summary` of each callable's rounds)."""
     per_call = {}
     for name, f in calls.items():  # warm up, and size each round to ~budget/20
         f(*args)
@@ -89,7 +90,7 @@ def time_interleaved(calls, args, budget):
             for _ in range(n):
                 f(*args)
             samples[name].append((time.perf_counter() - t0) / n)
-    return {name: statistics.median(v) for name, v in samples.items()}
+    return {name: summary(v) for name, v in samples.items()}
 
 
 def run(only=None, budget=0.3):
