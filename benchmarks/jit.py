@@ -15,8 +15,6 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
-import argparse  # noqa: E402
-import json  # noqa: E402
 import math  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -25,7 +23,8 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import agree, machine, time_interleaved  # noqa: E402
+from run import agree, time_interleaved  # noqa: E402
+from run import main as run_main  # noqa: E402
 from workloads import workloads  # noqa: E402
 
 import transpiler  # noqa: E402
@@ -172,21 +171,8 @@ def table(rows):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="short timing budget")
-    parser.add_argument("--json", help="also write the results to this file")
-    parser.add_argument("--only", help="run the workloads whose name contains this")
-    args = parser.parse_args(argv)
-    rows = run(args.only, budget=0.05 if args.quick else 0.4)
-    print(table(rows))
-    info = machine()
     from importlib.metadata import version
-    info["numba"] = version("numba")
-    print("\n" + ", ".join(f"{k} {v}" for k, v in info.items()))
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"machine": info, "results": rows}, fh, indent=2)
-    return rows
+    return run_main(argv, __doc__, run, table, {"numba": version("numba")})
 
 
 if __name__ == "__main__":

@@ -151,15 +151,16 @@ def machine():
     return info
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv=None, doc=__doc__, run=run, table=table, info=None):
+    """The command line (also of jit.py): run, print the table and the machine."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short timing budget")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--only", help="run the workloads whose name contains this")
     args = parser.parse_args(argv)
     rows = run(args.only, budget=0.05 if args.quick else 0.4)
     print(table(rows))
-    info = machine()
+    info = {**machine(), **(info or {})}
     print("\n" + ", ".join(f"{k} {v}" for k, v in info.items()))
     if args.json:
         with open(args.json, "w") as fh:

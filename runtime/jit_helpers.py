@@ -229,32 +229,16 @@ def _cast_like(g, x):
 
 @overload(helpers.unbroadcast)
 def _unbroadcast(g, x):
-    if _number(x):
-        if _array(g):
-            return lambda g, x: np.sum(g)
-        if _number(g):
-            return lambda g, x: g
-    if not _array(x):
-        return None
-    if _number(g):
-        return lambda g, x: np.full(x.shape, g)
-    if _array(g) and g.ndim < x.ndim:
-        return lambda g, x: np.broadcast_to(g, x.shape).copy()
-    if _array(g) and g.ndim == x.ndim:
-        def same_rank(g, x):
-            if g.shape == x.shape:
-                return np.ascontiguousarray(g)
-            return _sum_to(g, x.shape)
-        return same_rank
-    if _array(g):
-        return lambda g, x: _sum_to(g, x.shape)
+    if _array(x) or _number(x):
+        return lambda g, x: unbroadcast_to(g, shape_of(x))
 
 
 @overload(helpers.items_tangent)
 def _items_tangent(d, arrays):
-    # the flat lists of numbers np.array([...]) takes
+    # the flat lists (or tuples) of numbers np.array([...]) takes
     if isinstance(arrays, (types.List, types.UniTuple)) and _number(arrays.dtype):
-        if isinstance(d, (types.List, types.UniTuple)):
+        if isinstance(d, (types.List, types.UniTuple)) or \
+                isinstance(d, types.Tuple) and all(_number(t) for t in d.types):
             return lambda d, arrays: d
         if _number(d):
             return lambda d, arrays: [d + 0.0 for _ in arrays]
@@ -312,8 +296,6 @@ def _matmul_grad_b(g, a, b):
         return None
     if a.ndim == 1:
         return (lambda g, a, b: np.outer(a, g)) if b.ndim == 2 else (lambda g, a, b: g * a)
-    if b.ndim == 1:
-        return lambda g, a, b: np.dot(a.T, g)
     return lambda g, a, b: np.dot(a.T, g)
 
 
