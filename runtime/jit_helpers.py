@@ -309,6 +309,22 @@ def _add_at(acc, index, g):
         return one_item
 
 
+@overload(containers.add_grads)
+def _add_grads(a, b):
+    if (_array(a) or _number(a)) and (_array(b) or _number(b)):
+        return lambda a, b: a + b
+
+
+@overload(containers.select_grad)
+def _select_grad(g, x, index):
+    if _array(x) and isinstance(index, (types.Integer, types.SliceType)):
+        def one_item(g, x, index):
+            out = helpers.zeros_like(x)
+            out[index] = g
+            return out
+        return one_item
+
+
 @overload(containers.cleared)
 def _cleared(g, index):
     if _array(g) and isinstance(index, types.Integer):

@@ -127,7 +127,8 @@ def test_jit_page_runs_and_prints_what_it_shows(tmp_path):
         text = fh.read()
     script = tmp_path / "docs_example.py"
     script.write_text("\n".join(re.findall(r"```python\n(.*?)```", text, flags=re.S)) +
-                      "\ntry:\n    jit(grad(labelled))(3.0)\nexcept JitError as e:\n    print(e)\n")
+                      "\ntry:\n    jit(grad(cross_entropy))(np.zeros(2), X, y)\n"
+                      "except JitError as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True,
                          text=True)
     assert out.returncode == 0, out.stderr

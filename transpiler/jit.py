@@ -22,6 +22,7 @@ import functools
 import inspect
 import linecache
 import re
+import sys
 import warnings
 
 from . import codegen
@@ -100,7 +101,7 @@ class _Jitted:
         if not self.fallback:
             raise error from None
         warnings.warn(f"{error}\nrunning the Python code instead", JitFallbackWarning,
-                      stacklevel=4)
+                      stacklevel=_outside_this_module())
         self._compiled[key] = python
         return python(*args, **kwargs)
 
@@ -329,11 +330,25 @@ def _user_loc(loc):
 
 
 def _first_line(text):
-    for line in text.splitlines():
-        line = line.strip()
+    """The line of numba's message that names the construct (with the call's
+    argument types, for a call numba has no implementation for)."""
+    lines = [line.strip() for line in text.splitlines()]
+    for k, line in enumerate(lines):
         if line and not line.startswith(("Failed in", "During:", "File ")):
-            return _FUNCTION.sub(r"\1", line)
+            line = _FUNCTION.sub(r"\1", line)
+            if line.endswith("found for signature:"):
+                call = next((c for c in lines[k + 1:] if c.startswith(">>>")), "")
+                line = "No implementation of " + call[3:].strip() if call else line
+            return line
     return text.strip()
+
+
+def _outside_this_module():
+    """The stack level of the first caller outside this module (the user's call)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 # -- small things -----------------------------------------------------------------------

@@ -31,6 +31,7 @@ def numba_friendly(factory, filename="<generated>"):
                 setattr(node, field, [_reversed_loop(s) for s in _empty_tangents(block)])
     _Twins().visit(factory)
     _tuples_for_lists(factory.body[0])
+    _numbers_for_placeholders(factory.body[0])
     _shapes_for_arrays(factory.body[0])
     inner = factory.body[0].args
     if inner.kwonlyargs:  # numba has no keyword-only parameters (Python binds them)
@@ -173,6 +174,26 @@ def _shape_only_uses(name, body, later):
             else:
                 calls.append(parent)
     return None if other or not calls else calls
+
+
+def _numbers_for_placeholders(fn):
+    """`x = None` on the branch of an `if` that does not compute `x` (so that a
+    loop can save it either way) -> `x = 0.0`: numba gives each variable one
+    type, and cannot keep a None where a number goes. The reverse sweep reads
+    a saved value only under the branch that computed it, so the placeholder is
+    never read; where `x` is an array, numba reports that it cannot unify the
+    two (a JitError, or the Python code with fallback=True)."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.If):
+            for branch, other in ((node.body, node.orelse), (node.orelse, node.body)):
+                computed = {t.id for s in other if isinstance(s, ast.Assign)
+                            for t in s.targets if isinstance(t, ast.Name)}
+                for s in branch:
+                    if isinstance(s, ast.Assign) and len(s.targets) == 1 and \
+                            isinstance(s.targets[0], ast.Name) and \
+                            s.targets[0].id in computed and \
+                            isinstance(s.value, ast.Constant) and s.value.value is None:
+                        s.value = ast.copy_location(ast.Constant(value=0.0), s.value)
 
 
 def _reversed_loop(s):
