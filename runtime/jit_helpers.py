@@ -244,6 +244,23 @@ def _items_tangent(d, arrays):
             return lambda d, arrays: [d + 0.0 for _ in arrays]
 
 
+def _real(t):
+    dtype = t.dtype if _array(t) else t
+    return isinstance(dtype, (types.Float, types.Integer, types.Boolean))
+
+
+@overload(helpers.abs_grad)
+def _abs_grad(g, x):
+    if _real(x) and (_array(g) or _number(g)):
+        return lambda g, x: g * np.sign(x)
+
+
+@overload(helpers.abs_tangent)
+def _abs_tangent(dx, x):
+    if _real(x) and _real(dx):
+        return lambda dx, x: dx * np.sign(x)
+
+
 @overload(helpers.broadcast_like)
 def _broadcast_like(t, x):
     if _array(x) and (_array(t) or _number(t)):

@@ -273,3 +273,34 @@ def test_break_and_continue_compile_to_the_right_gradient(x):
     assert compiled(x) == pytest.approx(numeric_grad(early_and_late, (x,)), rel=1e-6)
     assert compiled(x) == pytest.approx(grad(early_and_late)(x), rel=1e-12)
     assert compiled.compiled_count == 1
+
+
+# -- random programs: compiled or a clear error, never another answer ----------------
+
+from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
+
+from random_programs import Features, probe, programs  # noqa: E402
+from test_random_programs import load  # noqa: E402
+
+_OUTCOMES = {"compiled": 0, "refused": 0}
+
+
+@settings(max_examples=30, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                 HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+@given(case=programs(Features(loops=True, calls=True, mutation=False)))
+def test_random_programs_compiled_give_the_python_gradient_or_a_jit_error(case, tmp_path):
+    program, args = case
+    margin, value = probe(program, args)
+    assume(np.isfinite(value) and abs(value) < 1e4)
+    f = load(program.source(), tmp_path)
+    wrt = tuple(range(len(args)))
+    want = value_and_grad(f, wrt=wrt)(*args)
+    try:
+        got = jit(value_and_grad(f, wrt=wrt))(*args)
+    except JitError:
+        _OUTCOMES["refused"] += 1
+        return
+    _OUTCOMES["compiled"] += 1
+    scale = max(1.0, abs(float(value)))
+    assert_close(got, want, rtol=1e-9, atol=1e-12 * scale)

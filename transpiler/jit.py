@@ -25,6 +25,8 @@ import re
 import sys
 import warnings
 
+import numpy as np
+
 from . import codegen
 from .api import Gradient, _bind, _signature
 from .errors import Loc, TranspileError
@@ -204,7 +206,7 @@ def _rebound(fn, numba_form=False):
     if numba_form:
         numba_friendly(factory, filename)
     cells = dict(zip(fn.__code__.co_freevars, [c.cell_contents for c in fn.__closure__ or ()]))
-    cells.update(_twins(factory))
+    cells.update(_twins())
     cells.update(_flattened_methods(factory, cells))
     values = [_compiled_callee(cells.get(a.arg), numba_form) for a in factory.args.args]
     namespace = {}
@@ -255,11 +257,11 @@ def _is_generated(fn):
         fn.__code__.co_name != "__tapeless_factory__"
 
 
-def _twins(factory):
+def _twins():
     helpers = _numba()
     twins = {_TWIN + name: fn for table in (helpers.REDUCTIONS, helpers.THROUGH_NUMPY)
              for name, fn in table.items()}
-    twins.update({_TWIN + "shape_of": helpers.shape_of,
+    twins.update({_TWIN + "shape_of": helpers.shape_of, _TWIN + "arange": np.arange,
                   _TWIN + "unbroadcast_to": helpers.unbroadcast_to})
     return twins
 

@@ -30,6 +30,7 @@ def numba_friendly(factory, filename="<generated>"):
             if isinstance(block, list):
                 setattr(node, field, [_reversed_loop(s) for s in _empty_tangents(block)])
     _Twins().visit(factory)
+    _arrays_for_ranges(factory.body[0])
     _tuples_for_lists(factory.body[0])
     _numbers_for_placeholders(factory.body[0])
     _shapes_for_arrays(factory.body[0])
@@ -194,6 +195,17 @@ def _numbers_for_placeholders(fn):
                             s.targets[0].id in computed and \
                             isinstance(s.value, ast.Constant) and s.value.value is None:
                         s.value = ast.copy_location(ast.Constant(value=0.0), s.value)
+
+
+def _arrays_for_ranges(fn):
+    """`r = range(n)` kept as a value (a loop over it is lowered to `r[i]`) ->
+    `r = np.arange(n)`: numba cannot index a range. (A `for` over `range(...)`
+    itself is left alone.)"""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and \
+                isinstance(node.value.func, ast.Name) and node.value.func.id == "range":
+            node.value.func = ast.copy_location(
+                ast.Name(id=_TWIN + "arange", ctx=ast.Load()), node.value.func)
 
 
 def _reversed_loop(s):
