@@ -88,6 +88,7 @@ class _Jitted:
 
     def _run(self, key, make, python, args, kwargs):
         try:
+            _refuse_narrow_floats(args)
             compiled = self._compiled.get(key)
             if compiled is None:
                 compiled = self._compiled[key] = make()
@@ -343,6 +344,18 @@ def _first_line(text):
                 line = "No implementation of " + call[3:].strip() if call else line
             return line
     return text.strip()
+
+
+def _refuse_narrow_floats(args):
+    """numba computes a float32 array with a Python float in float64 (NumPy keeps
+    float32), so float32 (and complex) arguments would come back as other
+    dtypes: refused rather than answered differently."""
+    for a in args:
+        dtype = getattr(a, "dtype", None)
+        if dtype is not None and dtype.kind in "fc" and dtype != np.float64:
+            raise _Refused(f"an argument of dtype {dtype}: numba computes {dtype} arrays "
+                           "with Python floats in float64 where NumPy keeps "
+                           f"{dtype}; jit compiles float64, integer and boolean arrays")
 
 
 def _outside_this_module():
