@@ -309,3 +309,27 @@ def test_random_programs_compiled_give_the_python_gradient_or_a_jit_error(case, 
     _OUTCOMES["compiled"] += 1
     scale = max(1.0, abs(float(value)))
     assert_close(got, want, rtol=1e-9, atol=1e-12 * scale)
+
+
+def optional_bonus(x, flags):
+    total = 0.0
+    for i in range(flags.shape[0]):
+        if flags[i] > 0:
+            bonus = x * flags[i]
+        else:
+            bonus = None
+        if bonus is None:
+            total = total + 1.0
+        else:
+            total = total + bonus * x
+    return total
+
+
+def test_a_none_the_code_tests_for_is_not_made_a_number():
+    flags = np.array([1.0, -1.0, 2.0])
+    compiled = jit(grad(optional_bonus), fallback=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", JitFallbackWarning)
+        got = compiled(0.7, flags)
+    assert got == pytest.approx(grad(optional_bonus)(0.7, flags), rel=1e-12)
+    assert got == pytest.approx(numeric_grad(optional_bonus, (0.7, flags)), rel=1e-6)

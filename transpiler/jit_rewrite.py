@@ -96,10 +96,7 @@ def _only_read(name, parents):
         called = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", None)
         return called in _READS_A_DISPLAY
     if isinstance(parent, ast.Tuple):  # saved: `saved.append((..., t, ...))`
-        call = parents.get(parent)
-        return isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and \
-            call.func.attr == "append" and isinstance(call.func.value, ast.Name) and \
-            call.func.value.id.startswith("saved")
+        return _is_saved(parents.get(parent))
     return False
 
 
@@ -180,21 +177,75 @@ def _shape_only_uses(name, body, later):
 def _numbers_for_placeholders(fn):
     """`x = None` on the branch of an `if` that does not compute `x` (so that a
     loop can save it either way) -> `x = 0.0`: numba gives each variable one
-    type, and cannot keep a None where a number goes. The reverse sweep reads
-    a saved value only under the branch that computed it, so the placeholder is
-    never read; where `x` is an array, numba reports that it cannot unify the
-    two (a JitError, or the Python code with fallback=True)."""
-    for node in ast.walk(fn):
-        if isinstance(node, ast.If):
-            for branch, other in ((node.body, node.orelse), (node.orelse, node.body)):
-                computed = {t.id for s in other if isinstance(s, ast.Assign)
-                            for t in s.targets if isinstance(t, ast.Name)}
-                for s in branch:
-                    if isinstance(s, ast.Assign) and len(s.targets) == 1 and \
-                            isinstance(s.targets[0], ast.Name) and \
-                            s.targets[0].id in computed and \
-                            isinstance(s.value, ast.Constant) and s.value.value is None:
-                        s.value = ast.copy_location(ast.Constant(value=0.0), s.value)
+    type, and cannot keep a None where a number goes. Only where no read of
+    `x` (or of its copies) could tell None from 0.0: reads that would fail on
+    None in Python (arithmetic, indexing, NumPy and math calls), truth tests
+    (both are false) and saving it; never a comparison with `is`, a call of
+    another function, or a return. Where `x` is an array, numba reports that
+    it cannot unify the two (a JitError, or the Python code with fallback=True)."""
+    parents = {child: node for node in ast.walk(fn) for child in ast.iter_child_nodes(node)}
+    placeholders = [s for node in ast.walk(fn) if isinstance(node, ast.If)
+                    for branch, other in ((node.body, node.orelse), (node.orelse, node.body))
+                    for s in branch if _placeholder(s, other)]
+    for s in placeholders:
+        if _never_told_apart(s.targets[0].id, fn, parents):
+            s.value = ast.copy_location(ast.Constant(value=0.0), s.value)
+
+
+def _placeholder(s, other):
+    computed = {t.id for o in other if isinstance(o, ast.Assign)
+                for t in o.targets if isinstance(t, ast.Name)}
+    return isinstance(s, ast.Assign) and len(s.targets) == 1 and \
+        isinstance(s.targets[0], ast.Name) and s.targets[0].id in computed and \
+        isinstance(s.value, ast.Constant) and s.value.value is None
+
+
+_ARITHMETIC = (ast.BinOp, ast.UnaryOp, ast.Subscript, ast.Attribute)
+
+
+def _never_told_apart(name, fn, parents):
+    """Whether no read of `name`, or of a plain copy of it, tells None from 0.0."""
+    names, seen = [name], set()
+    while names:
+        current = names.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for node in ast.walk(fn):
+            if not (isinstance(node, ast.Name) and node.id == current and
+                    isinstance(node.ctx, ast.Load)):
+                continue
+            parent = parents.get(node)
+            if isinstance(parent, ast.Assign) and parent.value is node:  # a copy
+                names += [t.id for t in parent.targets if isinstance(t, ast.Name)]
+            elif isinstance(parent, ast.Tuple) and _is_saved(parents.get(parent)):
+                pass
+            elif isinstance(parent, ast.If) and parent.test is node:
+                pass
+            elif isinstance(parent, _ARITHMETIC):
+                pass
+            elif isinstance(parent, ast.Compare) and not any(
+                    isinstance(op, (ast.Is, ast.IsNot, ast.Eq, ast.NotEq, ast.In, ast.NotIn))
+                    for op in parent.ops):
+                pass
+            elif isinstance(parent, ast.Call) and node in parent.args and \
+                    _numeric_call(parent.func):
+                pass
+            else:
+                return False
+    return True
+
+
+def _is_saved(call):
+    return isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and \
+        call.func.attr == "append" and isinstance(call.func.value, ast.Name) and \
+        call.func.value.id.startswith("saved")
+
+
+def _numeric_call(func):
+    """np.<f>(...) and math.<f>(...): they fail on None."""
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and \
+        func.value.id in ("np", "math")
 
 
 def _arrays_for_ranges(fn):
