@@ -408,6 +408,17 @@ def _reduction(name, how):
     return python
 
 
+def clip(a, a_min, a_max):
+    raise NotImplementedError  # only ever compiled
+
+
+@overload(clip)
+def _clip(a, a_min, a_max):
+    """np.clip as NumPy defines it, for the numbers numba's lacks it for."""
+    if all(_array(t) or _number(t) for t in (a, a_min, a_max)):
+        return lambda a, a_min, a_max: np.minimum(np.maximum(a, a_min), a_max)
+
+
 REDUCTIONS = {name: _reduction(name, how) for name, how in
               (("sum", 0), ("max", 1), ("amax", 1), ("min", 2), ("amin", 2), ("mean", 3))}
 

@@ -290,7 +290,7 @@ from test_random_programs import load  # noqa: E402
 _OUTCOMES = {"compiled": 0, "refused": 0}
 
 
-@settings(max_examples=30, deadline=None, database=None, derandomize=True,
+@settings(max_examples=40, deadline=None, database=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                  HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
 @given(case=programs(Features(loops=True, calls=True, mutation=False)))

@@ -263,6 +263,7 @@ def _twins():
     twins = {_TWIN + name: fn for table in (helpers.REDUCTIONS, helpers.THROUGH_NUMPY)
              for name, fn in table.items()}
     twins.update({_TWIN + "shape_of": helpers.shape_of, _TWIN + "arange": np.arange,
+                  _TWIN + "clip": helpers.clip,
                   _TWIN + "unbroadcast_to": helpers.unbroadcast_to})
     return twins
 

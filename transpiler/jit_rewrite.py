@@ -304,7 +304,8 @@ class _Twins(ast.NodeTransformer):
             return node
         over_axis = f.attr in _helpers().REDUCTIONS and (
             len(node.args) > 1 or any(k.arg in ("axis", "keepdims") for k in node.keywords))
-        if over_axis or (f.attr in _helpers().THROUGH_NUMPY and not node.keywords):
+        if over_axis or (f.attr in _helpers().THROUGH_NUMPY and not node.keywords) or \
+                (f.attr == "clip" and len(node.args) == 3 and not node.keywords):
             return ast.copy_location(ast.Call(func=ast.Name(id=_TWIN + f.attr, ctx=ast.Load()),
                                               args=node.args, keywords=node.keywords), node)
         return node
