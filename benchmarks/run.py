@@ -72,8 +72,9 @@ def _with_numpy(fn, module):
     return types.FunctionType(fn.__code__, {**fn.__globals__, "anp": module}, fn.__name__)
 
 
-def time_interleaved(calls, args, budget):
-    """Median seconds per call for each callable, measured in alternating rounds."""
+def time_interleaved(calls, args, budget, summary=statistics.median):
+    """Median seconds per call for each callable, measured in alternating rounds
+    (or `summary` of each callable's rounds)."""
     per_call = {}
     for name, f in calls.items():  # warm up, and size each round to ~budget/20
         f(*args)
@@ -89,7 +90,7 @@ def time_interleaved(calls, args, budget):
             for _ in range(n):
                 f(*args)
             samples[name].append((time.perf_counter() - t0) / n)
-    return {name: statistics.median(v) for name, v in samples.items()}
+    return {name: summary(v) for name, v in samples.items()}
 
 
 def run(only=None, budget=0.3):
@@ -150,15 +151,16 @@ def machine():
     return info
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv=None, doc=__doc__, run=run, table=table, info=None):
+    """The command line (also of jit.py): run, print the table and the machine."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short timing budget")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--only", help="run the workloads whose name contains this")
     args = parser.parse_args(argv)
     rows = run(args.only, budget=0.05 if args.quick else 0.4)
     print(table(rows))
-    info = machine()
+    info = {**machine(), **(info or {})}
     print("\n" + ", ".join(f"{k} {v}" for k, v in info.items()))
     if args.json:
         with open(args.json, "w") as fh:

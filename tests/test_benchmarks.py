@@ -54,3 +54,10 @@ def test_dynamic_call_benchmark_checks_both_paths_before_timing(capsys):
     rows = load("dynamic_calls").main(["--calls", "20", "--rounds", "1"])
     assert [r[0] for r in rows] == ["reverse (grad)", "forward (jvp)"]
     assert "dynamic / static" in capsys.readouterr().out
+
+
+def test_jit_benchmark_agrees_before_timing(capsys):
+    pytest.importorskip("numba", reason="the jit benchmark needs numba")
+    load("jit").main(["--quick", "--only", "sin"])
+    out = capsys.readouterr().out
+    assert "1000-step math.sin loop" in out and "jit compile" in out

@@ -160,3 +160,23 @@ def test_how_it_works_shows_the_running_example_file():
         (code,) = re.findall(r"```python\n(.*?)```", fh.read(), flags=re.S)
     with open(os.path.join(DOCS, "examples", "running_example.py")) as fh:
         assert fh.read() == code
+
+
+def test_jit_page_runs_and_prints_what_it_shows(tmp_path):
+    """Every ```python block of jit.md, in order, as one script; each line of its
+    ```text blocks is printed (the whole error's first line names the script's path)."""
+    pytest.importorskip("numba", reason="the jit page needs numba")
+    import subprocess
+    import sys
+    with open(os.path.join(DOCS, "jit.md")) as fh:
+        text = fh.read()
+    script = tmp_path / "docs_example.py"
+    script.write_text("\n".join(re.findall(r"```python\n(.*?)```", text, flags=re.S)) +
+                      "\ntry:\n    jit(grad(cross_entropy))(np.zeros(2), X, y)\n"
+                      "except JitError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr
+    for block in re.findall(r"```text\n(.*?)```", text, flags=re.S):
+        for line in block.splitlines():
+            assert line.replace("docs_example.py", str(script)) in out.stdout, line

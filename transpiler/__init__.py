@@ -18,6 +18,7 @@ from .compat import jacfwd, jacrev, linearize
 from .errors import GradientMismatch, TranspileError
 from .graph import graph
 from .higher import hessian, hvp, jacobian, jvp, vjp
+from .jit import jit
 from .pipeline import STAGES, transform
 from .rules import adjoint, nondifferentiable, partials, tangent
 
@@ -26,4 +27,4 @@ rule = adjoint  # @transpiler.rule(np.hypot) registers the reverse-mode rule of 
 __all__ = ["grad", "value_and_grad", "Gradient", "TranspileError", "GradientMismatch",
            "transform", "STAGES", "rule", "adjoint", "partials", "tangent",
            "nondifferentiable", "stop_gradient", "jvp", "vjp", "jacobian", "hessian", "hvp",
-           "check_grad", "graph", "register_pytree", "jacfwd", "jacrev", "linearize"]
+           "check_grad", "graph", "register_pytree", "jacfwd", "jacrev", "linearize", "jit"]
