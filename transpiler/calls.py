@@ -277,7 +277,7 @@ def dynamic_reverse(rev, s, g, adj, out):
     sweep; its `.backward` in the reverse sweep (see dynamic.py). A callee that is
     itself differentiated (a lambda reading differentiated locals) is passed to
     the link's functions, which return its gradient first."""
-    from .dynamic import closure_vjp_link, pullback_of, vjp_link
+    from .dynamic import closure_vjp_link, link_finder, pullback_of, vjp_link
     callee, args = callee_and_arguments(s)
     before, original = [], s
     made = rev.defs.get(getattr(callee, "name", None))
@@ -286,7 +286,8 @@ def dynamic_reverse(rev, s, g, adj, out):
         s, callee, args = _through_class(s, unbound, args, rev.namer, before)
     active = _active_arguments(s, args, rev.activity.is_active)
     held = [callee] if rev.activity.is_active(callee) else []
-    finder = closure_vjp_link if held else vjp_link
+    finder = closure_vjp_link if held else vjp_link if s.kwargs else \
+        link_finder("vjp", len(args))
     base = _callee_name(callee)
     link = rev.namer.fresh(f"{base}_vjp")
     find = ir.Assign(link, finder, [callee, ir.Const(active)] + args, dict(s.kwargs), s.loc,
@@ -312,7 +313,7 @@ def dynamic_tangent(fwd, s, tan, out):
     """`y = func(a, b)` -> `y, y_dot = jvp_link(func, ...)(a, b, a_dot)` in
     forward-mode code (see dynamic.py); a differentiated callee is passed first,
     and its tangent before the arguments' tangents."""
-    from .dynamic import closure_jvp_link, jvp_link
+    from .dynamic import closure_jvp_link, jvp_link, link_finder
     callee, args = callee_and_arguments(s)
     made = fwd.methods.get(getattr(callee, "name", None))
     is_active = lambda v: isinstance(v, ir.Var) and v.name in tan  # noqa: E731
@@ -321,7 +322,8 @@ def dynamic_tangent(fwd, s, tan, out):
         s, callee, args = _through_class(s, unbound, args, fwd.namer, out)
     active = _active_arguments(s, args, is_active)
     held = [callee] if is_active(callee) else []
-    finder = closure_jvp_link if held else jvp_link
+    finder = closure_jvp_link if held else jvp_link if s.kwargs else \
+        link_finder("jvp", len(args))
     base = _callee_name(callee)
     link = fwd.namer.fresh(f"{base}_jvp")
     out.append(ir.Assign(link, finder, [callee, ir.Const(active)] + args, dict(s.kwargs),

@@ -133,24 +133,17 @@ def pullback_of(link):
     return link.backward
 
 
-_ = object()  # an argument not given (links take up to four positionally, fast)
-_ARRAY = np.ndarray
-
-
-def vjp_link(_f, _active, _a0=_, _a1=_, _a2=_, _a3=_, /, *more, **kwargs):
+def vjp_link(_f, _active, /, *args, **kwargs):
     """The companion's forward function for callee `f` (with `.backward`), for a
     call with these arguments, of which the positions and keywords in `active`
     are differentiated: `link(*args)` returns (value, saved) and
-    `link.backward(saved, g)` the gradients of the active arguments."""
+    `link.backward(saved, g)` the gradients of the active arguments. (Calls
+    without keywords use `link_finder`'s faster form of this.)"""
     f, active = _f, _active  # (underscored: the callee's keywords may be named f)
-    if not more and not kwargs:  # (the key of _remember, spelled out: this runs per call)
-        link = _VJP_LINKS.get((f, active, _a0.ndim if type(_a0) is _ARRAY else type(_a0),
-                               _a1.ndim if type(_a1) is _ARRAY else type(_a1),
-                               _a2.ndim if type(_a2) is _ARRAY else type(_a2),
-                               _a3.ndim if type(_a3) is _ARRAY else type(_a3)))
+    if not kwargs:
+        link = _VJP_LINKS.get(_key(f, active, args))
         if link is not None:
             return link
-    args = _given(_a0, _a1, _a2, _a3, more)
     from .calls import companion
     target, fn, wrt, kinds = _link_parts(f, active, args, kwargs)
     comp = companion(fn, wrt, kinds)
@@ -162,16 +155,43 @@ def vjp_link(_f, _active, _a0=_, _a1=_, _a2=_, _a3=_, /, *more, **kwargs):
     return link
 
 
-def _given(a0, a1, a2, a3, more):
-    return tuple(a for a in (a0, a1, a2, a3) if a is not _) + more
+def _key(f, active, args):
+    """What a link is cached by: the function, the active arguments, and the
+    arguments' types (arrays: their ranks), what its companion is specialized on."""
+    return (f, active, *[a.ndim if type(a) is np.ndarray else type(a) for a in args])
 
 
 def _remember(table, f, fn, active, args, kwargs, link):
-    """Keep `link` for calls of the same plain function with arguments of the same
-    types (arrays: of the same ranks), what its companion was specialized on."""
-    if type(f) is types.FunctionType and fn is f and not kwargs and len(args) <= 4:
-        padded = list(args) + [_] * (4 - len(args))
-        table[(f, active, *[a.ndim if type(a) is _ARRAY else type(a) for a in padded])] = link
+    """Keep `link` for calls of the same plain function with arguments of the
+    same types (see `_key`)."""
+    if type(f) is types.FunctionType and fn is f and not kwargs:
+        table[_key(f, active, args)] = link
+
+
+_FINDERS: dict = {}
+
+
+def link_finder(kind, nargs):
+    """`vjp_link` (kind "vjp") or `jvp_link` ("jvp") for calls of `nargs`
+    positional arguments and no keywords, generated with the cache lookup
+    spelled out (one dict lookup, no argument tuples: this runs on every call)."""
+    made = _FINDERS.get((kind, nargs))
+    if made is None:
+        params = [f"a{i}" for i in range(nargs)]
+        kinds = "".join(f", a{i}.ndim if type(a{i}) is ndarray else type(a{i})"
+                        for i in range(nargs))
+        name = f"{kind}_link"
+        made = _FINDERS[(kind, nargs)] = define(
+            name, f"def {name}({', '.join(['f', 'active', *params])}, /):\n"
+                  f"    link = links.get((f, active{kinds}))\n"
+                  f"    if link is None:\n"
+                  f"        link = find(f, active{''.join(', ' + p for p in params)})\n"
+                  f"    return link\n",
+            {"links": _VJP_LINKS if kind == "vjp" else _JVP_LINKS, "ndarray": np.ndarray,
+             "find": vjp_link if kind == "vjp" else jvp_link})
+        from .rules import nondifferentiable
+        nondifferentiable(made)
+    return made
 
 
 # -- forward mode ---------------------------------------------------------------
@@ -201,19 +221,15 @@ def tangent_caller(comp, nleading, nargs, kwnames):
     return fn
 
 
-def jvp_link(_f, _active, _a0=_, _a1=_, _a2=_, _a3=_, /, *more, **kwargs):
+def jvp_link(_f, _active, /, *args, **kwargs):
     """The tangent companion of callee `f` for a call with these arguments:
     `link(*args, *tangents)` returns (value, tangent), the tangents being those
     of the active arguments, in `active`'s order."""
-    f, active = _f, _active  # (underscored: the callee's keywords may be named f)
-    if not more and not kwargs:
-        link = _JVP_LINKS.get((f, active, _a0.ndim if type(_a0) is _ARRAY else type(_a0),
-                               _a1.ndim if type(_a1) is _ARRAY else type(_a1),
-                               _a2.ndim if type(_a2) is _ARRAY else type(_a2),
-                               _a3.ndim if type(_a3) is _ARRAY else type(_a3)))
+    f, active = _f, _active
+    if not kwargs:
+        link = _JVP_LINKS.get(_key(f, active, args))
         if link is not None:
             return link
-    args = _given(_a0, _a1, _a2, _a3, more)
     from .calls import tangent_companion
     target, fn, wrt, kinds = _link_parts(f, active, args, kwargs)
     comp = tangent_companion(fn, wrt, kinds)
