@@ -224,8 +224,16 @@ def update_module_array(x):
     return np.sum(y)
 
 
+def write_into_a_view_of_a_view(x):
+    y = x * 1.0
+    t = y.reshape(3, 1).T  # a view of a view of y
+    np.add(t, t, out=t)  # (Python doubles y too: the value was silently y's old one)
+    return np.sum(y * y)
+
+
 @pytest.mark.parametrize("f, message", [
     (update_view, r"`y` is read after a view of it \(`v`\) was changed in place"),
+    (write_into_a_view_of_a_view, r"`y` is read after a view of it \(`t`\) was written"),
     (read_view_after_update, "`v` is read after the array it refers to was changed in place"),
     (update_module_array, "in-place update of the module-level `SHARED`"),
 ])

@@ -264,7 +264,12 @@ def check_writes(fn, kinds=None):
         storage = _storage(written, facts.phis, {write.target.name}, facts.defs)
         bases = []  # what an in-place update may reach through a view
         ambiguous = True  # every such view is an item, which may be a number
-        for v in storage:
+        pending, seen = list(storage), set()
+        while pending:  # views of views (`A.reshape(3, 2).T`): every base up the chain
+            v = pending.pop()
+            if v.name in seen:
+                continue
+            seen.add(v.name)
             d = facts.defs.get(v.name)
             if d is not None and d is not write and may_be_view(d) and \
                     not _scalar_item(d, kinds):
@@ -272,8 +277,10 @@ def check_writes(fn, kinds=None):
                 # (`v += e` only when v is an array, which only the run time may tell:
                 # `s = xs[0]` of a list of floats is a number): an error where the
                 # base is read afterwards
-                bases += [b for a in d.operands() if isinstance(a, ir.Var)
-                          for b in _storage(a, facts.phis, {write.target.name}, facts.defs)]
+                more = [b for a in d.operands() if isinstance(a, ir.Var)
+                        for b in _storage(a, facts.phis, {write.target.name}, facts.defs)]
+                bases += more
+                pending += more
                 ambiguous &= write.fn is not ops.setitem and d.fn is operator.getitem and \
                     not _slices(d.args[1]) and (kinds is None or kinds.rank(d.target) is None)
         direct = {v.name for v in storage} | _derived(storage, facts.producers)
