@@ -186,3 +186,32 @@ def test_reverse_mode_to_fourth_order_through_nested_lambdas():
     for _ in range(4):
         f, g = ours(f), theirs(g)
         assert_close(f(x), g(x), rtol=1e-9, atol=1e-9)
+
+
+def rnn_loss(W, xs, h0):
+    h = h0
+    for x in xs:
+        h = np.tanh(W @ h + x)
+    return np.sum(h ** 2)
+
+
+def test_reverse_over_reverse_through_matrix_products():
+    # the gradient's size as a loss (a gradient penalty), differentiated in reverse mode
+    rng = np.random.default_rng(0)
+    W, xs, h0 = rng.normal(size=(3, 3)) * 0.5, list(rng.normal(size=(4, 3))), rng.normal(size=3)
+    X = rng.normal(size=(5, 3))
+
+    def penalty(W):
+        return np.sum(grad(rnn_loss)(W, xs, h0) ** 2) + \
+            np.sum(grad(lambda W: np.sum(np.tanh(X @ W) ** 2))(W) ** 2)
+
+    def a_rnn(W):
+        h = h0
+        for x in xs:
+            h = anp.tanh(anp.dot(W, h) + x)
+        return anp.sum(h ** 2)
+
+    def a_penalty(W):
+        return anp.sum(autograd.grad(a_rnn)(W) ** 2) + \
+            anp.sum(autograd.grad(lambda W: anp.sum(anp.tanh(anp.dot(X, W)) ** 2))(W) ** 2)
+    assert_close(grad(penalty)(W), autograd.grad(a_penalty)(W), rtol=1e-10, atol=1e-12)

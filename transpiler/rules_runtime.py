@@ -81,24 +81,37 @@ def full(g, ans, shape, fill_value, dtype=None):
     return unbroadcast(g, fill_value)
 
 
-@tangent(linalg.matmul_grad_a, "g")
-def matmul_grad_a_g(dg, ans, g, a, b):
-    return linalg.matmul_grad_a(dg, a, b)
+# matmul_grad_a(v, a, b) = d<v, a @ b>/da is bilinear in (v, b), matmul_grad_b in
+# (v, a); their adjoints (reverse over reverse) are products again. (`v` is the
+# helpers' own cotangent argument: `g` here is the cotangent of their result.)
+@adjoint(linalg.matmul_grad_a, wrt=("v", "a", "b"))
+def matmul_grad_a_(g, ans, v, a, b):
+    return unbroadcast(np.matmul(g, b), v), 0.0, linalg.matmul_grad_b(v, g, b)
+
+
+@tangent(linalg.matmul_grad_a, "v")
+def matmul_grad_a_v(dv, ans, v, a, b):
+    return linalg.matmul_grad_a(dv, a, b)
 
 
 @tangent(linalg.matmul_grad_a, "b")
-def matmul_grad_a_b(db, ans, g, a, b):
-    return linalg.matmul_grad_a(g, a, db)
+def matmul_grad_a_b(db, ans, v, a, b):
+    return linalg.matmul_grad_a(v, a, db)
 
 
-@tangent(linalg.matmul_grad_b, "g")
-def matmul_grad_b_g(dg, ans, g, a, b):
-    return linalg.matmul_grad_b(dg, a, b)
+@adjoint(linalg.matmul_grad_b, wrt=("v", "a", "b"))
+def matmul_grad_b_(g, ans, v, a, b):
+    return unbroadcast(np.matmul(a, g), v), linalg.matmul_grad_a(v, a, g), 0.0
+
+
+@tangent(linalg.matmul_grad_b, "v")
+def matmul_grad_b_v(dv, ans, v, a, b):
+    return linalg.matmul_grad_b(dv, a, b)
 
 
 @tangent(linalg.matmul_grad_b, "a")
-def matmul_grad_b_a(da, ans, g, a, b):
-    return linalg.matmul_grad_b(g, da, b)
+def matmul_grad_b_a(da, ans, v, a, b):
+    return linalg.matmul_grad_b(v, da, b)
 
 
 @tangent(linalg.dot_grad_a, "g")
@@ -212,12 +225,20 @@ def repeat_to_x(dx, ans, v, x, axis=None, keepdims=False):
 
 
 @tangent(linalg.matmul_grad_a, "a")
+def matmul_grad_a_a(da, ans, v, a, b):
+    return 0.0
+
+
 @tangent(linalg.dot_grad_a, "a")
 def grad_a_a(da, ans, g, a, b):
     return 0.0
 
 
 @tangent(linalg.matmul_grad_b, "b")
+def matmul_grad_b_b(db, ans, v, a, b):
+    return 0.0
+
+
 @tangent(linalg.dot_grad_b, "b")
 def grad_b_b(db, ans, g, a, b):
     return 0.0
