@@ -4,7 +4,7 @@ where it has the function and finite differences always."""
 import autograd.numpy as anp
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from transpiler import grad
@@ -62,6 +62,7 @@ def test_quantile_any_axis(shape, q, seed, data, tmp_path_factory):
                                      + ([(0, -1)] if len(shape) > 1 else [])))
     keepdims = data.draw(st.booleans())
     x = np.random.default_rng(seed).normal(size=shape)
+    assume(np.min(np.diff(np.sort(x.ravel()))) > 1e-3)  # the order changes where two tie
     f = function_from_source(f"def f(x):\n    return np.sum(np.sin(np.quantile(x, {q!r}, "
                              f"axis={axis!r}, keepdims={keepdims})))\n", "f",
                              tmp_path_factory.mktemp("q"))
