@@ -13,17 +13,7 @@ from runtime.numeric import numeric_grad
 from transpiler import grad, hessian, jvp, value_and_grad
 
 from conftest import assert_close
-
-
-def rk4(func, y, ts, theta):
-    for i in range(len(ts) - 1):
-        h = ts[i + 1] - ts[i]
-        k1 = func(y, theta)
-        k2 = func(y + h / 2 * k1, theta)
-        k3 = func(y + h / 2 * k2, theta)
-        k4 = func(y + h * k3, theta)
-        y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-    return y
+from test_dynamic import a_rk4, rk4  # the ODE solver, ours and autograd's copy
 
 
 def euler(func, y, n=20, h=0.05):
@@ -142,17 +132,6 @@ def test_a_lambda_reading_the_parameters_agrees_with_autograd():
     want = autograd.grad(lambda t: a_rk4(lambda y, th: -th * y * t, 1.0,
                                          np.linspace(0, 1, 4), anp.array([1.0]))[0])(theta)
     assert_close(grad(decay)(theta), want, rtol=1e-12)
-
-
-def a_rk4(func, y, ts, theta):
-    for i in range(len(ts) - 1):
-        h = ts[i + 1] - ts[i]
-        k1 = func(y, theta)
-        k2 = func(y + h / 2 * k1, theta)
-        k3 = func(y + h / 2 * k2, theta)
-        k4 = func(y + h * k3, theta)
-        y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-    return y
 
 
 @pytest.mark.source_text

@@ -285,41 +285,53 @@ def _held_arguments(f, kwnames):
     return ["held(callee, 0)"], []
 
 
-def _closure_key(kind, comp, f, keys, args, kwnames):
-    return (kind, comp, type(f), len(getattr(f, "args", ())),
-            tuple(getattr(f, "keywords", ())), keys, len(args), kwnames)
+class _ClosureCall:
+    """What both closure links need: the callee's held places (`keys`), its
+    companion, the call's keyword names, the generated call's arguments, and
+    the cache key of the generated wrappers."""
+
+    def __init__(self, kind, make_companion, f, active, args, kwargs):
+        self.keys = _held(f)
+        _, fn, wrt, kinds = _link_parts(f, active, args, kwargs, self.keys)
+        self.comp = make_companion(fn, wrt, kinds)
+        self.kwnames = tuple(kwargs)
+        self.key = (kind, self.comp, type(f), len(getattr(f, "args", ())),
+                    tuple(getattr(f, "keywords", ())), self.keys, len(args), self.kwnames)
+        self.f, self.nargs = f, len(args)
+
+    def arguments(self):
+        """(the link's own parameters, the companion call's arguments before tangents)."""
+        lead, bound = _held_arguments(self.f, self.kwnames)
+        own = [f"a{i}" for i in range(self.nargs)]
+        return own, lead + own + bound + [f"{k}={k}" for k in self.kwnames]
+
+    def name(self, what):
+        return f"{_identifier(self.comp.fn.__name__)}_{what}_closure"
 
 
 def closure_vjp_link(_f, _active, /, *args, **kwargs):
     """`vjp_link` for a callee that is itself differentiated: `link(f, *args)`
     returns (value, saved) and `link.backward(f, saved, g)` the gradients of the
     callee (a function value like `f`) and of the active arguments."""
-    f, active = _f, _active
     from .calls import companion
-    keys = _held(f)
-    _, fn, wrt, kinds = _link_parts(f, active, args, kwargs, keys)
-    comp = companion(fn, wrt, kinds)
-    kwnames = tuple(kwargs)
-    key = _closure_key("vjp", comp, f, keys, args, kwnames)
-    link = _CLOSURE_WRAPPERS.get(key)
+    site = _ClosureCall("vjp", companion, _f, _active, args, kwargs)
+    link = _CLOSURE_WRAPPERS.get(site.key)
     if link is None:
-        lead, bound = _held_arguments(f, kwnames)
-        own = [f"a{i}" for i in range(len(args))]
-        name = f"{_identifier(comp.fn.__name__)}_forward_closure"
-        call = lead + own + bound + [f"{k}={k}" for k in kwnames]
-        link = define(name, f"def {name}({', '.join(['callee', *own, *kwnames])}):\n"
+        own, call = site.arguments()
+        name = site.name("forward")
+        link = define(name, f"def {name}({', '.join(['callee', *own, *site.kwnames])}):\n"
                             f"    return {name}_fn({', '.join(call)})\n",
-                      {f"{name}_fn": comp.forward, "held": held})
-        n = len(keys)
+                      {f"{name}_fn": site.comp.forward, "held": held})
+        n = len(site.keys)
         grads = "".join(f"grads[{i}], " for i in range(n))
-        rest = "".join(f", grads[{n + i}]" for i in range(len(active)))
-        back = f"{_identifier(comp.fn.__name__)}_backward_closure"
+        rest = "".join(f", grads[{n + i}]" for i in range(len(_active)))
+        back = site.name("backward")
         link.backward = define(
             back, f"def {back}(callee, saved, g):\n"
                   f"    grads = {back}_fn(saved, g)\n"
-                  f"    return (holding(callee, {keys!r}, ({grads})){rest},)\n",
-            {f"{back}_fn": comp.backward, "holding": holding})
-        _CLOSURE_WRAPPERS[key] = link
+                  f"    return (holding(callee, {site.keys!r}, ({grads})){rest},)\n",
+            {f"{back}_fn": site.comp.backward, "holding": holding})
+        _CLOSURE_WRAPPERS[site.key] = link
     return link
 
 
@@ -327,25 +339,18 @@ def closure_jvp_link(_f, _active, /, *args, **kwargs):
     """`jvp_link` for a callee that is itself differentiated:
     `link(f, *args, f_dot, *tangents)` returns (value, tangent), `f_dot` being the
     callee's tangent (a function value like `f` holding tangents)."""
-    f, active = _f, _active
     from .calls import tangent_companion
-    keys = _held(f)
-    _, fn, wrt, kinds = _link_parts(f, active, args, kwargs, keys)
-    comp = tangent_companion(fn, wrt, kinds)
-    kwnames = tuple(kwargs)
-    key = _closure_key("jvp", comp, f, keys, args, kwnames)
-    link = _CLOSURE_WRAPPERS.get(key)
+    site = _ClosureCall("jvp", tangent_companion, _f, _active, args, kwargs)
+    link = _CLOSURE_WRAPPERS.get(site.key)
     if link is None:
-        lead, bound = _held_arguments(f, kwnames)
-        own = [f"a{i}" for i in range(len(args))]
-        name = f"{_identifier(comp.fn.__name__)}_tangent_call_closure"
-        dots = [f"t{i}" for i in range(len(active))]
-        held_dots = [f"held(callee_dot, {k!r})" for k in keys]
-        call = lead + own + bound + [f"{k}={k}" for k in kwnames] + \
-            [f"{t}={d}" for t, d in zip(comp.tangent_params, held_dots + dots)]
-        params = ["callee"] + own + ["callee_dot"] + dots + list(kwnames)
-        link = _CLOSURE_WRAPPERS[key] = define(
+        own, call = site.arguments()
+        name = site.name("tangent_call")
+        dots = [f"t{i}" for i in range(len(_active))]
+        held_dots = [f"held(callee_dot, {k!r})" for k in site.keys]
+        call += [f"{t}={d}" for t, d in zip(site.comp.tangent_params, held_dots + dots)]
+        params = ["callee"] + own + ["callee_dot"] + dots + list(site.kwnames)
+        link = _CLOSURE_WRAPPERS[site.key] = define(
             name, f"def {name}({', '.join(params)}):\n"
                   f"    return {name}_fn({', '.join(call)})\n",
-            {f"{name}_fn": comp.tangent, "held": held})
+            {f"{name}_fn": site.comp.tangent, "held": held})
     return link
