@@ -87,8 +87,10 @@ def add_grads(a, b):
     """a + b, item by item for containers (where + would concatenate)."""
     if is_structure(a):
         return rebuild(a, [add_grads(x, y) for x, y in zip(fields(a)[1], fields(b)[1])])
-    if isinstance(a, dict):
-        return {k: add_grads(a[k], b[k]) for k in a}
+    if isinstance(a, dict):  # (a key written into the dict later is in one of them only)
+        out = {k: add_grads(v, b[k]) if k in b else v for k, v in a.items()}
+        out.update((k, v) for k, v in b.items() if k not in a)
+        return out
     if isinstance(a, (tuple, list)):
         items = [add_grads(x, y) for x, y in zip(a, b)]
         return items if isinstance(a, list) else tuple(items)
@@ -135,6 +137,11 @@ def add_at(acc, index, g):
 def cleared(g, index):
     """The gradient of the array before `y[index] = value`: `g` with the
     written-over items set to zero (their old values no longer matter)."""
+    if isinstance(g, dict):
+        out = dict(g)
+        if index in out:
+            out[index] = zeros_like(out[index])
+        return out
     if isinstance(g, list):
         out = list(g)
         if isinstance(index, slice):
@@ -150,6 +157,8 @@ def cleared(g, index):
 def written_grad(g, index, value):
     """The gradient of `value` in `y[index] = value`: the written items of `g`,
     summed back to `value`'s shape where the write broadcast it."""
+    if isinstance(g, dict):  # `d[key] = value`: the key's gradient, if it was read
+        return g[index] if index in g else zeros_like(value)
     if not isinstance(g, list) and not _basic(index):
         counts = np.zeros(np.shape(g), dtype=np.intp)
         np.add.at(counts, index, 1)

@@ -270,6 +270,11 @@ def index_concat_tangent(which, items, d):
     return np.asarray(index_concat(which, moved)) - np.asarray(index_concat(which, still))
 
 
+def copy_grad(v, x):
+    """The gradient of `x.copy()`: `v` itself for a list or dict, else in x's dtype."""
+    return v if isinstance(x, (list, dict)) else cast_like(v, x)
+
+
 def cast_like(g, x):
     """A gradient in x's gradient dtype: `x.astype(...)` and `np.asarray(x, dtype)`
     send back float32 for float32 x, and a real gradient for a real x."""

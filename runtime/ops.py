@@ -11,6 +11,17 @@ def identity(x):
     return x
 
 
+def copy(x):
+    """`x.copy()`: a new list of a list, a new dict of a dict, a new array otherwise
+    (so `xs.copy() + [y]` concatenates, as in Python)."""
+    if type(x) is list:
+        return list(x)
+    if type(x) is dict:
+        return dict(x)
+    import numpy as np
+    return np.array(x)
+
+
 def make_tuple(*items):
     """`(a, b, c)`"""
     return items

@@ -22,6 +22,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import mappings
+
 _NOT_OBJECTS = (types.FunctionType, types.MethodType, types.ModuleType, type,
                 functools.partial, types.BuiltinFunctionType)
 
@@ -209,6 +211,12 @@ def unbound_method(obj, name):
     `obj.name(x)` of a differentiated object is differentiated as
     `type(obj).name(obj, x)`, its fields included."""
     import inspect
+    if type(obj) is dict and name in mappings.METHODS:  # `params.items()`
+        return mappings.METHODS[name]
+    if type(obj) is dict:
+        raise TypeError(f"cannot differentiate the call `.{name}(...)` of a differentiated dict: "
+                        f"{', '.join(mappings.METHODS)} are differentiated; build a new dict "
+                        "instead of changing this one in place (`{**d, key: value}`)")
     if not is_structure(obj):
         raise TypeError(f"cannot differentiate a call of a differentiated {type(obj).__name__}"
                         ": only the methods of objects whose fields carry gradients (user "

@@ -39,8 +39,9 @@ class Target:
 def resolve(f, args=None, kwnames=()):
     """The `Target` of callable `f`, for a call with the positional arguments
     `args` and keywords `kwnames` (None when not known yet: at transform time)."""
-    if type(f) is types.FunctionType:
-        return Target(f)
+    from .rules import is_nondifferentiable, lookup
+    if type(f) is types.FunctionType and lookup(f) is None and not is_nondifferentiable(f):
+        return Target(f)  # (a function with a rule, runtime's or the user's, is a primitive)
     resolver = getattr(type(f), "__tapeless_target__", None)
     if resolver is not None:  # transform objects and call links (see dynamic.py)
         return resolver(f, args, kwnames)
@@ -53,7 +54,6 @@ def resolve(f, args=None, kwnames=()):
         return Target(inner.fn, inner.leading + tuple(f.args), {**inner.keywords, **f.keywords})
     if isinstance(f, (staticmethod, classmethod)):
         return resolve(f.__func__, args, kwnames)
-    from .rules import is_nondifferentiable, lookup
     if lookup(f) is not None or is_nondifferentiable(f):
         return Target(primitive_wrapper(f, None if args is None else len(args), kwnames))
     call = getattr(type(f), "__call__", None)

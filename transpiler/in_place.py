@@ -40,6 +40,10 @@ IN_PLACE_METHODS = {
     "insert": "ys = ys[:i] + [v] + ys[i:]", "pop": "v, ys = ys[-1], ys[:-1]",
     "remove": "build a new list without the item", "reverse": "ys = ys[::-1]",
     "clear": "ys = []",
+    # dicts
+    "update": "write the entries one by one (d[key] = value), or build a new dict",
+    "setdefault": "if key not in d: d[key] = default",
+    "popitem": "build a new dict without the item",
 }
 
 

@@ -30,7 +30,7 @@ _ELEMENTWISE = {
 _INT_ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.floordiv, operator.mod,
                    operator.neg}
 # results with the rank of their first argument
-_SAME_RANK = {np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.array, np.asarray,
+_SAME_RANK = {np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.array, np.asarray, ops.copy,
               np.copy, ops.setitem, ops.stop_gradient, helpers.owned_copy, helpers.fill_like,
               containers.add_at, containers.cleared}
 # reductions whose `keepdims=True` result broadcasts back to the argument's shape

@@ -20,6 +20,7 @@ differentiated raise `TranspileError` here, at their line.
 """
 from __future__ import annotations
 
+import builtins
 import copy
 import functools
 
@@ -74,8 +75,6 @@ UNSUPPORTED = {
                   "supported", "assign on a separate line"),
     "SetComp": ("a set comprehension", "sets are not differentiable containers",
                 "use a list or an array"),
-    "DictComp": ("a dict comprehension", "dict comprehensions are not supported yet",
-                 "build the dict with explicit keys"),
     "GeneratorExp": ("a generator expression", "generators cannot be differentiated",
                      "use a list or a NumPy expression"),
     "Starred": ("a starred assignment target", "`a, *rest = t` is not supported yet",
@@ -120,7 +119,7 @@ class Normalizer(LocalFunctions):
         self.parsed = parsed
         # names the normalizer itself calls (`range(len(xs))`) are never temporaries
         self.user_names = _all_names(parsed.node)
-        self.taken = self.user_names | {"len", "range", "min", "zip", "tuple", _PARTIAL,
+        self.taken = self.user_names | {"len", "range", "min", "zip", "tuple", "dict", _PARTIAL,
                                         "sequence", "sort_order", _FAIL, "format_value"}
         self.locals = assigned_names(parsed.node)
         self.temps = set()
@@ -283,6 +282,18 @@ class Normalizer(LocalFunctions):
             body = [nodes.for_(gen.target, gen.iter, body, like=e)]
         out.extend(self.block(body))
         return nodes.name(result)
+
+    def expr_DictComp(self, e, out):
+        """`{k: f(v) for k, v in d.items()}` -> `dict(pairs)`, the pairs built by
+        the list comprehension `[(k, f(v)) for k, v in d.items()]`."""
+        if "dict" in self.user_names:
+            self.error(e, "a dict comprehension in a function that rebinds `dict`",
+                       "it is built with the builtin `dict`", "rename the local `dict`")
+        pairs = gast.copy_location(gast.ListComp(
+            elt=gast.Tuple(elts=[e.key, e.value], ctx=gast.Load()), generators=e.generators), e)
+        items = self.expr_ListComp(pairs, out)
+        self.parsed.scope.closure["dict"] = builtins.dict
+        return gast.copy_location(nodes.call(nodes.name("dict"), [items]), e)
 
     def stmt_Assign(self, s):
         out = []

@@ -128,6 +128,15 @@ class Reverse:
             s.target.name for s in ir.walk(fn.body) if isinstance(s, ir.Assign)
             and s.target is not None and s.fn is operator.getitem} | {
             s.target.name for s in calls if s.target is not None}
+        phis = [p for s in ir.walk(fn.body) if isinstance(s, (ir.If, ir.Loop)) for p in s.phis]
+        grown = True
+        while grown:  # a loop's or branch's value is one of its inputs (`params = step(params)`)
+            grown = False
+            for p in phis:
+                if p.target.name not in sources and any(
+                        isinstance(v, ir.Var) and v.name in sources for v in p.inputs):
+                    sources.add(p.target.name)
+                    grown = True
         return {v.name for s in calls for v in list(s.args) + list(s.kwargs.values())
                 if isinstance(v, ir.Var) and v.name in sources
                 and self.facts.rank(v) is None and self.facts.of(v) != SCALAR}

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import builtins
 
-from runtime import arrays, containers
-from runtime.arrays import mapping_grad, mapping_tangent, sequence_grad
+from runtime import arrays, containers, mappings
+from runtime.arrays import (default_grad, keys_tangent, default_tangent, get_grad, get_tangent, items_grad,
+                            mapping_grad, mapping_tangent, pairs_like, sequence_grad, values_grad,
+                            values_like)
 from runtime.helpers import zeros_like
 
-from .rules import adjoint, tangent
+from .rules import adjoint, nondifferentiable, tangent
 
 # ---- Python builtins: tuple(...), list(...), dict(...) -----------------------------------
 
@@ -23,12 +25,12 @@ def sequence(g, ans, iterable):
 
 @tangent(builtins.tuple, "iterable")
 def tuple_iterable(diterable, ans, iterable):
-    return tuple(diterable)
+    return tuple(keys_tangent(diterable, iterable))
 
 
 @tangent(builtins.list, "iterable")
 def list_iterable(diterable, ans, iterable):
-    return list(diterable)
+    return list(keys_tangent(diterable, iterable))
 
 
 @adjoint(builtins.dict, wrt=("mapping",))
@@ -75,6 +77,106 @@ def mapping_tangent_dmapping(ddmapping, ans, dmapping, mapping):
 @tangent(arrays.mapping_tangent, "mapping")
 def mapping_tangent_mapping(dmapping2, ans, dmapping, mapping):
     return 0.0
+
+
+# ---- dict methods on a differentiated dict: d.items(), d.values(), d.get(k) ... ----------
+# `d.items()` is `dict_items(d)`, a list of pairs; its gradient helpers are linear in
+# their first argument `v` (`d` gives only the keys), so each pair is the other's adjoint.
+
+nondifferentiable(mappings.dict_keys)
+
+
+@adjoint(mappings.dict_items, wrt=("d",))
+def dict_items(g, ans, d):
+    return items_grad(g, d)
+
+
+@tangent(mappings.dict_items, "d")
+def dict_items_d(dd, ans, d):
+    return pairs_like(dd, d)
+
+
+@adjoint(mappings.dict_values, wrt=("d",))
+def dict_values(g, ans, d):
+    return values_grad(g, d)
+
+
+@tangent(mappings.dict_values, "d")
+def dict_values_d(dd, ans, d):
+    return values_like(dd, d)
+
+
+@adjoint(mappings.dict_copy, wrt=("d",))
+def dict_copy(g, ans, d):
+    return mapping_grad(g, d)
+
+
+@tangent(mappings.dict_copy, "d")
+def dict_copy_d(dd, ans, d):
+    return mapping_tangent(dd, d)
+
+
+@adjoint(mappings.dict_get, wrt=("d", "default"))
+def dict_get(g, ans, d, key, default=None):
+    return get_grad(g, d, key), default_grad(g, d, key, default)
+
+
+@tangent(mappings.dict_get, "d")
+def dict_get_d(dd, ans, d, key, default=None):
+    return get_tangent(dd, d, key, ans)
+
+
+@tangent(mappings.dict_get, "default")
+def dict_get_default(ddefault, ans, d, key, default=None):
+    return default_tangent(ddefault, d, key, ans)
+
+
+@adjoint(arrays.items_grad, wrt=("v", "d"))
+def items_grad_(g, ans, v, d):
+    return pairs_like(g, d), zeros_like(d)  # (`d` gives only the keys)
+
+
+@adjoint(arrays.pairs_like, wrt=("v", "d"))
+def pairs_like_(g, ans, v, d):
+    return items_grad(g, d), zeros_like(d)  # (`d` gives only the keys)
+
+
+@adjoint(arrays.values_grad, wrt=("v", "d"))
+def values_grad_(g, ans, v, d):
+    return values_like(g, d), zeros_like(d)  # (`d` gives only the keys)
+
+
+@adjoint(arrays.values_like, wrt=("v", "d"))
+def values_like_(g, ans, v, d):
+    return values_grad(g, d), zeros_like(d)  # (`d` gives only the keys)
+
+
+@tangent(arrays.items_grad, "v")
+def items_grad_v(dv, ans, v, d):
+    return items_grad(dv, d)
+
+
+@tangent(arrays.pairs_like, "v")
+def pairs_like_v(dv, ans, v, d):
+    return pairs_like(dv, d)
+
+
+@tangent(arrays.values_grad, "v")
+def values_grad_v(dv, ans, v, d):
+    return values_grad(dv, d)
+
+
+@tangent(arrays.values_like, "v")
+def values_like_v(dv, ans, v, d):
+    return values_like(dv, d)
+
+
+@tangent(arrays.items_grad, "d")
+@tangent(arrays.pairs_like, "d")
+@tangent(arrays.values_grad, "d")
+@tangent(arrays.values_like, "d")
+def dict_keys_only(dd, ans, v, d):
+    return 0.0  # `d` gives only the keys
 
 
 # ---- flattening to one vector: runtime.containers.ravel / unravel (linear maps) -----------

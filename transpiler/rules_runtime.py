@@ -445,6 +445,32 @@ def cast_like_g(dg, ans, g, x):
     return helpers.cast_like(dg, x)
 
 
+# `x.copy()` (of an array, a list or a dict) and its gradient, linear in `x` and `v`
+@adjoint(ops.copy)
+def copy(g, ans, x):
+    return helpers.copy_grad(g, x)
+
+
+@tangent(ops.copy, "x")
+def copy_x(dx, ans, x):
+    return ops.copy(dx)
+
+
+@adjoint(helpers.copy_grad, wrt=("v", "x"))
+def copy_grad_(g, ans, v, x):
+    return helpers.copy_grad(g, x), helpers.zeros_like(x)
+
+
+@tangent(helpers.copy_grad, "v")
+def copy_grad_v(dv, ans, v, x):
+    return helpers.copy_grad(dv, x)
+
+
+@tangent(helpers.copy_grad, "x")
+def copy_grad_x(dx, ans, v, x):
+    return 0.0  # (x gives only the dtype and the kind of container)
+
+
 @tangent(helpers.split_like, "arrays")
 @tangent(helpers.unstack, "arrays")
 def split_like_arrays(darrays, ans, g, arrays, axis=0):

@@ -600,8 +600,8 @@ class Builder(InPlaceUpdates):
         if name == "astype":
             return ir.Assign(None, np.asarray, [receiver], {"dtype": args[0]}, loc,
                              numpy_ext(np.asarray))
-        if name == "copy":
-            return ir.Assign(None, np.array, [receiver], {}, loc, numpy_ext(np.array))
+        if name == "copy":  # (of an array, a list or a dict: decided when it runs)
+            return ir.Assign(None, ops.copy, [receiver], {}, loc, ir.Ext(ops.copy, "copy", ops.copy))
         if name == "fill" and len(args) == 1 and not kwargs:
             return self.overwrite(receiver, args[0], e, loc, returns_none=True)
         if name == "sort" and not args and set(kwargs) <= {"axis", "kind"}:
