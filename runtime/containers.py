@@ -154,6 +154,13 @@ def cleared(g, index):
     return out
 
 
+def gathered_grad(v, index, value):
+    """The gradient of `value` in `np.add.at(y, index, value)` from the gradient
+    `v` of the result: `v` at every occurrence of the index, summed back to
+    `value`'s shape."""
+    return unbroadcast(np.asarray(v)[index], value)
+
+
 def written_grad(g, index, value):
     """The gradient of `value` in `y[index] = value`: the written items of `g`,
     summed back to `value`'s shape where the write broadcast it."""
@@ -165,7 +172,8 @@ def written_grad(g, index, value):
         if counts.max(initial=0) > 1:
             raise ValueError("an item write `y[index] = value` whose index array repeats a "
                              "position: NumPy does not define which value wins, so neither "
-                             "is the gradient; use unique indices")
+                             "is the gradient; use unique indices (np.add.at(y, index, v) adds at "
+                             "every occurrence of a repeated index)")
     out = unbroadcast(np.asarray(g)[index] if np.ndim(g) == 0 else g[index], value)
     if isinstance(out, np.ndarray) and out.base is not None:
         out = out.copy()  # not a view of g: generated code may clear g's items in place

@@ -147,6 +147,15 @@ def setitem(container, index, value):
     return out
 
 
+def scatter_add(container, index, value):
+    """`np.add.at(container, index, value)` as a value: a copy of the array with
+    `value` added at `index`, unbuffered (an index given twice adds twice)."""
+    import numpy as np
+    out = np.array(container, copy=True)
+    np.add.at(out, index, value)
+    return out
+
+
 def stop_gradient(x):
     """The value of `x`, treated as a constant: no gradient flows through it."""
     return x

@@ -44,6 +44,7 @@ IN_PLACE_METHODS = {
     "update": "write the entries one by one (d[key] = value), or build a new dict",
     "setdefault": "if key not in d: d[key] = default",
     "popitem": "build a new dict without the item",
+    "shuffle": "y = y[rng.permutation(len(y))]",
 }
 
 
@@ -59,6 +60,7 @@ def _refused_in_place():
     for name in ("put", "place", "putmask", "fill_diagonal", "put_along_axis"):
         if hasattr(np, name):
             out.add(getattr(np, name))
+    out.add(np.random.shuffle)
     return out
 
 
@@ -228,6 +230,9 @@ class InPlaceUpdates:
                        "this in-place operation is not supported yet",
                        "compute the new array instead, e.g. with an item write or "
                        "np.where, into a new name")
+        ufunc = getattr(call.fn, "__self__", None)
+        if isinstance(ufunc, np.ufunc) and getattr(call.fn, "__name__", None) == "at":
+            return self.ufunc_at(ufunc, call, node, out)
         if call.fn is np.copyto:
             if len(call.args) != 2 or call.kwargs:
                 self.error(node, "`np.copyto` with other than (dst, src)",
@@ -246,6 +251,22 @@ class InPlaceUpdates:
                        "use np.where(cond, f(...), y)")
         value = self.emit(call, stem(call.fn, call.callee and call.callee.spelling), out)
         return self.overwrite(target, value, node, call.loc)
+
+    def ufunc_at(self, ufunc, call, node, out):
+        """`np.add.at(y, index, v)` -> `y[...] = scatter_add(y, index, v)` (an item
+        write, which NumPy's unbuffered update is); `np.subtract.at` adds `-v`."""
+        if ufunc not in (np.add, np.subtract) or len(call.args) != 3 or call.kwargs:
+            self.error(node, f"`np.{ufunc.__name__}.at` changes its argument in place",
+                       "of the unbuffered in-place updates only np.add.at(y, index, v) and "
+                       "np.subtract.at(y, index, v) are supported",
+                       "compute the new array instead, into a new name")
+        target, index, value = call.args
+        if ufunc is np.subtract:
+            value = self.emit(ir.Assign(None, operator.neg, [value], {}, call.loc), "neg", out)
+        ext = ir.Ext(ops.scatter_add, "scatter_add", ops.scatter_add)
+        total = self.emit(ir.Assign(None, ops.scatter_add, [target, index, value], {}, call.loc,
+                                    ext), "scattered", out)
+        return self.overwrite(target, total, node, call.loc, returns_none=True)
 
     def overwrite(self, target, value, node, loc, returns_none=False):
         """`target[...] = value`, as an item write (ops.setitem); `returns_none`

@@ -8,8 +8,8 @@ import random
 
 import numpy as np
 
-from runtime import ops
-from runtime.containers import cleared, select_grad, spread, written_grad
+from runtime import containers, ops
+from runtime.containers import cleared, gathered_grad, select_grad, spread, written_grad
 from runtime.helpers import abs_grad, abs_tangent, unbroadcast, zeros_like
 from runtime.linalg import matmul_grad_a, matmul_grad_b
 
@@ -114,6 +114,37 @@ def setitem_container(dcontainer, ans, container, index, value):
 @tangent(ops.setitem, "value")
 def setitem_value(dvalue, ans, container, index, value):
     return ops.setitem(zeros_like(ans), index, dvalue)
+
+
+@adjoint(ops.scatter_add, wrt=("container", "value"))
+def scatter_add(g, ans, container, index, value):
+    return g, gathered_grad(g, index, value)
+
+
+@tangent(ops.scatter_add, "container")
+def scatter_add_container(dcontainer, ans, container, index, value):
+    return dcontainer
+
+
+@tangent(ops.scatter_add, "value")
+def scatter_add_value(dvalue, ans, container, index, value):
+    return ops.scatter_add(zeros_like(ans), index, dvalue)
+
+
+@adjoint(containers.gathered_grad, wrt=("v", "value"))
+def gathered_grad_(g, ans, v, index, value):
+    # (np.add.at broadcasts g; `value` gives only the shape)
+    return ops.scatter_add(zeros_like(v), index, g), zeros_like(value)
+
+
+@tangent(containers.gathered_grad, "v")
+def gathered_grad_v(dv, ans, v, index, value):
+    return gathered_grad(dv, index, value)
+
+
+@tangent(containers.gathered_grad, "value")
+def gathered_grad_value(dvalue, ans, v, index, value):
+    return 0.0  # (only its shape is read)
 
 
 @adjoint(builtins.sum, wrt=("iterable",))
