@@ -112,7 +112,7 @@ def sequence(xs):
     `for i in range(len(xs)): x = xs[i]`); a dict or a set would be read wrong."""
     if isinstance(xs, (dict, set, frozenset)) or not hasattr(xs, "__getitem__"):
         raise TypeError(f"a differentiated loop over a {type(xs).__name__}: loops over lists, "
-                        "tuples and arrays are supported; iterate over list(d), list(d.values()) "
+                        "tuples and arrays are supported; iterate over d.items(), d.keys(), d.values() "
                         "or sorted(d) instead")
     return xs
 

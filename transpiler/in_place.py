@@ -69,6 +69,53 @@ _REFUSED_IN_PLACE = _refused_in_place()
 
 
 
+_MUTATING_METHODS = set(IN_PLACE_METHODS) | {"append", "sort"}
+
+
+def mutated_parameter(node):
+    """(parameter name, the statement) of the first place where function `node`
+    (gast) changes one of its parameters' objects in place: `v[i] = x`, `v /= n`,
+    `v.append(x)`, `np.add.at(v, i, x)`, `f(x, out=v)`, `obj.field = x`. A
+    parameter the function rebinds (`v = v.copy()`) is left out: a syntactic
+    check, for calls whose callee is otherwise not transformed."""
+    args = node.args
+    params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs
+              if isinstance(a, gast.Name)}
+    rebound = {t.id for n in gast.walk(node) if isinstance(n, gast.Assign)
+               for t in n.targets if isinstance(t, gast.Name)}
+    params -= rebound
+
+    def root(e):
+        while isinstance(e, (gast.Subscript, gast.Attribute)):
+            e = e.value
+        return e.id if isinstance(e, gast.Name) and e.id in params else None
+
+    for n in gast.walk(node):
+        found = None
+        if isinstance(n, (gast.Assign, gast.AugAssign)):
+            targets = n.targets if isinstance(n, gast.Assign) else [n.target]
+            for t in targets:
+                if isinstance(t, (gast.Subscript, gast.Attribute)) or \
+                        isinstance(n, gast.AugAssign) and isinstance(t, gast.Name):
+                    found = found or root(t)
+        elif isinstance(n, gast.Call):
+            f = n.func
+            if isinstance(f, gast.Attribute) and f.attr in _MUTATING_METHODS:
+                found = root(f.value)
+            if found is None and n.args and isinstance(f, gast.Attribute) and \
+                    (f.attr in ("at", "copyto") or f.attr in _REFUSED_NAMES):
+                found = root(n.args[0])
+            for k in n.keywords:
+                if found is None and k.arg == "out":
+                    found = root(k.value)
+        if found is not None:
+            return found, n
+    return None
+
+
+_REFUSED_NAMES = {"put", "place", "putmask", "fill_diagonal", "put_along_axis", "shuffle"}
+
+
 class InPlaceUpdates:
     """The methods of `ssa.Builder` that follow Python's aliasing."""
 

@@ -14,17 +14,18 @@ from typing import Any
 from . import errors, ir
 from .accumulate import accumulate_in_place
 from .analyze import analyze
+from .calls import is_user_function
 from .codegen import Generated, generate
 from .errors import TranspileError
 from .hints import Fn, Wrt
 from .normalize import normalize
 from .kinds import Kinds
 from .optimize import hoist_invariants
-from .writes import check_writes
+from .writes import check_writes, refuse_writes_into_parameters
 from .optimize import optimize as optimize_ir
 from .parse import count_varargs, parse
 from .reverse import reverse
-from .rules import _load_builtin_rules
+from .rules import _load_builtin_rules, lookup
 from .ssa import to_ssa
 
 STAGES = ("parse", "normalize", "ssa", "activity", "adjoint", "optimized", "code")
@@ -147,7 +148,6 @@ def _stages(fn, wrt, optimize, kinds, differentiate, output=(), callee=False):
     drop_known_sequences(ssa_fn, facts)
     check_writes(ssa_fn, facts)
     if callee:  # (the function a user calls may write into its own copies)
-        from .writes import refuse_writes_into_parameters
         refuse_writes_into_parameters(ssa_fn, facts)
     optimize, kinds = (optimize, kinds) if OPTIMIZE else (False, None)
     if output:
@@ -157,6 +157,7 @@ def _stages(fn, wrt, optimize, kinds, differentiate, output=(), callee=False):
         ssa_fn.body = hoist_invariants(ssa_fn.body)
     names = resolve_wrt(ssa_fn, wrt)
     activity = analyze(ssa_fn, names)
+    refuse_unseen_mutations(ssa_fn, activity)
     param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds or ()) if k is not None}
     derived = differentiate(ssa_fn, names, activity, param_kinds, facts)
     ir.verify(derived)
@@ -169,6 +170,36 @@ def _stages(fn, wrt, optimize, kinds, differentiate, output=(), callee=False):
                     (facts_after or argument_facts(optimized, kinds)) if optimize else None)
     return Transformed(parsed, getattr(parsed, "anf", None), ssa_fn, activity, derived,
                        optimized, code)
+
+
+def refuse_unseen_mutations(ssa_fn, activity):
+    """A call of a user function whose result carries no gradient (`normalize_(y)`,
+    whose result is None or unused) is not transformed; if it changes a
+    differentiated argument in place, that change is what matters, and the
+    gradient would not see it: refused at the change, in the callee."""
+    from .in_place import mutated_parameter
+    for s in ir.walk(ssa_fn.body):
+        if not (isinstance(s, ir.Assign) and is_user_function(s.fn) and lookup(s.fn) is None) \
+                or s.target is not None and activity.is_active(s.target):
+            continue
+        if not any(isinstance(a, ir.Var) and a.name in activity.varied
+                   for a in list(s.args) + list(s.kwargs.values())):
+            continue
+        try:
+            parsed = parse(s.fn)
+        except TranspileError:
+            continue  # (what cannot be read is not differentiated either: as before)
+        found = mutated_parameter(parsed.node)
+        if found is not None:
+            name, where = found
+            fn_name = s.fn.__name__
+            raise TranspileError(
+                f"cannot differentiate a call of `{fn_name}` that changes its argument "
+                f"`{name}` in place", parsed.loc(where),
+                f"in Python the caller's value changes too; `{fn_name}`'s result is not "
+                "used, so the gradient would not see that change",
+                f"return the new value from `{fn_name}` and assign it in the caller "
+                f"(`y = {fn_name}(y)`, with `{name} = {name} / n` instead of `{name} /= n`)")
 
 
 def drop_known_sequences(ssa_fn, facts):

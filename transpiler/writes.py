@@ -390,11 +390,13 @@ def in_place_writes(fn, names, kinds=None):
     return out
 
 
-def refuse_writes_into_parameters(fn, kinds=None):
+def refuse_writes_into_parameters(fn, kinds=None, unknown_updates=False):
     """For a function called by the differentiated one (a companion): an item write
     or in-place update of an array it was given, or of a view of one, would change
     the caller's array in Python; the companion works on its own values, so the
-    caller would not see it. Refused where the write is, not answered differently."""
+    caller would not see it. Refused where the write is, not answered differently.
+    `unknown_updates`: count `p *= 2` of a value of unknown kind too (for a call
+    whose result is not used, where changing `p` is the only effect it can have)."""
     if not _has_writes(fn) and not any(getattr(s, "in_place_of", None) is not None
                                        for s in ir.walk(fn.body)):
         return
@@ -403,7 +405,7 @@ def refuse_writes_into_parameters(fn, kinds=None):
     # rebinds, and where nothing is known the caller's check_writes guards it)
     writes = [(w, w.args[0]) for _, w in facts.writes()] + \
         [(w, old) for _, w, old in _updates(fn, facts, kinds)
-         if kinds is not None and kinds.rank(old) not in (None, 0)]
+         if unknown_updates or kinds is not None and kinds.rank(old) not in (None, 0)]
     for write, container in writes:
         roots = _storage(container, facts.phis, set(), facts.defs)
         given = [r.name for r in roots if r.name in facts.params] or \
