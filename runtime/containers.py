@@ -16,6 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .helpers import unbroadcast, zeros_like
+from .mappings import METHODS
 from .ops import stop_gradient
 from .structures import fields, is_structure, not_a_structure, rebuild
 
@@ -181,7 +182,10 @@ def written_grad(g, index, value):
 
 
 def field_tangent(dobj, obj, name):
-    """The tangent of `obj.name`: the field of the structure's tangent."""
+    """The tangent of `obj.name`: the field of the structure's tangent (of a
+    dict's method `d.items`, that method of the dict's tangent)."""
+    if type(obj) is dict and name in METHODS:
+        return getattr(dobj if isinstance(dobj, dict) else zeros_like(obj), name)
     if not is_structure(obj):
         raise not_a_structure(obj, name)
     if is_structure(dobj):

@@ -354,3 +354,40 @@ def closure_jvp_link(_f, _active, /, *args, **kwargs):
                   f"    return {name}_fn({', '.join(call)})\n",
             {f"{name}_fn": site.comp.tangent, "held": held})
     return link
+
+
+_MUTATIONS: dict = {}  # code object -> (parameter, line) it changes in place, or None
+
+
+def unchanged_arguments(f):
+    """Before a call of function value `f` whose result carries no gradient
+    (`sim.step(dt)`, `update(state)`): refuse, when it runs, a callee that changes
+    an argument in place (`self.x = ...`, `v /= n`, `xs.append(v)`), a change the
+    gradient would not see."""
+    fn = f
+    while isinstance(fn, (types.MethodType, functools.partial)):
+        fn = fn.__func__ if isinstance(fn, types.MethodType) else fn.func
+    code = getattr(fn, "__code__", None)
+    if type(fn) is not types.FunctionType:
+        return
+    found = _MUTATIONS.get(code, False)
+    if found is False:
+        from .in_place import mutated_parameter
+        from .parse import parse
+        try:
+            parsed = parse(fn)
+        except TranspileError:
+            found = None  # (what cannot be read is not differentiated either)
+        else:
+            hit = mutated_parameter(parsed.node)
+            found = None if hit is None else (hit[0], parsed.loc(hit[1]))
+        _MUTATIONS[code] = found
+    if found is not None:
+        name, loc = found
+        where = f" ({loc.filename}:{loc.lineno})" if loc is not None else ""
+        raise TypeError(
+            f"cannot differentiate the call of `{fn.__qualname__}`: it changes its argument "
+            f"`{name}` in place{where} and its result is not used, so the gradient would "
+            f"not see the change; return the new value (a new object or array) from "
+            f"`{fn.__name__}` and assign it in the caller")
+

@@ -178,6 +178,7 @@ def refuse_unseen_mutations(ssa_fn, activity):
     differentiated argument in place, that change is what matters, and the
     gradient would not see it: refused at the change, in the callee."""
     from .in_place import mutated_parameter
+    _guard_dynamic_calls(ssa_fn.body, activity)
     for s in ir.walk(ssa_fn.body):
         if not (isinstance(s, ir.Assign) and is_user_function(s.fn) and lookup(s.fn) is None) \
                 or s.target is not None and activity.is_active(s.target):
@@ -200,6 +201,28 @@ def refuse_unseen_mutations(ssa_fn, activity):
                 "used, so the gradient would not see that change",
                 f"return the new value from `{fn_name}` and assign it in the caller "
                 f"(`y = {fn_name}(y)`, with `{name} = {name} / n` instead of `{name} /= n`)")
+
+
+def _guard_dynamic_calls(stmts, activity):
+    """Before each call of a function value whose result carries no gradient but
+    which is given a differentiated value: `unchanged_arguments(callee)`, which
+    refuses a callee that changes its arguments in place (known when it runs)."""
+    from runtime import ops
+    from .dynamic import unchanged_arguments
+    k = 0
+    while k < len(stmts):
+        s = stmts[k]
+        for inner in (getattr(s, "body", None), getattr(s, "orelse", None),
+                      getattr(s, "test", None)):
+            if isinstance(inner, list):
+                _guard_dynamic_calls(inner, activity)
+        if isinstance(s, ir.Assign) and s.fn is ops.call and \
+                not (s.target is not None and activity.is_active(s.target)) and \
+                any(isinstance(a, ir.Var) and a.name in activity.varied for a in s.args):
+            stmts.insert(k, ir.Assign(None, unchanged_arguments, [s.args[0]], {}, s.loc, ir.Ext(
+                unchanged_arguments, "unchanged_arguments", unchanged_arguments)))
+            k += 1
+        k += 1
 
 
 def drop_known_sequences(ssa_fn, facts):

@@ -240,6 +240,7 @@ def _load_builtin_rules():
     from runtime import ops
     nondifferentiable(dynamic.vjp_link, dynamic.jvp_link, dynamic.pullback_of,
                       dynamic.closure_vjp_link, dynamic.closure_jvp_link,
+                      dynamic.unchanged_arguments,
                       callables.apply_of, basis_of, unbound_method, ops.sequence,
                       ops.sort_order)
     from . import rules_scipy  # noqa: F401  (registers only when SciPy imports)
