@@ -7,7 +7,9 @@ from runtime.helpers import (abs_grad, abs_tangent, angle_grad, angle_tangent, b
                              cast_like, cumprod_grad, cumprod_tangent, diagonal_grad, diff_grad,
                              extremum_grad, fill_like, grid_slice, hstack_grad, index_concat,
                              index_concat_grad, index_concat_tangent, index_grid, items_tangent,
-                             linspace_spread, linspace_weight, pad_grad, prod_grad, repeat_grad,
+                             linspace_spread, linspace_weight, pad_grad, pad_tangent, prod_grad,
+                             repeat_grad, trapezoid_grad_x, trapezoid_grad_y,
+                             trapezoid_tangent_x,
                              repeat_to, split_grad, split_like, tile_grad, unbroadcast, unstack,
                              vstack_grad)
 from runtime.linalg import (cholesky_grad, cholesky_tangent, dot_grad_a, dot_grad_b, einsum_grad,
@@ -706,13 +708,28 @@ def repeat_a(da, ans, a, repeats, axis=None):
 
 @adjoint(np.pad, wrt=("array",))
 def pad(g, ans, array, pad_width, mode="constant", constant_values=0):
-    """Reverse mode for mode='constant' only (other modes raise ValueError)."""
+    """Modes that copy items (constant, edge, reflect, symmetric, wrap); the
+    others raise ValueError."""
     return pad_grad(g, array, pad_width, mode)
 
 
 @tangent(np.pad, "array")
 def pad_array(darray, ans, array, pad_width, mode="constant", constant_values=0):
-    return np.pad(darray, pad_width, mode=mode)  # constant padding has no tangent
+    return pad_tangent(darray, pad_width, mode)
+
+
+if hasattr(np, "trapezoid"):  # (NumPy 2; np.trapz before it)
+    @adjoint(np.trapezoid, wrt=("y", "x"))
+    def trapezoid(g, ans, y, x=None, dx=1.0, axis=-1):
+        return trapezoid_grad_y(g, y, x, dx, axis), trapezoid_grad_x(g, y, x, axis)
+
+    @tangent(np.trapezoid, "y")
+    def trapezoid_y(dy, ans, y, x=None, dx=1.0, axis=-1):
+        return np.trapezoid(dy, x, dx, axis)
+
+    @tangent(np.trapezoid, "x")
+    def trapezoid_x(dx_points, ans, y, x=None, dx=1.0, axis=-1):
+        return trapezoid_tangent_x(dx_points, y, x, axis)
 
 
 @adjoint(np.split, wrt=("ary",))

@@ -298,6 +298,16 @@ def diff_grad_g(dg, ans, g, x, n=1, axis=-1):
     return helpers.diff_grad(dg, x, n, axis)
 
 
+@adjoint(helpers.pad_tangent, wrt=("dx",))
+def pad_tangent_(g, ans, dx, pad_width, mode="constant"):
+    return helpers.pad_grad(g, dx, pad_width, mode)
+
+
+@tangent(helpers.pad_tangent, "dx")
+def pad_tangent_dx(ddx, ans, dx, pad_width, mode="constant"):
+    return helpers.pad_tangent(ddx, pad_width, mode)
+
+
 @tangent(helpers.pad_grad, "g")
 def pad_grad_g(dg, ans, g, x, pad_width, mode="constant"):
     return helpers.pad_grad(dg, x, pad_width, mode)
