@@ -58,7 +58,7 @@ def _numeric_args(func, args):
     key = (func, tuple(spelled))
     made = _LEAF_FUNCTIONS.get(key)
     if made is None:
-        from transpiler.callables import define
+        from transpiler.frontend.callables import define
         names = ", ".join(f"l{i}" for i in range(len(leaves)))
         made = _LEAF_FUNCTIONS[key] = define(
             "func_of_leaves", f"def func_of_leaves(y, t, {names}):\n"

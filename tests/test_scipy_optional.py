@@ -40,7 +40,7 @@ def test_no_scipy_still_differentiates_numpy(tmp_path):
 
 def test_with_scipy_the_rules_are_registered():
     import scipy.special
-    from transpiler import rules_scipy
-    from transpiler.rules import lookup
+    from transpiler.rules import scipy as rules_scipy
+    from transpiler.rules.table import lookup
     assert rules_scipy.AVAILABLE
     assert lookup(scipy.special.logsumexp) is not None

@@ -20,7 +20,7 @@ from .graph import graph
 from .higher import hessian, hvp, jacobian, jvp, vjp
 from .jit import jit
 from .pipeline import STAGES, transform
-from .rules import adjoint, nondifferentiable, partials, tangent
+from .rules.table import adjoint, nondifferentiable, partials, tangent
 
 rule = adjoint  # @transpiler.rule(np.hypot) registers the reverse-mode rule of np.hypot
 

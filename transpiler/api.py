@@ -15,12 +15,12 @@ from typing import Any, Callable, overload
 
 import numpy as np
 
-from .callables import Target, _identifier, calling, function_of
-from .codegen import all_sources
+from .frontend.callables import Target, _identifier, calling, function_of
+from .backend.codegen import all_sources
 from .compat import AuxGradient, chosen_wrt, real_part
 from .higher import HigherGradient
 from .hints import Fn, Wrt
-from .kinds import kind_of_value
+from .ir.kinds import kind_of_value
 from .pipeline import Transformed, transform
 from .tracebacks import hidden, hide_our_frames, user_facing
 
@@ -422,7 +422,7 @@ def _leaving(exc):
 def _explain(exc):
     """Add the generated line, and the user's line it came from, to an error
     raised inside generated code."""
-    from .codegen import GENERATED
+    from .backend.codegen import GENERATED
     tb = exc.__traceback__
     found = None
     while tb is not None:

@@ -29,7 +29,7 @@ from runtime.helpers import ones_like
 from runtime.optim import adam, rmsprop, sgd
 
 from . import api, higher
-from .callables import _identifier, calling, define, function_of
+from .frontend.callables import _identifier, calling, define, function_of
 from .compat import real_part
 
 __all__ = ["grad", "value_and_grad", "elementwise_grad", "deriv", "jacobian", "hessian",

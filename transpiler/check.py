@@ -2,7 +2,7 @@
 
 `check_grad(f, *args, wrt=...)` computes the gradient three independent ways
 (the compiled adjoint of `transpiler.grad`, the operator-overloading tape in
-`runtime.tape`, and central differences in `runtime.numeric`) and reports, per
+`transpiler.tape`, and central differences in `runtime.numeric`) and reports, per
 differentiated argument, the three results, the largest absolute and relative
 differences, and whether they agree within `rtol`/`atol`. Which pair disagrees
 points at the culprit: the compiler and the tape share only the derivative
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from runtime import tape as tape_engine
+from . import tape as tape_engine
 from runtime.numeric import numeric_grad
 
 from .errors import GradientMismatch

@@ -34,8 +34,8 @@ from runtime.containers import unravel
 from runtime.helpers import ones_like, zeros_like
 from runtime.structures import is_structure
 
-from .callables import Target, _identifier, calling, define, function_of, parameters
-from .rules import adjoint, nondifferentiable, tangent
+from .frontend.callables import Target, _identifier, calling, define, function_of, parameters
+from .rules.table import adjoint, nondifferentiable, tangent
 
 
 # -- has_aux ----------------------------------------------------------------------

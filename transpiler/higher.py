@@ -21,11 +21,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .callables import Target, _identifier, define, function_of, parameters
-from .codegen import all_sources
+from .frontend.callables import Target, _identifier, define, function_of, parameters
+from .backend.codegen import all_sources
 from .errors import TranspileError
 from .hints import Fn, Wrt
-from .kinds import kind_of_value
+from .ir.kinds import kind_of_value
 from runtime.assemble import basis_of, columns_to, rows_to
 from runtime.containers import map_leaves, ravel, unravel_columns
 from .pipeline import transform_forward

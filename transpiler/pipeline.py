@@ -12,20 +12,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import errors, ir
-from .accumulate import accumulate_in_place
-from .analyze import analyze
-from .codegen import Generated, generate
+from .backend.accumulate import accumulate_in_place
+from .ad.analyze import analyze
+from .backend.codegen import Generated, generate
 from .errors import TranspileError
 from .hints import Fn, Wrt
-from .normalize import normalize
-from .kinds import Kinds
-from .optimize import hoist_invariants
-from .writes import check_writes
-from .optimize import optimize as optimize_ir
-from .parse import count_varargs, parse
-from .reverse import reverse
-from .rules import _load_builtin_rules
-from .ssa import to_ssa
+from .frontend.normalize import normalize
+from .ir.kinds import Kinds
+from .backend.optimize import hoist_invariants
+from .ir.writes import check_writes
+from .backend.optimize import optimize as optimize_ir
+from .frontend.parse import count_varargs, parse
+from .ad.reverse import reverse
+from .rules.table import _load_builtin_rules
+from .ir.ssa import to_ssa
 
 STAGES = ("parse", "normalize", "ssa", "activity", "adjoint", "optimized", "code")
 
@@ -46,7 +46,7 @@ class Transformed:
 
     def stage_text(self, stage: str) -> str:
         """Printable text of one stage."""
-        from .nodes import to_ast
+        from .frontend.nodes import to_ast
         import ast
         if stage == "parse":
             return ast.unparse(ast.fix_missing_locations(to_ast(self.parsed.node))) + "\n"
@@ -147,7 +147,7 @@ def _stages(fn, wrt, optimize, kinds, differentiate, output=(), callee=False):
     drop_known_sequences(ssa_fn, facts)
     check_writes(ssa_fn, facts)
     if callee:  # (the function a user calls may write into its own copies)
-        from .writes import refuse_writes_into_parameters
+        from .ir.writes import refuse_writes_into_parameters
         refuse_writes_into_parameters(ssa_fn, facts)
     optimize, kinds = (optimize, kinds) if OPTIMIZE else (False, None)
     if output:
@@ -209,6 +209,6 @@ def transform_forward(fn, wrt=0, optimize=True, kinds=None, output=(), tangent_n
     `tangent_names` names the tangent parameters (otherwise `x_dot`, ...); `callee`:
     for a function called by differentiated code (see calls.py)."""
     import functools
-    from .forward import forward
+    from .ad.forward import forward
     return _transform(fn, wrt, optimize, kinds,
                       functools.partial(forward, tangent_names=tangent_names), output, callee)

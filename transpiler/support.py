@@ -4,7 +4,7 @@ from __future__ import annotations
 
 def unsupported_table():
     """Markdown rows: each construct the compiler rejects, and the error it gives."""
-    from .normalize import UNSUPPORTED, Normalizer
+    from .frontend.normalize import UNSUPPORTED, Normalizer
     lines = ["| construct | error | why | fix |", "| --- | --- | --- | --- |"]
     rows = {}  # one row per construct (`try` and `try*` are one statement to a reader)
     for kind, (what, why, fix) in UNSUPPORTED.items():  # the first (most general) reason
@@ -41,7 +41,7 @@ def _public_names():
 
     import numpy as np
 
-    from .rules import _key
+    from .rules.table import _key
     names = {}
     for prefix, module in (("np.linalg.", np.linalg), ("np.", np), ("math.", math),
                            ("", builtins)) + _scipy_modules():
@@ -93,7 +93,7 @@ def _note(rule):
 def rules_table():
     """Markdown: every NumPy, math and builtin function with a derivative rule
     (what reverse and forward mode support), then those that carry no gradient."""
-    from .rules import _NONDIFF, _TABLE, _load_builtin_rules
+    from .rules.table import _NONDIFF, _TABLE, _load_builtin_rules
     _load_builtin_rules()
     names = _public_names()
     sections = {"NumPy": [], "SciPy (when SciPy is installed)": [],
