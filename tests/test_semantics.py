@@ -662,7 +662,7 @@ def test_columns_count_characters_not_bytes():
 
 
 def test_an_operator_without_a_rule_is_named_as_the_operator():
-    from transpiler.ir.syntax import describe
+    from transpiler.frontend.syntax import describe
     import operator
     assert describe(operator.mod, "mod") == ("the `%` operator", "operator.mod")
     assert describe(operator.neg, "neg") == ("the `-` operator", "operator.neg")

@@ -31,7 +31,7 @@ import operator
 
 import numpy as np
 
-from .rules.table import _load_builtin_rules, lookup
+from .rules import _load_builtin_rules, lookup
 
 
 class Gate:

@@ -20,11 +20,13 @@ from .hints import Fn, Wrt
 from .frontend.normalize import normalize
 from .ir.kinds import Kinds
 from .backend.optimize import hoist_invariants
-from .ir.writes import check_writes
+from .ir.writes import check_writes, refuse_writes_into_parameters
 from .backend.optimize import optimize as optimize_ir
 from .frontend.parse import count_varargs, parse
-from .ad.reverse import reverse
-from .rules.table import _load_builtin_rules
+from .ad import companions
+from .ad.forward import forward
+from .ad.reverse import Reverse, reverse
+from .rules import _load_builtin_rules
 from .ir.ssa import to_ssa
 
 STAGES = ("parse", "normalize", "ssa", "activity", "adjoint", "optimized", "code")
@@ -147,7 +149,6 @@ def _stages(fn, wrt, optimize, kinds, differentiate, output=(), callee=False):
     drop_known_sequences(ssa_fn, facts)
     check_writes(ssa_fn, facts)
     if callee:  # (the function a user calls may write into its own copies)
-        from .ir.writes import refuse_writes_into_parameters
         refuse_writes_into_parameters(ssa_fn, facts)
     optimize, kinds = (optimize, kinds) if OPTIMIZE else (False, None)
     if output:
@@ -209,6 +210,34 @@ def transform_forward(fn, wrt=0, optimize=True, kinds=None, output=(), tangent_n
     `tangent_names` names the tangent parameters (otherwise `x_dot`, ...); `callee`:
     for a function called by differentiated code (see calls.py)."""
     import functools
-    from .ad.forward import forward
     return _transform(fn, wrt, optimize, kinds,
                       functools.partial(forward, tangent_names=tangent_names), output, callee)
+
+
+def build_companion(comp, kinds):
+    """The forward and backward functions of a called user function (ad/companions.py)."""
+    parsed, ssa_fn = front_end(comp.fn, count_varargs(comp.fn, kinds))
+    facts = argument_facts(ssa_fn, kinds)
+    drop_known_sequences(ssa_fn, facts)
+    check_writes(ssa_fn, facts)
+    refuse_writes_into_parameters(ssa_fn, facts)
+    activity = analyze(ssa_fn, list(comp.wrt))
+    param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds) if k is not None} \
+        if OPTIMIZE else {}
+    forward, backward = Reverse(ssa_fn, activity, param_kinds, facts).split(list(comp.wrt))
+    made = []
+    for fn_ir in (forward, backward):
+        ir.verify(fn_ir)
+        made.append(generate(optimize_ir(fn_ir) if OPTIMIZE else fn_ir, parsed.scope.globals))
+    comp.forward, comp.backward = made[0].fn, made[1].fn
+    comp.sources = (made[0].source, made[1].source)
+
+
+def build_tangent_companion(comp, kinds):
+    """The tangent function of a user function called by forward-mode code."""
+    made = transform_forward(comp.fn, list(comp.wrt), kinds=kinds,
+                             tangent_names=comp.tangent_params, callee=True).code
+    comp.tangent, comp.source = made.fn, made.source
+
+
+companions.BUILDERS.update(reverse=build_companion, tangent=build_tangent_companion)

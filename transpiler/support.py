@@ -93,7 +93,8 @@ def _note(rule):
 def rules_table():
     """Markdown: every NumPy, math and builtin function with a derivative rule
     (what reverse and forward mode support), then those that carry no gradient."""
-    from .rules.table import _NONDIFF, _TABLE, _load_builtin_rules
+    from .rules import _load_builtin_rules
+    from .rules.table import _NONDIFF, _TABLE
     _load_builtin_rules()
     names = _public_names()
     sections = {"NumPy": [], "SciPy (when SciPy is installed)": [],

@@ -43,9 +43,9 @@ import types
 
 import numpy as np
 
-from .rules.table import _load_builtin_rules, is_nondifferentiable, lookup
+from .rules import _load_builtin_rules, is_nondifferentiable, lookup
 from .ir.ssa import ATTRIBUTES, METHODS, PLAIN_ATTRIBUTES, VARARG_SHAPE_METHODS
-from .ir.syntax import stem
+from .frontend.syntax import stem
 
 from runtime import ops
 from runtime.containers import add_grads

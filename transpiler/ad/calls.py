@@ -19,41 +19,23 @@ import inspect
 import operator
 import types
 
+import numpy as np
+
 from .. import ir
 from ..errors import TranspileError
 from ..ir.kinds import SCALAR
-from ..frontend.parse import count_varargs, vararg_name
+from .companions import companion, tangent_companion
+from .dynamic import (closure_jvp_link, closure_vjp_link, jvp_link, link_finder, pullback_of,
+                      vjp_link)
+from ..frontend.parse import vararg_name
 from runtime import ops
 from runtime.structures import unbound_method
 
 UNBOUND = ir.Ext(unbound_method, "unbound_method", unbound_method)
 
-_COMPANIONS: dict = {}
-
-
 def is_user_function(fn):
     """A plain Python function whose source the compiler can read."""
     return isinstance(fn, types.FunctionType) and fn is not ops.call
-
-
-class Companion:
-    """The forward and backward functions of one user function (see module docstring)."""
-
-    def __init__(self, fn, wrt):
-        self.fn, self.wrt = fn, wrt
-        self.forward = self.backward = None
-        self.sources = ()
-        self.backward_key = _BackwardKey(self)
-
-    def __repr__(self):
-        return f"<companion of {self.fn.__qualname__} wrt={self.wrt}>"
-
-
-class _BackwardKey:
-    """Stands for `companion.backward` in the IR (distinct from the forward)."""
-
-    def __init__(self, companion):
-        self.companion = companion
 
 
 def _scalar_or_none(kinds, value):
@@ -65,43 +47,24 @@ def _scalar_or_none(kinds, value):
     return SCALAR if kinds.of(value) == SCALAR else kinds.rank(value)
 
 
-def companion(fn, wrt, kinds):
-    """The cached Companion of `fn` for parameters `wrt` and argument `kinds`."""
-    key = (fn, wrt, kinds)
-    if key not in _COMPANIONS:
-        comp = _COMPANIONS[key] = Companion(fn, wrt)
-        try:
-            _build(comp, kinds)
-        except BaseException:
-            del _COMPANIONS[key]
-            raise
-    return _COMPANIONS[key]
-
-
-def _build(comp, kinds):
-    from .analyze import analyze
-    from ..backend.codegen import generate
-    from ..backend.optimize import optimize
-    from ..pipeline import front_end
-    from .reverse import Reverse
-    from ..pipeline import OPTIMIZE, argument_facts, drop_known_sequences
-    from ..ir.writes import check_writes, refuse_writes_into_parameters
-    parsed, ssa_fn = front_end(comp.fn, count_varargs(comp.fn, kinds))
-    facts = argument_facts(ssa_fn, kinds)
-    drop_known_sequences(ssa_fn, facts)
-    check_writes(ssa_fn, facts)
-    refuse_writes_into_parameters(ssa_fn, facts)
-    activity = analyze(ssa_fn, list(comp.wrt))
-    param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds) if k is not None} \
-        if OPTIMIZE else {}
-    forward, backward = Reverse(ssa_fn, activity, param_kinds, facts).split(list(comp.wrt))
-    from ..pipeline import OPTIMIZE
-    made = []
-    for fn_ir in (forward, backward):
-        ir.verify(fn_ir)
-        made.append(generate(optimize(fn_ir) if OPTIMIZE else fn_ir, parsed.scope.globals))
-    comp.forward, comp.backward = made[0].fn, made[1].fn
-    comp.sources = (made[0].source, made[1].source)
+def attribute_error(s):
+    """The error for `obj.name` or `obj.name(...)` where something is being differentiated."""
+    name = s.args[1].value
+    if s.fn in (ops.call_method, ops.method):
+        return TranspileError(
+            f"cannot differentiate the method call `.{name}(...)`", s.loc,
+            "only NumPy array methods with a NumPy function equivalent carry gradients; "
+            "other methods are called only on values that are not differentiated",
+            f"call the function form, np.{name}(x, ...), or register a rule for it"
+            if callable(getattr(np, name, None)) else
+            f"make `.{name}` a module-level function taking the object and the values "
+            "(the compiler then reads its source), or pass the values it needs as arguments")
+    return TranspileError(
+        f"cannot differentiate through the attribute `.{name}`", s.loc,
+        "the object it is read from depends on the differentiated arguments, and "
+        "attributes of objects carry no gradient",
+        "pass the value as an argument (or a dict entry) and differentiate with respect "
+        "to that")
 
 
 def bind_call(s):
@@ -234,7 +197,6 @@ def _unbound(callee, made, is_active, facts):
     method looked up here (`obj.forward(x)`)."""
     if made is not None and made.fn is ops.method and is_active(made.args[0]):
         if facts.is_numeric(made.args[0]):  # x.tolist() of a differentiated array
-            from .reverse import attribute_error
             raise attribute_error(made)
         return made.args[0], made.args[1].value
     return None
@@ -277,7 +239,6 @@ def dynamic_reverse(rev, s, g, adj, out):
     sweep; its `.backward` in the reverse sweep (see dynamic.py). A callee that is
     itself differentiated (a lambda reading differentiated locals) is passed to
     the link's functions, which return its gradient first."""
-    from .dynamic import closure_vjp_link, link_finder, pullback_of, vjp_link
     callee, args = callee_and_arguments(s)
     before, original = [], s
     made = rev.defs.get(getattr(callee, "name", None))
@@ -313,7 +274,6 @@ def dynamic_tangent(fwd, s, tan, out):
     """`y = func(a, b)` -> `y, y_dot = jvp_link(func, ...)(a, b, a_dot)` in
     forward-mode code (see dynamic.py); a differentiated callee is passed first,
     and its tangent before the arguments' tangents."""
-    from .dynamic import closure_jvp_link, jvp_link, link_finder
     callee, args = callee_and_arguments(s)
     made = fwd.methods.get(getattr(callee, "name", None))
     is_active = lambda v: isinstance(v, ir.Var) and v.name in tan  # noqa: E731
@@ -340,56 +300,6 @@ def dynamic_tangent(fwd, s, tan, out):
 
 
 # -- forward mode ------------------------------------------------------------
-
-class TangentCompanion:
-    """The tangent function of one user function, for calls from forward-mode code."""
-
-    def __init__(self, fn, wrt):
-        self.fn, self.wrt = fn, wrt
-        self.tangent = None
-        self.source = ""
-        self.tangent_params = ()  # the tangent function's parameter per name in wrt
-
-    def __repr__(self):
-        return f"<tangent companion of {self.fn.__qualname__} wrt={self.wrt}>"
-
-
-def tangent_companion(fn, wrt, kinds):
-    key = ("tangent", fn, wrt, kinds)
-    if key not in _COMPANIONS:
-        comp = _COMPANIONS[key] = TangentCompanion(fn, wrt)
-        # named now: a recursive call of fn, met while it is transformed, passes them
-        comp.tangent_params = _tangent_names(fn, wrt)
-        try:
-            from ..pipeline import transform_forward
-            made = transform_forward(fn, list(wrt), kinds=kinds,
-                                     tangent_names=comp.tangent_params, callee=True).code
-            comp.tangent, comp.source = made.fn, made.source
-        except BaseException:
-            del _COMPANIONS[key]
-            raise
-    return _COMPANIONS[key]
-
-
-def _tangent_names(fn, wrt):
-    """`x_dot` for each parameter in `wrt` (`x_dot2` when fn has a name `x_dot`: not
-    `x_dot_1`, which the SSA form may give a second version of `x_dot`)."""
-    code = getattr(inspect.unwrap(fn), "__code__", None)
-    taken = set(code.co_varnames + code.co_names + code.co_freevars) if code else set()
-    for c in code.co_consts if code else ():  # keyword names of calls (`f(x_dot=t)`), which
-        for name in c if isinstance(c, tuple) else (c,):  # may name a temporary
-            if isinstance(name, str) and name.isidentifier():
-                taken.add(name)
-    names = []
-    for name in wrt:
-        candidate, n = name + "_dot", 1
-        while candidate in taken:
-            n += 1
-            candidate = f"{name}_dot{n}"
-        taken.add(candidate)
-        names.append(candidate)
-    return tuple(names)
-
 
 def tangent_call(fwd, s, tan, out):
     """`y = f(a)` -> `y, y_dot = f_jvp.tangent(a, a_dot=a_dot)` in forward-mode code."""

@@ -27,9 +27,11 @@ import types
 
 import numpy as np
 
-from ..frontend.callables import _identifier, define, resolve
+from ..frontend.callables import _identifier, apply_of, define, resolve
 from ..errors import TranspileError
 from ..ir.kinds import SCALAR
+from ..rules.table import nondifferentiable
+from .companions import companion, tangent_companion
 from ..frontend.parse import vararg_name
 from runtime.structures import held, held_keys, holding
 
@@ -144,7 +146,6 @@ def vjp_link(_f, _active, /, *args, **kwargs):
         link = _VJP_LINKS.get(_key(f, active, args))
         if link is not None:
             return link
-    from .calls import companion
     target, fn, wrt, kinds = _link_parts(f, active, args, kwargs)
     comp = companion(fn, wrt, kinds)
     comp.forward.backward = comp.backward
@@ -189,7 +190,6 @@ def link_finder(kind, nargs):
                   f"    return link\n",
             {"links": _VJP_LINKS if kind == "vjp" else _JVP_LINKS, "ndarray": np.ndarray,
              "find": vjp_link if kind == "vjp" else jvp_link})
-        from ..rules.table import nondifferentiable
         nondifferentiable(made)
     return made
 
@@ -230,7 +230,6 @@ def jvp_link(_f, _active, /, *args, **kwargs):
         link = _JVP_LINKS.get(_key(f, active, args))
         if link is not None:
             return link
-    from .calls import tangent_companion
     target, fn, wrt, kinds = _link_parts(f, active, args, kwargs)
     comp = tangent_companion(fn, wrt, kinds)
     kwnames = tuple(dict.fromkeys([*target.keywords, *kwargs]))
@@ -313,7 +312,6 @@ def closure_vjp_link(_f, _active, /, *args, **kwargs):
     """`vjp_link` for a callee that is itself differentiated: `link(f, *args)`
     returns (value, saved) and `link.backward(f, saved, g)` the gradients of the
     callee (a function value like `f`) and of the active arguments."""
-    from .calls import companion
     site = _ClosureCall("vjp", companion, _f, _active, args, kwargs)
     link = _CLOSURE_WRAPPERS.get(site.key)
     if link is None:
@@ -339,7 +337,6 @@ def closure_jvp_link(_f, _active, /, *args, **kwargs):
     """`jvp_link` for a callee that is itself differentiated:
     `link(f, *args, f_dot, *tangents)` returns (value, tangent), `f_dot` being the
     callee's tangent (a function value like `f` holding tangents)."""
-    from .calls import tangent_companion
     site = _ClosureCall("jvp", tangent_companion, _f, _active, args, kwargs)
     link = _CLOSURE_WRAPPERS.get(site.key)
     if link is None:
@@ -354,3 +351,7 @@ def closure_jvp_link(_f, _active, /, *args, **kwargs):
                   f"    return {name}_fn({', '.join(call)})\n",
             {f"{name}_fn": site.comp.tangent, "held": held})
     return link
+
+
+# what generated code calls to find a companion carries no derivative itself
+nondifferentiable(vjp_link, jvp_link, pullback_of, closure_vjp_link, closure_jvp_link, apply_of)

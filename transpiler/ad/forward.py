@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import ir
 from ..errors import working_on, TranspileError
-from ..ir.syntax import describe
+from ..frontend.syntax import describe
 from .inline import Namer, drop_unread, inline, simplified_value
 from ..ir.kinds import SCALAR, Kinds
 from ..rules.table import is_nondifferentiable, is_position, lookup
@@ -139,7 +139,7 @@ class Forward:
         used = s.args[1:] if s.fn is ops.call else s.operands()
         method = next((v for v in used if isinstance(v, ir.Var) and v.name in self.methods), None)
         if method is not None:  # a differentiated object's method used as a value
-            from .reverse import attribute_error
+            from .calls import attribute_error
             raise attribute_error(self.methods[method.name])
         if s.fn is ops.call and isinstance(s.args[0], ir.Var) and s.args[0].name in self.methods:
             from .calls import dynamic_tangent  # the object's fields carry tangents
@@ -164,7 +164,7 @@ class Forward:
             return
         if s.fn in (ops.method, ops.call_method) or \
                 s.fn is ops.attribute and self.facts.is_numeric(s.args[0]):
-            from .reverse import attribute_error
+            from .calls import attribute_error
             raise attribute_error(s)
         from runtime.structures import is_structure_type
         from ..frontend.callables import make_object

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from .. import ir
 from ..frontend.normalize import normalize
-from ..backend.optimize import peephole
+from ..ir.peephole import peephole
 from ..frontend.parse import parse
 from ..ir.ssa import to_ssa
-from ..ir.syntax import stem
+from ..frontend.syntax import stem
 from runtime import ops
 
 _TEMPLATES: dict = {}

@@ -25,10 +25,10 @@ import numpy as np
 
 from .. import ir
 from ..errors import working_on, TranspileError
-from ..ir.syntax import describe
+from ..frontend.syntax import describe
 from .inline import Namer, drop_unread, inline, simplified_value
 from ..ir.kinds import SCALAR, Kinds
-from .calls import (CallReverser, dynamic_reverse, held_places, is_dynamic_call,
+from .calls import (CallReverser, attribute_error, dynamic_reverse, held_places, is_dynamic_call,
                     is_user_function)
 from .forward import ADD_GRADS
 from .reverse_loops import LoopReverser, free_vars, rename_uses, shape_stand_ins
@@ -52,26 +52,6 @@ def reverse(fn, wrt, activity, param_kinds=None, facts=None):
     `param_kinds` says which parameters are known scalars (see kinds.py), for
     the optimizations; `facts` the same from the arguments in every mode."""
     return Reverse(fn, activity, param_kinds, facts).function(wrt)
-
-
-def attribute_error(s):
-    """The error for `obj.name` or `obj.name(...)` where something is being differentiated."""
-    name = s.args[1].value
-    if s.fn in (ops.call_method, ops.method):
-        return TranspileError(
-            f"cannot differentiate the method call `.{name}(...)`", s.loc,
-            "only NumPy array methods with a NumPy function equivalent carry gradients; "
-            "other methods are called only on values that are not differentiated",
-            f"call the function form, np.{name}(x, ...), or register a rule for it"
-            if callable(getattr(np, name, None)) else
-            f"make `.{name}` a module-level function taking the object and the values "
-            "(the compiler then reads its source), or pass the values it needs as arguments")
-    return TranspileError(
-        f"cannot differentiate through the attribute `.{name}`", s.loc,
-        "the object it is read from depends on the differentiated arguments, and "
-        "attributes of objects carry no gradient",
-        "pass the value as an argument (or a dict entry) and differentiate with respect "
-        "to that")
 
 
 def is_runtime_helper(fn):

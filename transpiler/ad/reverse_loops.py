@@ -117,7 +117,7 @@ def rename_uses(stmts, mapping):
 def prune(stmts, roots):
     """Drop pure statements of a reversed loop body that nothing reads, so the
     forward loop does not save values only dead code would use."""
-    from ..backend.optimize import is_pure
+    from ..ir.peephole import is_pure
     while True:
         used = {v.name for v in roots if isinstance(v, ir.Var)}
         used |= set(_used_in(stmts))
@@ -239,7 +239,7 @@ class LoopReverser:
         varied = self.rev.activity.varied
         top = {st.target.name: st for st in s.body
                if isinstance(st, ir.Assign) and st.target is not None}
-        from ..backend.optimize import is_pure
+        from ..ir.peephole import is_pure
         ok = set()
         for name, st in top.items():  # forward order: inputs come first
             inputs = [v for v in st.operands() if isinstance(v, ir.Var)]

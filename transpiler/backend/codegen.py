@@ -24,13 +24,12 @@ import operator
 from dataclasses import dataclass, field
 
 from .. import ir
-from ..ir import syntax
-from .optimize import _ONE_SHOT, is_pure
-from ..sourcefiles import compile_function
+from ..frontend import syntax
+from ..ad.companions import Companion, TangentCompanion
+from ..ir.peephole import _ONE_SHOT, is_pure
+from ..sourcefiles import GENERATED, compile_function
 from ..ir.writes import in_place_writes
 from runtime import ops
-
-GENERATED: dict = {}  # file name of generated code -> Generated (for error messages)
 
 
 @dataclass
@@ -364,7 +363,7 @@ class Emitter:
             return ast.Name(id=self.names.get(v.name, v.name), ctx=ast.Load())
         if isinstance(v, ir.Ext):
             return syntax.dotted(self.spell(v))
-        return syntax.operand_ast(v)
+        return ir.operand_ast(v)
 
     def expr(self, s):
         if s.callee is not None:
@@ -535,7 +534,6 @@ class Emitter:
         if origin in GENERATED:  # code made from made code: named after the user's file
             origin = GENERATED[origin].origin
         func, filename = compile_function(self.fn.name, source, self.bindings, globals_, origin)
-        from ..ad.calls import Companion, TangentCompanion
         companions = {name: obj for name, obj in self.bindings.items()
                       if isinstance(obj, (Companion, TangentCompanion))}
         generated = Generated(self.fn.name, source, func, filename, dict(self.line_locs), origin,

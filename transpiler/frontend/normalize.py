@@ -31,7 +31,7 @@ from . import nodes
 from ..errors import TranspileError, working_on
 from .jumps import JumpLowering
 from .local_functions import _PARTIAL, LocalFunctions
-from ..ir.syntax import BINARY, COMPARE, STEMS, UNARY, stem
+from .syntax import BINARY, COMPARE, STEMS, UNARY, stem
 
 UNSUPPORTED = {
     "Try": ("a `try` statement", "exceptions make which operations ran depend on run-time "

@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from . import syntax
+from ..frontend import syntax
 
 
 @dataclass(frozen=True)
@@ -211,6 +211,15 @@ def uses(stmt):
 
 # -- printing -------------------------------------------------------------
 
+def operand_ast(v):
+    """The ast of an IR operand, printed plainly."""
+    if isinstance(v, Const):
+        return syntax.constant_ast(v.value)
+    if isinstance(v, Ext):
+        return syntax.dotted(v.spelling)
+    return ast.Name(id=str(v), ctx=ast.Load())
+
+
 def format_function(fn):
     """The IR as Python-like text, phis printed as `x_2 = phi(x_1, x)`."""
     params = ", ".join(p.name for p in fn.params)
@@ -225,7 +234,7 @@ def _format_block(stmts, depth, lines):
         lines.append(pad + "pass")
     for s in stmts:
         if isinstance(s, Assign):
-            text = ast.unparse(syntax.assign_expr(s, syntax.operand_ast))
+            text = ast.unparse(syntax.assign_expr(s, operand_ast))
             lines.append(pad + (f"{s.target} = {text}" if s.target else text))
         elif isinstance(s, If):
             lines.append(f"{pad}if {s.cond}:")

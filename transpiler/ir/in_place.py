@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import ir
 from ..frontend.normalize import _SET_ITEM
-from .syntax import stem
+from ..frontend.syntax import stem
 from runtime import ops
 
 # methods that change their array or list in place (and are not supported yet):

@@ -30,7 +30,7 @@ from .. import ir
 from ..errors import TranspileError, working_on
 from .in_place import IN_PLACE_METHODS, InPlaceUpdates, _updates_in_place
 from ..frontend.normalize import _LIST_APPEND, _MAKE_DICT, _SET_ITEM, assigned_names
-from .syntax import BINARY, COMPARE, UNARY, stem
+from ..frontend.syntax import BINARY, COMPARE, UNARY, stem
 from runtime import helpers, ops
 
 _CONCATENATORS = (np.r_, np.c_, np.mgrid, np.ogrid)

@@ -228,24 +228,3 @@ def _name(prim):
     if isinstance(prim, type(abs)) and module == "builtins":
         return name
     return f"{module}.{name}" if module else name
-
-
-def _load_builtin_rules():
-    from . import numpy as rules_numpy, python as rules_python  # noqa: F401  (registration on import)
-    from . import runtime as rules_runtime  # noqa: F401  (after the others: it overrides np.full)
-    from . import (arrays as rules_arrays, containers as rules_containers, linalg as rules_linalg,
-                   products as rules_products, stats as rules_stats)  # noqa: F401
-    from ..frontend import callables
-    from ..ad import dynamic
-    from . import objects as rules_objects  # noqa: F401
-    from runtime.assemble import basis_of
-    from runtime.structures import unbound_method
-    from runtime import ops
-    nondifferentiable(dynamic.vjp_link, dynamic.jvp_link, dynamic.pullback_of,
-                      dynamic.closure_vjp_link, dynamic.closure_jvp_link,
-                      callables.apply_of, basis_of, unbound_method, ops.sequence,
-                      ops.sort_order)
-    from . import scipy as rules_scipy  # noqa: F401  (registers only when SciPy imports)
-
-
-

@@ -74,16 +74,6 @@ def dotted(spelling):
     return ast.parse(spelling, mode="eval").body
 
 
-def operand_ast(v):
-    """The ast of an IR operand, printed plainly."""
-    from . import Const, Ext
-    if isinstance(v, Const):
-        return constant_ast(v.value)
-    if isinstance(v, Ext):
-        return dotted(v.spelling)
-    return ast.Name(id=str(v), ctx=ast.Load())
-
-
 def constant_ast(value):
     if isinstance(value, slice):  # printed as x[a:b] inside a subscript (see _index_ast)
         return ast.Call(ast.Name("slice", ast.Load()),
