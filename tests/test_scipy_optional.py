@@ -11,7 +11,7 @@ WITHOUT_SCIPY = textwrap.dedent("""
     sys.modules["scipy"] = None  # `import scipy` now raises ImportError
     import numpy as np
     from transpiler import check_grad, grad, hessian
-    from transpiler import rules_scipy
+    from transpiler.rules import scipy as rules_scipy
     from runtime.numeric import numeric_grad
     assert not rules_scipy.AVAILABLE
     assert not any(name.startswith("scipy") for name in sys.modules if sys.modules[name])

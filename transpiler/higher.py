@@ -30,9 +30,11 @@ from runtime.assemble import basis_of, columns_to, rows_to
 from runtime.containers import map_leaves, ravel, unravel_columns
 from .pipeline import transform_forward
 from .compat import (array_argument, array_output, aux_of, check_cotangent, chosen_wrt,
-                     flat_argument, is_container, is_wrt, jax_jvp, jax_vjp, jvp_aux, split_aux,
+                     flat_argument, is_container, is_wrt, jvp_aux, split_aux,
                      with_aux)
 from .tracebacks import user_facing
+from .api import Gradient, _transformed
+from .arguments import _copies, _is_scalar, _not_scalar, _raise_bad_arguments
 
 _TANGENTS: dict = {}
 
@@ -220,7 +222,6 @@ class Transform:
         except TypeError as exc:
             tb = exc.__traceback__
             if tb is not None and tb.tb_next is None:  # the arguments did not bind: say so for fn
-                from .api import _raise_bad_arguments
                 own = {k: v for k, v in kwargs.items() if k not in ("tangents", "v")}
                 _raise_bad_arguments(self.fn, args, own, exc)
             raise
@@ -304,7 +305,6 @@ class Hvp(Transform):
     def hessian_tangent(self, kinds):
         """The tangent of the adjoint along the parameter, returning only the
         gradient's tangent, and the name of its tangent parameter."""
-        from .api import _transformed
         adjoint = _transformed(self.fn, self.wrt, True, kinds).code.fn
         name, _ = _param_name(adjoint, self.wrt)
         transformed, tname = _tangent_of(adjoint, name, kinds, (1,))
@@ -347,7 +347,6 @@ class Hessian(Hvp):
     def blocks(self, kinds):
         """JAX's nested blocks for a tuple `wrt`: item `[i][j]` is the Jacobian of
         the gradient along `wrt[i]` with respect to `wrt[j]`."""
-        from .api import Gradient
         bindings, rows = {}, []
         for i, a in enumerate(self.wrt):
             row = []
@@ -424,7 +423,6 @@ class Jacobian(Transform):
                 f"return columns_to(columns, {x}, np.shape(value))"]
 
     def reverse_sweeps(self, x, kinds, bindings):
-        from .api import _transformed
         bindings["adjoint"] = adjoint = _transformed(self.fn, self.wrt, True, kinds).code.fn
         seed = list(inspect.signature(adjoint).parameters)[-1]
         return ["rows = []",
@@ -463,7 +461,6 @@ def vjp(fn: Fn, *args: Any, wrt: Wrt = 0, argnums: Wrt | None = None,
     has `aux` third."""
     if len(args) > 1 or args and not is_wrt(args[0]):
         return jax_vjp(fn, args, has_aux=has_aux)
-    from .api import Gradient
     fn = function_of(fn)
     wrt = chosen_wrt(args[0] if args else wrt, argnums)
     gradient = Gradient(with_aux(fn) if has_aux else fn, wrt)
@@ -484,14 +481,8 @@ def vjp(fn: Fn, *args: Any, wrt: Wrt = 0, argnums: Wrt | None = None,
     return run
 
 
-def _copies(args):
-    from .api import _copies
-    return _copies(args)
-
-
 def _scalar_output(fn, args, kwargs):
     """hvp and hessian are defined for a function with one number as output."""
-    from .api import _copies, _is_scalar, _not_scalar
     value = fn(*_copies(args), **kwargs)
     if not _is_scalar(value):
         _not_scalar(fn, value)
@@ -516,3 +507,29 @@ def jacobian(fn: Fn, wrt: Wrt = 0, mode: str | None = None, *, argnums: Wrt | No
     output element) or None: whichever needs fewer sweeps. A tuple `wrt` gives
     a tuple of Jacobians; `has_aux=True` returns `(jacobian, aux)`."""
     return Jacobian(fn, chosen_wrt(wrt, argnums), mode, has_aux)
+
+
+def jax_jvp(fn: Callable, primals: Any, tangents: Any, has_aux: bool = False) -> tuple:
+    """`jvp(f, primals, tangents)` -> `(out, tangent_out)`, JAX's form: the
+    directional derivative along `tangents`, one per primal."""
+    for what, value in (("primals", primals), ("tangents", tangents)):
+        if not isinstance(value, (tuple, list)):
+            raise TypeError(f"jvp(f, primals, tangents): {what} must be a tuple or list "
+                            f"(one item per argument of f), not {type(value).__name__}")
+    if len(primals) != len(tangents):
+        raise TypeError(f"jvp(f, primals, tangents): {len(primals)} primals but "
+                        f"{len(tangents)} tangents")
+    for k, (p, t) in enumerate(zip(primals, tangents)):
+        if np.shape(p) != np.shape(t):
+            raise ValueError(f"jvp: tangent {k} has shape {np.shape(t)}, its primal "
+                             f"{np.shape(p)}")
+    wrt = tuple(range(len(primals)))
+    return jvp(fn, wrt, has_aux=has_aux)(*primals, tangents=tuple(tangents))
+
+
+def jax_vjp(fn: Callable, primals: tuple, has_aux: bool = False) -> tuple:
+    """`vjp(f, *primals)` -> `(out, vjp_fn)`, JAX's form: `vjp_fn(ct)` returns a
+    tuple with the cotangent of every primal."""
+    if not primals:
+        raise TypeError("vjp(f, *primals) needs at least one primal")
+    return vjp(fn, tuple(range(len(primals))), has_aux=has_aux)(*primals)

@@ -33,7 +33,8 @@ from ..ir.kinds import SCALAR
 from ..rules.table import nondifferentiable
 from .companions import companion, tangent_companion
 from ..frontend.parse import vararg_name
-from runtime.structures import held, held_keys, holding
+from runtime.helpers import holding
+from runtime.structures import held, held_keys
 
 _HASHABLE_CELLS = (int, float, complex, str, bool, type(None), types.FunctionType,
                    types.ModuleType, types.BuiltinFunctionType, type, np.ufunc)

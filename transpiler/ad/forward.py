@@ -189,7 +189,7 @@ class Forward:
             return dynamic_tangent(self, s, tan, out)
         if s.fn is functools.partial:  # its tangent: a partial like it holding tangents
             from .calls import held_places
-            from runtime.structures import holding
+            from runtime.helpers import holding
             out.append(primal)
             places = held_places(s, lambda v: isinstance(v, ir.Var) and v.name in tan)
             dots = self.emit(out, self.base(s.target) + "_held", ops.make_tuple,

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from runtime import ops
 from runtime.containers import field_tangent, plus_grad, plus_tangent, select_grad
-from runtime.structures import held, held_grads, holding
+from runtime.helpers import holding
+from runtime.structures import held, held_grads
 
 from .table import adjoint, tangent
 

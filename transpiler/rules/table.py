@@ -106,7 +106,7 @@ STATIC_PARAMS = frozenset({
     "indices_or_sections", "n", "offset", "shape", "newshape", "source", "destination",
     "mode", "k", "dtype", "subscripts", "num", "endpoint", "condition", "shift", "indices",
     "deg", "decimals", "copy", "ndmin", "order", "kind", "side",
-    "template",  # runtime.structures.holding: only its structure is read
+    "template",  # runtime.helpers.holding: only its structure is read
 })
 
 
