@@ -44,7 +44,7 @@ import types
 import numpy as np
 
 from .rules import _load_builtin_rules, is_nondifferentiable, lookup
-from .ir.ssa import ATTRIBUTES, METHODS, PLAIN_ATTRIBUTES, VARARG_SHAPE_METHODS
+from .ir.ssa_values import ATTRIBUTES, METHODS, PLAIN_ATTRIBUTES, VARARG_SHAPE_METHODS
 from .frontend.syntax import stem
 
 from runtime import ops
