@@ -140,3 +140,10 @@ def _explain(exc):
     if loc is not None:
         note += f"\n  which comes from {loc}: {loc.line.strip()}"
     exc.add_note(note)
+
+
+def _scalar_output(fn, args, kwargs):
+    """hvp and hessian are defined for a function with one number as output."""
+    value = fn(*_copies(args), **kwargs)
+    if not _is_scalar(value):
+        _not_scalar(fn, value)

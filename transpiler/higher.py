@@ -22,7 +22,6 @@ from typing import Any, Callable
 import numpy as np
 
 from .frontend.callables import Target, _identifier, define, function_of, parameters
-from .backend.codegen import all_sources
 from .errors import TranspileError
 from .hints import Fn, Wrt
 from .ir.kinds import kind_of_value
@@ -34,7 +33,7 @@ from .compat import (array_argument, array_output, aux_of, check_cotangent, chos
                      with_aux)
 from .tracebacks import user_facing
 from .api import Gradient, _transformed
-from .arguments import _copies, _is_scalar, _not_scalar, _raise_bad_arguments
+from .arguments import _copies, _raise_bad_arguments, _scalar_output
 
 _TANGENTS: dict = {}
 
@@ -80,87 +79,6 @@ def _basis(x):
 
 def _kinds(args):
     return tuple(a.ndim if type(a) is np.ndarray else kind_of_value(a) for a in args)
-
-
-class HigherGradient:
-    """The gradient of a gradient (see module docstring). Nesting works for
-    scalar parameters; for an array parameter the result is assembled from one
-    tangent sweep per element."""
-
-    def __init__(self, inner: Any, wrt: Wrt = 0) -> None:
-        self.inner, self.wrt = inner, wrt
-        self.fn = inner.fn
-        self._last = None
-
-    # the protocol HigherGradient shares with Gradient (see api.Gradient)
-    def base_for(self, args):
-        base, name, tname = self._tangent(args)
-        return base.code.fn
-
-    def fixed_for(self, args):
-        base, name, tname = self._tangent(args)
-        return {**self.inner.fixed_for(args), tname: 1.0}
-
-    path = (1,)  # this level's functions return (inner derivative, its tangent)
-
-    def _tangent(self, args):
-        inner_base = self.inner.base_for(args)
-        name, _ = _param_name(inner_base, self.wrt)
-        kinds = None if args is None else _kinds(args)
-        transformed, tname = _tangent_of(inner_base, name, kinds, self.inner.path)
-        self._last = transformed
-        return transformed, name, tname
-
-    @property
-    def source(self) -> str:
-        """The generated code of the latest call."""
-        return self._last.code.source if self._last else ""
-
-    @property
-    def sources(self):
-        """`.source`, then the generated code of the user's functions it calls."""
-        return all_sources(self._last.code) if self._last else ""
-
-    def __tapeless_target__(self, args=None, kwnames=()):
-        """This derivative as generated Python: one tangent sweep per element of
-        the parameter, put together in its shape."""
-        transformed, name, tname = self._tangent(args)
-        fixed = self.inner.fixed_for(args)
-        bindings = {"tangent": transformed.code.fn}
-        given = []
-        for k, (param, value) in enumerate(fixed.items()):
-            bindings[f"seed_{k}"] = value
-            given.append(f"{param}=seed_{k}")
-        x = _param_name(self.fn, self.wrt)[0]
-        fn = _define_like(self.fn, _identifier("grad_" + getattr(self.inner, "__name__", "f")), [
-            "columns = []",
-            f"for e in basis_of({x}):",
-            f"    columns.append(tangent({{args}}, {', '.join(given + [tname + '=e'])})[1])",
-            f"return columns_to(columns, {x}, ())"], bindings)
-        return Target(fn)
-
-    @user_facing
-    def __call__(self, *args: Any) -> Any:
-        transformed, name, tname = self._tangent(args)
-        fn = transformed.code.fn
-        fixed = self.inner.fixed_for(args)
-        _, position = _param_name(fn, name)
-        x: Any = args[position] if position < len(args) else None
-        if np.iscomplexobj(x):
-            _complex_second_order("grad of a gradient")
-        results = {}
-        for idx, e in _basis(x):
-            value = fn(*args, **fixed, **{tname: e})[1]
-            if np.ndim(value) != 0:
-                raise TypeError("grad of a gradient needs the inner gradient to be a scalar "
-                                f"(it has shape {np.shape(value)}); use hessian or jacobian")
-            results[idx] = value
-        if None in results:
-            return results[None]
-        grad = np.zeros(np.shape(x))
-        for idx, value in results.items():
-            grad[idx] = value
-        return grad
 
 
 def _complex_second_order(what):
@@ -479,13 +397,6 @@ def vjp(fn: Fn, *args: Any, wrt: Wrt = 0, argnums: Wrt | None = None,
             return (grads,) if one_tuple else grads
         return (value, pullback, aux) if has_aux else (value, pullback)
     return run
-
-
-def _scalar_output(fn, args, kwargs):
-    """hvp and hessian are defined for a function with one number as output."""
-    value = fn(*_copies(args), **kwargs)
-    if not _is_scalar(value):
-        _not_scalar(fn, value)
 
 
 def hvp(fn: Fn, wrt: Wrt = 0, *, argnums: Wrt | None = None) -> Hvp:

@@ -21,7 +21,8 @@ from .api import Gradient
 from .arguments import _bind, _complex_output, _copies, _explain, _is_scalar, _not_scalar
 from .compat import aux_result, chosen_wrt, real_part, with_aux
 from .frontend.callables import Target, _identifier, calling, function_of
-from .higher import HigherGradient, Jvp, jacobian
+from .higher import Jvp, jacobian
+from .higher_gradient import HigherGradient
 from .hints import Fn, Wrt
 
 
