@@ -5,9 +5,12 @@ code can be differentiated again (`grad(grad(f))`).
 """
 from __future__ import annotations
 
+import functools
+import types
+
 import numpy as np
 
-from .structures import fields, is_structure, rebuild
+from .structures import _key, fields, is_structure, rebuild
 
 _SCALARS = (float, int, bool)
 _FLOAT64 = np.dtype(np.float64)
@@ -594,3 +597,17 @@ def constant_option(d, name):
         raise TypeError(f"tapeless does not differentiate with respect to `{name}`: pass a "
                         "constant (or wrap it in transpiler.stop_gradient)")
     return 0.0
+
+
+# (here, not in structures.py, beside zeros_like which it needs)
+def holding(template, keys, values):
+    """A function value like `template` holding `values` at `keys` and zeros at its
+    other differentiable places (only the template's structure is read)."""
+    if type(template) is functools.partial:
+        given = dict(zip(keys, values))
+        names, current = fields(template)
+        return rebuild(template, [given[k] if k in given else zeros_like(v)
+                                  for k, v in zip(map(_key, names), current)])
+    if type(template) is types.MethodType:
+        return types.MethodType(template.__func__, values[0])
+    return values[0]

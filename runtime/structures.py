@@ -143,7 +143,7 @@ def rebuild(x, values):
 # `obj.method(x)` is `type(obj).method(obj, x)`, `obj(x)` is
 # `type(obj).__call__(obj, x)`. `held(f, key)` is one of those values (a position
 # in the partial's arguments, a keyword name, or 0 for the object), and
-# `holding(f, keys, values)` the function value like `f` that holds `values` at
+# `holding(f, keys, values)` (in helpers.py) the function value like `f` that holds `values` at
 # `keys` and zeros at its other differentiable places: the gradient (or tangent)
 # of a function value, as generated code builds it.
 
@@ -158,20 +158,6 @@ def held(f, index):
     if type(f) is types.MethodType:
         return f.__self__
     return f  # a callable object holds itself (its fields)
-
-
-def holding(template, keys, values):
-    """A function value like `template` holding `values` at `keys` and zeros at its
-    other differentiable places (only the template's structure is read)."""
-    if type(template) is functools.partial:
-        from .helpers import zeros_like
-        given = dict(zip(keys, values))
-        names, current = fields(template)
-        return rebuild(template, [given[k] if k in given else zeros_like(v)
-                                  for k, v in zip(map(_key, names), current)])
-    if type(template) is types.MethodType:
-        return types.MethodType(template.__func__, values[0])
-    return values[0]
 
 
 def held_grads(g, keys):

@@ -12,21 +12,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import errors, ir
-from .accumulate import accumulate_in_place
-from .analyze import analyze
-from .calls import is_user_function
-from .codegen import Generated, generate
+from .backend.accumulate import accumulate_in_place
+from .ad.analyze import analyze
+from .ad.calls import is_user_function
+from .backend.codegen import Generated, generate
 from .errors import TranspileError
 from .hints import Fn, Wrt
-from .normalize import normalize
-from .kinds import Kinds
-from .optimize import hoist_invariants
-from .writes import check_writes, refuse_writes_into_parameters
-from .optimize import optimize as optimize_ir
-from .parse import count_varargs, parse
-from .reverse import reverse
-from .rules import _load_builtin_rules, lookup
-from .ssa import to_ssa
+from .frontend.normalize import normalize
+from .ir.kinds import Kinds
+from .backend.optimize import hoist_invariants
+from .ir.writes import check_writes, refuse_writes_into_parameters
+from .backend.optimize import optimize as optimize_ir
+from .frontend.parse import count_varargs, parse
+from .ad import companions
+from .ad.forward import forward
+from .ad.reverse import Reverse, reverse
+from .rules import _load_builtin_rules
+from .rules.table import lookup
+from .ir.ssa import to_ssa
 
 STAGES = ("parse", "normalize", "ssa", "activity", "adjoint", "optimized", "code")
 
@@ -47,7 +50,7 @@ class Transformed:
 
     def stage_text(self, stage: str) -> str:
         """Printable text of one stage."""
-        from .nodes import to_ast
+        from .frontend.nodes import to_ast
         import ast
         if stage == "parse":
             return ast.unparse(ast.fix_missing_locations(to_ast(self.parsed.node))) + "\n"
@@ -177,7 +180,7 @@ def refuse_unseen_mutations(ssa_fn, activity):
     whose result is None or unused) is not transformed; if it changes a
     differentiated argument in place, that change is what matters, and the
     gradient would not see it: refused at the change, in the callee."""
-    from .in_place import mutated_parameter
+    from .ir.in_place import mutated_parameter
     _guard_dynamic_calls(ssa_fn.body, activity)
     for s in ir.walk(ssa_fn.body):
         if not (isinstance(s, ir.Assign) and is_user_function(s.fn) and lookup(s.fn) is None) \
@@ -208,7 +211,7 @@ def _guard_dynamic_calls(stmts, activity):
     which is given a differentiated value: `unchanged_arguments(callee)`, which
     refuses a callee that changes its arguments in place (known when it runs)."""
     from runtime import ops
-    from .dynamic import unchanged_arguments
+    from .ad.dynamic import unchanged_arguments
     k = 0
     while k < len(stmts):
         s = stmts[k]
@@ -263,6 +266,34 @@ def transform_forward(fn, wrt=0, optimize=True, kinds=None, output=(), tangent_n
     `tangent_names` names the tangent parameters (otherwise `x_dot`, ...); `callee`:
     for a function called by differentiated code (see calls.py)."""
     import functools
-    from .forward import forward
     return _transform(fn, wrt, optimize, kinds,
                       functools.partial(forward, tangent_names=tangent_names), output, callee)
+
+
+def build_companion(comp, kinds):
+    """The forward and backward functions of a called user function (ad/companions.py)."""
+    parsed, ssa_fn = front_end(comp.fn, count_varargs(comp.fn, kinds))
+    facts = argument_facts(ssa_fn, kinds)
+    drop_known_sequences(ssa_fn, facts)
+    check_writes(ssa_fn, facts)
+    refuse_writes_into_parameters(ssa_fn, facts)
+    activity = analyze(ssa_fn, list(comp.wrt))
+    param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds) if k is not None} \
+        if OPTIMIZE else {}
+    forward, backward = Reverse(ssa_fn, activity, param_kinds, facts).split(list(comp.wrt))
+    made = []
+    for fn_ir in (forward, backward):
+        ir.verify(fn_ir)
+        made.append(generate(optimize_ir(fn_ir) if OPTIMIZE else fn_ir, parsed.scope.globals))
+    comp.forward, comp.backward = made[0].fn, made[1].fn
+    comp.sources = (made[0].source, made[1].source)
+
+
+def build_tangent_companion(comp, kinds):
+    """The tangent function of a user function called by forward-mode code."""
+    made = transform_forward(comp.fn, list(comp.wrt), kinds=kinds,
+                             tangent_names=comp.tangent_params, callee=True).code
+    comp.tangent, comp.source = made.fn, made.source
+
+
+companions.BUILDERS.update(reverse=build_companion, tangent=build_tangent_companion)
