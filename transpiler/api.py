@@ -27,16 +27,18 @@ from .tracebacks import hidden, hide_our_frames, user_facing
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _transformed(fn, wrt, optimize=True, kinds=None):
-    """The cached transformation of `fn` (one per function, wrt, setting and
+def _transformed(fn, wrt, optimize=True, kinds=None, checkpoint=False):
+    """The cached transformation of `fn` (one per function, wrt, settings and
     argument kinds)."""
     key = (wrt if not isinstance(wrt, list) else tuple(wrt), optimize, kinds)
+    if checkpoint:
+        key += (("checkpoint", checkpoint),)
     try:
         per_fn = _CACHE.setdefault(fn, {})
     except TypeError:  # not weak-referenceable: no caching
-        return transform(fn, wrt, optimize, kinds)
+        return transform(fn, wrt, optimize, kinds, checkpoint)
     if key not in per_fn:
-        per_fn[key] = transform(fn, wrt, optimize, kinds)
+        per_fn[key] = transform(fn, wrt, optimize, kinds, checkpoint)
     return per_fn[key]
 
 
@@ -52,8 +54,12 @@ class Gradient:
         return super().__new__(type(cls.__name__, (cls,), {}))
 
     def __init__(self, fn: Fn, wrt: Wrt = 0, with_value: bool = False,
-                 optimize: bool = True) -> None:
+                 optimize: bool = True, checkpoint: bool | int = False) -> None:
         self.fn, self.wrt, self.with_value, self.optimize = fn, wrt, with_value, optimize
+        if checkpoint:
+            from .checkpoint import segment_count
+            segment_count(checkpoint)  # a TypeError now for a bad setting
+        self.checkpoint = checkpoint  # see checkpoint.py
         self._generic = None
         self._specs: dict = {}  # argument signature -> compiled specialization
         self._last = None  # the Transformed of the latest specialization
@@ -66,7 +72,7 @@ class Gradient:
         if example_args:
             self._specialize(example_args)
         elif self._generic is None:
-            self._generic = _transformed(self.fn, self.wrt, self.optimize).code.fn
+            self._generic = self._transform().code.fn
         return self
 
     def _specialize(self, args):
@@ -74,10 +80,13 @@ class Gradient:
         key = tuple(_signature(a) for a in args)
         if key not in self._specs:
             kinds = tuple(_kind_of(k) for k in key)
-            self._last = _transformed(self.fn, self.wrt, self.optimize, kinds)
+            self._last = self._transform(kinds)
             self._specs[key] = self._last.code.fn
             type(self).__call__ = _dispatcher(self)
         return self._specs[key]
+
+    def _transform(self, kinds=None):
+        return _transformed(self.fn, self.wrt, self.optimize, kinds, self.checkpoint)
 
     def _slow(self, *args, **kwargs):
         """Calls the fast dispatcher does not handle: new kinds, keyword arguments."""
@@ -157,10 +166,9 @@ class Gradient:
                 return Target(calling(self.fn, name, name + "_value({args})",
                                       {f"{name}_value": self}))
             kinds = tuple(_kind_of(_signature(a)) for a in args)
-            return Target(self._generated(name, _transformed(self.fn, self.wrt, self.optimize,
-                                                             kinds).code.fn))
+            return Target(self._generated(name, self._transform(kinds).code.fn))
         if self._function is None:
-            adjoint = _transformed(self.fn, self.wrt, self.optimize).code.fn
+            adjoint = self._transform().code.fn
             self._function = self._generated(name, adjoint)
         return Target(self._function)
 
@@ -187,7 +195,7 @@ class Gradient:
     @property
     def transformed(self) -> Transformed:
         """The stages of the latest specialization used (the generic one before any call)."""
-        return self._last or _transformed(self.fn, self.wrt, self.optimize)
+        return self._last or self._transform()
 
     @property
     def source(self) -> str:
@@ -450,16 +458,16 @@ def _explain(exc):
 
 @overload
 def grad(fn: None = None, wrt: Wrt = 0, optimize: bool = True, *, argnums: Wrt | None = None, has_aux: bool = False,
-         holomorphic: bool = False) -> Callable[[Fn], Any]: ...
+         holomorphic: bool = False, checkpoint: bool | int = False) -> Callable[[Fn], Any]: ...
 @overload
 def grad(fn: Gradient | HigherGradient, wrt: Wrt = 0,  # type: ignore[overload-overlap]
          optimize: bool = True, *, argnums: Wrt | None = None, has_aux: bool = False,
-         holomorphic: bool = False) -> HigherGradient: ...
+         holomorphic: bool = False, checkpoint: bool | int = False) -> HigherGradient: ...
 @overload
 def grad(fn: Fn, wrt: Wrt = 0, optimize: bool = True, *, argnums: Wrt | None = None, has_aux: bool = False,
-         holomorphic: bool = False) -> Gradient: ...
+         holomorphic: bool = False, checkpoint: bool | int = False) -> Gradient: ...
 def grad(fn: Fn | None = None, wrt: Wrt = 0, optimize: bool = True, *, argnums: Wrt | None = None, has_aux: bool = False,
-         holomorphic: bool = False) -> Any:
+         holomorphic: bool = False, checkpoint: bool | int = False) -> Any:
     """The gradient of scalar-valued `fn` with respect to parameter(s) `wrt`.
 
     `wrt` is an index, a parameter name, or a tuple of these (then a tuple of
@@ -467,10 +475,14 @@ def grad(fn: Fn | None = None, wrt: Wrt = 0, optimize: bool = True, *, argnums: 
     and `@grad(wrt=...)`. With `has_aux=True`, `fn` returns `(output, aux)` and
     the call returns `(gradient, aux)`. With `holomorphic=True`, `fn` is a
     complex function of a complex argument and the call returns f'(z).
+    With `checkpoint=True` the reverse sweep of each loop keeps O(sqrt n)
+    snapshots of the loop's state and recomputes the rest (`checkpoint=K`:
+    K snapshots); see docs/checkpointing.md.
     """
     wrt = chosen_wrt(wrt, argnums)
     if fn is None:
-        return lambda f: grad(f, wrt, optimize, has_aux=has_aux, holomorphic=holomorphic)
+        return lambda f: grad(f, wrt, optimize, has_aux=has_aux, holomorphic=holomorphic,
+                              checkpoint=checkpoint)
     if holomorphic:
         if has_aux:
             raise TypeError("grad(..., holomorphic=True) does not take has_aux=True")
@@ -482,30 +494,35 @@ def grad(fn: Fn | None = None, wrt: Wrt = 0, optimize: bool = True, *, argnums: 
             raise TypeError("take grad of grad(f), not of value_and_grad(f)")
         return HigherGradient(fn, wrt)
     if inspect.ismethod(fn):
-        return BoundGradient(Gradient(fn.__func__, _after_self(wrt), optimize=optimize),
-                             fn.__self__)
-    return Gradient(function_of(fn), wrt, optimize=optimize)
+        return BoundGradient(Gradient(fn.__func__, _after_self(wrt), optimize=optimize,
+                                      checkpoint=checkpoint), fn.__self__)
+    return Gradient(function_of(fn), wrt, optimize=optimize, checkpoint=checkpoint)
 
 
 @overload
 def value_and_grad(fn: None = None, wrt: Wrt = 0, optimize: bool = True,
-                   *, argnums: Wrt | None = None, has_aux: bool = False) -> Callable[[Fn], Gradient]: ...
+                   *, argnums: Wrt | None = None, has_aux: bool = False,
+                   checkpoint: bool | int = False) -> Callable[[Fn], Gradient]: ...
 @overload
 def value_and_grad(fn: Fn, wrt: Wrt = 0, optimize: bool = True,
-                   *, argnums: Wrt | None = None, has_aux: bool = False) -> Gradient: ...
+                   *, argnums: Wrt | None = None, has_aux: bool = False,
+                   checkpoint: bool | int = False) -> Gradient: ...
 def value_and_grad(fn: Fn | None = None, wrt: Wrt = 0, optimize: bool = True,
-                   *, argnums: Wrt | None = None, has_aux: bool = False) -> Any:
+                   *, argnums: Wrt | None = None, has_aux: bool = False,
+                   checkpoint: bool | int = False) -> Any:
     """Like `grad`, but the call returns `(value, gradient)` (with `has_aux=True`,
     `((value, aux), gradient)`)."""
     wrt = chosen_wrt(wrt, argnums)
     if fn is None:
-        return lambda f: value_and_grad(f, wrt, optimize, has_aux=has_aux)
+        return lambda f: value_and_grad(f, wrt, optimize, has_aux=has_aux,
+                                        checkpoint=checkpoint)
     if has_aux:
         return _with_aux(fn, wrt, True, optimize)
     if inspect.ismethod(fn):
         return BoundGradient(Gradient(fn.__func__, _after_self(wrt), with_value=True,
-                                      optimize=optimize), fn.__self__)
-    return Gradient(function_of(fn), wrt, with_value=True, optimize=optimize)
+                                      optimize=optimize, checkpoint=checkpoint), fn.__self__)
+    return Gradient(function_of(fn), wrt, with_value=True, optimize=optimize,
+                    checkpoint=checkpoint)
 
 
 def _with_aux(fn, wrt, with_value, optimize):

@@ -103,9 +103,14 @@ def argument_facts(ssa_fn, kinds):
 
 
 def transform(fn: Fn, wrt: Wrt = 0, optimize: bool = True,
-              kinds: tuple | None = None) -> Transformed:
+              kinds: tuple | None = None, checkpoint: bool | int = False) -> Transformed:
     """Run every stage on `fn` for reverse mode with respect to `wrt`;
-    `kinds` (one per parameter, see kinds.py) specializes on scalar arguments."""
+    `kinds` (one per parameter, see kinds.py) specializes on scalar arguments;
+    `checkpoint` (True, or K snapshots) recomputes loops instead of saving them."""
+    if checkpoint:
+        import functools
+        return _transform(fn, wrt, optimize, kinds,
+                          functools.partial(reverse, checkpoint=checkpoint))
     return _transform(fn, wrt, optimize, kinds, reverse)
 
 

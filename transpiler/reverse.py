@@ -47,11 +47,12 @@ ADD_AT = ir.Ext(add_at, "add_at", add_at)
 MATMULS = (operator.matmul, np.matmul, np.dot)
 
 
-def reverse(fn, wrt, activity, param_kinds=None, facts=None):
+def reverse(fn, wrt, activity, param_kinds=None, facts=None, checkpoint=None):
     """Build the adjoint of `fn` for parameter names `wrt` (see module docstring).
     `param_kinds` says which parameters are known scalars (see kinds.py), for
-    the optimizations; `facts` the same from the arguments in every mode."""
-    return Reverse(fn, activity, param_kinds, facts).function(wrt)
+    the optimizations; `facts` the same from the arguments in every mode;
+    `checkpoint` (True or a number of snapshots) checkpoints its loops."""
+    return Reverse(fn, activity, param_kinds, facts, checkpoint).function(wrt)
 
 
 def attribute_error(s):
@@ -97,8 +98,10 @@ def _is_zero(v):
 
 
 class Reverse:
-    def __init__(self, fn, activity, param_kinds=None, facts=None):
+    def __init__(self, fn, activity, param_kinds=None, facts=None, checkpoint=None):
         self.fn, self.activity = fn, activity
+        self.checkpoint = checkpoint
+        self.checkpointed = set()  # ids of loops over segments (checkpoint.py)
         self.kinds = Kinds(param_kinds).block(fn.body)
         self.facts = facts or self.kinds  # argument kinds even when not optimizing
         self.containers = {s.args[0].name for s in ir.walk(fn.body)
@@ -144,6 +147,9 @@ class Reverse:
         the seed parameter and the gradient of each `wrt` parameter."""
         fn = self.fn
         *body, ret = ir.clone_block(fn.body)  # a copy: loops get save statements added
+        if self.checkpoint:
+            from .checkpoint import segment_loops
+            self.checkpointed = segment_loops(self, body, self.checkpoint)
         self.index(body)
         value = ret.value
         seed = self.namer.fresh("d_" + (self.base(value) if isinstance(value, ir.Var) else fn.name))
