@@ -14,6 +14,7 @@ from runtime.structures import register_pytree
 
 from .api import Gradient, grad, value_and_grad
 from .check import check_grad
+from .checkpoint import checkpoint
 from .compat import jacfwd, jacrev, linearize
 from .errors import GradientMismatch, TranspileError
 from .graph import graph
@@ -27,4 +28,5 @@ rule = adjoint  # @transpiler.rule(np.hypot) registers the reverse-mode rule of 
 __all__ = ["grad", "value_and_grad", "Gradient", "TranspileError", "GradientMismatch",
            "transform", "STAGES", "rule", "adjoint", "partials", "tangent",
            "nondifferentiable", "stop_gradient", "jvp", "vjp", "jacobian", "hessian", "hvp",
-           "check_grad", "graph", "register_pytree", "jacfwd", "jacrev", "linearize", "jit"]
+           "check_grad", "graph", "register_pytree", "jacfwd", "jacrev", "linearize", "jit",
+           "checkpoint"]

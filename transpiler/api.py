@@ -56,7 +56,7 @@ class Gradient:
     def __init__(self, fn: Fn, wrt: Wrt = 0, with_value: bool = False,
                  optimize: bool = True, checkpoint: bool | int = False) -> None:
         self.fn, self.wrt, self.with_value, self.optimize = fn, wrt, with_value, optimize
-        if checkpoint:
+        if checkpoint is not False and checkpoint is not None:
             from .checkpoint import segment_count
             segment_count(checkpoint)  # a TypeError now for a bad setting
         self.checkpoint = checkpoint  # see checkpoint.py
