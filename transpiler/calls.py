@@ -168,8 +168,9 @@ class CallReverser:
             stmt.adjoint_of = s.loc
 
     def run_again(self, s, comp, out):
-        """A `@checkpoint` function: the forward sweep keeps its plain call, and
-        the reverse sweep calls `f_vjp.forward(a)` again for what it saves."""
+        """A `@checkpoint` function: the forward sweep keeps only the value of
+        `f_vjp.forward(a)`, and the reverse sweep calls it again for what it saves."""
+        self.rewrite_forward(s, comp)  # (what it saves there is read by nothing)
         base = _base_name(comp.fn)
         result = self.rev.emit(out, f"{base}_out", comp, list(s.args), dict(s.kwargs), s.loc,
                                callee=ir.Ext(comp, f"{base}_vjp.forward", comp))
