@@ -163,6 +163,34 @@ def test_two_loops_one_after_the_other():
     check(two_loops, (0.3, 11), 0)
 
 
+def simulate(x, w, n):
+    return damped(x, w, n) ** 2
+
+
+def test_loop_in_a_called_function_is_checkpointed_too():
+    """`damped`'s loop runs inside the companion adjoint of the call: it is cut
+    into segments there as well."""
+    check(simulate, (0.3, 0.5, 30), (0, 1))
+    df = grad(simulate, checkpoint=True)
+    df(0.3, 0.5, 30)
+    assert "checkpoint_segments(" in df.sources
+
+
+def with_report(x, w, n):
+    y = damped(x, w, n)
+    return y * y, {"y": y}
+
+
+def test_has_aux_and_vjp():
+    want = grad(simulate, (0, 1))(0.3, 0.5, 25)
+    got, aux = grad(with_report, (0, 1), has_aux=True, checkpoint=True)(0.3, 0.5, 25)
+    assert_close(got, want, 1e-10)
+    assert aux["y"] == pytest.approx(damped(0.3, 0.5, 25))
+    from transpiler import vjp
+    value, pullback = vjp(damped, (0, 1), checkpoint=True)(0.3, 0.5, 25)
+    assert_close(pullback(2.0 * value), want, 1e-10)
+
+
 def test_optimize_off_gives_the_same_gradients():
     args = (0.3, 0.5, 40)
     want = grad(damped, (0, 1))(*args)

@@ -488,7 +488,7 @@ def grad(fn: Fn | None = None, wrt: Wrt = 0, optimize: bool = True, *, argnums: 
             raise TypeError("grad(..., holomorphic=True) does not take has_aux=True")
         fn = real_part(function_of(fn))
     if has_aux:
-        return _with_aux(fn, wrt, False, optimize)
+        return _with_aux(fn, wrt, False, optimize, checkpoint)
     if isinstance(fn, (Gradient, HigherGradient)):
         if isinstance(fn, Gradient) and fn.with_value:
             raise TypeError("take grad of grad(f), not of value_and_grad(f)")
@@ -517,7 +517,7 @@ def value_and_grad(fn: Fn | None = None, wrt: Wrt = 0, optimize: bool = True,
         return lambda f: value_and_grad(f, wrt, optimize, has_aux=has_aux,
                                         checkpoint=checkpoint)
     if has_aux:
-        return _with_aux(fn, wrt, True, optimize)
+        return _with_aux(fn, wrt, True, optimize, checkpoint)
     if inspect.ismethod(fn):
         return BoundGradient(Gradient(fn.__func__, _after_self(wrt), with_value=True,
                                       optimize=optimize, checkpoint=checkpoint), fn.__self__)
@@ -525,12 +525,12 @@ def value_and_grad(fn: Fn | None = None, wrt: Wrt = 0, optimize: bool = True,
                     checkpoint=checkpoint)
 
 
-def _with_aux(fn, wrt, with_value, optimize):
+def _with_aux(fn, wrt, with_value, optimize, checkpoint=False):
     """`grad(f, has_aux=True)` (see `compat.AuxGradient`)."""
     if inspect.ismethod(fn):
-        return BoundGradient(AuxGradient(fn.__func__, _after_self(wrt), with_value, optimize),
-                             fn.__self__)
-    return AuxGradient(function_of(fn), wrt, with_value, optimize)
+        return BoundGradient(AuxGradient(fn.__func__, _after_self(wrt), with_value, optimize,
+                                         checkpoint), fn.__self__)
+    return AuxGradient(function_of(fn), wrt, with_value, optimize, checkpoint)
 
 
 def _after_self(wrt):

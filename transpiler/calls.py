@@ -65,20 +65,21 @@ def _scalar_or_none(kinds, value):
     return SCALAR if kinds.of(value) == SCALAR else kinds.rank(value)
 
 
-def companion(fn, wrt, kinds):
-    """The cached Companion of `fn` for parameters `wrt` and argument `kinds`."""
-    key = (fn, wrt, kinds)
+def companion(fn, wrt, kinds, checkpoint=None):
+    """The cached Companion of `fn` for parameters `wrt` and argument `kinds`
+    (its loops checkpointed with `checkpoint`, see checkpoint.py)."""
+    key = (fn, wrt, kinds) + ((("checkpoint", checkpoint),) if checkpoint else ())
     if key not in _COMPANIONS:
         comp = _COMPANIONS[key] = Companion(fn, wrt)
         try:
-            _build(comp, kinds)
+            _build(comp, kinds, checkpoint)
         except BaseException:
             del _COMPANIONS[key]
             raise
     return _COMPANIONS[key]
 
 
-def _build(comp, kinds):
+def _build(comp, kinds, checkpoint=None):
     from .analyze import analyze
     from .codegen import generate
     from .optimize import optimize
@@ -94,7 +95,8 @@ def _build(comp, kinds):
     activity = analyze(ssa_fn, list(comp.wrt))
     param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds) if k is not None} \
         if OPTIMIZE else {}
-    forward, backward = Reverse(ssa_fn, activity, param_kinds, facts).split(list(comp.wrt))
+    forward, backward = Reverse(ssa_fn, activity, param_kinds, facts,
+                                checkpoint).split(list(comp.wrt))
     from .pipeline import OPTIMIZE
     made = []
     for fn_ir in (forward, backward):
@@ -153,7 +155,7 @@ class CallReverser:
         wrt = tuple(n for n, v in arguments.items()
                     if not isinstance(v, dict) and rev.activity.is_active(v))
         kinds = tuple(_scalar_or_none(rev.facts, arguments.get(p)) for p in positional)
-        comp = companion(fn, wrt, kinds)
+        comp = companion(fn, wrt, kinds, rev.checkpoint)
         start = len(out)
         saved = self.run_again(s, comp, out) if is_checkpointed(fn) else \
             self.rewrite_forward(s, comp)

@@ -125,10 +125,10 @@ class AuxGradient:
     """`grad(f, has_aux=True)`: the call returns `(gradient, aux)`, and
     `value_and_grad(f, has_aux=True)` returns `((value, aux), gradient)`."""
 
-    def __init__(self, fn, wrt=0, with_value=False, optimize=True):
+    def __init__(self, fn, wrt=0, with_value=False, optimize=True, checkpoint=False):
         from .api import Gradient
         self.fn, self.wrt, self.with_value = fn, wrt, with_value
-        self.gradient = Gradient(with_aux(fn), wrt, optimize=optimize)
+        self.gradient = Gradient(with_aux(fn), wrt, optimize=optimize, checkpoint=checkpoint)
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args, **kwargs):
