@@ -41,16 +41,9 @@ def test_scalar_loop_all_trip_counts(n):
     check(damped, (0.3, 0.5, n), (0, 1))
 
 
-def series(x, n):
-    s = 0.0
-    for i in range(n):
-        s = s + x * i
-        x = math.sin(x)
-    return s
-
-
 def test_loop_counter_and_carried_sum():
-    check(series, (0.7, 23), 0)
+    from test_loops import sin_series
+    check(sin_series, (0.7, 23), 0)
 
 
 def rnn(h, W, U, xs):
@@ -330,3 +323,13 @@ def test_checkpointed_helper_compiles(rng):
     from transpiler import jit
     x, W = rng.normal(size=4), rng.normal(size=(4, 4)) * 0.6
     assert_close(jit(grad(net, (0, 1)))(x, W), grad(net, (0, 1))(x, W), 1e-10)
+
+
+def test_benchmark_row_reports_both_sides():
+    """benchmarks/loop_memory.py's row for run.py (tiny size, no timing asserted)."""
+    from test_benchmarks import load
+    row = load("loop_memory").checkpoint_row(steps=3000, snapshots=10)
+    assert row["agree"] and row["steps"] == 3000
+    assert row["checkpoint_mib"] < row["plain_mib"]
+    for key in ("plain_s", "checkpoint_s", "checkpoint_time_ratio", "checkpoint_k_mib"):
+        assert row[key] > 0
