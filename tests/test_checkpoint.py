@@ -293,16 +293,20 @@ def test_checkpointed_helper_saves_only_its_arguments(rng):
     assert df.source.count("layer_vjp.forward(x, W)") == 2
 
 
-def test_second_order_through_a_checkpointed_loop():
-    f = lambda_free_damped
-    want = numeric_grad(grad(f), (0.3, 0.5, 9))
-    assert grad(grad(f, checkpoint=True))(0.3, 0.5, 9) == pytest.approx(want, rel=1e-5)
 
 
 def lambda_free_damped(x, w, n):
     for i in range(n):
         x = x + 0.1 * w * math.sin(x)
     return x * x
+
+
+@pytest.mark.parametrize("f, args", [(lambda_free_damped, (0.3, 0.5, 9)),
+                                     (stop_early, (0.1, 12)), (collect, (0.9, 14))])
+def test_second_order_through_a_checkpointed_loop(f, args):
+    want = numeric_grad(grad(f), args)
+    assert grad(grad(f, checkpoint=True))(*args) == pytest.approx(want, rel=1e-5)
+    assert jvp(grad(f, checkpoint=2))(*args, tangents=1.0)[1] == pytest.approx(want, rel=1e-5)
 
 
 # -- under jit ------------------------------------------------------------------
