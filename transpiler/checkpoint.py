@@ -105,9 +105,10 @@ def _for_segments(rev, loop, count):
 
 
 def _while_segments(rev, loop):
-    """`while c: body` -> `while c: for _ in range(steps): if c: body` with
-    `steps` 1, 2, 3, ... (the steps after `c` turned false do nothing)."""
-    steps, more = rev.namer.fresh("steps"), rev.namer.fresh("steps", temp=True)
+    """`while c: body` -> `while c: for _ in range(segment_length): if c: body`
+    with segment lengths 1, 2, 3, ... (the steps after `c` turned false do nothing)."""
+    steps = rev.namer.fresh("segment_length")
+    more = rev.namer.fresh("segment_length", temp=True)
     for name in (steps.name, more.name):
         rev.kinds.counters.add(name)
     inner_phis, outer_phis, mapping = _split_phis(rev, loop)
@@ -150,6 +151,8 @@ def _like(rev, var):
     """A fresh Var standing for the same kind of value as `var`."""
     base = rev.namer.bases.get(var.name) or rev.base(var)
     new = rev.namer.fresh(base, temp=var.name in rev.namer.temps)
+    if var.name in rev.fn.source_names:  # (so its adjoint is d_x too, not d_x_4)
+        rev.fn.source_names[new.name] = rev.fn.source_names[var.name]
     activity = rev.activity
     if var.name in activity.varied:
         activity.varied.add(new.name)
