@@ -139,8 +139,20 @@ def grid(x, n, m):
     return x
 
 
+def relax(x, n):
+    total = 0.0
+    for i in range(n):
+        y = x * (1.0 + 0.1 * i)
+        while y > 0.2:
+            y = y * 0.7 - 0.01 * math.sin(y)
+        total = total + y * y
+    return total
+
+
 def test_nested_loops():
     check(grid, (0.4, 6, 5), 0)
+    check(grid, (0.4, 2, 40), 0)
+    check(relax, (1.3, 9), 0)
 
 
 def two_loops(x, n):

@@ -1,6 +1,6 @@
 """Checkpointing: loops whose reverse sweep recomputes instead of saving.
 
-With `grad(f, checkpoint=True)` each outermost loop of `f` is cut into
+With `grad(f, checkpoint=True)` each loop of `f` is cut into
 segments of about sqrt(n) steps (`checkpoint=K`: into K segments) before it
 is reversed; the loop over segments is reversed by *recomputing* its body:
 the forward sweep saves only the loop's state at the start of each segment
@@ -20,7 +20,7 @@ snapshots plus one segment's saved values, for about one more forward sweep.
 
 A while loop (no trip count to cut) runs as segments of 1, 2, 3, ... steps
 (so O(sqrt n) of them, each O(sqrt n) long), the steps past its end skipped.
-Loops inside those loops are reversed as usual, within each step. `@checkpoint`
+Loops inside those loops are cut the same way (inner loops first). `@checkpoint`
 on a helper function does the same for a call: the gradient saves the call's
 arguments and runs the helper again in the reverse sweep (see calls.py).
 """
@@ -70,24 +70,24 @@ def segment_count(setting):
 
 
 def segment_loops(rev, stmts, setting):
-    """Replace each loop of `stmts` that carries gradients (also inside ifs,
-    not inside other loops) by a loop over its segments; returns the ids of
-    those loops over segments, which the reverser recomputes."""
-    made = set()
+    """Replace each loop of `stmts` that carries gradients (also inside ifs and
+    other loops) by a loop over its segments, noted "checkpoint": the
+    reverser recomputes its body (see `recomputed_body`)."""
     count = segment_count(setting)
     out = []
     for s in stmts:
         if isinstance(s, ir.If):
-            made |= segment_loops(rev, s.body, setting) | segment_loops(rev, s.orelse, setting)
+            segment_loops(rev, s.body, setting)
+            segment_loops(rev, s.orelse, setting)
         if isinstance(s, ir.Loop) and any(rev.activity.is_active(p.target) for p in s.phis):
+            segment_loops(rev, s.body, setting)  # its inner loops first
             pieces = _while_segments(rev, s) if s.iterable is None else \
                 _for_segments(rev, s, count)
-            made.add(id(pieces[-1]))
+            pieces[-1].note = "checkpoint"
             out.extend(pieces)
         else:
             out.append(s)
     stmts[:] = out
-    return made
 
 
 def _for_segments(rev, loop, count):

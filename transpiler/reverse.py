@@ -100,8 +100,7 @@ def _is_zero(v):
 class Reverse:
     def __init__(self, fn, activity, param_kinds=None, facts=None, checkpoint=None):
         self.fn, self.activity = fn, activity
-        self.checkpoint = checkpoint
-        self.checkpointed = set()  # ids of loops over segments (checkpoint.py)
+        self.checkpoint = checkpoint  # see checkpoint.py
         self.kinds = Kinds(param_kinds).block(fn.body)
         self.facts = facts or self.kinds  # argument kinds even when not optimizing
         self.containers = {s.args[0].name for s in ir.walk(fn.body)
@@ -149,7 +148,7 @@ class Reverse:
         *body, ret = ir.clone_block(fn.body)  # a copy: loops get save statements added
         if self.checkpoint:
             from .checkpoint import segment_loops
-            self.checkpointed = segment_loops(self, body, self.checkpoint)
+            segment_loops(self, body, self.checkpoint)
         self.index(body)
         value = ret.value
         seed = self.namer.fresh("d_" + (self.base(value) if isinstance(value, ir.Var) else fn.name))

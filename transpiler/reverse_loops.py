@@ -168,7 +168,7 @@ class LoopReverser:
             carried[v.name] = target
         body_adj = {v.name: carried[v.name] for v in outer}
         rbody = []
-        if id(s) in rev.checkpointed:  # a loop over segments (checkpoint.py)
+        if s.note == "checkpoint":  # a loop over segments (checkpoint.py)
             from .checkpoint import recomputed_body
             rbody = recomputed_body(rev, s, header, carried, body_adj)
         else:
@@ -212,7 +212,7 @@ class LoopReverser:
                                 callee=REVERSED)
             target = restored.get(s.target.name) or rev.namer.fresh(rev.base(s.target))
             return target, iterable
-        saved = rev.namer.fresh("snapshots" if id(s) in rev.checkpointed else "saved")
+        saved = rev.namer.fresh("snapshots" if s.note == "checkpoint" else "saved")
         rev.insert_before(s, ir.Assign(saved, ops.make_list, []))
         rev.sites[saved.name] = list(rev.stmt_sites.get(id(s), []))  # inside the loop's ifs
         exported = [self.export(s, v) for v in needed]
