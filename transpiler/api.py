@@ -15,14 +15,15 @@ from typing import Any, Callable, overload
 
 import numpy as np
 
-from .callables import Target, _identifier, calling, function_of
-from .codegen import all_sources
-from .compat import AuxGradient, chosen_wrt, real_part
-from .higher import HigherGradient
+from .frontend.callables import Target, _identifier, calling, function_of
+from .backend.codegen import all_sources
 from .hints import Fn, Wrt
-from .kinds import kind_of_value
+from .ir.kinds import kind_of_value
 from .pipeline import Transformed, transform
 from .tracebacks import hidden, hide_our_frames, user_facing
+from .arguments import (_bind, _check_arguments, _check_output, _complex_output,  # noqa: F401
+                        _copies, _explain, _is_scalar, _leaving, _not_scalar,
+                        _raise_bad_arguments)
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -57,9 +58,9 @@ class Gradient:
                  optimize: bool = True, checkpoint: bool | int = False) -> None:
         self.fn, self.wrt, self.with_value, self.optimize = fn, wrt, with_value, optimize
         if checkpoint is not False and checkpoint is not None:
-            from .checkpoint import segment_count
+            from .ad.checkpoint import segment_count
             segment_count(checkpoint)  # a TypeError now for a bad setting
-        self.checkpoint = checkpoint  # see checkpoint.py
+        self.checkpoint = checkpoint  # see ad/checkpoint.py
         self._generic = None
         self._specs: dict = {}  # argument signature -> compiled specialization
         self._last = None  # the Transformed of the latest specialization
@@ -323,243 +324,3 @@ def _reseeded(compiled, args, kwargs, value):
     from runtime.helpers import ones_like
     seed = list(inspect.signature(compiled).parameters)[-1]
     return compiled(*args, **kwargs, **{seed: ones_like(value)})
-
-
-def _complex_output(fn):
-    raise TypeError(
-        f"grad requires {fn.__name__} to return a real scalar, but it returned a complex "
-        "value (as in autograd); differentiate np.real(...) or np.abs(...) of it, or use vjp "
-        "with a cotangent")
-
-
-def _is_scalar(value):
-    """What grad accepts as an output: a number, or an array of one number
-    (as autograd does)."""
-    if isinstance(value, (np.ndarray, np.generic)):
-        return value.size == 1 and value.dtype.kind in "biufc"
-    return isinstance(value, (int, float, complex)) or \
-        (not isinstance(value, (str, bytes, tuple, list, dict)) and np.ndim(value) == 0)
-
-
-def _check_output(fn, args, kwargs):
-    """After the adjoint failed: when `fn` itself returns something that is not a
-    scalar (a tuple, a string...), say so instead of the failure inside the
-    reverse sweep. The primal is run again, as Python; its own errors are the
-    user's and propagate."""
-    try:
-        value = fn(*_copies(args), **kwargs)
-    except Exception:
-        return
-    if not _is_scalar(value):
-        _not_scalar(fn, value)
-
-
-def _copies(args):
-    """`args` with arrays copied: running the user's function as Python may
-    change its arguments in place, and a gradient call never does."""
-    return tuple(_copy(a) for a in args)
-
-
-def _copy(value):
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, (list, tuple)):
-        return type(value)(_copy(v) for v in value) if type(value) in (list, tuple) else value
-    if type(value) is dict:
-        return {k: _copy(v) for k, v in value.items()}
-    return value
-
-
-
-
-def _not_scalar(fn, value):
-    if isinstance(value, tuple):
-        raise TypeError(
-            f"grad requires {fn.__name__} to return a scalar, but it returned a tuple of "
-            f"{len(value)} items; to return extra values alongside the one to differentiate, "
-            "pass has_aux=True (as in JAX: the call then returns (gradient, aux)), or use vjp or "
-            "jacobian") from None
-    if isinstance(value, (str, bytes, list, dict)) or value is None:
-        raise TypeError(f"grad requires {fn.__name__} to return a scalar, but it returned "
-                        f"a {type(value).__name__}") from None
-    raise TypeError(
-        f"grad requires {fn.__name__} to return a scalar, but it returned a value of shape "
-        f"{np.shape(value)}; use vjp or jacobian for array outputs, or reduce the output "
-        "(e.g. with np.sum)")
-
-
-def _bind(fn, args, kwargs):
-    """Python's own TypeError, naming `fn`, for arguments `fn` does not take (the
-    adjoint has one more parameter, the seed, which must not catch them)."""
-    try:
-        inspect.signature(fn).bind(*args, **kwargs)
-    except TypeError as bad:
-        raise TypeError(f"{fn.__name__}() {bad}") from None
-    except ValueError:  # no signature to check (a builtin): the call itself will tell
-        pass
-
-
-def _check_arguments(fn, args):
-    """Reject arguments that cannot carry a gradient (checked once per argument types)."""
-    _bind(fn, args, {})
-    for i, a in enumerate(args):
-        if isinstance(a, (str, bytes)):
-            raise TypeError(f"{fn.__name__}: argument {i} is a string ({a!r:.40}); gradients "
-                            "need numbers or arrays of floats")
-        if isinstance(a, np.ndarray) and a.dtype.kind in "OSUV":
-            raise TypeError(f"{fn.__name__}: argument {i} is an array of dtype {a.dtype}; "
-                            "gradients need numeric arrays (convert with .astype(float))")
-
-
-def _raise_bad_arguments(fn, args, kwargs, exc):
-    import inspect
-    try:
-        inspect.signature(fn).bind(*args, **kwargs)
-    except TypeError as bad:
-        raise TypeError(f"{fn.__name__}() {bad}") from None
-    raise exc
-
-
-def _leaving(exc):
-    """What an error leaving generated code gets: the note naming its lines,
-    and a traceback without tapeless's own frames."""
-    _explain(exc)
-    hide_our_frames(exc)
-
-
-def _explain(exc):
-    """Add the generated line, and the user's line it came from, to an error
-    raised inside generated code."""
-    from .codegen import GENERATED
-    tb = exc.__traceback__
-    found = None
-    while tb is not None:
-        code = tb.tb_frame.f_code
-        if code.co_filename in GENERATED:
-            found = (GENERATED[code.co_filename], tb.tb_lineno)
-        tb = tb.tb_next
-    if found is None or not hasattr(exc, "add_note"):
-        return
-    generated, line = found
-    loc = generated.line_locs.get(line)
-    from .errors import TranspileError
-    if isinstance(exc, TranspileError) and exc.loc is None and loc is not None:
-        exc.loc = loc  # raised where a call of a value ran: it belongs to the user's call
-        exc.args = (exc.render(),)
-        return
-    import linecache
-    text = linecache.getline(generated.filename, line).strip()
-    note = f"in generated code {generated.name}, line {line}: {text}"
-    loc = generated.line_locs.get(line)
-    if loc is not None:
-        note += f"\n  which comes from {loc}: {loc.line.strip()}"
-    exc.add_note(note)
-
-
-@overload
-def grad(fn: None = None, wrt: Wrt = 0, optimize: bool = True, *, argnums: Wrt | None = None, has_aux: bool = False,
-         holomorphic: bool = False, checkpoint: bool | int = False) -> Callable[[Fn], Any]: ...
-@overload
-def grad(fn: Gradient | HigherGradient, wrt: Wrt = 0,  # type: ignore[overload-overlap]
-         optimize: bool = True, *, argnums: Wrt | None = None, has_aux: bool = False,
-         holomorphic: bool = False, checkpoint: bool | int = False) -> HigherGradient: ...
-@overload
-def grad(fn: Fn, wrt: Wrt = 0, optimize: bool = True, *, argnums: Wrt | None = None, has_aux: bool = False,
-         holomorphic: bool = False, checkpoint: bool | int = False) -> Gradient: ...
-def grad(fn: Fn | None = None, wrt: Wrt = 0, optimize: bool = True, *, argnums: Wrt | None = None, has_aux: bool = False,
-         holomorphic: bool = False, checkpoint: bool | int = False) -> Any:
-    """The gradient of scalar-valued `fn` with respect to parameter(s) `wrt`.
-
-    `wrt` is an index, a parameter name, or a tuple of these (then a tuple of
-    gradients is returned); `argnums` is JAX's name for it. Usable as `@grad`
-    and `@grad(wrt=...)`. With `has_aux=True`, `fn` returns `(output, aux)` and
-    the call returns `(gradient, aux)`. With `holomorphic=True`, `fn` is a
-    complex function of a complex argument and the call returns f'(z).
-    With `checkpoint=True` the reverse sweep of each loop keeps O(sqrt n)
-    snapshots of the loop's state and recomputes the rest (`checkpoint=K`:
-    K snapshots); see docs/checkpointing.md.
-    """
-    wrt = chosen_wrt(wrt, argnums)
-    if fn is None:
-        return lambda f: grad(f, wrt, optimize, has_aux=has_aux, holomorphic=holomorphic,
-                              checkpoint=checkpoint)
-    if holomorphic:
-        if has_aux:
-            raise TypeError("grad(..., holomorphic=True) does not take has_aux=True")
-        fn = real_part(function_of(fn))
-    if has_aux:
-        return _with_aux(fn, wrt, False, optimize, checkpoint)
-    if isinstance(fn, (Gradient, HigherGradient)):
-        if isinstance(fn, Gradient) and fn.with_value:
-            raise TypeError("take grad of grad(f), not of value_and_grad(f)")
-        return HigherGradient(fn, wrt)
-    if inspect.ismethod(fn):
-        return BoundGradient(Gradient(fn.__func__, _after_self(wrt), optimize=optimize,
-                                      checkpoint=checkpoint), fn.__self__)
-    return Gradient(function_of(fn), wrt, optimize=optimize, checkpoint=checkpoint)
-
-
-@overload
-def value_and_grad(fn: None = None, wrt: Wrt = 0, optimize: bool = True,
-                   *, argnums: Wrt | None = None, has_aux: bool = False,
-                   checkpoint: bool | int = False) -> Callable[[Fn], Gradient]: ...
-@overload
-def value_and_grad(fn: Fn, wrt: Wrt = 0, optimize: bool = True,
-                   *, argnums: Wrt | None = None, has_aux: bool = False,
-                   checkpoint: bool | int = False) -> Gradient: ...
-def value_and_grad(fn: Fn | None = None, wrt: Wrt = 0, optimize: bool = True,
-                   *, argnums: Wrt | None = None, has_aux: bool = False,
-                   checkpoint: bool | int = False) -> Any:
-    """Like `grad`, but the call returns `(value, gradient)` (with `has_aux=True`,
-    `((value, aux), gradient)`)."""
-    wrt = chosen_wrt(wrt, argnums)
-    if fn is None:
-        return lambda f: value_and_grad(f, wrt, optimize, has_aux=has_aux,
-                                        checkpoint=checkpoint)
-    if has_aux:
-        return _with_aux(fn, wrt, True, optimize, checkpoint)
-    if inspect.ismethod(fn):
-        return BoundGradient(Gradient(fn.__func__, _after_self(wrt), with_value=True,
-                                      optimize=optimize, checkpoint=checkpoint), fn.__self__)
-    return Gradient(function_of(fn), wrt, with_value=True, optimize=optimize,
-                    checkpoint=checkpoint)
-
-
-def _with_aux(fn, wrt, with_value, optimize, checkpoint=False):
-    """`grad(f, has_aux=True)` (see `compat.AuxGradient`)."""
-    if inspect.ismethod(fn):
-        return BoundGradient(AuxGradient(fn.__func__, _after_self(wrt), with_value, optimize,
-                                         checkpoint), fn.__self__)
-    return AuxGradient(function_of(fn), wrt, with_value, optimize, checkpoint)
-
-
-def _after_self(wrt):
-    """`wrt` of a bound method, for its function (positions move past `self`)."""
-    if isinstance(wrt, (tuple, list)):
-        return tuple(_after_self(w) for w in wrt)
-    return wrt + 1 if isinstance(wrt, int) else wrt
-
-
-class BoundGradient:
-    """The gradient of a bound method `obj.f`: the gradient of `type(obj).f` with
-    `obj` passed first, and not differentiated (its attributes are constants)."""
-
-    def __init__(self, gradient: Gradient, obj: object) -> None:
-        self.gradient, self.obj = gradient, obj
-        functools.update_wrapper(self, gradient.fn)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.gradient(self.obj, *args, **kwargs)
-
-    def compile(self, *example_args: Any) -> BoundGradient:
-        self.gradient.compile(*((self.obj,) + example_args if example_args else ()))
-        return self
-
-    def __tapeless_target__(self, args=None, kwnames=()):
-        return Target(self.gradient.__tapeless_target__().fn, (self.obj,))
-
-    def debug(self, *args: Any, **kwargs: Any) -> Any:
-        return self.gradient.debug(self.obj, *args, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:  # .source, .ssa, .transformed
-        return getattr(self.gradient, name)
