@@ -24,7 +24,7 @@ from numba.cpython.unsafe.tuple import tuple_setitem
 from numba.extending import overload
 from numba.np.numpy_support import as_dtype
 
-from . import assemble, containers, helpers, linalg, ops
+from . import assemble, checkpoints, containers, helpers, linalg, ops
 
 
 def _number(t):
@@ -532,3 +532,33 @@ def _unbroadcast_to(g, shape):
         return same_rank
     if _array(g):
         return lambda g, shape: _sum_to(g, shape)
+
+
+# -- checkpointed loops (runtime.checkpoints) ------------------------------------------
+
+@numba.njit(cache=False)
+def _ceil_sqrt(n):
+    root = int(np.sqrt(n))
+    while root * root < n:
+        root += 1
+    return max(root, 1)
+
+
+@overload(checkpoints.checkpoint_segments)
+def _checkpoint_segments(steps, segments=None):
+    """A range cut into ranges (generated loops run over ranges)."""
+    if not isinstance(steps, types.RangeType):
+        return None
+    by_count = not _none(segments)
+
+    def impl(steps, segments=None):
+        n = len(steps)
+        every = max(1, -(-n // segments)) if by_count else _ceil_sqrt(n)
+        out = [range(steps.start, steps.start, steps.step)]
+        out.pop()
+        for first in range(0, n, every):
+            last = min(first + every, n)
+            out.append(range(steps.start + first * steps.step,
+                             steps.start + last * steps.step, steps.step))
+        return out
+    return impl

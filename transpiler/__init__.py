@@ -15,6 +15,7 @@ from runtime.structures import register_pytree
 
 from .api import Gradient
 from .check import check_grad
+from .ad.checkpoint import checkpoint
 from .errors import GradientMismatch, TranspileError
 from .frontend.callables import define as _define
 from .graph import graph
@@ -31,4 +32,5 @@ rule = adjoint  # @transpiler.rule(np.hypot) registers the reverse-mode rule of 
 __all__ = ["grad", "value_and_grad", "Gradient", "TranspileError", "GradientMismatch",
            "transform", "STAGES", "rule", "adjoint", "partials", "tangent",
            "nondifferentiable", "stop_gradient", "jvp", "vjp", "jacobian", "hessian", "hvp",
-           "check_grad", "graph", "register_pytree", "jacfwd", "jacrev", "linearize", "jit"]
+           "check_grad", "graph", "register_pytree", "jacfwd", "jacrev", "linearize", "jit",
+           "checkpoint"]

@@ -28,16 +28,18 @@ from .arguments import (_bind, _check_arguments, _check_output, _complex_output,
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _transformed(fn, wrt, optimize=True, kinds=None):
-    """The cached transformation of `fn` (one per function, wrt, setting and
+def _transformed(fn, wrt, optimize=True, kinds=None, checkpoint=False):
+    """The cached transformation of `fn` (one per function, wrt, settings and
     argument kinds)."""
     key = (wrt if not isinstance(wrt, list) else tuple(wrt), optimize, kinds)
+    if checkpoint:
+        key += (("checkpoint", checkpoint),)
     try:
         per_fn = _CACHE.setdefault(fn, {})
     except TypeError:  # not weak-referenceable: no caching
-        return transform(fn, wrt, optimize, kinds)
+        return transform(fn, wrt, optimize, kinds, checkpoint)
     if key not in per_fn:
-        per_fn[key] = transform(fn, wrt, optimize, kinds)
+        per_fn[key] = transform(fn, wrt, optimize, kinds, checkpoint)
     return per_fn[key]
 
 
@@ -53,8 +55,12 @@ class Gradient:
         return super().__new__(type(cls.__name__, (cls,), {}))
 
     def __init__(self, fn: Fn, wrt: Wrt = 0, with_value: bool = False,
-                 optimize: bool = True) -> None:
+                 optimize: bool = True, checkpoint: bool | int = False) -> None:
         self.fn, self.wrt, self.with_value, self.optimize = fn, wrt, with_value, optimize
+        if checkpoint is not False and checkpoint is not None:
+            from .ad.checkpoint import segment_count
+            segment_count(checkpoint)  # a TypeError now for a bad setting
+        self.checkpoint = checkpoint  # see ad/checkpoint.py
         self._generic = None
         self._specs: dict = {}  # argument signature -> compiled specialization
         self._last = None  # the Transformed of the latest specialization
@@ -67,7 +73,7 @@ class Gradient:
         if example_args:
             self._specialize(example_args)
         elif self._generic is None:
-            self._generic = _transformed(self.fn, self.wrt, self.optimize).code.fn
+            self._generic = self._transform().code.fn
         return self
 
     def _specialize(self, args):
@@ -75,10 +81,13 @@ class Gradient:
         key = tuple(_signature(a) for a in args)
         if key not in self._specs:
             kinds = tuple(_kind_of(k) for k in key)
-            self._last = _transformed(self.fn, self.wrt, self.optimize, kinds)
+            self._last = self._transform(kinds)
             self._specs[key] = self._last.code.fn
             type(self).__call__ = _dispatcher(self)
         return self._specs[key]
+
+    def _transform(self, kinds=None):
+        return _transformed(self.fn, self.wrt, self.optimize, kinds, self.checkpoint)
 
     def _slow(self, *args, **kwargs):
         """Calls the fast dispatcher does not handle: new kinds, keyword arguments."""
@@ -158,10 +167,9 @@ class Gradient:
                 return Target(calling(self.fn, name, name + "_value({args})",
                                       {f"{name}_value": self}))
             kinds = tuple(_kind_of(_signature(a)) for a in args)
-            return Target(self._generated(name, _transformed(self.fn, self.wrt, self.optimize,
-                                                             kinds).code.fn))
+            return Target(self._generated(name, self._transform(kinds).code.fn))
         if self._function is None:
-            adjoint = _transformed(self.fn, self.wrt, self.optimize).code.fn
+            adjoint = self._transform().code.fn
             self._function = self._generated(name, adjoint)
         return Target(self._function)
 
@@ -188,7 +196,7 @@ class Gradient:
     @property
     def transformed(self) -> Transformed:
         """The stages of the latest specialization used (the generic one before any call)."""
-        return self._last or _transformed(self.fn, self.wrt, self.optimize)
+        return self._last or self._transform()
 
     @property
     def source(self) -> str:

@@ -369,19 +369,21 @@ def jvp(fn: Fn, *args: Any, wrt: Wrt = 0, argnums: Wrt | None = None,
 
 
 def vjp(fn: Fn, *args: Any, wrt: Wrt = 0, argnums: Wrt | None = None,
-        has_aux: bool = False) -> Any:
+        has_aux: bool = False, checkpoint: bool | int = False) -> Any:
     """Reverse mode for any output: `value, pullback = vjp(f, wrt)(*args)`;
     `pullback(cotangent)` returns the gradient(s) of `sum(cotangent * f)`.
     JAX's form `vjp(f, *primals)` returns `(value, pullback)` at once, the
     pullback returning a tuple (one cotangent per primal); it is chosen when
     the arguments after `f` are not one `wrt` (an index, a name, a tuple of
     these). With `has_aux=True`, `f` returns `(output, aux)`, and the result
-    has `aux` third."""
+    has `aux` third. `checkpoint` as in `grad` (with the `wrt` form)."""
     if len(args) > 1 or args and not is_wrt(args[0]):
+        if checkpoint:
+            raise TypeError("vjp takes checkpoint= in the form vjp(f, wrt, checkpoint=...)")
         return jax_vjp(fn, args, has_aux=has_aux)
     fn = function_of(fn)
     wrt = chosen_wrt(args[0] if args else wrt, argnums)
-    gradient = Gradient(with_aux(fn) if has_aux else fn, wrt)
+    gradient = Gradient(with_aux(fn) if has_aux else fn, wrt, checkpoint=checkpoint)
     one_tuple = isinstance(wrt, (tuple, list)) and len(wrt) == 1
 
     def run(*args):

@@ -280,7 +280,7 @@ def _reversed_loop(s):
     loop.iter.args[0].left.args[0] = items
     take = ast.Assign(targets=[s.target], value=ast.Subscript(
         value=items, slice=ast.Name(id=index, ctx=ast.Load()), ctx=ast.Load()))
-    loop.body = [take] + s.body
+    loop.body = [take] + [_reversed_loop(inner) for inner in s.body]  # (walk misses these)
     loop.orelse = s.orelse
     for node in ast.walk(loop):
         ast.copy_location(node, s)

@@ -28,16 +28,16 @@ from .hints import Fn, Wrt
 
 @overload
 def grad(fn: None = None, wrt: Wrt = 0, optimize: bool = True, *, argnums: Wrt | None = None, has_aux: bool = False,
-         holomorphic: bool = False) -> Callable[[Fn], Any]: ...
+         holomorphic: bool = False, checkpoint: bool | int = False) -> Callable[[Fn], Any]: ...
 @overload
 def grad(fn: Gradient | HigherGradient, wrt: Wrt = 0,  # type: ignore[overload-overlap]
          optimize: bool = True, *, argnums: Wrt | None = None, has_aux: bool = False,
-         holomorphic: bool = False) -> HigherGradient: ...
+         holomorphic: bool = False, checkpoint: bool | int = False) -> HigherGradient: ...
 @overload
 def grad(fn: Fn, wrt: Wrt = 0, optimize: bool = True, *, argnums: Wrt | None = None, has_aux: bool = False,
-         holomorphic: bool = False) -> Gradient: ...
+         holomorphic: bool = False, checkpoint: bool | int = False) -> Gradient: ...
 def grad(fn: Fn | None = None, wrt: Wrt = 0, optimize: bool = True, *, argnums: Wrt | None = None, has_aux: bool = False,
-         holomorphic: bool = False) -> Any:
+         holomorphic: bool = False, checkpoint: bool | int = False) -> Any:
     """The gradient of scalar-valued `fn` with respect to parameter(s) `wrt`.
 
     `wrt` is an index, a parameter name, or a tuple of these (then a tuple of
@@ -45,53 +45,62 @@ def grad(fn: Fn | None = None, wrt: Wrt = 0, optimize: bool = True, *, argnums: 
     and `@grad(wrt=...)`. With `has_aux=True`, `fn` returns `(output, aux)` and
     the call returns `(gradient, aux)`. With `holomorphic=True`, `fn` is a
     complex function of a complex argument and the call returns f'(z).
+    With `checkpoint=True` the reverse sweep of each loop keeps O(sqrt n)
+    snapshots of the loop's state and recomputes the rest (`checkpoint=K`:
+    K snapshots); see docs/checkpointing.md.
     """
     wrt = chosen_wrt(wrt, argnums)
     if fn is None:
-        return lambda f: grad(f, wrt, optimize, has_aux=has_aux, holomorphic=holomorphic)
+        return lambda f: grad(f, wrt, optimize, has_aux=has_aux, holomorphic=holomorphic,
+                              checkpoint=checkpoint)
     if holomorphic:
         if has_aux:
             raise TypeError("grad(..., holomorphic=True) does not take has_aux=True")
         fn = real_part(function_of(fn))
     if has_aux:
-        return _with_aux(fn, wrt, False, optimize)
+        return _with_aux(fn, wrt, False, optimize, checkpoint)
     if isinstance(fn, (Gradient, HigherGradient)):
         if isinstance(fn, Gradient) and fn.with_value:
             raise TypeError("take grad of grad(f), not of value_and_grad(f)")
         return HigherGradient(fn, wrt)
     if inspect.ismethod(fn):
-        return BoundGradient(Gradient(fn.__func__, _after_self(wrt), optimize=optimize),
-                             fn.__self__)
-    return Gradient(function_of(fn), wrt, optimize=optimize)
+        return BoundGradient(Gradient(fn.__func__, _after_self(wrt), optimize=optimize,
+                                      checkpoint=checkpoint), fn.__self__)
+    return Gradient(function_of(fn), wrt, optimize=optimize, checkpoint=checkpoint)
 
 
 @overload
 def value_and_grad(fn: None = None, wrt: Wrt = 0, optimize: bool = True,
-                   *, argnums: Wrt | None = None, has_aux: bool = False) -> Callable[[Fn], Gradient]: ...
+                   *, argnums: Wrt | None = None, has_aux: bool = False,
+                   checkpoint: bool | int = False) -> Callable[[Fn], Gradient]: ...
 @overload
 def value_and_grad(fn: Fn, wrt: Wrt = 0, optimize: bool = True,
-                   *, argnums: Wrt | None = None, has_aux: bool = False) -> Gradient: ...
+                   *, argnums: Wrt | None = None, has_aux: bool = False,
+                   checkpoint: bool | int = False) -> Gradient: ...
 def value_and_grad(fn: Fn | None = None, wrt: Wrt = 0, optimize: bool = True,
-                   *, argnums: Wrt | None = None, has_aux: bool = False) -> Any:
+                   *, argnums: Wrt | None = None, has_aux: bool = False,
+                   checkpoint: bool | int = False) -> Any:
     """Like `grad`, but the call returns `(value, gradient)` (with `has_aux=True`,
     `((value, aux), gradient)`)."""
     wrt = chosen_wrt(wrt, argnums)
     if fn is None:
-        return lambda f: value_and_grad(f, wrt, optimize, has_aux=has_aux)
+        return lambda f: value_and_grad(f, wrt, optimize, has_aux=has_aux,
+                                        checkpoint=checkpoint)
     if has_aux:
-        return _with_aux(fn, wrt, True, optimize)
+        return _with_aux(fn, wrt, True, optimize, checkpoint)
     if inspect.ismethod(fn):
         return BoundGradient(Gradient(fn.__func__, _after_self(wrt), with_value=True,
-                                      optimize=optimize), fn.__self__)
-    return Gradient(function_of(fn), wrt, with_value=True, optimize=optimize)
+                                      optimize=optimize, checkpoint=checkpoint), fn.__self__)
+    return Gradient(function_of(fn), wrt, with_value=True, optimize=optimize,
+                    checkpoint=checkpoint)
 
 
-def _with_aux(fn, wrt, with_value, optimize):
+def _with_aux(fn, wrt, with_value, optimize, checkpoint=False):
     """`grad(f, has_aux=True)` (see `compat.AuxGradient`)."""
     if inspect.ismethod(fn):
-        return BoundGradient(AuxGradient(fn.__func__, _after_self(wrt), with_value, optimize),
-                             fn.__self__)
-    return AuxGradient(function_of(fn), wrt, with_value, optimize)
+        return BoundGradient(AuxGradient(fn.__func__, _after_self(wrt), with_value, optimize,
+                                         checkpoint), fn.__self__)
+    return AuxGradient(function_of(fn), wrt, with_value, optimize, checkpoint)
 
 
 def _after_self(wrt):
@@ -130,9 +139,9 @@ class AuxGradient:
     """`grad(f, has_aux=True)`: the call returns `(gradient, aux)`, and
     `value_and_grad(f, has_aux=True)` returns `((value, aux), gradient)`."""
 
-    def __init__(self, fn, wrt=0, with_value=False, optimize=True):
+    def __init__(self, fn, wrt=0, with_value=False, optimize=True, checkpoint=False):
         self.fn, self.wrt, self.with_value = fn, wrt, with_value
-        self.gradient = Gradient(with_aux(fn), wrt, optimize=optimize)
+        self.gradient = Gradient(with_aux(fn), wrt, optimize=optimize, checkpoint=checkpoint)
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args, **kwargs):

@@ -107,9 +107,14 @@ def argument_facts(ssa_fn, kinds):
 
 
 def transform(fn: Fn, wrt: Wrt = 0, optimize: bool = True,
-              kinds: tuple | None = None) -> Transformed:
+              kinds: tuple | None = None, checkpoint: bool | int = False) -> Transformed:
     """Run every stage on `fn` for reverse mode with respect to `wrt`;
-    `kinds` (one per parameter, see kinds.py) specializes on scalar arguments."""
+    `kinds` (one per parameter, see kinds.py) specializes on scalar arguments;
+    `checkpoint` (True, or K snapshots) recomputes loops instead of saving them."""
+    if checkpoint:
+        import functools
+        return _transform(fn, wrt, optimize, kinds,
+                          functools.partial(reverse, checkpoint=checkpoint))
     return _transform(fn, wrt, optimize, kinds, reverse)
 
 
@@ -270,7 +275,7 @@ def transform_forward(fn, wrt=0, optimize=True, kinds=None, output=(), tangent_n
                       functools.partial(forward, tangent_names=tangent_names), output, callee)
 
 
-def build_companion(comp, kinds):
+def build_companion(comp, kinds, checkpoint=None):
     """The forward and backward functions of a called user function (ad/companions.py)."""
     parsed, ssa_fn = front_end(comp.fn, count_varargs(comp.fn, kinds))
     facts = argument_facts(ssa_fn, kinds)
@@ -280,7 +285,8 @@ def build_companion(comp, kinds):
     activity = analyze(ssa_fn, list(comp.wrt))
     param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds) if k is not None} \
         if OPTIMIZE else {}
-    forward, backward = Reverse(ssa_fn, activity, param_kinds, facts).split(list(comp.wrt))
+    forward, backward = Reverse(ssa_fn, activity, param_kinds, facts,
+                                checkpoint).split(list(comp.wrt))
     made = []
     for fn_ir in (forward, backward):
         ir.verify(fn_ir)

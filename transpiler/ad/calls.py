@@ -67,6 +67,11 @@ def attribute_error(s):
         "to that")
 
 
+def is_checkpointed(fn):
+    from .checkpoint import is_checkpointed
+    return is_checkpointed(fn)
+
+
 def bind_call(s):
     """The call's operands by the callee's parameter names, `*args` items as
     the parameters of the callee's specialization (`rest_0`, `rest_1`, ...,
@@ -111,8 +116,10 @@ class CallReverser:
         wrt = tuple(n for n, v in arguments.items()
                     if not isinstance(v, dict) and rev.activity.is_active(v))
         kinds = tuple(_scalar_or_none(rev.facts, arguments.get(p)) for p in positional)
-        comp = companion(fn, wrt, kinds)
-        saved = self.rewrite_forward(s, comp)
+        comp = companion(fn, wrt, kinds, rev.checkpoint)
+        start = len(out)
+        saved = self.run_again(s, comp, out) if is_checkpointed(fn) else \
+            self.rewrite_forward(s, comp)
         base = _base_name(fn)
         grads = rev.emit(out, f"{base}_grads", comp.backward_key, [saved, g],
                          callee=ir.Ext(comp.backward_key, f"{base}_vjp.backward", comp))
@@ -120,8 +127,19 @@ class CallReverser:
             c = rev.emit(out, "t", operator.getitem, [grads, ir.Const(k)])
             rev.namer.temps.add(c.name)
             rev.accumulate(arguments[name], c, adj, out, s.loc)
-        for stmt in out[-(1 + 2 * len(wrt)):]:
+        for stmt in out[start:]:
             stmt.adjoint_of = s.loc
+
+    def run_again(self, s, comp, out):
+        """A `@checkpoint` function: the forward sweep keeps only the value of
+        `f_vjp.forward(a)`, and the reverse sweep calls it again for what it saves."""
+        self.rewrite_forward(s, comp)  # (what it saves there is read by nothing)
+        base = _base_name(comp.fn)
+        result = self.rev.emit(out, f"{base}_out", comp, list(s.args), dict(s.kwargs), s.loc,
+                               callee=ir.Ext(comp, f"{base}_vjp.forward", comp))
+        saved = self.rev.namer.fresh(f"{base}_saved")
+        out.append(ir.Assign(saved, operator.getitem, [result, ir.Const(1)], {}, s.loc))
+        return saved
 
     def rewrite_forward(self, s, comp):
         """`y = f(a)` -> `y, f_saved = f_vjp.forward(a)` in the forward sweep."""

@@ -41,13 +41,14 @@ class _BackwardKey:
         self.companion = companion
 
 
-def companion(fn, wrt, kinds):
-    """The cached Companion of `fn` for parameters `wrt` and argument `kinds`."""
-    key = (fn, wrt, kinds)
+def companion(fn, wrt, kinds, checkpoint=None):
+    """The cached Companion of `fn` for parameters `wrt` and argument `kinds`
+    (its loops checkpointed with `checkpoint`, see checkpoint.py)."""
+    key = (fn, wrt, kinds) + ((("checkpoint", checkpoint),) if checkpoint else ())
     if key not in _COMPANIONS:
         comp = _COMPANIONS[key] = Companion(fn, wrt)
         try:
-            BUILDERS["reverse"](comp, kinds)
+            BUILDERS["reverse"](comp, kinds, checkpoint)
         except BaseException:
             del _COMPANIONS[key]
             raise

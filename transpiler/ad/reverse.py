@@ -48,11 +48,11 @@ ADD_AT = ir.Ext(add_at, "add_at", add_at)
 MATMULS = (operator.matmul, np.matmul, np.dot)
 
 
-def reverse(fn, wrt, activity, param_kinds=None, facts=None):
+def reverse(fn, wrt, activity, param_kinds=None, facts=None, checkpoint=None):
     """Build the adjoint of `fn` for parameter names `wrt` (see module docstring).
     `param_kinds` says which parameters are known scalars (see kinds.py), for
     the optimizations; `facts` the same from the arguments in every mode."""
-    return Reverse(fn, activity, param_kinds, facts).function(wrt)
+    return Reverse(fn, activity, param_kinds, facts, checkpoint).function(wrt)
 
 
 def is_runtime_helper(fn):
@@ -78,8 +78,9 @@ def _is_zero(v):
 
 
 class Reverse(BranchReverser):
-    def __init__(self, fn, activity, param_kinds=None, facts=None):
+    def __init__(self, fn, activity, param_kinds=None, facts=None, checkpoint=None):
         self.fn, self.activity = fn, activity
+        self.checkpoint = checkpoint  # True or K: its loops checkpointed (checkpoint.py)
         self.kinds = Kinds(param_kinds).block(fn.body)
         self.facts = facts or self.kinds  # argument kinds even when not optimizing
         self.containers = {s.args[0].name for s in ir.walk(fn.body)
@@ -134,6 +135,10 @@ class Reverse(BranchReverser):
         the seed parameter and the gradient of each `wrt` parameter."""
         fn = self.fn
         *body, ret = ir.clone_block(fn.body)  # a copy: loops get save statements added
+        if self.checkpoint:  # loops over segments, their bodies recomputed (checkpoint.py)
+            from . import checkpoint
+            checkpoint.segment_loops(self, body, self.checkpoint)
+            self.recomputed_body = functools.partial(checkpoint.recomputed_body, self)
         self.index(body)
         value = ret.value
         seed = self.namer.fresh("d_" + (self.base(value) if isinstance(value, ir.Var) else fn.name))

@@ -168,10 +168,13 @@ class LoopReverser:
             carried[v.name] = target
         body_adj = {v.name: carried[v.name] for v in outer}
         rbody = []
-        for p in header:
-            if active(p.inputs[1]):
-                rev.accumulate(p.inputs[1], carried[p.target.name], body_adj, rbody, s.loc)
-        rev.block(s.body, body_adj, rbody)
+        if s.note == "checkpoint":  # a loop over segments (checkpoint.py)
+            rbody = rev.recomputed_body(s, header, carried, body_adj)
+        else:
+            for p in header:
+                if active(p.inputs[1]):
+                    rev.accumulate(p.inputs[1], carried[p.target.name], body_adj, rbody, s.loc)
+            rev.block(s.body, body_adj, rbody)
         for rphi, v in zip(rphis, [p.target for p in header] + outer):
             d = body_adj.get(v.name)
             rphi.inputs[1] = d if d is not None else rev.zeros(v, rbody)
@@ -208,7 +211,7 @@ class LoopReverser:
                                 callee=REVERSED)
             target = restored.get(s.target.name) or rev.namer.fresh(rev.base(s.target))
             return target, iterable
-        saved = rev.namer.fresh("saved")
+        saved = rev.namer.fresh("snapshots" if s.note == "checkpoint" else "saved")
         rev.insert_before(s, ir.Assign(saved, ops.make_list, []))
         rev.sites[saved.name] = list(rev.stmt_sites.get(id(s), []))  # inside the loop's ifs
         exported = [self.export(s, v) for v in needed]
