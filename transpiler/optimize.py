@@ -23,6 +23,7 @@ import numpy as np
 from . import ir
 from runtime import helpers, ops
 from runtime.helpers import unbroadcast
+from .shifts import shifted
 
 _FOLDABLE = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
              operator.neg, operator.pos, math.log, math.sqrt}
@@ -86,7 +87,7 @@ def peephole(s, kinds=None):
             return s
     if fn in _FOLD_ANY and all(isinstance(a, ir.Const) for a in args):
         return ir.Const(fn(*(a.value for a in args)))
-    if fn is ops.identity:
+    if fn is ops.identity or fn is shifted:  # (shifts.py: a mark for activity analysis)
         return args[0]
     if len(args) != 2:
         return s

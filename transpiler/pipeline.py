@@ -20,6 +20,7 @@ from .hints import Fn, Wrt
 from .normalize import normalize
 from .kinds import Kinds
 from .optimize import hoist_invariants
+from .shifts import drop_shift_gradients
 from .writes import check_writes
 from .optimize import optimize as optimize_ir
 from .parse import count_varargs, parse
@@ -155,6 +156,7 @@ def _stages(fn, wrt, optimize, kinds, differentiate, output=(), callee=False):
     if optimize:
         ssa_fn = ir.clone(ssa_fn)
         ssa_fn.body = hoist_invariants(ssa_fn.body)
+        drop_shift_gradients(ssa_fn)
     names = resolve_wrt(ssa_fn, wrt)
     activity = analyze(ssa_fn, names)
     param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds or ()) if k is not None}
