@@ -2,8 +2,11 @@
 and JAX versions of the workloads (loops as `lax.fori_loop`) under `jax.jit`.
 Each factory raises ImportError when its library is not installed."""
 import math
+import types
 
 import numpy as np
+
+from workloads import workloads
 
 def numba_hand():
     """workload name -> a hand-written value and gradient compiled with numba (the loops)."""
@@ -48,6 +51,11 @@ def numba_hand():
 
 # -- JAX with lax.fori_loop -------------------------------------------------------------
 
+def with_numpy(fn, module):
+    """The autograd version of a workload, reading `anp` as another NumPy (jax.numpy)."""
+    return types.FunctionType(fn.__code__, {**fn.__globals__, "anp": module}, fn.__name__)
+
+
 def jax_versions():
     """workload name -> wrt -> `jax.jit(jax.value_and_grad(f, wrt))` of a JAX version of
     the workload, its loop written as `lax.fori_loop` (traced once, not unrolled)."""
@@ -55,9 +63,6 @@ def jax_versions():
     import jax.numpy as jnp
     from jax import lax
     jax.config.update("jax_enable_x64", True)
-
-    def circuit(x, y, z):
-        return (x + y) * jnp.maximum(y, z)
 
     def sin_loop(x, w):
         return lax.fori_loop(0, 1000, lambda i, x: x + w * jnp.sin(x), x)
@@ -72,19 +77,11 @@ def jax_versions():
         h = lax.fori_loop(0, xs.shape[0], lambda t, h: jnp.tanh(h @ Wh + xs[t] @ Wx), h)
         return jnp.sum(h ** 2)
 
-    def mlp(W1, b1, W2, b2, X, Y):
-        h = jnp.tanh(X @ W1 + b1)
-        z = h @ W2 + b2
-        m = jnp.max(z, axis=1, keepdims=True)
-        lse = m + jnp.log(jnp.sum(jnp.exp(z - m), axis=1, keepdims=True))
-        return -jnp.sum(Y * (z - lse)) / X.shape[0]
-
-    def logistic(w, b, X, y):
-        z = X @ w + b
-        return jnp.mean(jnp.logaddexp(0.0, z) - y * z)
-
-    made = {"scalar (x+y)*max(y,z)": circuit, "1000-step math.sin loop": sin_loop,
-            "Lorenz Euler 500 steps": lorenz, "tanh RNN 50 steps": rnn,
-            "MLP 256x64-128-10": mlp, "logistic regression 1000x20": logistic}
+    loops = {"1000-step math.sin loop": sin_loop, "Lorenz Euler 500 steps": lorenz,
+             "tanh RNN 50 steps": rnn}
+    # the workloads without loops: their autograd versions, reading jax.numpy as `anp`
+    made = {name: with_numpy(ag_fn, jnp) for name, (_, _, ag_fn, _, _) in workloads().items()
+            if name not in loops}
+    made.update(loops)
     return {name: (lambda f: lambda wrt: jax.jit(jax.value_and_grad(f, wrt)))(f)
             for name, f in made.items()}
