@@ -77,4 +77,12 @@ def test_compiled_equals_the_python_backend_and_central_differences(f, args, wrt
         assert np.array_equal(a, b)
     assert_close(got, numeric_grad(f, args, wrt), rtol=1e-4, atol=1e-6)
     assert compiled.compiled_count == 1
+
+
+@pytest.mark.source_text
+@pytest.mark.parametrize("f, args, wrt, fused", CASES,
+                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
+def test_the_chain_is_one_call_where_nothing_else_reads_the_arrays(f, args, wrt, fused):
+    compiled = jit(value_and_grad(f, wrt=wrt))
+    compiled(*args)
     assert ("tapeless_numba_add_scaled" in compiled.source) == fused
