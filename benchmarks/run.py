@@ -20,7 +20,8 @@ gradient (`value_and_grad`), as a training step does. The systems:
 Peers that are not installed are left out with a note. Then the 1,000,000-step
 loop with checkpointing (loop_memory.py's `checkpoint_row`, when it exists),
 and the targets of issue 17 next to the measured ratios. The machine is shared,
-so the ratios are of each system's best round (the JSON keeps the medians too).
+so each ratio is the median over rounds of the ratio within one round (the
+primal's time is its best round; the JSON keeps every system's best and median).
 BLAS and OpenMP are pinned to one thread.
 """
 import os
@@ -116,10 +117,13 @@ def time_interleaved(calls, args, budget, summary=statistics.median):
     return {name: summary(v) for name, v in samples.items()}
 
 
-def best_and_median(samples):
-    """On a shared machine the best round is the one least disturbed by other
-    processes: the tables report ratios of those, the JSON both."""
-    return min(samples), statistics.median(samples)
+def paired_ratios(samples):
+    """Each system's time over the primal's, as the median over rounds of the
+    ratio within one round: a system and the primal run next to each other in a
+    round, so load from other processes on a shared machine moves both."""
+    primal = samples["primal"]
+    return {name: statistics.median(t / p for t, p in zip(v, primal))
+            for name, v in samples.items()}
 
 
 def _ready(name, system, make, args, want):
@@ -157,9 +161,10 @@ def run(only=None, budget=0.3):
                 calls[system] = g
                 if system == "tapeless jit":
                     compile_seconds = seconds
-        times = time_interleaved(calls, args, budget, best_and_median)
-        rows.append({"workload": name, "seconds": {k: v[0] for k, v in times.items()},
-                     "median seconds": {k: v[1] for k, v in times.items()},
+        samples = time_interleaved(calls, args, budget, list)
+        rows.append({"workload": name, "ratios": paired_ratios(samples),
+                     "seconds": {k: min(v) for k, v in samples.items()},
+                     "median seconds": {k: statistics.median(v) for k, v in samples.items()},
                      "jit compile seconds": compile_seconds})
     return rows
 
@@ -185,8 +190,8 @@ def render(header, lines, markdown):
                      for r in [header] + lines)
 
 
-def ratio(t, system):
-    return t[system] / t["primal"] if system in t else None
+def ratio(row, system):
+    return row["ratios"].get(system)
 
 
 def _x(value, digits=2):
@@ -201,13 +206,13 @@ def table(rows, markdown=False):
         t = row["seconds"]
         compile_s = row["jit compile seconds"]
         lines.append([row["workload"], f"{t['primal'] * 1e6:.1f} us"] +
-                     [_x(ratio(t, s)) for s in SYSTEMS] +
+                     [_x(ratio(row, s)) for s in SYSTEMS] +
                      ["n/a" if compile_s is None else f"{compile_s:.2f} s"])
     return render(header, lines, markdown)
 
 
 def _by_name(rows):
-    return {row["workload"]: row["seconds"] for row in rows}
+    return {row["workload"]: row for row in rows}
 
 
 # (workload, system, target ratio, how the issue states it)
