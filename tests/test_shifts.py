@@ -1,4 +1,4 @@
-"""The max shift of a logsumexp or softmax carries no gradient (transpiler/shifts.py):
+"""The max shift of a logsumexp or softmax carries no gradient (transpiler/ir/shifts.py):
 gradients with and without the rewrite agree with autograd and with central
 differences, and expressions that only look like a shift-invariant one keep the
 gradient through the max."""
