@@ -562,3 +562,74 @@ def _checkpoint_segments(steps, segments=None):
                              steps.start + last * steps.step, steps.step))
         return out
     return impl
+
+
+# -- small arrays from a tuple of numbers (transpiler/jit_small_arrays.py) ------------------
+
+def add_scaled(s, c, t):
+    """`s + c * np.array(t)`."""
+    raise NotImplementedError  # only ever compiled
+
+
+def scaled_shape(c, t):
+    """`np.shape(c * np.array(t))`."""
+    raise NotImplementedError  # only ever compiled
+
+
+def scaled_items(g, shape, c, t):
+    """`cast_like(unbroadcast_to(g, shape) * c, t)`, read only item by item."""
+    raise NotImplementedError  # only ever compiled
+
+
+SMALL_ARRAYS = (add_scaled, scaled_shape, scaled_items)
+
+
+def _floats(t):
+    """The length of a tuple of float64 numbers, else None."""
+    if isinstance(t, types.UniTuple) and t.dtype == types.float64:
+        return t.count
+    return None
+
+
+def _plain_scale(c):
+    return isinstance(c, (types.Float, types.Integer)) and not isinstance(c, types.Boolean)
+
+
+@overload(add_scaled)
+def _add_scaled(s, c, t):
+    n = _floats(t)
+    if n is None or not _plain_scale(c) or not (_array(s) and s.ndim == 1 and
+                                                s.dtype == types.float64):
+        return lambda s, c, t: s + c * np.array(t)
+
+    def item_by_item(s, c, t):
+        if s.shape[0] != n:  # broadcasting: as NumPy does it
+            return s + c * np.array(t)
+        out = np.empty(n)
+        for k in range(n):
+            out[k] = s[k] + c * t[k]
+        return out
+    return item_by_item
+
+
+@overload(scaled_shape)
+def _scaled_shape(c, t):
+    n = _floats(t)
+    if n is None or not _plain_scale(c):
+        return lambda c, t: (c * np.array(t)).shape
+    return lambda c, t: (n,)
+
+
+@overload(scaled_items)
+def _scaled_items(g, shape, c, t):
+    n = _floats(t)
+    if n is None or not _plain_scale(c) or not (_array(g) and g.ndim == 1 and
+                                                g.dtype == types.float64):
+        return lambda g, shape, c, t: helpers.cast_like(unbroadcast_to(g, shape) * c, t)
+    items = ", ".join(f"a[{k}] * c" for k in range(n))
+    text = (f"def as_items(g, shape, c, t):\n"
+            f"    a = g if g.shape == shape else unbroadcast_to(g, shape)\n"
+            f"    return ({items},)\n")
+    namespace = {"unbroadcast_to": unbroadcast_to}
+    exec(text, namespace)  # a tuple of n items: one expression per item
+    return namespace["as_items"]

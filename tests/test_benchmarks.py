@@ -56,8 +56,9 @@ def test_dynamic_call_benchmark_checks_both_paths_before_timing(capsys):
     assert "dynamic / static" in capsys.readouterr().out
 
 
-def test_jit_benchmark_agrees_before_timing(capsys):
-    pytest.importorskip("numba", reason="the jit benchmark needs numba")
-    load("jit").main(["--quick", "--only", "sin"])
+def test_jit_rows_agree_before_timing(capsys):
+    pytest.importorskip("numba", reason="the jit rows need numba")
+    rows = load("run").main(["--quick", "--only", "sin", "--markdown"])
     out = capsys.readouterr().out
-    assert "1000-step math.sin loop" in out and "jit compile" in out
+    assert "| 1000-step math.sin loop |" in out and "jit compile" in out
+    assert "tapeless jit" in rows[0]["seconds"] and "numba hand-written" in rows[0]["seconds"]

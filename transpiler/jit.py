@@ -266,7 +266,8 @@ def _twins():
              for name, fn in table.items()}
     twins.update({_TWIN + "shape_of": helpers.shape_of, _TWIN + "arange": np.arange,
                   _TWIN + "clip": helpers.clip,
-                  _TWIN + "unbroadcast_to": helpers.unbroadcast_to})
+                  _TWIN + "unbroadcast_to": helpers.unbroadcast_to,
+                  **{_TWIN + f.__name__: f for f in helpers.SMALL_ARRAYS}})
     return twins
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import ast
 
+from .jit_small_arrays import fuse_small_arrays
+
 _TWIN = "tapeless_numba_"
 
 
@@ -34,6 +36,7 @@ def numba_friendly(factory, filename="<generated>"):
     _tuples_for_lists(factory.body[0])
     _numbers_for_placeholders(factory.body[0])
     _shapes_for_arrays(factory.body[0])
+    fuse_small_arrays(factory.body[0])
     inner = factory.body[0].args
     if inner.kwonlyargs:  # numba has no keyword-only parameters (Python binds them)
         inner.args, inner.kwonlyargs = inner.args + inner.kwonlyargs, []

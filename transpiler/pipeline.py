@@ -27,6 +27,7 @@ from .frontend.parse import count_varargs, parse
 from .ad import companions
 from .ad.forward import forward
 from .ad.reverse import Reverse, reverse
+from .ir.shifts import drop_shift_gradients
 from .rules import _load_builtin_rules
 from .rules.table import lookup
 from .ir.ssa import to_ssa
@@ -163,6 +164,7 @@ def _stages(fn, wrt, optimize, kinds, differentiate, output=(), callee=False):
     if optimize:
         ssa_fn = ir.clone(ssa_fn)
         ssa_fn.body = hoist_invariants(ssa_fn.body)
+        drop_shift_gradients(ssa_fn)
     names = resolve_wrt(ssa_fn, wrt)
     activity = analyze(ssa_fn, names)
     refuse_unseen_mutations(ssa_fn, activity)

@@ -404,12 +404,15 @@ class Reverse(BranchReverser):
                 self.accumulate(v, c, adj, out, s.loc)
 
     def contributions(self, rule, g, ans, bound, out):
-        if rule.prim in MATMULS and len(bound) == 2 and \
-                all(self.kinds.rank(v) == 2 for v in bound.values()):
-            from ..rules.python import matmul_2d
+        if rule.prim in MATMULS and len(bound) == 2:
+            from ..rules import python as rules_python
             a, b = bound.values()
-            return inline(matmul_2d, {"g": g, "ans": ans, "a": a, "b": b}, self.namer, out,
-                          kinds=self.kinds)
+            known = {(2, 2): rules_python.matmul_2d, (2, 1): rules_python.matmul_matrix_vector,
+                     (1, 2): rules_python.matmul_vector_matrix}
+            rank_rule = known.get((self.kinds.rank(a), self.kinds.rank(b)))
+            if rank_rule is not None:
+                return inline(rank_rule, {"g": g, "ans": ans, "a": a, "b": b}, self.namer,
+                              out, kinds=self.kinds)
         if rule.adjoint is not None:
             return inline(rule.adjoint, {"g": g, "ans": ans, **bound}, self.namer, out,
                           kinds=self.kinds)

@@ -16,6 +16,7 @@ import operator
 import numpy as np
 
 from .. import ir
+from .shifts import shifted
 from runtime import containers, helpers, linalg, ops
 
 SCALAR = "scalar"
@@ -25,7 +26,7 @@ _ELEMENTWISE = {
     operator.mod, operator.pow, operator.neg, operator.pos, operator.lt, operator.le,
     operator.gt, operator.ge, operator.eq, operator.ne, operator.not_, ops.identity,
     builtins.max, builtins.min, builtins.abs, builtins.float, builtins.int, builtins.bool,
-    builtins.round, builtins.len,
+    builtins.round, builtins.len, shifted,
 }
 _INT_ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.floordiv, operator.mod,
                    operator.neg}

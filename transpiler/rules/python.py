@@ -75,6 +75,16 @@ def matmul_2d(g, ans, a, b):
     return g @ b.T, a.T @ g
 
 
+def matmul_matrix_vector(g, ans, a, b):
+    """The adjoint of a @ b for a matrix `a` and a vector `b` (known ranks)."""
+    return np.outer(g, b), a.T @ g
+
+
+def matmul_vector_matrix(g, ans, a, b):
+    """The adjoint of a @ b for a vector `a` and a matrix `b` (known ranks)."""
+    return b @ g, np.outer(a, g)
+
+
 @tangent(operator.matmul, "a")
 def matmul_a(da, ans, a, b):
     return da @ b
