@@ -201,3 +201,11 @@ def test_stages_of_a_cached_gradient_are_made_on_demand(model):
         assert g0.transformed.from_cache and "tanh" in g0.ssa
     """)
     assert hit(ssa)
+
+
+def test_a_default_argument_is_part_of_the_key(tmp_path):
+    (tmp_path / "model.py").write_text(MODEL.replace("def f(x, y):", "def f(x, y, s=SCALE):")
+                                       .replace("a * SCALE", "a * s"))
+    assert stored(run(tmp_path))
+    assert stored(run(tmp_path, MODEL_SCALE="3.0"))  # (the default is in the signature)
+    assert hit(run(tmp_path, MODEL_SCALE="3.0"))

@@ -129,8 +129,10 @@ def function_key(fn):
     """A user function as another process can check it: where it is, the text of
     its file, and its code."""
     code = fn.__code__
+    defaults = tuple(describe(v) for v in fn.__defaults__ or ())  # (printed into the code)
+    kwdefaults = tuple((k, describe(v)) for k, v in (fn.__kwdefaults__ or {}).items())
     return ("function", fn.__module__, fn.__qualname__, code.co_filename,
-            _file_digest(code.co_filename), _code_digest(code))
+            _file_digest(code.co_filename), _code_digest(code), defaults, kwdefaults)
 
 
 def _importable(obj):
@@ -240,7 +242,8 @@ def key_of(fn, options):
 
 def cached(fn, options, make):
     """`make()` (a Transformed), or the one stored for `fn` and `options`."""
-    if not enabled() or not isinstance(fn, types.FunctionType) or not entries_dir():
+    if not enabled() or not isinstance(fn, types.FunctionType) or not entries_dir() or \
+            hasattr(fn, "__wrapped__"):  # (a wrapper's text is not what is differentiated)
         return make()
     try:
         key = key_of(fn, options)
