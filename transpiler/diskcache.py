@@ -39,7 +39,7 @@ import types
 
 import numpy as np
 
-from .parse import _RECORDERS  # the recordings of the transforms under way (innermost last)
+from .sourcefiles import RECORDERS as _RECORDERS  # the transforms under way, innermost last
 
 FORMAT = 1
 MAX_ENTRIES = 2000  # beyond this, the oldest entries are removed when one is stored
@@ -73,27 +73,22 @@ class Recorder:
         self.compiles = []  # (name, source, bindings, code, filename, origin)
         self.problem = None  # why it cannot be cached, once known
 
+    def resolved(self, scope, name, parts, value):
+        """Where the front end resolves a free name (parse.Scope, ssa.py)."""
+        owner = scope.owner
+        if self.problem is not None or owner is None or _is_ours(owner):
+            return
+        if name in scope.closure and name not in scope.own:  # put there by the transform
+            return
+        self.lookups.append((owner, name, tuple(parts), value))
+
+    def compiled(self, name, source, bindings, code, filename, origin):
+        """For each function compiled from generated code (sourcefiles.py)."""
+        self.compiles.append((name, source, dict(bindings), code, filename, origin))
+
 
 def recording():
     return _RECORDERS[-1] if _RECORDERS else None
-
-
-def resolved(scope, name, parts, value):
-    """Called where the front end resolves a free name (parse.Scope, ssa.py)."""
-    rec = recording()
-    owner = scope.owner
-    if rec is None or rec.problem is not None or owner is None or _is_ours(owner):
-        return
-    if name in scope.closure and name not in scope.own:  # put there by the transform
-        return
-    rec.lookups.append((owner, name, tuple(parts), value))
-
-
-def compiled(name, source, bindings, code, filename, origin):
-    """Called for each function compiled from generated code (sourcefiles.py)."""
-    rec = recording()
-    if rec is not None:
-        rec.compiles.append((name, source, dict(bindings), code, filename, origin))
 
 
 def _is_ours(fn):

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import gast
 
 from .errors import Loc, TranspileError
+from .sourcefiles import RECORDERS
 
 
 @dataclass
@@ -37,9 +38,8 @@ class Scope:
     def lookup(self, name):
         """Return (found, value) for a free name: closure, then globals, then builtins."""
         found, value = self._lookup(name)
-        if found and _RECORDERS:
-            from .diskcache import resolved
-            resolved(self, name, (), value)
+        if found and RECORDERS:
+            RECORDERS[-1].resolved(self, name, (), value)
         return found, value
 
     def _lookup(self, name):
@@ -50,9 +50,6 @@ class Scope:
         if hasattr(builtins, name):
             return True, getattr(builtins, name)
         return False, None
-
-
-_RECORDERS: list = []  # diskcache.py's recordings under way (what lookups report to)
 
 
 @dataclass

@@ -31,10 +31,11 @@ import os
 import tempfile
 from typing import Any
 
-from .parse import _RECORDERS
-
 _COUNTER = itertools.count(1)
 FILES: set = set()  # every file name given to generated code in this process
+# what watches the transforms under way (diskcache.Recorder, innermost last): the
+# free names they resolve (parse.Scope, ssa.py) and the code they compile (here)
+RECORDERS: list = []
 _DIR: list = []  # the cache directory, once found ("" when none can be written)
 
 
@@ -96,9 +97,8 @@ def compile_function(name: str, source: str, bindings: dict, globals_: dict | No
     in `globals_` (the user's module globals: module data is read live)."""
     filename = file_for(name, source, origin)
     code = compile(_factory(name, source, bindings, len(source.splitlines(True))), filename, "exec")
-    if _RECORDERS:
-        from .diskcache import compiled
-        compiled(name, source, bindings, code, filename, origin)
+    if RECORDERS:
+        RECORDERS[-1].compiled(name, source, bindings, code, filename, origin)
     return run_factory(code, name, source, bindings, globals_, filename), filename
 
 

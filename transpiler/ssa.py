@@ -27,10 +27,10 @@ import gast
 import numpy as np
 
 from . import ir
-from .diskcache import resolved
 from .errors import TranspileError, working_on
 from .in_place import IN_PLACE_METHODS, InPlaceUpdates, _updates_in_place
 from .normalize import _LIST_APPEND, _MAKE_DICT, _SET_ITEM, assigned_names
+from .sourcefiles import RECORDERS
 from .syntax import BINARY, COMPARE, UNARY, stem
 from runtime import helpers, ops
 
@@ -350,8 +350,8 @@ class Builder(InPlaceUpdates):
                 obj = getattr(obj, attr)
             except AttributeError:
                 self.error(node, f"`{node.id}` has no attribute `{attr}`")
-        if parts:
-            resolved(self.parsed.scope, node.id, parts[::-1], obj)  # (for diskcache.py)
+        if parts and RECORDERS:  # (what diskcache.py checks again in another process)
+            RECORDERS[-1].resolved(self.parsed.scope, node.id, parts[::-1], obj)
         spelling = ".".join([node.id] + parts[::-1])
         if isinstance(obj, (bool, int, float, complex, str, type(None))) and parts:
             return ir.Const(obj)  # np.pi, np.newaxis: library constants
