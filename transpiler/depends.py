@@ -73,7 +73,7 @@ def _file_digest(path):
 def _code_digest(code):
     found = _CODE_DIGESTS.get(id(code))
     if found is None or found[0] is not code:
-        from .parse import _fingerprint
+        from .frontend.parse import _fingerprint
         digest = hashlib.sha1(repr((_fingerprint(code), code.co_firstlineno, code.co_filename))
                               .encode()).hexdigest()
         found = _CODE_DIGESTS[id(code)] = (code, digest)
@@ -136,7 +136,7 @@ def describe(value):
 def _binding(value, companions):
     if isinstance(value, types.ModuleType):
         return ("module", value.__name__)
-    from .calls import Companion, TangentCompanion
+    from .ad.companions import Companion, TangentCompanion
     if isinstance(value, (Companion, TangentCompanion)):
         if id(value) not in companions:
             raise Uncacheable("a companion made in another transform")
@@ -169,7 +169,7 @@ def _functions(fn, stored):
 
 
 def _resolve(owner, name, parts):
-    from .parse import Scope, _closure_of
+    from .frontend.parse import Scope, _closure_of
     found, value = Scope(owner.__globals__, _closure_of(owner))._lookup(name)
     for part in parts:
         value = getattr(value, part)
@@ -177,5 +177,5 @@ def _resolve(owner, name, parts):
 
 
 def _is_companion(value):
-    from .calls import Companion, TangentCompanion
+    from .ad.companions import Companion, TangentCompanion
     return isinstance(value, (Companion, TangentCompanion))

@@ -70,8 +70,8 @@ def _own_fingerprint():
     edit of the compiler must not reuse what the old one made)."""
     if not _SELF:
         import runtime
-        from . import __version__
-        parts = [__version__, sys.version, np.__version__, str(FORMAT)]
+        version = getattr(sys.modules.get("transpiler"), "__version__", "")  # (no import: a circle)
+        parts = [version, sys.version, np.__version__, str(FORMAT)]
         for package in (os.path.dirname(__file__), os.path.dirname(runtime.__file__)):
             for root, _, files in sorted(os.walk(package)):
                 for name in sorted(files):
@@ -85,7 +85,7 @@ def _own_fingerprint():
 def _rules_fingerprint():
     """The rules registered by users (rules.py keeps the log), and the types
     registered as structures."""
-    from .rules import _name, user_registrations
+    from .rules.table import _name, user_registrations
     from runtime.structures import _REGISTERED
     rules = [(what, _name(prim), function_key(fn) if isinstance(fn, types.FunctionType) else
               _name(fn) if fn is not None else None) for what, prim, fn in user_registrations()]
@@ -163,7 +163,7 @@ def _entry(fn, key, rec, made):
 def _companions(generated, by_file):
     """The companions the adjoint calls, theirs in turn: for each, how to make it
     again and the records of the code compiled for it."""
-    from .calls import Companion, _COMPANIONS
+    from .ad.companions import Companion, _COMPANIONS
     index, records = {}, []
     pending = list(generated.companions.values())
     found = []
@@ -281,7 +281,7 @@ def _load(key, fn, make):
 
 
 def _materialize(entry, functions, globals_):
-    from . import calls
+    from .ad import companions as calls
     companions = []
     for index, kind, prefix, codes, wrt, kinds, extra in entry["companions"]:
         fn = functions[index]
@@ -308,8 +308,8 @@ def _materialize(entry, functions, globals_):
 
 def _compile(record, companions, globals_):
     """The Generated of a stored record: its code, closing over its bindings again."""
-    from .codegen import GENERATED, Generated
-    from .sourcefiles import FILES, compile_function, file_for, run_factory
+    from .backend.codegen import Generated
+    from .sourcefiles import FILES, GENERATED, compile_function, file_for, run_factory
     bindings = {k: _bound(d, companions) for k, d in record["bindings"]}
     name, source, origin = record["name"], record["source"], record["origin"]
     if file_for(name, source, origin) == record["filename"]:

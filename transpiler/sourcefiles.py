@@ -36,6 +36,7 @@ FILES: set = set()  # every file name given to generated code in this process
 # what watches the transforms under way (diskcache.Recorder, innermost last): the
 # free names they resolve (parse.Scope, ssa.py) and the code they compile (here)
 RECORDERS: list = []
+GENERATED: dict = {}  # file name of generated code -> codegen.Generated (for error messages)
 _DIR: list = []  # the cache directory, once found ("" when none can be written)
 
 
