@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from .backend.accumulate import accumulate_in_place
 from .ad.analyze import analyze
 from .ad.calls import is_user_function
 from .backend.codegen import Generated, generate
+from .diskcache import cached
 from .errors import TranspileError
 from .hints import Fn, Wrt
 from .frontend.normalize import normalize
@@ -111,12 +113,17 @@ def transform(fn: Fn, wrt: Wrt = 0, optimize: bool = True,
               kinds: tuple | None = None, checkpoint: bool | int = False) -> Transformed:
     """Run every stage on `fn` for reverse mode with respect to `wrt`;
     `kinds` (one per parameter, see kinds.py) specializes on scalar arguments;
-    `checkpoint` (True, or K snapshots) recomputes loops instead of saving them."""
+    `checkpoint` (True, or K snapshots) recomputes loops instead of saving them.
+    A new process finds it in the on-disk cache (diskcache.py) when nothing it
+    depends on changed."""
+    options = ("reverse", wrt if not isinstance(wrt, list) else tuple(wrt), optimize, kinds,
+               OPTIMIZE, checkpoint)
     if checkpoint:
         import functools
-        return _transform(fn, wrt, optimize, kinds,
-                          functools.partial(reverse, checkpoint=checkpoint))
-    return _transform(fn, wrt, optimize, kinds, reverse)
+        differentiate = functools.partial(reverse, checkpoint=checkpoint)
+    else:
+        differentiate = reverse
+    return cached(fn, options, lambda: _transform(fn, wrt, optimize, kinds, differentiate))
 
 
 def _transform(fn, wrt, optimize, kinds, differentiate, output=(), callee=False):
@@ -125,7 +132,9 @@ def _transform(fn, wrt, optimize, kinds, differentiate, output=(), callee=False)
     at the line being transformed that says it is a bug to report."""
     saved = errors._WORKING_ON[0]
     errors._WORKING_ON[0] = None
-    try:
+    collecting = gc.isenabled()
+    gc.disable()  # a transform allocates many small objects and frees them all at the end:
+    try:          # collections in the middle find nothing and cost a fifth of the time
         return _stages(fn, wrt, optimize, kinds, differentiate, output, callee)
     except TranspileError as exc:
         located = errors.at_user_line(exc)
@@ -139,6 +148,8 @@ def _transform(fn, wrt, optimize, kinds, differentiate, output=(), callee=False)
             exc, getattr(fn, "__qualname__", repr(fn)), _def_line(fn))) from exc
     finally:
         errors._WORKING_ON[0] = saved
+        if collecting:
+            gc.enable()
 
 
 def _def_line(fn):

@@ -33,6 +33,9 @@ from typing import Any
 
 _COUNTER = itertools.count(1)
 FILES: set = set()  # every file name given to generated code in this process
+# what watches the transforms under way (diskcache.Recorder, innermost last): the
+# free names they resolve (parse.Scope, ssa.py) and the code they compile (here)
+RECORDERS: list = []
 GENERATED: dict = {}  # file name of generated code -> codegen.Generated (for error messages)
 _DIR: list = []  # the cache directory, once found ("" when none can be written)
 
@@ -94,39 +97,36 @@ def compile_function(name: str, source: str, bindings: dict, globals_: dict | No
     """The function `name` defined by `source`, closing over `bindings`, compiled
     in `globals_` (the user's module globals: module data is read live)."""
     filename = file_for(name, source, origin)
+    code = compile(_factory(name, source, bindings, len(source.splitlines(True))), filename, "exec")
+    if RECORDERS:
+        RECORDERS[-1].compiled(name, source, bindings, code, filename, origin)
+    return run_factory(code, name, source, bindings, globals_, filename), filename
+
+
+def run_factory(code, name: str, source: str, bindings: dict, globals_: dict | None,
+                filename: str) -> Any:
+    """The function made by the compiled factory `code` (also what diskcache.py
+    loads), its file known to linecache."""
     FILES.add(filename)
-    lines = source.splitlines(True)
-    linecache.cache[filename] = (len(source), None, lines, filename)  # mtime None: kept
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace: dict = {}
-    code = compile(_factory(name, source, bindings, len(lines)), filename, "exec")
     exec(code, globals_ if globals_ is not None else {}, namespace)
-    return namespace["__tapeless_factory__"](*bindings.values()), filename
+    return namespace["__tapeless_factory__"](*bindings.values())
 
 
 def _factory(name: str, source: str, bindings: dict, nlines: int) -> ast.Module:
     """`def __tapeless_factory__(<bindings>): <source>; return <name>` as a tree
-    whose inner lines and columns are those of `source` itself."""
-    text = "def __tapeless_factory__(" + ", ".join(bindings) + "):\n" + \
-        "".join("    " + line for line in source.splitlines(True)) + f"    return {name}\n"
-    tree = ast.parse(text)
+    whose inner lines and columns are those of `source` itself (parsed alone,
+    then put inside the factory's def)."""
+    tree = ast.parse("def __tapeless_factory__(" + ", ".join(bindings) + "):\n"
+                     f"    return {name}\n")
     factory: Any = tree.body[0]
-    for stmt in factory.body[:-1]:
-        _shift(stmt, -1, -4)
     for node in ast.walk(factory.body[-1]):
         if "lineno" in node._attributes:
             node.lineno = node.end_lineno = nlines + 1  # type: ignore[attr-defined]
+    factory.body[:0] = ast.parse(source).body
+    factory.end_lineno = nlines + 2  # (where the text with the def around it ends)
     return tree
-
-
-def _shift(tree: ast.AST, lines: int, columns: int) -> None:
-    """Move every node of `tree` by `lines` and `columns`."""
-    for node in ast.walk(tree):
-        if "lineno" in node._attributes:
-            n: Any = node
-            n.lineno += lines
-            n.end_lineno = (n.end_lineno or n.lineno - lines) + lines
-            n.col_offset += columns
-            n.end_col_offset = (n.end_col_offset or -columns) + columns
 
 
 def is_generated(filename: str) -> bool:

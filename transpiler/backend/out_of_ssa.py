@@ -100,8 +100,8 @@ class Interference:
                     copy_of = s.args[0] if s.fn is ops.identity else None
                     source = {copy_of.name} if isinstance(copy_of, ir.Var) and \
                         copy_of.name not in self.folded else set()
-                    for v in self.versions.get(t, ()):
-                        if v in live and v not in source:
+                    for v in self.versions.get(t, _NONE) & live:  # (not all versions: quadratic)
+                        if v not in source:
                             self.add(t, v)
                     live.discard(t)
                 live |= used
@@ -122,13 +122,15 @@ class Interference:
         while True:
             live_in_body = self.block(s.test + s.body, header)
             for t in _loop_targets(s):  # (re)defined at the top of every iteration
-                for v in self.versions.get(t.name, ()):
-                    if v in live_in_body:
-                        self.add(t.name, v)
+                for v in self.versions.get(t.name, _NONE) & live_in_body:
+                    self.add(t.name, v)
                 live_in_body.discard(t.name)
             if live_in_body <= header:
                 return header
             header |= live_in_body
+
+
+_NONE: frozenset = frozenset()
 
 
 def _loop_targets(s):

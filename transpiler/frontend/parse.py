@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import gast
 
 from ..errors import Loc, TranspileError
+from ..sourcefiles import RECORDERS
 
 
 @dataclass
@@ -29,9 +30,19 @@ class Scope:
 
     globals: dict
     closure: dict = field(default_factory=dict)
+    owner: object = None  # the function whose names these are
+
+    def __post_init__(self):
+        self.own = frozenset(self.closure)  # (later stages add names of their own)
 
     def lookup(self, name):
         """Return (found, value) for a free name: closure, then globals, then builtins."""
+        found, value = self._lookup(name)
+        if found and RECORDERS:
+            RECORDERS[-1].resolved(self, name, (), value)
+        return found, value
+
+    def _lookup(self, name):
         if name in self.closure:
             return True, self.closure[name]
         if name in self.globals:
@@ -204,7 +215,7 @@ def parse(fn, varargs=None):
     gast.increment_lineno(module, first - 1)
     node.decorator_list = []
     all_lines = linecache.getlines(filename) or text.splitlines(True)
-    scope = Scope(fn.__globals__, _closure_of(fn))
+    scope = Scope(fn.__globals__, _closure_of(fn), fn)
     parsed = Parsed(fn, node, filename, all_lines, indent, scope)
     if varargs is not None and node.args.vararg is not None:
         _expand_varargs(node, varargs, parsed)
@@ -275,7 +286,7 @@ def _parse_lambda(fn, code, varargs):
     fdef = gast.FunctionDef(name=name, args=node.args, body=body, decorator_list=[],
                             returns=None, type_comment=None, type_params=[])
     gast.copy_location(fdef, node)
-    scope = Scope(fn.__globals__, _closure_of(fn))
+    scope = Scope(fn.__globals__, _closure_of(fn), fn)
     parsed = Parsed(fn, fdef, filename, all_lines, 0, scope)
     if varargs is not None and fdef.args.vararg is not None:
         _expand_varargs(fdef, varargs, parsed)

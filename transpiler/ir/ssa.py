@@ -31,6 +31,7 @@ from .in_place import InPlaceUpdates, _updates_in_place
 from .ssa_values import Values
 from ..frontend.normalize import _LIST_APPEND, assigned_names
 from ..frontend.syntax import stem
+from ..sourcefiles import RECORDERS
 from runtime import ops
 
 _CALLABLE_KINDS = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
@@ -332,6 +333,8 @@ class Builder(InPlaceUpdates, Values):
                 obj = getattr(obj, attr)
             except AttributeError:
                 self.error(node, f"`{node.id}` has no attribute `{attr}`")
+        if parts and RECORDERS:  # (what diskcache.py checks again in another process)
+            RECORDERS[-1].resolved(self.parsed.scope, node.id, parts[::-1], obj)
         spelling = ".".join([node.id] + parts[::-1])
         if isinstance(obj, (bool, int, float, complex, str, type(None))) and parts:
             return ir.Const(obj)  # np.pi, np.newaxis: library constants

@@ -24,6 +24,7 @@ ops are summed back to each input's shape with `unbroadcast`.
 from __future__ import annotations
 
 import inspect
+import sys
 import types
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -129,6 +130,18 @@ def is_position(param, rule=None):
 _TABLE: dict = {}
 _SIGNATURES: dict = {}
 _NONDIFF: set = set()
+_USER_LOG: list = []  # (what, primitive, rule function) registered by users, in order
+
+
+def _log(what, prim, fn, module):
+    """Remember a registration made outside tapeless (diskcache.py keys on them)."""
+    if (module or "").split(".")[0] not in ("transpiler", "runtime"):
+        _USER_LOG.append((what, prim, fn))
+
+
+def user_registrations():
+    """The rule registrations and removals users made, in order."""
+    return list(_USER_LOG)
 
 
 def _key(prim):
@@ -164,6 +177,7 @@ def adjoint(*prims: Any, wrt: Sequence[str | int] | None = None) -> Callable[[F]
     """Register `fn(g, ans, *args)` as the reverse-mode rule of each primitive."""
     def register(fn):
         for prim in prims:
+            _log("adjoint", prim, fn, fn.__module__)
             rule = _entry(prim)
             rule.adjoint, rule.partials = fn, None
             rule.wrt = tuple(wrt) if wrt else _default_wrt(fn, 2)
@@ -176,6 +190,7 @@ def partials(*prims: Any, wrt: Sequence[str | int] | None = None) -> Callable[[F
     elementwise primitive (one per differentiable parameter)."""
     def register(fn):
         for prim in prims:
+            _log("partials", prim, fn, fn.__module__)
             rule = _entry(prim)
             rule.partials, rule.adjoint = fn, None
             rule.wrt = tuple(wrt) if wrt else _default_wrt(fn, 1)
@@ -186,6 +201,7 @@ def partials(*prims: Any, wrt: Sequence[str | int] | None = None) -> Callable[[F
 def tangent(prim: Any, param: str) -> Callable[[F], F]:
     """Register `fn(d, ans, *args)`: the tangent of `prim`'s output along `param`."""
     def register(fn):
+        _log(f"tangent {param}", prim, fn, fn.__module__)
         rule = _entry(prim)
         rule.tangents[param] = fn
         if rule.adjoint is None and rule.partials is None:
@@ -196,7 +212,9 @@ def tangent(prim: Any, param: str) -> Callable[[F], F]:
 
 def nondifferentiable(*prims: Any) -> None:
     """Mark primitives whose outputs have no gradient."""
+    caller = sys._getframe(1).f_globals.get("__name__")
     for prim in prims:
+        _log("nondifferentiable", prim, None, caller)
         _NONDIFF.add(_key(prim))
         _TABLE.pop(_key(prim), None)
         _KEEP.append(prim)  # ids must stay unique while registered
@@ -208,7 +226,9 @@ _KEEP: list = []
 def remove(*prims: Any) -> None:
     """Forget every rule of each primitive, and any mark as nondifferentiable
     (for temporary rules in tests, or to register a rule afresh)."""
+    caller = sys._getframe(1).f_globals.get("__name__")
     for prim in prims:
+        _log("remove", prim, None, caller)
         _TABLE.pop(_key(prim), None)
         _NONDIFF.discard(_key(prim))
 
