@@ -6,10 +6,13 @@ code can be differentiated again (`grad(grad(f))`).
 from __future__ import annotations
 
 import functools
+import math
 import types
 
 import numpy as np
 
+from .namespaces import (as_number, dask_broadcast, foreign_namespace, gradient_dtype, is_complex,
+                         is_lazy)
 from .structures import _key, fields, is_structure, rebuild
 
 _SCALARS = (float, int, bool)
@@ -30,6 +33,9 @@ def unbroadcast(g, x):
     if tg is np.ndarray and type(x) is np.ndarray and g.shape == x.shape and \
             (g.dtype.kind != "c" or x.dtype.kind == "c"):
         return g
+    xp = foreign_namespace(g, x)
+    if xp is not None:
+        return _unbroadcast_in(xp, g, x)
     g = real_part_for(g, x)  # a real x gets the real part of a complex gradient
     gshape = np.shape(g)
     xshape = np.shape(x)
@@ -46,6 +52,43 @@ def unbroadcast(g, x):
     if not xshape:
         return _scalar_like(g, x)
     return g
+
+
+def _unbroadcast_in(xp, g, x):
+    """unbroadcast for arrays of namespace xp (Dask, CuPy, ...): a 0-d result
+    stays an array (a Python float would compute a lazy gradient)."""
+    if is_complex(xp, g) and not is_complex(xp, x):
+        g = xp.real(g)
+    gshape, xshape = tuple(np.shape(g)), tuple(np.shape(x))
+    if gshape == xshape:
+        return g
+    extra = len(gshape) - len(xshape)
+    if extra < 0:
+        return broadcast_to_like(xp, g, x)
+    if extra > 0:
+        g = xp.sum(g, axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(xshape) if n == 1 and g.shape[i] != 1)
+    return xp.sum(g, axis=axes, keepdims=True) if axes else g
+
+
+def broadcast_to_like(xp, g, x):
+    """g (of namespace xp) broadcast to x's shape, and to x's chunks when x is a
+    Dask array (so that it lines up with x's blocks without rechunking)."""
+    g = xp.asarray(g)
+    if is_lazy(x) and hasattr(x, "chunks"):
+        return dask_broadcast(g, x)
+    return xp.broadcast_to(g, tuple(np.shape(x)))
+
+
+def size_of(x):
+    """The number of elements of x (np.size, without computing a Dask array).
+
+    >>> size_of(np.ones((2, 3)))
+    6
+    """
+    if type(x) is np.ndarray:
+        return x.size
+    return math.prod(np.shape(x))
 
 
 def _scalar_like(g, x):
@@ -95,6 +138,9 @@ def zeros_like(x):
     if isinstance(x, (tuple, list)):
         items = [zeros_like(v) for v in x]
         return items if isinstance(x, list) else tuple(items)
+    xp = foreign_namespace(x)
+    if xp is not None:
+        return xp.zeros_like(x, dtype=gradient_dtype(xp, x))
     x = np.asarray(x)
     dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else np.dtype(np.float64)
     if x.ndim == 0:
@@ -106,6 +152,9 @@ def ones_like(x):
     """The seed of a reverse sweep: one with the shape of `x`."""
     if type(x) in _SCALARS:
         return 1.0
+    xp = foreign_namespace(x)
+    if xp is not None:
+        return xp.ones_like(x, dtype=gradient_dtype(xp, x))
     x = np.asarray(x)
     dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else np.dtype(np.float64)
     return np.ones(x.shape, dtype=dtype) if x.ndim else dtype.type(1.0)
@@ -114,13 +163,25 @@ def ones_like(x):
 def repeat_to(g, x, axis=None, keepdims=False):
     """Broadcast the gradient of a reduction of `x` over `axis` back to x's shape."""
     shape = np.shape(x)
+    xp = foreign_namespace(g, x)
     if not keepdims and axis is not None:
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
         axes = tuple(a % len(shape) for a in axes)
-        g = np.expand_dims(g, axes)
+        g = np.expand_dims(g, axes) if xp is None else _expand_dims(xp, g, axes)
+    if xp is not None:
+        if type(g) in _SCALARS:
+            g = xp.asarray(g, dtype=gradient_dtype(xp, x))
+        return broadcast_to_like(xp, g, x)
     if type(g) in _SCALARS:  # a Python float seed: x's float type (float32 stays float32)
         g = grad_dtype(x, g).type(g)
     return np.broadcast_to(g, shape)
+
+
+def _expand_dims(xp, g, axes):
+    g = xp.asarray(g)
+    for a in sorted(axes):  # (the standard's expand_dims takes one axis at a time)
+        g = xp.expand_dims(g, axis=a)
+    return g
 
 
 def broadcast_like(t, x):
@@ -128,6 +189,9 @@ def broadcast_like(t, x):
     spread over the result it was broadcast into."""
     if np.shape(t) == np.shape(x):
         return t
+    xp = foreign_namespace(t, x)
+    if xp is not None:
+        return broadcast_to_like(xp, t, x) + zeros_like(x)
     return np.broadcast_to(t, np.shape(x)) + zeros_like(x)
 
 
@@ -135,6 +199,10 @@ def extremum_grad(g, extremum, x, axis=None, keepdims=False):
     """The gradient of np.max / np.min: to the elements equal to the result,
     split equally between ties (as a subgradient, and like autograd)."""
     ans_full = repeat_to(extremum, x, axis, keepdims)
+    xp = foreign_namespace(g, x)
+    if xp is not None:
+        mask = xp.astype(x == ans_full, gradient_dtype(xp, x))
+        return repeat_to(g, x, axis, keepdims) * (mask / xp.sum(mask, axis=axis, keepdims=True))
     mask = np.asarray(x) == ans_full
     count = np.sum(mask, axis=axis, keepdims=True) if axis is not None else np.sum(mask)
     share = (mask / count).astype(grad_dtype(x, 0.0), copy=False)  # float32 stays float32
@@ -144,7 +212,7 @@ def extremum_grad(g, extremum, x, axis=None, keepdims=False):
 def prod_grad(g, prod, x, axis=None, keepdims=False):
     """The gradient of np.prod, right also where elements are zero: each element's
     gradient is the product of all the others."""
-    x = np.asarray(x, dtype=grad_dtype(x, 0.0))
+    x = float_array(x)
     axes = tuple(range(x.ndim)) if axis is None else (axis,) if np.ndim(axis) == 0 \
         else tuple(axis)
     axes = tuple(a % x.ndim for a in axes) if x.ndim else ()
@@ -156,6 +224,16 @@ def prod_grad(g, prod, x, axis=None, keepdims=False):
     others = (before * after).reshape(moved.shape)
     others = np.moveaxis(others, tuple(range(len(axes))), axes)
     return repeat_to(g, x, axis, keepdims) * others
+
+
+def float_array(x):
+    """x as an array of its gradient dtype (float64 for integers): NumPy's, or
+    its own library's (a Dask array stays lazy)."""
+    xp = foreign_namespace(x)
+    if xp is None:
+        return np.asarray(x, dtype=grad_dtype(x, 0.0))
+    dtype = gradient_dtype(xp, x)
+    return x if x.dtype == dtype else xp.astype(x, dtype)
 
 
 def _items_grad(pieces, arrays):
@@ -171,10 +249,23 @@ def split_like(g, arrays, axis=0):
     """The gradient of np.concatenate(arrays, axis): g cut back into pieces
     (axis=None: the items were flattened)."""
     if axis is None:
-        sizes = [int(np.size(a)) for a in arrays]
-        return _items_grad(np.split(np.ravel(g), np.cumsum(sizes)[:-1]), arrays)
+        sizes = [size_of(a) for a in arrays]
+        return _items_grad(pieces_of(np.ravel(g), sizes), arrays)
     sizes = [np.shape(a)[axis] if np.ndim(a) else 1 for a in arrays]
-    return _items_grad(np.split(g, np.cumsum(sizes)[:-1], axis=axis), arrays)
+    return _items_grad(pieces_of(g, sizes, axis), arrays)
+
+
+def pieces_of(g, sizes, axis=0):
+    """g cut along `axis` into pieces of these sizes (np.split at their running
+    sums; by slicing for libraries without np.split, such as Dask)."""
+    if foreign_namespace(g) is None:
+        return np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    index, start, pieces = [slice(None)] * g.ndim, 0, []
+    for n in sizes:
+        index[axis] = slice(start, start + n)
+        pieces.append(g[tuple(index)])
+        start += n
+    return pieces
 
 
 def hstack_grad(g, arrays):
@@ -190,7 +281,7 @@ def unstack(g, arrays, axis=0):
 def vstack_grad(g, arrays):
     """The gradient of np.vstack(arrays): rows of g, in each array's shape."""
     rows = [np.shape(np.atleast_2d(a))[0] for a in arrays]
-    return _items_grad(np.split(g, np.cumsum(rows)[:-1], axis=0), arrays)
+    return _items_grad(pieces_of(g, rows), arrays)
 
 
 def items_tangent(d, arrays):
@@ -284,6 +375,12 @@ def cast_like(g, x):
     if type(g) is np.ndarray and g.dtype is _FLOAT64 and \
             (type(x) is np.ndarray and x.dtype is _FLOAT64 or type(x) in (tuple, list)):
         return g  # the common case, first: nothing to cast (np.array of a display of floats)
+    xp = foreign_namespace(g, x)
+    if xp is not None:
+        dtype = gradient_dtype(xp, x)
+        if is_complex(xp, g) and not is_complex(xp, x):
+            g = xp.real(g)
+        return xp.astype(g, dtype) if getattr(g, "dtype", dtype) != dtype else g
     dtype = grad_dtype(x, 0.0)
     if np.iscomplexobj(g) and not np.issubdtype(dtype, np.complexfloating):
         g = np.real(g)
@@ -313,6 +410,9 @@ def linspace_spread(d, start, stop, axis=0):
 def grad_dtype(x, g):
     """The dtype of a gradient for `x`: x's float type (float64 for integers),
     kept when combined with a Python float `g` (float32 stays float32)."""
+    xp = foreign_namespace(x, g)
+    if xp is not None:
+        return gradient_dtype(xp, x, g)
     dtype = np.asarray(x).dtype
     if not np.issubdtype(dtype, np.inexact):
         dtype = np.dtype(np.float64)
@@ -322,7 +422,14 @@ def grad_dtype(x, g):
 def fill_like(x, g):
     """An array of x's shape filled with `g` (the gradient of a full reduction),
     in the gradient dtype of x."""
-    return np.full(np.shape(x), g, dtype=grad_dtype(x, g))
+    xp = foreign_namespace(x, g)
+    if xp is None:
+        return np.full(np.shape(x), g, dtype=grad_dtype(x, g))
+    dtype = gradient_dtype(xp, x, g)
+    g = as_number(g)
+    if type(g) in _SCALARS and foreign_namespace(x) is not None:
+        return xp.full_like(x, g, dtype=dtype)  # (in x's chunks, for Dask)
+    return broadcast_to_like(xp, xp.astype(xp.asarray(g), dtype), x)
 
 
 def tile_grad(g, x, reps):
@@ -527,6 +634,9 @@ def owned_copy(g):
     place (a loop-carried gradient that entered its loop as a view)."""
     if type(g) in _SCALARS:
         return g
+    xp = foreign_namespace(g)
+    if xp is not None:
+        return xp.astype(g, gradient_dtype(xp, g), copy=True)
     return np.array(g, dtype=grad_dtype(g, 0.0))
 
 
@@ -576,6 +686,9 @@ def angle_tangent(dx, x):
 def real_part_for(g, x):
     """A gradient for a real `x` is real (autograd's convention): drop what the
     complex operations downstream put in the imaginary part."""
+    xp = foreign_namespace(g, x)
+    if xp is not None:
+        return xp.real(g) if is_complex(xp, g) and not is_complex(xp, x) else g
     if np.iscomplexobj(g) and not np.iscomplexobj(x) and not isinstance(x, complex):
         return np.real(g)
     return g

@@ -14,14 +14,15 @@ import builtins
 
 import numpy as np
 
-from runtime import helpers, linalg, ops
+from runtime import helpers, linalg, namespaces, ops
 from runtime.containers import (add_at, add_grads, cleared, picked, select_grad, spread,
                                  written_grad)
 from runtime.helpers import broadcast_like, repeat_to, unbroadcast
 
 from .table import adjoint, nondifferentiable, tangent
 
-nondifferentiable(helpers.zeros_like, helpers.ones_like, helpers.grad_dtype, helpers.shape_like)
+nondifferentiable(helpers.zeros_like, helpers.ones_like, helpers.grad_dtype, helpers.shape_like,
+                  helpers.size_of)
 
 
 # (the gradient helpers' own parameters are named `v`, not `g`: the adjoints' `g`
@@ -36,9 +37,49 @@ def unbroadcast_v(dv, ans, v, x):
     return unbroadcast(dv, x)
 
 
-@adjoint(helpers.broadcast_like, wrt=("t",))
+@adjoint(helpers.broadcast_like, wrt=("t", "x"))
 def broadcast_like_(g, ans, t, x):
-    return unbroadcast(g, t)
+    return unbroadcast(g, t), 0.0
+
+
+# (the helpers' other namespaces: Dask's, CuPy's..., with NumPy's rules)
+nondifferentiable(namespaces.foreign_namespace, namespaces.gradient_dtype, namespaces.is_complex,
+                  namespaces.is_lazy, namespaces.is_foreign_array)
+
+
+@adjoint(helpers.broadcast_to_like, wrt=("v", "x"))
+def broadcast_to_like_(g, ans, xp, v, x):
+    return unbroadcast(g, v), 0.0
+
+
+@tangent(helpers.broadcast_to_like, "v")
+def broadcast_to_like_v(dv, ans, xp, v, x):
+    return helpers.broadcast_to_like(xp, dv, x)
+
+
+@tangent(helpers.broadcast_to_like, "x")
+def broadcast_to_like_x(dx, ans, xp, v, x):
+    return 0.0
+
+
+@adjoint(helpers.float_array, wrt=("x",))
+def float_array_(g, ans, x):
+    return helpers.cast_like(g, x)
+
+
+@tangent(helpers.float_array, "x")
+def float_array_x(dx, ans, x):
+    return dx
+
+
+@adjoint(helpers.pieces_of, wrt=("v",))
+def pieces_of_(g, ans, v, sizes, axis=0):
+    return helpers.split_grad(g, ans, axis)
+
+
+@tangent(helpers.pieces_of, "v")
+def pieces_of_v(dv, ans, v, sizes, axis=0):
+    return helpers.pieces_of(dv, sizes, axis)
 
 
 @tangent(helpers.broadcast_like, "t")
