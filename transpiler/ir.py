@@ -88,6 +88,11 @@ class Ext:
         return self.spelling
 
 
+# The keyword under which an Assign holds the array namespace it calls through
+# (`xp.sin(x)`: fn np.sin, kwargs {NAMESPACE: xp}); see array_api.py.
+NAMESPACE = syntax.NAMESPACE
+
+
 @dataclass(eq=False)
 class Assign:
     """`target = fn(*args, **kwargs)`; `target` is None for a call kept for its effect."""

@@ -23,7 +23,7 @@ import operator
 
 import numpy as np
 
-from . import ir
+from . import array_api, ir
 from .errors import working_on, TranspileError
 from .syntax import describe
 from .inline import Namer, drop_unread, inline, simplified_value
@@ -116,6 +116,7 @@ class Reverse:
                            set(fn.temps))
         self.namer.taken.update(fn.source_names.values())
         self.mirrors = {}  # see ir.Function.mirrors
+        self.namespace = array_api.function_namespace(fn)  # for the rules of operators
 
     def maybe_containers(self, fn):
         """Arguments of calls to other functions that may be lists, tuples or dicts
@@ -384,7 +385,8 @@ class Reverse:
                     "wrap it in transpiler.stop_gradient")
         rule_loc = s.loc
         start = len(out)
-        contributions = self.contributions(rule, g, s.target, bound, out)
+        namespace = array_api.namespace_operand(s) or self.namespace
+        contributions = self.contributions(rule, g, s.target, bound, out, namespace)
         drop_unread(out, start, [c for param, c in zip(rule.wrt, contributions)
                                   if self.activity.is_active(bound[param])])
         for param, c in zip(rule.wrt, contributions):
@@ -408,18 +410,18 @@ class Reverse:
                 c = self.value(ir.Assign(None, ops.attribute, [g, ir.Const(name)]), out)
                 self.accumulate(v, c, adj, out, s.loc)
 
-    def contributions(self, rule, g, ans, bound, out):
+    def contributions(self, rule, g, ans, bound, out, namespace=None):
         if rule.prim in MATMULS and len(bound) == 2 and \
                 all(self.kinds.rank(v) == 2 for v in bound.values()):
             from .rules_python import matmul_2d
             a, b = bound.values()
             return inline(matmul_2d, {"g": g, "ans": ans, "a": a, "b": b}, self.namer, out,
-                          kinds=self.kinds)
+                          kinds=self.kinds, namespace=namespace)
         if rule.adjoint is not None:
             return inline(rule.adjoint, {"g": g, "ans": ans, **bound}, self.namer, out,
-                          kinds=self.kinds)
+                          kinds=self.kinds, namespace=namespace)
         partials = inline(rule.partials, {"ans": ans, **bound}, self.namer, out,
-                          kinds=self.kinds)
+                          kinds=self.kinds, namespace=namespace)
         result = []
         for param, p in zip(rule.wrt, partials):
             c = self.value(ir.Assign(None, operator.mul, [g, p]), out)

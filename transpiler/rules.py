@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from .hints import F
+from .ir import NAMESPACE
 
 
 
@@ -65,6 +66,8 @@ class Rule:
         """Map a call's arguments to the rule's parameter names (None if they do not fit)."""
         sig = self.signature
         head = (None,) * self._skip
+        if NAMESPACE in kwargs:  # xp.sin(x): the namespace is not the rule's argument
+            kwargs = {k: v for k, v in kwargs.items() if k != NAMESPACE}
         try:
             bound = sig.bind(*head, *args, **kwargs)
         except TypeError:
@@ -234,6 +237,7 @@ def _load_builtin_rules():
     from . import rules_numpy, rules_python  # noqa: F401  (registration on import)
     from . import rules_runtime  # noqa: F401  (after the others: it overrides np.full)
     from . import rules_arrays, rules_containers, rules_linalg, rules_products, rules_stats  # noqa: F401
+    from . import rules_array_api  # noqa: F401
     from . import callables, dynamic, rules_objects  # noqa: F401
     from runtime.assemble import basis_of
     from runtime.structures import unbound_method

@@ -26,7 +26,7 @@ import types
 import gast
 import numpy as np
 
-from . import ir
+from . import array_api, ir
 from .errors import TranspileError, working_on
 from .in_place import IN_PLACE_METHODS, InPlaceUpdates, _updates_in_place
 from .normalize import _LIST_APPEND, _MAKE_DICT, _SET_ITEM, assigned_names
@@ -48,6 +48,8 @@ METHODS = {
 }
 VARARG_SHAPE_METHODS = {"reshape": np.reshape}  # x.reshape(2, 3) == np.reshape(x, (2, 3))
 ATTRIBUTES = {"T": np.transpose, "real": np.real, "imag": np.imag}
+if hasattr(np, "matrix_transpose"):  # NumPy 2 (the Array API's x.mT)
+    ATTRIBUTES["mT"] = np.matrix_transpose
 PLAIN_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "flat"}
 
 _CALLABLE_KINDS = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
@@ -77,6 +79,8 @@ class Builder(InPlaceUpdates):
         self.defining = {}  # SSA name of a named value -> the function that made it
         self.lists = {}  # SSA name -> the operands of the list display it was built from
         self.phi_inputs = {}  # phi name -> its inputs (the same list as the phi's)
+        self.made_by = {}  # SSA name of a named value -> the Assign that made it
+        self.param_defaults = {}  # parameter SSA name -> its default value
 
     # -- names ------------------------------------------------------------
     def new_var(self, base, temp=False):
@@ -108,6 +112,7 @@ class Builder(InPlaceUpdates):
         for var, value in zip(positional[len(positional) - len(values):], values):
             defaults[var.name] = value
         defaults.update(getattr(self.parsed.fn, "__kwdefaults__", None) or {})
+        self.param_defaults = defaults
         body = self.block(node.body, env)
         self.keep_identities(body)
         fn = ir.Function(node.name, params, body, defaults, self.parsed.filename,
@@ -133,6 +138,7 @@ class Builder(InPlaceUpdates):
                 out.append(value)
                 env[name] = value.target
                 self.defining[value.target.name] = value.fn
+                self.made_by[value.target.name] = value
                 if hasattr(s, "unpack_length"):
                     value.unpack_length = s.unpack_length
                 if value.fn is ops.list_append and isinstance(value.args[0], ir.Var):
@@ -483,6 +489,9 @@ class Builder(InPlaceUpdates):
         target = self.free(func)
         if not isinstance(target, ir.Ext):
             self.error(e, f"`{ast_name(func)}` is not callable")
+        through = array_api.module_call(target, args, kwargs, loc, e, self)
+        if through is not None:  # xp.sin(x), xp a global namespace module
+            return through
         if target.obj is dict and kwargs and not args:  # dict(a=x) is the display {"a": x}
             return ir.Assign(None, ops.make_dict, [ir.Const(tuple(kwargs)), *kwargs.values()],
                              {}, loc)
@@ -589,6 +598,9 @@ class Builder(InPlaceUpdates):
 
     def method(self, e, receiver, args, kwargs, out, loc):
         name = e.func.attr
+        through = array_api.method_call(self, e, receiver, args, kwargs, loc)
+        if through is not None:  # xp.sin(x), xp a namespace value
+            return through
         if name in METHODS:
             fn = METHODS[name]
             return ir.Assign(None, fn, [receiver] + args, kwargs, loc, numpy_ext(fn))

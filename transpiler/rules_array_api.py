@@ -1,0 +1,56 @@
+"""Rules for NumPy 2's functions named as in the Array API standard that are not
+aliases of older NumPy functions (`np.asin is np.arcsin` needs none), and the
+namespace makers, which carry no derivative.
+
+Their formulas use only the standard's functions, so a call through any array
+namespace (`xp.matrix_transpose(x)`, `xp.linalg.vector_norm(x)`) is
+differentiated in that namespace (array_api.py).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from runtime.helpers import repeat_to, unbroadcast
+from runtime.linalg import matmul_grad_a, matmul_grad_b
+
+from .array_api import namespace_makers
+from .rules import adjoint, nondifferentiable, tangent
+
+nondifferentiable(*namespace_makers())
+
+if hasattr(np, "matrix_transpose"):  # NumPy 2
+    @adjoint(np.matrix_transpose, np.linalg.matrix_transpose)
+    def matrix_transpose(g, ans, x):
+        return np.matrix_transpose(g)
+
+    @tangent(np.matrix_transpose, "x")
+    def matrix_transpose_x(dx, ans, x):
+        return np.matrix_transpose(dx)
+
+    @adjoint(np.linalg.matmul)
+    def linalg_matmul(g, ans, x1, x2):
+        return matmul_grad_a(g, x1, x2), matmul_grad_b(g, x1, x2)
+
+    @adjoint(np.vecdot, np.linalg.vecdot)
+    def vecdot(g, ans, x1, x2, axis=-1):
+        """sum(conj(x1) * x2, axis): real x1 and x2 only."""
+        g = np.expand_dims(g, axis=axis)
+        return unbroadcast(g * x2, x1), unbroadcast(g * x1, x2)
+
+    @adjoint(np.linalg.vector_norm)
+    def vector_norm(g, ans, x, axis=None, keepdims=False, ord=2):
+        """The 2-norm (slope 0 at 0, as autograd's; array_api.OPTIONS refuses others)."""
+        return repeat_to(g / np.where(ans == 0.0, 1.0, ans), x, axis, keepdims) * x
+
+    @adjoint(np.linalg.matrix_norm)
+    def matrix_norm(g, ans, x, keepdims=False, ord="fro"):
+        """The Frobenius norm (array_api.OPTIONS refuses others)."""
+        return repeat_to(g / np.where(ans == 0.0, 1.0, ans), x, (-2, -1), keepdims) * x
+
+    @adjoint(np.cumulative_sum)
+    def cumulative_sum(g, ans, x, axis=None):
+        return np.flip(np.cumulative_sum(np.flip(g, axis=axis), axis=axis), axis=axis)
+
+    @adjoint(np.astype)
+    def astype(g, ans, x, dtype):
+        return np.astype(g, x.dtype)
