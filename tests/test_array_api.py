@@ -229,3 +229,14 @@ def test_an_unsupported_option_is_an_error_not_a_wrong_gradient():
     with pytest.raises((TranspileError, ValueError)) as info:
         grad(rule_outside_the_standard)(xps.asarray(np.eye(3) + 0.5))
     assert "matrix_norm" in str(info.value)
+
+
+@pytest.mark.parametrize("f,args,wrt", CASES[:3] + CASES[7:9], ids=IDS[:3] + IDS[7:9])
+def test_forward_mode_on_strict_arrays(f, args, wrt):
+    """jvp: the tangent rules call the namespace too; checked against the gradient."""
+    from transpiler import jvp
+    direction = RNG.normal(size=np.shape(args[wrt]))
+    expected = float(np.sum(numpy_gradient(f, args, wrt) * direction))
+    strict = [xps.asarray(a) for a in args]
+    value, tangent = jvp(f, wrt=wrt)(*strict, tangents=xps.asarray(direction))
+    assert_close(float(tangent), expected, rtol=1e-8)
