@@ -31,26 +31,58 @@ if hasattr(np, "matrix_transpose"):  # NumPy 2
     def linalg_matmul(g, ans, x1, x2):
         return matmul_grad_a(g, x1, x2), matmul_grad_b(g, x1, x2)
 
+    @tangent(np.linalg.matmul, "x1")
+    def linalg_matmul_x1(dx1, ans, x1, x2):
+        return dx1 @ x2
+
+    @tangent(np.linalg.matmul, "x2")
+    def linalg_matmul_x2(dx2, ans, x1, x2):
+        return x1 @ dx2
+
     @adjoint(np.vecdot, np.linalg.vecdot)
     def vecdot(g, ans, x1, x2, axis=-1):
         """sum(conj(x1) * x2, axis): real x1 and x2 only."""
         g = np.expand_dims(g, axis=axis)
         return unbroadcast(g * x2, x1), unbroadcast(g * x1, x2)
 
+    @tangent(np.vecdot, "x1")
+    def vecdot_x1(dx1, ans, x1, x2, axis=-1):
+        return np.sum(dx1 * x2, axis=axis)
+
+    @tangent(np.vecdot, "x2")
+    def vecdot_x2(dx2, ans, x1, x2, axis=-1):
+        return np.sum(x1 * dx2, axis=axis)
+
     @adjoint(np.linalg.vector_norm)
     def vector_norm(g, ans, x, axis=None, keepdims=False, ord=2):
-        """The 2-norm (slope 0 at 0, as autograd's; array_api.OPTIONS refuses others)."""
+        """The 2-norm, slope 0 at 0 as autograd's (another ord: a TranspileError)."""
         return repeat_to(g / np.where(ans == 0.0, 1.0, ans), x, axis, keepdims) * x
+
+    @tangent(np.linalg.vector_norm, "x")
+    def vector_norm_x(dx, ans, x, axis=None, keepdims=False, ord=2):
+        return np.sum(dx * x, axis=axis, keepdims=keepdims) / np.where(ans == 0.0, 1.0, ans)
 
     @adjoint(np.linalg.matrix_norm)
     def matrix_norm(g, ans, x, keepdims=False, ord="fro"):
-        """The Frobenius norm (array_api.OPTIONS refuses others)."""
+        """The Frobenius norm (another ord: a TranspileError)."""
         return repeat_to(g / np.where(ans == 0.0, 1.0, ans), x, (-2, -1), keepdims) * x
+
+    @tangent(np.linalg.matrix_norm, "x")
+    def matrix_norm_x(dx, ans, x, keepdims=False, ord="fro"):
+        return np.sum(dx * x, axis=(-2, -1), keepdims=keepdims) / np.where(ans == 0.0, 1.0, ans)
 
     @adjoint(np.cumulative_sum)
     def cumulative_sum(g, ans, x, axis=None):
         return np.flip(np.cumulative_sum(np.flip(g, axis=axis), axis=axis), axis=axis)
 
-    @adjoint(np.astype)
+    @tangent(np.cumulative_sum, "x")
+    def cumulative_sum_x(dx, ans, x, axis=None):
+        return np.cumulative_sum(dx, axis=axis)
+
+    @adjoint(np.astype, wrt=("x",))
     def astype(g, ans, x, dtype):
         return np.astype(g, x.dtype)
+
+    @tangent(np.astype, "x")
+    def astype_x(dx, ans, x, dtype):
+        return np.astype(dx, dtype)
