@@ -16,6 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .helpers import unbroadcast, zeros_like
+from .namespaces import foreign_namespace, gradient_dtype, unsupported
 from .ops import stop_gradient
 from .structures import fields, is_structure, not_a_structure, rebuild
 
@@ -47,9 +48,16 @@ def select_grad(g, x, index):
         return g
     if _basic(index):  # no index repeats: plain assignment is exact (and fast)
         out[index] = g
+    elif foreign_namespace(out) is not None:
+        raise _no_scatter(out)
     else:  # fancy indices may repeat: their gradients add up
         np.add.at(out, index, g)
     return out
+
+
+def _no_scatter(x):
+    return unsupported("x[index] with an index array", x, "scatter-add (NumPy's np.add.at), "
+                       "which its gradient needs (indices may repeat)")
 
 
 def picked(whole, x, index, like):
@@ -65,6 +73,8 @@ def picked(whole, x, index, like):
         return whole[index]
     if np.ndim(x) == 0:
         return whole
+    if foreign_namespace(whole) is not None:
+        return unbroadcast(whole[index], like)
     return unbroadcast(np.asarray(whole)[index], like)
 
 
@@ -122,11 +132,23 @@ def add_at(acc, index, g):
         out = list(acc)
         out[index] = add_grads(acc[index], g)
         return out if isinstance(acc, list) else tuple(out)
+    xp = foreign_namespace(acc, g)
+    if xp is not None:
+        return _add_at_in(xp, acc, index, g)
     out = np.array(acc, dtype=np.result_type(acc, g))
     if _basic(index):
         out[index] += g
     else:
         np.add.at(out, index, g)
+    return out
+
+
+def _add_at_in(xp, acc, index, g):
+    """add_at for arrays of namespace xp (item assignment, lazy in Dask)."""
+    if not _basic(index):
+        raise _no_scatter(acc if foreign_namespace(acc) is not None else g)
+    out = xp.astype(xp.asarray(acc), gradient_dtype(xp, acc, g), copy=True)
+    out[index] = out[index] + g
     return out
 
 
@@ -142,7 +164,8 @@ def cleared(g, index):
         else:
             out[index] = zeros_like(out[index])
         return out
-    out = np.array(g, copy=True)
+    xp = foreign_namespace(g)
+    out = np.array(g, copy=True) if xp is None else xp.asarray(g, copy=True)
     out[index] = 0
     return out
 
@@ -151,6 +174,8 @@ def written_grad(g, index, value):
     """The gradient of `value` in `y[index] = value`: the written items of `g`,
     summed back to `value`'s shape where the write broadcast it."""
     if not isinstance(g, list) and not _basic(index):
+        if foreign_namespace(g) is not None:
+            raise _no_scatter(g)
         counts = np.zeros(np.shape(g), dtype=np.intp)
         np.add.at(counts, index, 1)
         if counts.max(initial=0) > 1:

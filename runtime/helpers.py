@@ -5,8 +5,12 @@ code can be differentiated again (`grad(grad(f))`).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .namespaces import (as_number, dask_broadcast, foreign_namespace, gradient_dtype, is_complex,
+                         is_lazy)
 from .structures import fields, is_structure, rebuild
 
 _SCALARS = (float, int, bool)
@@ -27,6 +31,9 @@ def unbroadcast(g, x):
     if tg is np.ndarray and type(x) is np.ndarray and g.shape == x.shape and \
             (g.dtype.kind != "c" or x.dtype.kind == "c"):
         return g
+    xp = foreign_namespace(g, x)
+    if xp is not None:
+        return _unbroadcast_in(xp, g, x)
     g = real_part_for(g, x)  # a real x gets the real part of a complex gradient
     gshape = np.shape(g)
     xshape = np.shape(x)
@@ -43,6 +50,43 @@ def unbroadcast(g, x):
     if not xshape:
         return _scalar_like(g, x)
     return g
+
+
+def _unbroadcast_in(xp, g, x):
+    """unbroadcast for arrays of namespace xp (Dask, CuPy, ...): a 0-d result
+    stays an array (a Python float would compute a lazy gradient)."""
+    if is_complex(xp, g) and not is_complex(xp, x):
+        g = xp.real(g)
+    gshape, xshape = tuple(np.shape(g)), tuple(np.shape(x))
+    if gshape == xshape:
+        return g
+    extra = len(gshape) - len(xshape)
+    if extra < 0:
+        return broadcast_to_like(xp, g, x)
+    if extra > 0:
+        g = xp.sum(g, axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(xshape) if n == 1 and g.shape[i] != 1)
+    return xp.sum(g, axis=axes, keepdims=True) if axes else g
+
+
+def broadcast_to_like(xp, g, x):
+    """g (of namespace xp) broadcast to x's shape, and to x's chunks when x is a
+    Dask array (so that it lines up with x's blocks without rechunking)."""
+    g = xp.asarray(g)
+    if is_lazy(x) and hasattr(x, "chunks"):
+        return dask_broadcast(g, x)
+    return xp.broadcast_to(g, tuple(np.shape(x)))
+
+
+def size_of(x):
+    """The number of elements of x (np.size, without computing a Dask array).
+
+    >>> size_of(np.ones((2, 3)))
+    6
+    """
+    if type(x) is np.ndarray:
+        return x.size
+    return math.prod(np.shape(x))
 
 
 def _scalar_like(g, x):
@@ -92,6 +136,9 @@ def zeros_like(x):
     if isinstance(x, (tuple, list)):
         items = [zeros_like(v) for v in x]
         return items if isinstance(x, list) else tuple(items)
+    xp = foreign_namespace(x)
+    if xp is not None:
+        return xp.zeros_like(x, dtype=gradient_dtype(xp, x))
     x = np.asarray(x)
     dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else np.dtype(np.float64)
     if x.ndim == 0:
@@ -103,6 +150,9 @@ def ones_like(x):
     """The seed of a reverse sweep: one with the shape of `x`."""
     if type(x) in _SCALARS:
         return 1.0
+    xp = foreign_namespace(x)
+    if xp is not None:
+        return xp.ones_like(x, dtype=gradient_dtype(xp, x))
     x = np.asarray(x)
     dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else np.dtype(np.float64)
     return np.ones(x.shape, dtype=dtype) if x.ndim else dtype.type(1.0)
@@ -111,13 +161,25 @@ def ones_like(x):
 def repeat_to(g, x, axis=None, keepdims=False):
     """Broadcast the gradient of a reduction of `x` over `axis` back to x's shape."""
     shape = np.shape(x)
+    xp = foreign_namespace(g, x)
     if not keepdims and axis is not None:
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
         axes = tuple(a % len(shape) for a in axes)
-        g = np.expand_dims(g, axes)
+        g = np.expand_dims(g, axes) if xp is None else _expand_dims(xp, g, axes)
+    if xp is not None:
+        if type(g) in _SCALARS:
+            g = xp.asarray(g, dtype=gradient_dtype(xp, x))
+        return broadcast_to_like(xp, g, x)
     if type(g) in _SCALARS:  # a Python float seed: x's float type (float32 stays float32)
         g = grad_dtype(x, g).type(g)
     return np.broadcast_to(g, shape)
+
+
+def _expand_dims(xp, g, axes):
+    g = xp.asarray(g)
+    for a in sorted(axes):  # (the standard's expand_dims takes one axis at a time)
+        g = xp.expand_dims(g, axis=a)
+    return g
 
 
 def broadcast_like(t, x):
@@ -125,6 +187,9 @@ def broadcast_like(t, x):
     spread over the result it was broadcast into."""
     if np.shape(t) == np.shape(x):
         return t
+    xp = foreign_namespace(t, x)
+    if xp is not None:
+        return broadcast_to_like(xp, t, x) + zeros_like(x)
     return np.broadcast_to(t, np.shape(x)) + zeros_like(x)
 
 
@@ -132,6 +197,10 @@ def extremum_grad(g, extremum, x, axis=None, keepdims=False):
     """The gradient of np.max / np.min: to the elements equal to the result,
     split equally between ties (as a subgradient, and like autograd)."""
     ans_full = repeat_to(extremum, x, axis, keepdims)
+    xp = foreign_namespace(g, x)
+    if xp is not None:
+        mask = xp.astype(x == ans_full, gradient_dtype(xp, x))
+        return repeat_to(g, x, axis, keepdims) * (mask / xp.sum(mask, axis=axis, keepdims=True))
     mask = np.asarray(x) == ans_full
     count = np.sum(mask, axis=axis, keepdims=True) if axis is not None else np.sum(mask)
     share = (mask / count).astype(grad_dtype(x, 0.0), copy=False)  # float32 stays float32
@@ -276,6 +345,12 @@ def cast_like(g, x):
     if type(g) is np.ndarray and g.dtype is _FLOAT64 and \
             (type(x) is np.ndarray and x.dtype is _FLOAT64 or type(x) in (tuple, list)):
         return g  # the common case, first: nothing to cast (np.array of a display of floats)
+    xp = foreign_namespace(g, x)
+    if xp is not None:
+        dtype = gradient_dtype(xp, x)
+        if is_complex(xp, g) and not is_complex(xp, x):
+            g = xp.real(g)
+        return xp.astype(g, dtype) if getattr(g, "dtype", dtype) != dtype else g
     dtype = grad_dtype(x, 0.0)
     if np.iscomplexobj(g) and not np.issubdtype(dtype, np.complexfloating):
         g = np.real(g)
@@ -305,6 +380,9 @@ def linspace_spread(d, start, stop, axis=0):
 def grad_dtype(x, g):
     """The dtype of a gradient for `x`: x's float type (float64 for integers),
     kept when combined with a Python float `g` (float32 stays float32)."""
+    xp = foreign_namespace(x, g)
+    if xp is not None:
+        return gradient_dtype(xp, x, g)
     dtype = np.asarray(x).dtype
     if not np.issubdtype(dtype, np.inexact):
         dtype = np.dtype(np.float64)
@@ -314,7 +392,14 @@ def grad_dtype(x, g):
 def fill_like(x, g):
     """An array of x's shape filled with `g` (the gradient of a full reduction),
     in the gradient dtype of x."""
-    return np.full(np.shape(x), g, dtype=grad_dtype(x, g))
+    xp = foreign_namespace(x, g)
+    if xp is None:
+        return np.full(np.shape(x), g, dtype=grad_dtype(x, g))
+    dtype = gradient_dtype(xp, x, g)
+    g = as_number(g)
+    if type(g) in _SCALARS and foreign_namespace(x) is not None:
+        return xp.full_like(x, g, dtype=dtype)  # (in x's chunks, for Dask)
+    return broadcast_to_like(xp, xp.astype(xp.asarray(g), dtype), x)
 
 
 def tile_grad(g, x, reps):
@@ -469,6 +554,9 @@ def owned_copy(g):
     place (a loop-carried gradient that entered its loop as a view)."""
     if type(g) in _SCALARS:
         return g
+    xp = foreign_namespace(g)
+    if xp is not None:
+        return xp.astype(g, gradient_dtype(xp, g), copy=True)
     return np.array(g, dtype=grad_dtype(g, 0.0))
 
 
@@ -518,6 +606,9 @@ def angle_tangent(dx, x):
 def real_part_for(g, x):
     """A gradient for a real `x` is real (autograd's convention): drop what the
     complex operations downstream put in the imaginary part."""
+    xp = foreign_namespace(g, x)
+    if xp is not None:
+        return xp.real(g) if is_complex(xp, g) and not is_complex(xp, x) else g
     if np.iscomplexobj(g) and not np.iscomplexobj(x) and not isinstance(x, complex):
         return np.real(g)
     return g

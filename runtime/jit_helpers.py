@@ -212,6 +212,14 @@ def _ones_like(x):
         return lambda x: np.ones(x.shape, dtype)
 
 
+@overload(helpers.size_of)
+def _size_of(x):
+    if _number(x):
+        return lambda x: 1
+    if _array(x):
+        return lambda x: x.size
+
+
 @overload(helpers.fill_like)
 def _fill_like(x, g):
     if _number(x) and _number(g):

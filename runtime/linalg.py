@@ -3,34 +3,50 @@ from __future__ import annotations
 
 import numpy as np
 
-from .helpers import grad_dtype, unbroadcast
+from .helpers import broadcast_to_like, grad_dtype, unbroadcast
+from .namespaces import foreign_namespace, unsupported
+
+
+def _operands(*values):
+    """The namespace for an adjoint of these operands (NumPy for NumPy arrays and
+    numbers, else the other library's: Dask takes NumPy operands), and the
+    operands as its arrays."""
+    xp = foreign_namespace(*values)
+    if xp is None:
+        return np, [np.asarray(v) for v in values]
+    return xp, [xp.asarray(v) for v in values]
+
+
+def _swap_last(xp, m):
+    """m with its last two axes swapped (the matrix transpose, batched)."""
+    return np.swapaxes(m, -1, -2) if xp is np else xp.matrix_transpose(m)
 
 
 def matmul_grad_a(g, a, b):
     """Contribution to `a` of `ans = a @ b` (1-d, 2-d and batched operands)."""
-    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    xp, (a, b, g) = _operands(a, b, g)
     if b.ndim == 1:
-        return unbroadcast(np.multiply.outer(g, b) if a.ndim > 1 else g * b, a)
+        return unbroadcast(g[..., None] * b if a.ndim > 1 else g * b, a)
     if a.ndim == 1:
-        return unbroadcast(np.matmul(b, g[..., None])[..., 0], a)
-    return unbroadcast(np.matmul(g, np.swapaxes(b, -1, -2)), a)
+        return unbroadcast(xp.matmul(b, g[..., None])[..., 0], a)
+    return unbroadcast(xp.matmul(g, _swap_last(xp, b)), a)
 
 
 def matmul_grad_b(g, a, b):
     """Contribution to `b` of `ans = a @ b`."""
-    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    xp, (a, b, g) = _operands(a, b, g)
     if a.ndim == 1 and b.ndim == 1:
         return g * a
     if a.ndim == 1:
         return unbroadcast(a[:, None] * g[..., None, :], b)
     if b.ndim == 1:
-        return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g[..., None])[..., 0], b)
-    return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b)
+        return unbroadcast(xp.matmul(_swap_last(xp, a), g[..., None])[..., 0], b)
+    return unbroadcast(xp.matmul(_swap_last(xp, a), g), b)
 
 
 def dot_grad_a(g, a, b):
     """Contribution to `a` of `ans = np.dot(a, b)`."""
-    a, b = np.asarray(a), np.asarray(b)
+    xp, (a, b) = _operands(a, b)
     if a.ndim == 0 or b.ndim == 0:
         return unbroadcast(g * b, a)
     if b.ndim <= 2:
@@ -38,19 +54,19 @@ def dot_grad_a(g, a, b):
     # dot(a, b)[i..., j...] = sum_k a[i..., k] * b[j..., k, m]
     axes_b = list(range(b.ndim - 2)) + [b.ndim - 1]
     axes_g = list(range(a.ndim - 1, np.ndim(g)))
-    return np.tensordot(g, b, (axes_g, axes_b))
+    return xp.tensordot(g, b, axes=(axes_g, axes_b))
 
 
 def dot_grad_b(g, a, b):
     """Contribution to `b` of `ans = np.dot(a, b)`."""
-    a, b = np.asarray(a), np.asarray(b)
+    xp, (a, b) = _operands(a, b)
     if a.ndim == 0 or b.ndim == 0:
         return unbroadcast(g * a, b)
     if b.ndim <= 2:
         return matmul_grad_b(g, a, b)
     lead = list(range(a.ndim - 1))
-    out = np.tensordot(a, g, (lead, lead))  # (k, j..., m)
-    return np.moveaxis(out, 0, -2)
+    out = xp.tensordot(a, g, axes=(lead, lead))  # (k, j..., m)
+    return xp.moveaxis(out, 0, -2)
 
 
 def inner_grad_a(g, a, b):
@@ -59,7 +75,8 @@ def inner_grad_a(g, a, b):
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(g * b, a)
     lead = np.ndim(a) - 1
-    return np.tensordot(g, b, (list(range(lead, np.ndim(g))), list(range(np.ndim(b) - 1))))
+    xp = foreign_namespace(g, a, b) or np
+    return xp.tensordot(g, b, axes=(list(range(lead, np.ndim(g))), list(range(np.ndim(b) - 1))))
 
 
 def inner_grad_b(g, a, b):
@@ -67,7 +84,8 @@ def inner_grad_b(g, a, b):
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(g * a, b)
     lead = list(range(np.ndim(a) - 1))
-    return np.tensordot(g, a, (lead, lead))
+    xp = foreign_namespace(g, a, b) or np
+    return xp.tensordot(g, a, axes=(lead, lead))
 
 
 def solve_grad_b(g, solved, a, b):
@@ -132,8 +150,11 @@ def einsum_grad(g, subscripts, operands, k):
     if k >= len(operands):
         return None
     terms, out, fresh = _einsum_terms(subscripts, operands)
-    target = np.asarray(operands[k])
-    if type(g) in (float, int):  # a Python float seed keeps float32 operands float32
+    xp = foreign_namespace(g, *operands)
+    target = np.asarray(operands[k]) if xp is None else operands[k]
+    if xp is not None and not hasattr(xp, "einsum"):
+        raise unsupported("np.einsum", target, "einsum")
+    if type(g) in (float, int) and xp is None:  # a Python float seed keeps float32 float32
         g = grad_dtype(target, g).type(g)
     sizes = {}
     for t, op in zip(terms + [out], operands + [g]):
@@ -153,8 +174,10 @@ def einsum_grad(g, subscripts, operands, k):
     others = [op for i, op in enumerate(operands) if i != k]
     other_terms = [t for i, t in enumerate(terms) if i != k]
     spec = ",".join([out] + other_terms + factor_terms) + "->" + "".join(present)
-    result = np.einsum(spec, g, *others, *factors)
+    result = (np if xp is None else xp).einsum(spec, g, *others, *factors)
     shape = [n if c in present else 1 for c, n in zip(letters, target.shape)]
+    if xp is not None:
+        return broadcast_to_like(xp, xp.reshape(result, tuple(shape)), target)
     return np.array(np.broadcast_to(np.reshape(result, shape), target.shape))
 
 

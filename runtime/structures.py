@@ -22,6 +22,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .namespaces import is_foreign_array
+
 _NOT_OBJECTS = (types.FunctionType, types.MethodType, types.ModuleType, type,
                 functools.partial, types.BuiltinFunctionType)
 
@@ -72,7 +74,8 @@ def is_plain_object(x):
     module = getattr(cls, "__module__", "") or ""
     return hasattr(x, "__dict__") and not isinstance(x, _NOT_OBJECTS) and \
         module != "builtins" and not module.startswith(("numpy", "functools", "runtime",
-                                                          "transpiler"))
+                                                          "transpiler")) and \
+        not is_foreign_array(x)  # a Dask or PyTorch array is an array, not an object
 
 
 def _differentiable(v):
@@ -80,7 +83,7 @@ def _differentiable(v):
         items = v.values() if isinstance(v, dict) else v
         return all(map(_differentiable, items))  # not a list of functions or names
     return isinstance(v, (float, int, complex, np.ndarray, np.generic)) \
-        and not isinstance(v, bool) or is_structure(v)
+        and not isinstance(v, bool) or is_structure(v) or is_foreign_array(v)
 
 
 def is_structure_type(cls):

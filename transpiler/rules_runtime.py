@@ -14,14 +14,15 @@ import builtins
 
 import numpy as np
 
-from runtime import helpers, linalg, ops
+from runtime import helpers, linalg, namespaces, ops
 from runtime.containers import (add_at, add_grads, cleared, picked, select_grad, spread,
                                  written_grad)
 from runtime.helpers import broadcast_like, repeat_to, unbroadcast
 
 from .rules import adjoint, nondifferentiable, tangent
 
-nondifferentiable(helpers.zeros_like, helpers.ones_like, helpers.grad_dtype, helpers.shape_like)
+nondifferentiable(helpers.zeros_like, helpers.ones_like, helpers.grad_dtype, helpers.shape_like,
+                  helpers.size_of)
 
 
 # (the gradient helpers' own parameters are named `v`, not `g`: the adjoints' `g`
@@ -36,9 +37,29 @@ def unbroadcast_v(dv, ans, v, x):
     return unbroadcast(dv, x)
 
 
-@adjoint(helpers.broadcast_like, wrt=("t",))
+@adjoint(helpers.broadcast_like, wrt=("t", "x"))
 def broadcast_like_(g, ans, t, x):
-    return unbroadcast(g, t)
+    return unbroadcast(g, t), 0.0
+
+
+# (the helpers' other namespaces: Dask's, CuPy's..., with NumPy's rules)
+nondifferentiable(namespaces.foreign_namespace, namespaces.gradient_dtype, namespaces.is_complex,
+                  namespaces.is_lazy, namespaces.is_foreign_array)
+
+
+@adjoint(helpers.broadcast_to_like, wrt=("v", "x"))
+def broadcast_to_like_(g, ans, xp, v, x):
+    return unbroadcast(g, v), 0.0
+
+
+@tangent(helpers.broadcast_to_like, "v")
+def broadcast_to_like_v(dv, ans, xp, v, x):
+    return helpers.broadcast_to_like(xp, dv, x)
+
+
+@tangent(helpers.broadcast_to_like, "x")
+def broadcast_to_like_x(dx, ans, xp, v, x):
+    return 0.0
 
 
 @tangent(helpers.broadcast_like, "t")
