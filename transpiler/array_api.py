@@ -20,6 +20,7 @@ CuPy, PyTorch).
 """
 from __future__ import annotations
 
+import operator
 import types
 
 import numpy as np
@@ -27,6 +28,7 @@ import numpy as np
 from . import ir
 from .errors import TranspileError
 from runtime import ops
+from runtime.array_api import inverse_axes
 
 NAMESPACE = ir.NAMESPACE
 
@@ -144,8 +146,20 @@ def module_call(target, args, kwargs, loc, node, builder):
 OPTIONS = {"linalg.vector_norm": ("ord", (2,)), "linalg.matrix_norm": ("ord", ("fro",))}
 
 
+# standard functions differentiated by another NumPy function than their namesake
+# (NumPy's tensordot rule needs einsum, which the standard lacks)
+PRIMITIVES = {"tensordot": np.linalg.tensordot} if hasattr(np.linalg, "tensordot") else {}
+
+
 def call(namespace, spelled, path, args, kwargs, loc, node, builder):
-    fn = numpy_function(path)
+    fn = PRIMITIVES.get(path) or numpy_function(path)
+    axes = kwargs.get("axes", args[2] if len(args) > 2 else ir.Const(2))
+    if path.endswith("tensordot") and not (isinstance(axes, ir.Const) and
+                                           type(axes.value) is int):
+        builder.error(node, f"`{spelled}.{path}` with axes={_shown(axes)}",
+                      "tapeless differentiates the standard's tensordot with an integer "
+                      "`axes` (the number of axes summed over)", "move the summed axes "
+                      "last in x1 and first in x2 (permute_dims), then pass their number")
     if path in OPTIONS and OPTIONS[path][0] in kwargs:
         option, allowed = OPTIONS[path]
         value = kwargs[option]
@@ -168,6 +182,7 @@ def _shown(operand):
     return repr(operand.value) if isinstance(operand, ir.Const) else str(operand)
 
 
+INVERSE_AXES = ir.Ext(inverse_axes, "inverse_axes", inverse_axes)
 ARRAY_NAMESPACE = ir.Ext(ops.array_namespace, "array_namespace", ops.array_namespace)
 
 
@@ -200,6 +215,15 @@ def translate(s, namespace, kinds, loc):
     if s.callee is None or s.callee.root is not np or NAMESPACE in s.kwargs:
         return s
     fn = s.fn
+    if all(isinstance(a, ir.Const) for a in s.operands()):  # axes, shifts: numbers here
+        value = fn(*(a.value for a in s.args), **{k: v.value for k, v in s.kwargs.items()})
+        if isinstance(value, (np.generic, np.ndarray)):
+            value = value.tolist()
+            value = tuple(value) if isinstance(value, list) else value
+        return ir.Assign(s.target, ops.identity, [ir.Const(value)])
+    if fn is np.argsort and len(s.args) == 1 and not s.kwargs and kinds is not None and \
+            getattr(s.args[0], "name", None) in kinds.tuples:  # of axes: transpose's rule
+        return ir.Assign(s.target, inverse_axes, s.args, {}, s.loc, INVERSE_AXES)
     if fn is np.where and len(s.args) == 3 and isinstance(s.args[0], ir.Const):
         # a branch of a rule on a constant (`where(y == 0, ...)` of `x ** 1.5`)
         return ir.Assign(s.target, ops.identity, [s.args[1 if s.args[0].value else 2]])
@@ -227,6 +251,50 @@ def translate(s, namespace, kinds, loc):
 
 def _through(s, namespace, path, args, kwargs, fn=None):
     fn = fn if fn is not None else numpy_function(path)
+    args, kwargs = _standard_arguments(fn, path, list(args), dict(kwargs))
     spelled = namespace.spelling if isinstance(namespace, ir.Ext) else namespace.name
-    return ir.Assign(s.target, fn, list(args), {**kwargs, NAMESPACE: namespace}, s.loc,
+    return ir.Assign(s.target, fn, args, {**kwargs, NAMESPACE: namespace}, s.loc,
                      ir.Ext(fn, f"{spelled}.{path}", None))
+
+
+# how many leading arguments the standard takes by position, for the functions
+# with keyword-only parameters (`xp.flip(x, axis=0)`, never `xp.flip(x, 0)`)
+POSITIONAL = {
+    "flip": 1, "roll": 2, "sum": 1, "mean": 1, "max": 1, "min": 1, "prod": 1, "std": 1,
+    "var": 1, "cumulative_sum": 1, "cumulative_prod": 1, "concat": 1, "stack": 1, "take": 2,
+    "take_along_axis": 2, "repeat": 2, "argsort": 1, "sort": 1, "argmax": 1, "argmin": 1,
+    "all": 1, "any": 1, "tensordot": 2, "vecdot": 2, "diff": 1, "expand_dims": 1,
+    "squeeze": 1, "reshape": 2, "unstack": 1, "ones_like": 1, "zeros_like": 1,
+    "empty_like": 1, "full_like": 2, "linalg.diagonal": 1, "linalg.trace": 1,
+    "linalg.vector_norm": 1, "linalg.matrix_norm": 1, "linalg.cross": 2, "linalg.svd": 1,
+    "linalg.qr": 1, "linalg.cholesky": 1, "linalg.tensordot": 2, "linalg.vecdot": 2,
+}
+
+
+def _standard_arguments(fn, path, args, kwargs):
+    """A rule's call `np.flip(g, 0)` as the standard spells it, `flip(g, axis=0)`:
+    arguments past the positional ones become keywords (NumPy's names, which are
+    the standard's)."""
+    n = POSITIONAL.get(path)
+    if n is None or len(args) <= n:
+        return args, kwargs
+    import inspect
+    names = [p.name for p in inspect.signature(fn).parameters.values()]
+    return args[:n], {**dict(zip(names[n:], args[n:])), **kwargs}
+
+
+def as_number(v, stmts, namespace, emit):
+    """A rule's partial that is a comparison (`x >= y` of `maximum`) as numbers of
+    x's type: the standard does not multiply booleans."""
+    made = next((s for s in reversed(stmts) if isinstance(s, ir.Assign) and s.target == v),
+                None)
+    if made is None or made.fn not in COMPARISONS:
+        return v
+    array = next((a for a in made.args if isinstance(a, ir.Var)), None)
+    if array is None:
+        return v
+    dtype = emit(ir.Assign(None, getattr, [array, ir.Const("dtype")], {}, made.loc))
+    return emit(_through(made, namespace, "astype", [v, dtype], {}))
+
+
+COMPARISONS = (operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne)

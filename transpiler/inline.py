@@ -13,7 +13,7 @@ constants on the way, and returns the operands the rule returned.
 from __future__ import annotations
 
 from . import ir
-from .array_api import translate
+from .array_api import as_number, translate
 from .normalize import normalize
 from .optimize import peephole
 from .parse import parse
@@ -78,8 +78,12 @@ def inline(fn, bindings, namer, out, loc=None, kinds=None, namespace=None):
     returned = tuples.get(ret.value.name) if isinstance(ret.value, ir.Var) else None
     _copy_block(tpl.body[:-1], rename, namer, out, loc, kinds, skip=returned,
                 namespace=namespace)
-    values = returned.args if returned is not None else [ret.value]
-    return [_sub(v, rename) for v in values]
+    values = [_sub(v, rename) for v in (returned.args if returned is not None else [ret.value])]
+    if namespace is not None:
+        def emit(assign):
+            return simplified_value(assign, namer, kinds, out)
+        values = [as_number(v, out, namespace, emit) for v in values]
+    return values
 
 
 def _sub(v, rename):

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from runtime.array_api import inverse_axes, tensordot_axes
 from runtime.helpers import repeat_to, unbroadcast
 from runtime.linalg import matmul_grad_a, matmul_grad_b
 
 from .array_api import namespace_makers
 from .rules import adjoint, nondifferentiable, tangent
 
-nondifferentiable(*namespace_makers())
+nondifferentiable(*namespace_makers(), inverse_axes, tensordot_axes)
 
 if hasattr(np, "matrix_transpose"):  # NumPy 2
     @adjoint(np.matrix_transpose, np.linalg.matrix_transpose)
@@ -38,6 +39,20 @@ if hasattr(np, "matrix_transpose"):  # NumPy 2
     @tangent(np.linalg.matmul, "x2")
     def linalg_matmul_x2(dx2, ans, x1, x2):
         return x1 @ dx2
+
+    @adjoint(np.linalg.tensordot)
+    def linalg_tensordot(g, ans, x1, x2, axes=2):
+        """Integer axes (array_api.call refuses pairs of axes lists)."""
+        pairs = tensordot_axes(x1.ndim, x2.ndim, axes)
+        return np.tensordot(g, x2, axes=pairs[0]), np.tensordot(x1, g, axes=pairs[1])
+
+    @tangent(np.linalg.tensordot, "x1")
+    def linalg_tensordot_x1(dx1, ans, x1, x2, axes=2):
+        return np.tensordot(dx1, x2, axes=axes)
+
+    @tangent(np.linalg.tensordot, "x2")
+    def linalg_tensordot_x2(dx2, ans, x1, x2, axes=2):
+        return np.tensordot(x1, dx2, axes=axes)
 
     @adjoint(np.vecdot, np.linalg.vecdot)
     def vecdot(g, ans, x1, x2, axis=-1):

@@ -1,0 +1,24 @@
+"""Index arithmetic for the derivative rules of Array-API-written code: plain
+Python on axes (the standard has no function taking a tuple of axes as data)."""
+
+
+def inverse_axes(axes):
+    """The permutation undoing `permute_dims(x, axes)`: (1, 2, 0) -> (2, 0, 1).
+
+    >>> inverse_axes((1, 2, 0))
+    (2, 0, 1)
+    """
+    return tuple(sorted(range(len(axes)), key=lambda i: axes[i]))
+
+
+def tensordot_axes(ndim_a, ndim_b, n):
+    """For ans = tensordot(a, b, axes=n): the axes pairs giving the gradients,
+    tensordot(g, b, first) for a and tensordot(a, g, second) for b.
+
+    >>> tensordot_axes(3, 2, 1)
+    (((2,), (1,)), ((0, 1), (0, 1)))
+    """
+    kept_a, kept_b = ndim_a - n, ndim_b - n
+    first = (tuple(range(kept_a, kept_a + kept_b)), tuple(range(n, ndim_b)))
+    second = (tuple(range(kept_a)), tuple(range(kept_a)))
+    return first, second
