@@ -262,3 +262,27 @@ def test_forward_mode_on_strict_arrays(f, args, wrt):
     strict = [xps.asarray(a) for a in args]
     value, tangent = jvp(f, wrt=wrt)(*strict, tangents=xps.asarray(direction))
     assert_close(float(tangent), expected, rtol=1e-8)
+
+
+def tensordot_pairs(a, b):
+    xp = array_namespace(a, b)
+    return xp.sum(xp.tensordot(a, b, axes=([1], [0])))
+
+
+def test_tensordot_with_lists_of_axes_is_a_located_error():
+    with pytest.raises(TranspileError) as info:
+        grad(tensordot_pairs)(A, B)
+    assert "xp.tensordot" in str(info.value) and "integer" in str(info.value)
+
+
+@pytest.mark.source_text
+def test_the_adjoint_reads_like_the_function():
+    g = grad(logistic_loss)
+    g(*CASES[7][1])
+    assert g.source.splitlines()[1:5] == [
+        "    xp = array_namespace(X, w)",
+        "    z = X @ w",
+        "    exp = xp.exp(-z)",
+        "    log1p = xp.log1p(exp)",
+    ]
+    assert "d_exp = d_log1p * (1.0 / (1.0 + exp))" in g.source
