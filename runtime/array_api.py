@@ -1,5 +1,10 @@
-"""Index arithmetic for the derivative rules of Array-API-written code: plain
-Python on axes (the standard has no function taking a tuple of axes as data)."""
+"""Array-API-written code at run time: the keyword under which the compiler's
+calls carry their namespace, and index arithmetic for the derivative rules
+(plain Python on axes: the standard has no function taking axes as data)."""
+
+# The keyword under which an IR call holds the array namespace it calls through
+# (`xp.sin(x)`: fn np.sin, kwargs {NAMESPACE: xp}); see transpiler/array_api.py.
+NAMESPACE = "__namespace__"
 
 
 def inverse_axes(axes):

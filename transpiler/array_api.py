@@ -30,6 +30,8 @@ from .errors import TranspileError
 from runtime import ops
 from runtime.array_api import inverse_axes
 
+from .rules_array_api import namespace_makers
+
 NAMESPACE = ir.NAMESPACE
 
 # The functions of the Array API standard (2024.12), with the linalg extension.
@@ -89,16 +91,6 @@ _NAMES: dict = {}
 
 
 # -- recognizing namespaces (the SSA builder's side) ----------------------------
-
-def namespace_makers():
-    """The functions whose result is a namespace (registered nondifferentiable)."""
-    makers = [ops.array_namespace]
-    try:
-        import array_api_compat
-    except ImportError:
-        return makers
-    return makers + [array_api_compat.array_namespace, array_api_compat.get_namespace]
-
 
 def namespace_of(builder, v):
     """(root operand, prefix) when the SSA value `v` is a namespace (`xp`, or

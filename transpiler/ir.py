@@ -88,9 +88,7 @@ class Ext:
         return self.spelling
 
 
-# The keyword under which an Assign holds the array namespace it calls through
-# (`xp.sin(x)`: fn np.sin, kwargs {NAMESPACE: xp}); see array_api.py.
-NAMESPACE = syntax.NAMESPACE
+NAMESPACE = syntax.NAMESPACE  # the keyword of a call's array namespace (array_api.py)
 
 
 @dataclass(eq=False)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from .hints import F
-from .ir import NAMESPACE
+from runtime.array_api import NAMESPACE
 
 
 

@@ -14,10 +14,7 @@ import operator
 import numpy as np
 
 from runtime import ops
-
-# The keyword under which an IR call holds the array namespace it calls through
-# (`xp.sin(x)`); see array_api.py.
-NAMESPACE = "__namespace__"
+from runtime.array_api import NAMESPACE
 
 BINARY = {
     "Add": operator.add, "Sub": operator.sub, "Mult": operator.mul,
