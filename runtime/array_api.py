@@ -5,6 +5,8 @@ calls carry their namespace, and index arithmetic for the derivative rules
 # The keyword under which an IR call holds the array namespace it calls through
 # (`xp.sin(x)`: fn np.sin, kwargs {NAMESPACE: xp}); see transpiler/array_api.py.
 NAMESPACE = "__namespace__"
+# keywords the standard names otherwise than NumPy's rules: {function: {numpy: standard}}
+KEYWORDS = {"std": {"ddof": "correction"}, "var": {"ddof": "correction"}}
 
 
 def inverse_axes(axes):

@@ -42,7 +42,7 @@ def reductions(x):
     xp = array_namespace(x)
     return (xp.sum(xp.mean(x, axis=0) ** 2) + xp.sum(xp.max(x, axis=1))
             + xp.sum(xp.min(x, axis=0, keepdims=True) * x) + xp.prod(x[0, :])
-            + xp.std(x) + xp.sum(xp.var(x, axis=1)))
+            + xp.std(x) + xp.sum(xp.var(x, axis=1, correction=1.0)))
 
 
 def products(a, b):

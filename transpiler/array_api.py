@@ -28,7 +28,7 @@ import numpy as np
 from . import ir
 from .errors import TranspileError
 from runtime import ops
-from runtime.array_api import inverse_axes
+from runtime.array_api import KEYWORDS, inverse_axes
 
 from .rules_array_api import namespace_makers
 
@@ -166,6 +166,8 @@ def call(namespace, spelled, path, args, kwargs, loc, node, builder):
                       "differentiated with the rule of NumPy's function of the same name, "
                       "and NumPy has none", "use the standard's functions (see "
                       "docs/array-api.md), or write this step with NumPy")
+    standard = {v: k for k, v in KEYWORDS.get(path, {}).items()}  # correction -> ddof
+    kwargs = {standard.get(k, k): v for k, v in kwargs.items()}
     return ir.Assign(None, fn, list(args), {**kwargs, NAMESPACE: namespace}, loc,
                      ir.Ext(fn, f"{spelled}.{path}", None))
 

@@ -14,7 +14,7 @@ import operator
 import numpy as np
 
 from runtime import ops
-from runtime.array_api import NAMESPACE
+from runtime.array_api import KEYWORDS, NAMESPACE
 
 BINARY = {
     "Add": operator.add, "Sub": operator.sub, "Mult": operator.mul,
@@ -172,8 +172,10 @@ def namespace_call(stmt, emit):
     """`xp.linalg.inv(a)`: the function read from the call's namespace operand
     (`stmt.callee.spelling` is 'xp.linalg.inv', its first name the user's)."""
     func = emit(stmt.kwargs[NAMESPACE])
-    for part in stmt.callee.spelling.split(".")[1:]:
+    path = stmt.callee.spelling.split(".")[1:]
+    for part in path:
         func = ast.Attribute(func, part, ast.Load())
-    keywords = [ast.keyword(arg=k, value=emit(v)) for k, v in stmt.kwargs.items()
-                if k != NAMESPACE]
+    renamed = KEYWORDS.get(".".join(path), {})
+    keywords = [ast.keyword(arg=renamed.get(k, k), value=emit(v))
+                for k, v in stmt.kwargs.items() if k != NAMESPACE]
     return ast.Call(func, [emit(a) for a in stmt.args], keywords)
