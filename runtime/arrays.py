@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .helpers import unbroadcast, zeros_like
+from .helpers import pieces_of, size_of, unbroadcast, zeros_like
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -114,7 +114,7 @@ def choice_grads(g, condlist, choicelist):
 def column_stack_grad(g, arrays):
     """The gradient of np.column_stack(arrays): g's columns, in each array's shape."""
     widths = [np.shape(a)[1] if np.ndim(a) > 1 else 1 for a in arrays]
-    pieces = np.split(g, np.cumsum(widths)[:-1], axis=1)
+    pieces = pieces_of(g, widths, 1)
     return [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)]
 
 
@@ -122,9 +122,9 @@ def append_grad(g, arr, values, axis=None):
     """The gradients of np.append(arr, values, axis) to arr and to values."""
     if axis is None:
         flat = np.ravel(g)
-        n = int(np.size(arr))
+        n = size_of(arr)
         return np.reshape(flat[:n], np.shape(arr)), np.reshape(flat[n:], np.shape(values))
-    first, second = np.split(g, [np.shape(arr)[axis]], axis=axis)
+    first, second = pieces_of(g, [np.shape(arr)[axis], np.shape(values)[axis]], axis)
     return first, second
 
 

@@ -56,8 +56,8 @@ def select_grad(g, x, index):
 
 
 def _no_scatter(x):
-    return unsupported("x[index] with an index array", x, "scatter-add (NumPy's np.add.at), "
-                       "which its gradient needs (indices may repeat)")
+    return unsupported("x[index]", x, "scatter-add (NumPy's np.add.at), which the gradient "
+                       "of indexing by an array of positions needs (positions may repeat)")
 
 
 def picked(whole, x, index, like):

@@ -210,7 +210,7 @@ def extremum_grad(g, extremum, x, axis=None, keepdims=False):
 def prod_grad(g, prod, x, axis=None, keepdims=False):
     """The gradient of np.prod, right also where elements are zero: each element's
     gradient is the product of all the others."""
-    x = np.asarray(x, dtype=grad_dtype(x, 0.0))
+    x = float_array(x)
     axes = tuple(range(x.ndim)) if axis is None else (axis,) if np.ndim(axis) == 0 \
         else tuple(axis)
     axes = tuple(a % x.ndim for a in axes) if x.ndim else ()
@@ -222,6 +222,16 @@ def prod_grad(g, prod, x, axis=None, keepdims=False):
     others = (before * after).reshape(moved.shape)
     others = np.moveaxis(others, tuple(range(len(axes))), axes)
     return repeat_to(g, x, axis, keepdims) * others
+
+
+def float_array(x):
+    """x as an array of its gradient dtype (float64 for integers): NumPy's, or
+    its own library's (a Dask array stays lazy)."""
+    xp = foreign_namespace(x)
+    if xp is None:
+        return np.asarray(x, dtype=grad_dtype(x, 0.0))
+    dtype = gradient_dtype(xp, x)
+    return x if x.dtype == dtype else xp.astype(x, dtype)
 
 
 def _items_grad(pieces, arrays):
@@ -237,10 +247,23 @@ def split_like(g, arrays, axis=0):
     """The gradient of np.concatenate(arrays, axis): g cut back into pieces
     (axis=None: the items were flattened)."""
     if axis is None:
-        sizes = [int(np.size(a)) for a in arrays]
-        return _items_grad(np.split(np.ravel(g), np.cumsum(sizes)[:-1]), arrays)
+        sizes = [size_of(a) for a in arrays]
+        return _items_grad(pieces_of(np.ravel(g), sizes), arrays)
     sizes = [np.shape(a)[axis] if np.ndim(a) else 1 for a in arrays]
-    return _items_grad(np.split(g, np.cumsum(sizes)[:-1], axis=axis), arrays)
+    return _items_grad(pieces_of(g, sizes, axis), arrays)
+
+
+def pieces_of(g, sizes, axis=0):
+    """g cut along `axis` into pieces of these sizes (np.split at their running
+    sums; by slicing for libraries without np.split, such as Dask)."""
+    if foreign_namespace(g) is None:
+        return np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    index, start, pieces = [slice(None)] * g.ndim, 0, []
+    for n in sizes:
+        index[axis] = slice(start, start + n)
+        pieces.append(g[tuple(index)])
+        start += n
+    return pieces
 
 
 def hstack_grad(g, arrays):
@@ -256,7 +279,7 @@ def unstack(g, arrays, axis=0):
 def vstack_grad(g, arrays):
     """The gradient of np.vstack(arrays): rows of g, in each array's shape."""
     rows = [np.shape(np.atleast_2d(a))[0] for a in arrays]
-    return _items_grad(np.split(g, np.cumsum(rows)[:-1], axis=0), arrays)
+    return _items_grad(pieces_of(g, rows), arrays)
 
 
 def items_tangent(d, arrays):

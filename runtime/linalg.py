@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .helpers import broadcast_to_like, grad_dtype, unbroadcast
+from .helpers import broadcast_to_like, float_array, grad_dtype, unbroadcast
 from .namespaces import foreign_namespace, unsupported
 
 
@@ -277,7 +277,7 @@ def _norm_axes(x, ord, axis):
 
 def _expanded(v, x, axes):
     """A reduced value (keepdims or not) broadcast back to x's shape."""
-    v = np.asarray(v)
+    v = np.asarray(v) if foreign_namespace(v) is None else v
     if v.ndim != np.ndim(x):
         v = np.expand_dims(v, axes)
     return np.broadcast_to(v, np.shape(x))
@@ -299,7 +299,7 @@ def norm_slope(x, norm, ord=None, axis=None):
     if np.iscomplexobj(x):
         raise TypeError("tapeless differentiates np.linalg.norm of real arrays only "
                         "(got a complex array)")
-    x = np.asarray(x, dtype=grad_dtype(x, 0.0))
+    x = float_array(x)
     matrix, axes = _norm_axes(x, ord, axis)
     a = _expanded(norm, x, axes)
     if ord is None or ord == "fro" or (ord == 2 and not matrix):

@@ -119,7 +119,8 @@ def test_function_values_page_runs(tmp_path, capsys):
 
 # pages whose ```python blocks run as one script here, each `# prints: ...` line
 # being what the print above it shows (the other pages have their runners above)
-PRINTING_PAGES = ["jax-and-autograd.md", "custom-rules.md", "api.md", "array-api.md"]
+PRINTING_PAGES = ["jax-and-autograd.md", "custom-rules.md", "api.md", "array-api.md",
+                  "dask-and-gpus.md"]
 
 
 @pytest.mark.parametrize("page", PRINTING_PAGES)

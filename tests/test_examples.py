@@ -169,3 +169,19 @@ def test_gates_example_matches_the_hand_worked_circuit(capsys):
     assert "generated code: value 6.0 gradient (2.0, 5.0, 0.0)" in out
     assert (gate_value, gate_grads) == (6.0, (2.0, 5.0, 0.0)) == (value, grads)
     assert "def f_adjoint(" in out
+
+
+# ------------------------------------------------------------------ Dask data
+
+def test_dask_logistic_regression_learns_the_true_weights(capsys):
+    """Trained over lazily generated Dask data on a local cluster, the weights point
+    the way of the weights the labels were drawn with."""
+    pytest.importorskip("dask.distributed")
+    result = load("dask_logistic")["main"](["--rows", "40000", "--chunk-rows", "10000",
+                                            "--steps", "8", "--threads"])
+    losses = numbers_after("loss", capsys.readouterr().out)
+    assert losses == pytest.approx(result["losses"], abs=1e-6)
+    assert result["losses"][0] == pytest.approx(np.log(2.0), abs=1e-12)  # w = 0: p = 1/2
+    assert losses[-1] < losses[0] - 0.2
+    w, true_w = result["w"], result["true_w"]
+    assert w @ true_w / np.linalg.norm(w) / np.linalg.norm(true_w) > 0.95

@@ -62,6 +62,26 @@ def broadcast_to_like_x(dx, ans, xp, v, x):
     return 0.0
 
 
+@adjoint(helpers.float_array, wrt=("x",))
+def float_array_(g, ans, x):
+    return helpers.cast_like(g, x)
+
+
+@tangent(helpers.float_array, "x")
+def float_array_x(dx, ans, x):
+    return dx
+
+
+@adjoint(helpers.pieces_of, wrt=("v",))
+def pieces_of_(g, ans, v, sizes, axis=0):
+    return helpers.split_grad(g, ans, axis)
+
+
+@tangent(helpers.pieces_of, "v")
+def pieces_of_v(dv, ans, v, sizes, axis=0):
+    return helpers.pieces_of(dv, sizes, axis)
+
+
 @tangent(helpers.broadcast_like, "t")
 def broadcast_like_t(dt, ans, t, x):
     return broadcast_like(dt, x)
