@@ -30,7 +30,7 @@ from .errors import TranspileError
 from runtime import ops
 from runtime.array_api import KEYWORDS, inverse_axes
 
-from .rules_array_api import namespace_makers
+from .rules_array_api import is_namespace_maker
 
 NAMESPACE = ir.NAMESPACE
 
@@ -101,7 +101,7 @@ def namespace_of(builder, v):
     if made is None:
         default = builder.param_defaults.get(v.name)
         return (v, "") if is_namespace_module(default) else None
-    if made.fn in namespace_makers():
+    if is_namespace_maker(made.fn):
         return v, ""
     if made.fn is ops.attribute and made.args[1].value in _SUBSPACES:
         inner = namespace_of(builder, made.args[0])
@@ -128,6 +128,7 @@ def module_call(target, args, kwargs, loc, node, builder):
     """`xp.name(...)` where `xp` is a global namespace module other than NumPy
     (`import array_api_strict as xp`); None for other calls."""
     root = target.root
+    is_namespace_maker(target.obj)  # (marks array_namespace nondifferentiable)
     if root is np or not is_namespace_module(root) or "." not in target.spelling:
         return None
     first, path = target.spelling.split(".", 1)

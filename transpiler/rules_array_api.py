@@ -19,17 +19,21 @@ from runtime import ops
 from .rules import adjoint, nondifferentiable, tangent
 
 
-def namespace_makers():
-    """The functions whose result is an array namespace (no derivative)."""
-    makers = [ops.array_namespace]
-    try:
-        import array_api_compat
-    except ImportError:
-        return makers
-    return makers + [array_api_compat.array_namespace, array_api_compat.get_namespace]
+def is_namespace_maker(fn):
+    """Does `fn` return an array namespace (`x.__array_namespace__()`, or
+    array-api-compat's array_namespace, which is not imported to ask)? Such a
+    function has no derivative: it is marked so when the compiler first meets it."""
+    if fn is ops.array_namespace:
+        return True
+    module = getattr(fn, "__module__", None) or ""
+    if module.split(".")[0] != "array_api_compat" or \
+            getattr(fn, "__name__", None) not in ("array_namespace", "get_namespace"):
+        return False
+    nondifferentiable(fn)
+    return True
 
 
-nondifferentiable(*namespace_makers(), inverse_axes, tensordot_axes)
+nondifferentiable(ops.array_namespace, inverse_axes, tensordot_axes)
 
 if hasattr(np, "matrix_transpose"):  # NumPy 2
     @adjoint(np.matrix_transpose, np.linalg.matrix_transpose)
