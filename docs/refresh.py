@@ -17,3 +17,8 @@ from transpiler.support import numpy_support_page  # noqa: E402
 
 with open(os.path.join(ROOT, "docs", "numpy-support.md"), "w") as fh:
     fh.write(numpy_support_page())
+
+from transpiler.support import architecture_page  # noqa: E402
+
+with open(os.path.join(ROOT, "docs", "architecture.md"), "w") as fh:
+    fh.write(architecture_page())

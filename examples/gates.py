@@ -7,7 +7,7 @@ line by line: compare the two below.
 
 Run:  python examples/gates.py
 """
-from runtime.gates import AddGate, MaxGate, MultiplyGate
+from transpiler.gates import AddGate, MaxGate, MultiplyGate
 from transpiler import value_and_grad
 
 

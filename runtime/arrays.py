@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .containers import select_grad
 from .helpers import pieces_of, size_of, unbroadcast, zeros_like
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -169,6 +170,8 @@ def real_only(g, x):
 def sequence_grad(g, iterable):
     """The gradient of tuple(iterable) / list(iterable): the items' gradients
     in the iterable's own structure (an array's rows stacked back)."""
+    if isinstance(iterable, dict):  # list(d) is d's keys
+        return zeros_like(iterable)
     items = [zeros_like(v) if gi is None else gi for gi, v in zip(g, _items(iterable))]
     if isinstance(iterable, (tuple, list)):
         return type(iterable)(items)
@@ -176,6 +179,12 @@ def sequence_grad(g, iterable):
         return np.reshape(np.array(items), np.shape(iterable)) if items else zeros_like(iterable)
     raise TypeError(f"tapeless differentiates tuple(...) and list(...) of tuples, lists and "
                     f"arrays, not of {type(iterable).__name__}")
+
+
+def keys_tangent(diterable, iterable):
+    """The tangent of the items of tuple(iterable) / list(iterable): zeros for a
+    dict's keys, else the items of the iterable's tangent."""
+    return [0.0 for _ in iterable] if isinstance(iterable, dict) else diterable
 
 
 def _items(iterable):
@@ -200,6 +209,50 @@ def mapping_tangent(dmapping, mapping):
     if isinstance(mapping, dict):
         return dict(dmapping)
     return {k: v for (k, _), (_, v) in zip(_pairs(mapping), _pairs(dmapping))}
+
+
+# The gradients of `d.items()` and `d.values()`, and back (each linear in `v`; its
+# parameter is not named `g`, which in a rule is the cotangent)
+
+def items_grad(v, d):
+    """The gradient of `d.items()` (a list of pairs `v`) as a dict like `d`."""
+    return {k: pair[1] for k, pair in zip(d, v)}
+
+
+def values_grad(v, d):
+    """The gradient of `d.values()` (a list `v`) as a dict like `d`."""
+    return dict(zip(d, v))
+
+
+def pairs_like(v, d):
+    """A dict of gradients `v` (keys of `d`) as the gradient of `d.items()`: the
+    (key, value) pairs' gradients, zero for the keys."""
+    return [(zeros_like(k), v[k]) for k in d]
+
+
+def values_like(v, d):
+    """A dict of gradients `v` (keys of `d`) as the gradient of `d.values()`."""
+    return [v[k] for k in d]
+
+
+def get_grad(g, d, key):
+    """The gradient of `d` from that of `d.get(key, default)`."""
+    return select_grad(g, d, key) if key in d else zeros_like(d)
+
+
+def default_grad(g, d, key, default):
+    """The gradient of `default` from that of `d.get(key, default)`."""
+    return zeros_like(default) if key in d else g
+
+
+def get_tangent(dd, d, key, ans):
+    """The tangent of `d.get(key, default)` from the tangent `dd` of `d`."""
+    return dd[key] if key in d else zeros_like(ans)
+
+
+def default_tangent(ddefault, d, key, ans):
+    """The tangent of `d.get(key, default)` from the tangent of `default`."""
+    return zeros_like(ans) if key in d else ddefault
 
 
 def _pairs(mapping):

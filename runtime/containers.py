@@ -16,6 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .helpers import unbroadcast, zeros_like
+from .mappings import METHODS
 from .namespaces import foreign_namespace, gradient_dtype, unsupported
 from .ops import stop_gradient
 from .structures import fields, is_structure, not_a_structure, rebuild
@@ -97,8 +98,10 @@ def add_grads(a, b):
     """a + b, item by item for containers (where + would concatenate)."""
     if is_structure(a):
         return rebuild(a, [add_grads(x, y) for x, y in zip(fields(a)[1], fields(b)[1])])
-    if isinstance(a, dict):
-        return {k: add_grads(a[k], b[k]) for k in a}
+    if isinstance(a, dict):  # (a key written into the dict later is in one of them only)
+        out = {k: add_grads(v, b[k]) if k in b else v for k, v in a.items()}
+        out.update((k, v) for k, v in b.items() if k not in a)
+        return out
     if isinstance(a, (tuple, list)):
         items = [add_grads(x, y) for x, y in zip(a, b)]
         return items if isinstance(a, list) else tuple(items)
@@ -157,6 +160,11 @@ def _add_at_in(xp, acc, index, g):
 def cleared(g, index):
     """The gradient of the array before `y[index] = value`: `g` with the
     written-over items set to zero (their old values no longer matter)."""
+    if isinstance(g, dict):
+        out = dict(g)
+        if index in out:
+            out[index] = zeros_like(out[index])
+        return out
     if isinstance(g, list):
         out = list(g)
         if isinstance(index, slice):
@@ -170,9 +178,18 @@ def cleared(g, index):
     return out
 
 
+def gathered_grad(v, index, value):
+    """The gradient of `value` in `np.add.at(y, index, value)` from the gradient
+    `v` of the result: `v` at every occurrence of the index, summed back to
+    `value`'s shape."""
+    return unbroadcast(np.asarray(v)[index], value)
+
+
 def written_grad(g, index, value):
     """The gradient of `value` in `y[index] = value`: the written items of `g`,
     summed back to `value`'s shape where the write broadcast it."""
+    if isinstance(g, dict):  # `d[key] = value`: the key's gradient, if it was read
+        return g[index] if index in g else zeros_like(value)
     if not isinstance(g, list) and not _basic(index):
         if foreign_namespace(g) is not None:
             raise _no_scatter(g)
@@ -181,7 +198,8 @@ def written_grad(g, index, value):
         if counts.max(initial=0) > 1:
             raise ValueError("an item write `y[index] = value` whose index array repeats a "
                              "position: NumPy does not define which value wins, so neither "
-                             "is the gradient; use unique indices")
+                             "is the gradient; use unique indices (np.add.at(y, index, v) adds at "
+                             "every occurrence of a repeated index)")
     out = unbroadcast(np.asarray(g)[index] if np.ndim(g) == 0 else g[index], value)
     if isinstance(out, np.ndarray) and out.base is not None:
         out = out.copy()  # not a view of g: generated code may clear g's items in place
@@ -189,7 +207,10 @@ def written_grad(g, index, value):
 
 
 def field_tangent(dobj, obj, name):
-    """The tangent of `obj.name`: the field of the structure's tangent."""
+    """The tangent of `obj.name`: the field of the structure's tangent (of a
+    dict's method `d.items`, that method of the dict's tangent)."""
+    if type(obj) is dict and name in METHODS:
+        return getattr(dobj if isinstance(dobj, dict) else zeros_like(obj), name)
     if not is_structure(obj):
         raise not_a_structure(obj, name)
     if is_structure(dobj):

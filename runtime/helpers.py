@@ -5,13 +5,15 @@ code can be differentiated again (`grad(grad(f))`).
 """
 from __future__ import annotations
 
+import functools
 import math
+import types
 
 import numpy as np
 
 from .namespaces import (as_number, dask_broadcast, foreign_namespace, gradient_dtype, is_complex,
                          is_lazy)
-from .structures import fields, is_structure, rebuild
+from .structures import _key, fields, is_structure, rebuild
 
 _SCALARS = (float, int, bool)
 _FLOAT64 = np.dtype(np.float64)
@@ -362,6 +364,11 @@ def index_concat_tangent(which, items, d):
     return np.asarray(index_concat(which, moved)) - np.asarray(index_concat(which, still))
 
 
+def copy_grad(v, x):
+    """The gradient of `x.copy()`: `v` itself for a list or dict, else in x's dtype."""
+    return v if isinstance(x, (list, dict)) else cast_like(v, x)
+
+
 def cast_like(g, x):
     """A gradient in x's gradient dtype: `x.astype(...)` and `np.asarray(x, dtype)`
     send back float32 for float32 x, and a real gradient for a real x."""
@@ -451,6 +458,36 @@ def repeat_grad(g, x, repeats, axis=None):
     return np.reshape(out, shape) if axis is None else np.moveaxis(out, 0, axis)
 
 
+def trapezoid_grad_y(g, y, x=None, dx=1.0, axis=-1):
+    """The gradient of np.trapezoid(y, x, dx, axis) with respect to y: each
+    sample's weight, half of the intervals beside it (written with
+    differentiable functions: second derivatives read this source)."""
+    n = np.shape(y)[axis]
+    if n < 2:
+        return zeros_like(y)
+    d = dx * np.ones(n - 1) if x is None else np.diff(x)
+    w = np.concatenate([d[:1], d[1:] + d[:-1], d[-1:]]) / 2.0
+    return np.moveaxis(np.expand_dims(g, -1) * w, -1, axis)
+
+
+def trapezoid_grad_x(g, y, x, axis=-1):
+    """The gradient of np.trapezoid(y, x, axis) with respect to the sample
+    points x (one dimensional): each interval's mean value, with signs."""
+    if x is None:
+        return 0.0
+    ym = np.moveaxis(y, axis, -1)
+    means = (ym[..., 1:] + ym[..., :-1]) / 2.0
+    gm = np.sum(np.expand_dims(g, -1) * means, axis=tuple(range(np.ndim(means) - 1)))
+    zero = np.zeros(1)
+    return np.concatenate([zero, gm]) - np.concatenate([gm, zero])
+
+
+def trapezoid_tangent_x(dx_points, y, x, axis=-1):
+    """The tangent of np.trapezoid(y, x, axis) from the tangent of x."""
+    ym = np.moveaxis(y, axis, -1)
+    return np.sum((ym[..., 1:] + ym[..., :-1]) / 2.0 * np.diff(dx_points), axis=-1)
+
+
 def diff_grad(g, x, n=1, axis=-1):
     """The gradient of np.diff(x, n, axis): the transposed difference, n times."""
     for _ in range(n):
@@ -499,14 +536,34 @@ def cumprod_tangent(dx, ans, x, axis=None):
     return np.moveaxis(out, -1, axis)
 
 
+_INDEX_PADS = ("constant", "edge", "reflect", "symmetric", "wrap")  # linear: copies of items
+
+
+def _pad_mode(mode):
+    if mode not in _INDEX_PADS:
+        raise ValueError(f"tapeless differentiates np.pad with mode {', '.join(_INDEX_PADS)}, "
+                         f"not {mode!r} (its padding is not a copy of items)")
+
+
 def pad_grad(g, x, pad_width, mode="constant"):
-    """The gradient of np.pad(x, pad_width) (constant mode): the unpadded middle of g."""
-    if mode != "constant":
-        raise ValueError(f"tapeless differentiates np.pad with mode='constant' only, "
-                         f"not {mode!r}")
+    """The gradient of np.pad(x, pad_width, mode): the unpadded middle of g, plus
+    (edge, reflect, symmetric, wrap) the gradient of every copy of an item."""
+    _pad_mode(mode)
     widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (np.ndim(x), 2))
+    if mode != "constant" and np.ndim(x):
+        index = np.pad(np.arange(np.size(x)).reshape(np.shape(x)), pad_width, mode=mode)
+        out = np.zeros(np.size(x), dtype=np.result_type(np.asarray(g).dtype, float))
+        np.add.at(out, index.ravel(), np.ravel(g))
+        return out.reshape(np.shape(x))
     middle = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, np.shape(x)))
     return np.array(np.asarray(g)[middle]) if np.ndim(x) else g
+
+
+def pad_tangent(dx, pad_width, mode="constant"):
+    """The tangent of np.pad(x, pad_width, mode): the tangent padded the same way
+    (constant padding has none)."""
+    _pad_mode(mode)
+    return np.pad(dx, pad_width, mode=mode)
 
 
 def split_grad(g, pieces, axis=0):
@@ -653,3 +710,17 @@ def constant_option(d, name):
         raise TypeError(f"tapeless does not differentiate with respect to `{name}`: pass a "
                         "constant (or wrap it in transpiler.stop_gradient)")
     return 0.0
+
+
+# (here, not in structures.py, beside zeros_like which it needs)
+def holding(template, keys, values):
+    """A function value like `template` holding `values` at `keys` and zeros at its
+    other differentiable places (only the template's structure is read)."""
+    if type(template) is functools.partial:
+        given = dict(zip(keys, values))
+        names, current = fields(template)
+        return rebuild(template, [given[k] if k in given else zeros_like(v)
+                                  for k, v in zip(map(_key, names), current)])
+    if type(template) is types.MethodType:
+        return types.MethodType(template.__func__, values[0])
+    return values[0]

@@ -11,6 +11,17 @@ def identity(x):
     return x
 
 
+def copy(x):
+    """`x.copy()`: a new list of a list, a new dict of a dict, a new array otherwise
+    (so `xs.copy() + [y]` concatenates, as in Python)."""
+    if type(x) is list:
+        return list(x)
+    if type(x) is dict:
+        return dict(x)
+    import numpy as np
+    return np.array(x)
+
+
 def make_tuple(*items):
     """`(a, b, c)`"""
     return items
@@ -106,7 +117,7 @@ def sequence(xs):
     `for i in range(len(xs)): x = xs[i]`); a dict or a set would be read wrong."""
     if isinstance(xs, (dict, set, frozenset)) or not hasattr(xs, "__getitem__"):
         raise TypeError(f"a differentiated loop over a {type(xs).__name__}: loops over lists, "
-                        "tuples and arrays are supported; iterate over list(d), list(d.values()) "
+                        "tuples and arrays are supported; iterate over d.items(), d.keys(), d.values() "
                         "or sorted(d) instead")
     return xs
 
@@ -138,6 +149,15 @@ def setitem(container, index, value):
     else can see the old contents (see transpiler/writes.py)."""
     out = container.copy()
     out[index] = value
+    return out
+
+
+def scatter_add(container, index, value):
+    """`np.add.at(container, index, value)` as a value: a copy of the array with
+    `value` added at `index`, unbuffered (an index given twice adds twice)."""
+    import numpy as np
+    out = np.array(container, copy=True)
+    np.add.at(out, index, value)
     return out
 
 

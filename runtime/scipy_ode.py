@@ -22,6 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
+# grad, hvp, jvp and define (transpiler/frontend/callables.py): the transforms these
+# rules' helpers call at run time. The transpiler, one layer up, sets them when it
+# is imported (runtime never imports the compiler).
+TRANSFORMS: dict = {}
+
 
 def _solver_options(rtol, atol, mxstep):
     return {"rtol": rtol, "atol": atol, "mxstep": mxstep}
@@ -58,7 +63,7 @@ def _numeric_args(func, args):
     key = (func, tuple(spelled))
     made = _LEAF_FUNCTIONS.get(key)
     if made is None:
-        from transpiler.callables import define
+        define = TRANSFORMS["define"]
         names = ", ".join(f"l{i}" for i in range(len(leaves)))
         made = _LEAF_FUNCTIONS[key] = define(
             "func_of_leaves", f"def func_of_leaves(y, t, {names}):\n"
@@ -104,8 +109,7 @@ _LAGRANGIANS: dict = {}
 
 def _lagrangian(func, n, args):
     """grad and hvp of L(z, t) = a . func(y, t, *args) (see scipy_ode_lagrangians), cached."""
-    from transpiler import grad, hvp
-
+    grad, hvp = TRANSFORMS["grad"], TRANSFORMS["hvp"]
     from .scipy_ode_lagrangians import packed_lagrangian
     key = (func, n, tuple(np.shape(a) for a in args))
     if key not in _LAGRANGIANS:
@@ -161,7 +165,7 @@ def odeint_vjp_tangent(g, ans, func, y0, t, args=(), dg=None, dans=None, dt=None
     with the moving end points of each interval accounted for."""
     from scipy.integrate import odeint
 
-    from transpiler import jvp
+    jvp = TRANSFORMS["jvp"]
     func, args, dargs = _with_leaf_tangents(func, args, dargs)
     n, size = np.size(y0), np.size(_flat(args))
     grad_l, hvp_l = _lagrangian(func, n, args)
@@ -243,7 +247,7 @@ def odeint_tangent(func, y0, t, args=(), dy0=None, dt=None, dargs=None, rtol=Non
                    mxstep=0):
     """The tangent of `odeint(func, y0, t, args)` along (dy0, dt, dargs) (None: zero)."""
     from scipy.integrate import odeint
-    from transpiler import jvp
+    jvp = TRANSFORMS["jvp"]
     func, args, dargs = _with_leaf_tangents(func, args, dargs)
     shape, n = (np.size(y0),), np.size(y0)  # odeint's states are vectors
     t = np.asarray(t, dtype=float)

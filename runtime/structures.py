@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import mappings
 from .namespaces import is_foreign_array
 
 _NOT_OBJECTS = (types.FunctionType, types.MethodType, types.ModuleType, type,
@@ -144,7 +145,7 @@ def rebuild(x, values):
 # `obj.method(x)` is `type(obj).method(obj, x)`, `obj(x)` is
 # `type(obj).__call__(obj, x)`. `held(f, key)` is one of those values (a position
 # in the partial's arguments, a keyword name, or 0 for the object), and
-# `holding(f, keys, values)` the function value like `f` that holds `values` at
+# `holding(f, keys, values)` (in helpers.py) the function value like `f` that holds `values` at
 # `keys` and zeros at its other differentiable places: the gradient (or tangent)
 # of a function value, as generated code builds it.
 
@@ -159,20 +160,6 @@ def held(f, index):
     if type(f) is types.MethodType:
         return f.__self__
     return f  # a callable object holds itself (its fields)
-
-
-def holding(template, keys, values):
-    """A function value like `template` holding `values` at `keys` and zeros at its
-    other differentiable places (only the template's structure is read)."""
-    if type(template) is functools.partial:
-        from .helpers import zeros_like
-        given = dict(zip(keys, values))
-        names, current = fields(template)
-        return rebuild(template, [given[k] if k in given else zeros_like(v)
-                                  for k, v in zip(map(_key, names), current)])
-    if type(template) is types.MethodType:
-        return types.MethodType(template.__func__, values[0])
-    return values[0]
 
 
 def held_grads(g, keys):
@@ -212,6 +199,12 @@ def unbound_method(obj, name):
     `obj.name(x)` of a differentiated object is differentiated as
     `type(obj).name(obj, x)`, its fields included."""
     import inspect
+    if type(obj) is dict and name in mappings.METHODS:  # `params.items()`
+        return mappings.METHODS[name]
+    if type(obj) is dict:
+        raise TypeError(f"cannot differentiate the call `.{name}(...)` of a differentiated dict: "
+                        f"{', '.join(mappings.METHODS)} are differentiated; build a new dict "
+                        "instead of changing this one in place (`{**d, key: value}`)")
     if not is_structure(obj):
         raise TypeError(f"cannot differentiate a call of a differentiated {type(obj).__name__}"
                         ": only the methods of objects whose fields carry gradients (user "

@@ -9,7 +9,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from transpiler import GradientMismatch, check_grad, partials, rules
+from transpiler import GradientMismatch, check_grad, partials
+from transpiler.rules import table as rules
 from transpiler.check import _check_argument
 
 from conftest import assert_close

@@ -50,7 +50,7 @@ def test_numpy_support_table_is_generated_from_the_rule_table():
 
 def test_numpy_support_table_lists_what_the_rule_table_knows():
     import numpy as np
-    from transpiler.rules import lookup
+    from transpiler.rules.table import lookup
     from transpiler.support import rules_table
     table = rules_table()
     for fn, name in ((np.sin, "np.sin"), (np.linalg.solve, "np.linalg.solve"),

@@ -15,7 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # the modules whose functions users call (their signatures carry type hints)
 PUBLIC = ["transpiler/__init__.py", "transpiler/api.py", "transpiler/higher.py",
           "transpiler/check.py", "transpiler/graph.py", "transpiler/errors.py",
-          "transpiler/rules.py", "transpiler/pipeline.py", "transpiler/display.py",
+          "transpiler/rules/table.py", "transpiler/pipeline.py", "transpiler/display.py",
           "transpiler/tracebacks.py", "transpiler/sourcefiles.py", "runtime/optim.py",
           "runtime/numeric.py"]
 

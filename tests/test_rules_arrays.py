@@ -1,5 +1,5 @@
 """Shape, stacking, splitting, sorting, indexing and product functions, and
-the elementwise functions of transpiler/rules_arrays.py, in every mode
+the elementwise functions of transpiler/rules/arrays.py, in every mode
 (reverse, forward, second order) against autograd and finite differences."""
 import autograd.numpy as anp
 import numpy as np

@@ -1,4 +1,4 @@
-"""np.linalg decompositions and solvers (transpiler/rules_linalg.py) in every
+"""np.linalg decompositions and solvers (transpiler/rules/linalg.py) in every
 mode against autograd where it has them and finite differences always.
 Functions of eigen/singular vectors are written so that they do not depend
 on the vectors' signs (which no derivative can follow)."""

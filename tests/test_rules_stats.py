@@ -1,5 +1,5 @@
 """Order statistics, nan-reductions, weighted averages, covariance and
-correlation (transpiler/rules_stats.py) in every mode, against autograd
+correlation (transpiler/rules/stats.py) in every mode, against autograd
 where it has the function and finite differences always."""
 import autograd.numpy as anp
 import numpy as np

@@ -11,7 +11,7 @@ WITHOUT_SCIPY = textwrap.dedent("""
     sys.modules["scipy"] = None  # `import scipy` now raises ImportError
     import numpy as np
     from transpiler import check_grad, grad, hessian
-    from transpiler import rules_scipy
+    from transpiler.rules import scipy as rules_scipy
     from runtime.numeric import numeric_grad
     assert not rules_scipy.AVAILABLE
     assert not any(name.startswith("scipy") for name in sys.modules if sys.modules[name])
@@ -40,7 +40,7 @@ def test_no_scipy_still_differentiates_numpy(tmp_path):
 
 def test_with_scipy_the_rules_are_registered():
     import scipy.special
-    from transpiler import rules_scipy
-    from transpiler.rules import lookup
+    from transpiler.rules import scipy as rules_scipy
+    from transpiler.rules.table import lookup
     assert rules_scipy.AVAILABLE
     assert lookup(scipy.special.logsumexp) is not None

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from scipy.special import softmax
 from scipy.stats import beta, dirichlet, gamma, multivariate_normal, norm, poisson, t
 
-from transpiler import TranspileError, grad  # (before runtime.tape, which it imports)
-from runtime.tape import tape_grad
-from transpiler.rules import lookup
+from transpiler import TranspileError, grad  # (before transpiler.tape, which it imports)
+from transpiler.tape import tape_grad
+from transpiler.rules.table import lookup
 
 from scipy_checking import full_check, reverse_agrees
 

@@ -551,7 +551,7 @@ def test_loops_with_nested_jumps_else_clauses_and_names_read_after(f, x):
 
 
 def test_an_internal_error_is_a_located_transpile_error(monkeypatch):
-    from transpiler import reverse as reverse_module
+    from transpiler.ad import reverse as reverse_module
 
     def broken(*args, **kwargs):
         raise KeyError("a bug")
@@ -662,7 +662,7 @@ def test_columns_count_characters_not_bytes():
 
 
 def test_an_operator_without_a_rule_is_named_as_the_operator():
-    from transpiler.syntax import describe
+    from transpiler.frontend.syntax import describe
     import operator
     assert describe(operator.mod, "mod") == ("the `%` operator", "operator.mod")
     assert describe(operator.neg, "neg") == ("the `-` operator", "operator.neg")

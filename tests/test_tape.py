@@ -1,4 +1,4 @@
-"""The tape engine (runtime.tape) and the gates (runtime.gates): against exact
+"""The tape engine (transpiler.tape) and the gates (transpiler.gates): against exact
 values, HIPS autograd, finite differences, and the compiler on every rule."""
 import doctest
 import math
@@ -9,20 +9,21 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 
-import runtime.gates
+import transpiler.gates
 import runtime.numeric
-import runtime.tape
+import transpiler.tape
 import transpiler.check
-from runtime.gates import AddGate, Gate, MatMulGate, MaxGate, MultiplyGate, TanhGate
+from transpiler.gates import AddGate, Gate, MatMulGate, MaxGate, MultiplyGate, TanhGate
 from runtime.numeric import numeric_grad
-from runtime.tape import Node, tape_grad, trace
-from transpiler import grad, rules
+from transpiler.tape import Node, tape_grad, trace
+from transpiler import grad
+from transpiler.rules import table as rules
 
 from conftest import assert_close, function_from_source
 from test_rules import BINARY_MATH, BINARY_NUMPY, SHAPES, UNARY_MATH, UNARY_NUMPY, _draw
 
 
-@pytest.mark.parametrize("module", [runtime.tape, runtime.gates, runtime.numeric,
+@pytest.mark.parametrize("module", [transpiler.tape, transpiler.gates, runtime.numeric,
                                     transpiler.check])
 def test_docstring_examples_run(module):
     assert doctest.testmod(module).failed == 0

@@ -28,8 +28,8 @@ from runtime.containers import flatten, flatten_func, ravel
 from runtime.helpers import ones_like
 from runtime.optim import adam, rmsprop, sgd
 
-from . import api, higher
-from .callables import _identifier, calling, define, function_of
+from . import higher, operators
+from .frontend.callables import _identifier, calling, define, function_of
 from .compat import real_part
 
 __all__ = ["grad", "value_and_grad", "elementwise_grad", "deriv", "jacobian", "hessian",
@@ -41,27 +41,27 @@ __all__ = ["grad", "value_and_grad", "elementwise_grad", "deriv", "jacobian", "h
 
 def grad(fun: Callable, argnum: Argnum = 0) -> Callable:
     """The gradient of scalar-valued `fun` with respect to argument `argnum`."""
-    return api.grad(fun, argnum)
+    return operators.grad(fun, argnum)
 
 
 def value_and_grad(fun: Callable, argnum: Argnum = 0) -> Callable:
     """`(fun(*args), gradient)`."""
-    return api.value_and_grad(fun, argnum)
+    return operators.value_and_grad(fun, argnum)
 
 
 def grad_and_aux(fun: Callable, argnum: Argnum = 0) -> Callable:
     """`(gradient of the first output, second output)` of a function returning two."""
-    return api.grad(fun, argnum, has_aux=True)
+    return operators.grad(fun, argnum, has_aux=True)
 
 
 def grad_named(fun: Callable, argname: str) -> Callable:
     """The gradient with respect to the parameter called `argname`."""
-    return api.grad(fun, argname)
+    return operators.grad(fun, argname)
 
 
 def holomorphic_grad(fun: Callable, argnum: Argnum = 0) -> Callable:
     """f'(z) of a holomorphic `fun` (the gradient of its real part)."""
-    return api.grad(real_part(function_of(fun)), argnum)
+    return operators.grad(real_part(function_of(fun)), argnum)
 
 
 def jacobian(fun: Callable, argnum: Argnum = 0) -> Callable:
@@ -84,7 +84,7 @@ def elementwise_grad(fun: Callable, argnum: Argnum = 0) -> Callable:
     """The sum of the Jacobian's rows in one reverse sweep (the derivative of an
     elementwise function, elementwise): the gradient of `np.sum(fun(...))`.
     Being a gradient, it nests: `elementwise_grad(elementwise_grad(f))`."""
-    return api.grad(_summed(function_of(fun)), argnum)
+    return operators.grad(_summed(function_of(fun)), argnum)
 
 
 def deriv(fun: Callable, argnum: Argnum = 0) -> Callable:
@@ -117,7 +117,7 @@ def make_jvp(fun: Callable, argnum: Argnum = 0) -> Callable:
 
 def make_hvp(fun: Callable, argnum: Argnum = 0) -> Callable:
     """`hvp, grad_value = make_hvp(f)(*args)`: the pullback of the gradient."""
-    return make_vjp(api.grad(fun, argnum), argnum)
+    return make_vjp(operators.grad(fun, argnum), argnum)
 
 
 def hessian_tensor_product(fun: Callable, argnum: Argnum = 0) -> Callable:
@@ -159,7 +159,7 @@ def multigrad_dict(fun: Callable) -> Callable[..., OrderedDict]:
            for p in sig.parameters.values()):
         raise TypeError(f"multigrad_dict needs {getattr(fun, '__name__', 'f')} to have plain "
                         "parameters (no *args, **kwargs or keyword-only ones)")
-    gradient = api.grad(fun, tuple(range(len(names))))
+    gradient = operators.grad(fun, tuple(range(len(names))))
 
     def gradfun(*args, **kwargs):
         bound = sig.bind(*args, **kwargs)
@@ -231,7 +231,7 @@ def _derivative(f, nargs, argnums, mode):
                     {name: f, "np": np, "ravel": ravel})
     return define(f"vjp_{name}", f"def vjp_{name}({', '.join(params)}, w):\n"
                   f"    return {name}_grad({', '.join(params)}, w)\n",
-                  {f"{name}_grad": api.grad(dotted, argnums)})
+                  {f"{name}_grad": operators.grad(dotted, argnums)})
 
 
 def _random_like(value, rng):

@@ -2,7 +2,7 @@
 
 `check_grad(f, *args, wrt=...)` computes the gradient three independent ways
 (the compiled adjoint of `transpiler.grad`, the operator-overloading tape in
-`runtime.tape`, and central differences in `runtime.numeric`) and reports, per
+`transpiler.tape`, and central differences in `runtime.numeric`) and reports, per
 differentiated argument, the three results, the largest absolute and relative
 differences, and whether they agree within `rtol`/`atol`. Which pair disagrees
 points at the culprit: the compiler and the tape share only the derivative
@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from runtime import tape as tape_engine
+from . import tape as tape_engine
 from runtime.numeric import numeric_grad
 
+from .display import _show
 from .errors import GradientMismatch
 from .hints import Fn, Wrt
 
@@ -108,17 +109,6 @@ def _argument_lines(c):
     return lines
 
 
-def _show(value, indent=13):
-    """A gradient for the report: arrays with their rows aligned, and differences
-    from zero below 1e-10 of the largest entry shown as zeros."""
-    if value is None:
-        return "-"
-    text = np.array2string(np.asarray(value), precision=10, threshold=20, separator=", ",
-                           suppress_small=True) \
-        if not isinstance(value, (dict, list, tuple)) else repr(value)
-    return text.replace("\n", "\n" + " " * indent)
-
-
 def check_grad(f: Fn, *args: Any, wrt: Wrt = 0, rtol: float = 1e-5, atol: float = 1e-7,
                raise_on_failure: bool = False) -> GradCheckReport:
     """Compare the gradients of scalar-valued `f` at `args` by the compiled
@@ -128,7 +118,7 @@ def check_grad(f: Fn, *args: Any, wrt: Wrt = 0, rtol: float = 1e-5, atol: float 
     `GradCheckReport`; with `raise_on_failure=True` a disagreement raises
     `GradientMismatch` (its message is the report, `.report` the object).
     """
-    from .api import grad
+    from .operators import grad
     indices, many = tape_engine.wrt_indices(f, wrt)
     params = list(inspect.signature(f).parameters)
     # (one name at a time: grad(f, wrt=(0,)) returns a bare gradient, not a 1-tuple)

@@ -34,8 +34,8 @@ from runtime.containers import unravel
 from runtime.helpers import ones_like, zeros_like
 from runtime.structures import is_structure
 
-from .callables import Target, _identifier, calling, define, function_of, parameters
-from .rules import adjoint, nondifferentiable, tangent
+from .frontend.callables import Target, _identifier, calling, define, function_of, parameters
+from .rules.table import adjoint, nondifferentiable, tangent
 
 
 # -- has_aux ----------------------------------------------------------------------
@@ -121,56 +121,6 @@ def real_part(fn: Callable) -> Callable:
     return calling(fn, name + "_real", f"np.real({name}({{args}}))", {name: fn, "np": np})
 
 
-class AuxGradient:
-    """`grad(f, has_aux=True)`: the call returns `(gradient, aux)`, and
-    `value_and_grad(f, has_aux=True)` returns `((value, aux), gradient)`."""
-
-    def __init__(self, fn, wrt=0, with_value=False, optimize=True):
-        from .api import Gradient
-        self.fn, self.wrt, self.with_value = fn, wrt, with_value
-        self.gradient = Gradient(with_aux(fn), wrt, optimize=optimize)
-        functools.update_wrapper(self, fn)
-
-    def __call__(self, *args, **kwargs):
-        from .api import _bind, _complex_output, _explain, _is_scalar, _not_scalar
-        if kwargs:
-            _bind(self.fn, args, kwargs)
-            compiled = self.gradient.compile()._generic
-        else:
-            compiled = self.gradient._specialize(args)
-        seed = list(inspect.signature(compiled).parameters)[-1]
-        try:
-            result = compiled(*args, **kwargs, **{seed: (1.0, None)})
-            value = result[0][0]
-            if type(value) is not float and _is_scalar(value) and np.ndim(value) != 0:
-                result = compiled(*args, **kwargs, **{seed: (ones_like(value), None)})
-        except Exception as exc:
-            _explain(exc)
-            raise
-        if np.iscomplexobj(value):
-            _complex_output(self.fn)
-        if not _is_scalar(value):
-            _not_scalar(self.fn, value)
-        return aux_result(result, self.with_value, self.gradient.one_tuple)
-
-    def __tapeless_target__(self, args=None, kwnames=()):
-        """This gradient as generated Python, for other transforms."""
-        adjoint = self.gradient.compile()._generic
-        seed = list(inspect.signature(adjoint).parameters)[-1]
-        name = _identifier("grad_" + self.fn.__name__)
-        body = (f"aux_result({name}_adjoint({{args}}, {seed}=(1.0, None)), "
-                f"{self.with_value}, {self.gradient.one_tuple})")
-        return Target(calling(self.fn, name, body, {f"{name}_adjoint": adjoint,
-                                                    "aux_result": aux_result}))
-
-    def __getattr__(self, name):  # .source, .ssa, .transformed
-        return getattr(self.gradient, name)
-
-    def __repr__(self):
-        kind = "value_and_grad" if self.with_value else "grad"
-        return f"<{kind} of {self.fn.__qualname__} wrt={self.wrt!r} has_aux=True>"
-
-
 def aux_result(result, with_value, one_tuple):
     """What a has_aux gradient returns, from its adjoint's `((value, aux), grads)`."""
     grads = (result[1],) if one_tuple else result[1]
@@ -250,69 +200,3 @@ def chosen_wrt(wrt: Any, argnums: Any) -> Any:
         raise TypeError(f"give wrt= or argnums= (the same thing), not both: wrt={wrt!r}, "
                         f"argnums={argnums!r}")
     return argnums
-
-
-def jax_jvp(fn: Callable, primals: Any, tangents: Any, has_aux: bool = False) -> tuple:
-    """`jvp(f, primals, tangents)` -> `(out, tangent_out)`, JAX's form: the
-    directional derivative along `tangents`, one per primal."""
-    from .higher import jvp
-    for what, value in (("primals", primals), ("tangents", tangents)):
-        if not isinstance(value, (tuple, list)):
-            raise TypeError(f"jvp(f, primals, tangents): {what} must be a tuple or list "
-                            f"(one item per argument of f), not {type(value).__name__}")
-    if len(primals) != len(tangents):
-        raise TypeError(f"jvp(f, primals, tangents): {len(primals)} primals but "
-                        f"{len(tangents)} tangents")
-    for k, (p, t) in enumerate(zip(primals, tangents)):
-        if np.shape(p) != np.shape(t):
-            raise ValueError(f"jvp: tangent {k} has shape {np.shape(t)}, its primal "
-                             f"{np.shape(p)}")
-    wrt = tuple(range(len(primals)))
-    return jvp(fn, wrt, has_aux=has_aux)(*primals, tangents=tuple(tangents))
-
-
-def jax_vjp(fn: Callable, primals: tuple, has_aux: bool = False) -> tuple:
-    """`vjp(f, *primals)` -> `(out, vjp_fn)`, JAX's form: `vjp_fn(ct)` returns a
-    tuple with the cotangent of every primal."""
-    from .higher import vjp
-    if not primals:
-        raise TypeError("vjp(f, *primals) needs at least one primal")
-    return vjp(fn, tuple(range(len(primals))), has_aux=has_aux)(*primals)
-
-
-def linearize(fn: Callable, *primals: Any) -> tuple[Any, Callable[..., Any]]:
-    """`out, f_jvp = linearize(f, *primals)`, as JAX: `f_jvp(*tangents)` is the
-    Jacobian of `f` at `primals` times the tangents (one per primal). Each call
-    runs one tangent sweep (nothing is stored from the first one).
-
-        >>> out, f_jvp = linearize(lambda x: x ** 3, 2.0)
-        >>> out, float(f_jvp(1.0))
-        (8.0, 12.0)
-    """
-    from .api import _copies
-    from .higher import Jvp
-    fn = function_of(fn)
-    if not primals:
-        raise TypeError("linearize(f, *primals) needs at least one primal")
-    transform = Jvp(fn, tuple(range(len(primals))))
-    primals = _copies(primals)
-    out = fn(*_copies(primals))
-
-    def f_jvp(*tangents):
-        if len(tangents) != len(primals):
-            raise TypeError(f"the linearized {getattr(fn, '__name__', 'f')} takes "
-                            f"{len(primals)} tangents (one per primal), not {len(tangents)}")
-        return transform(*primals, tangents=tangents)[1]
-    return out, f_jvp
-
-
-def jacfwd(fn: Callable, argnums: Any = 0, has_aux: bool = False) -> Callable:
-    """JAX's `jacfwd`: the Jacobian by one tangent sweep per input element."""
-    from .higher import jacobian
-    return jacobian(fn, argnums, mode="forward", has_aux=has_aux)
-
-
-def jacrev(fn: Callable, argnums: Any = 0, has_aux: bool = False) -> Callable:
-    """JAX's `jacrev`: the Jacobian by one adjoint sweep per output element."""
-    from .higher import jacobian
-    return jacobian(fn, argnums, mode="reverse", has_aux=has_aux)

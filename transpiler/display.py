@@ -72,7 +72,6 @@ def report_html(report: Any) -> str:
 
 
 def _cells(check: Any) -> list[str]:
-    from .check import _show
     status = "ok" if check.passed else "<b style='color:#b00'>MISMATCH</b>"
     values = [f"<pre>{html.escape(_show(getattr(check, k), 0))}</pre>"
               for k in ("compiled", "tape", "numeric")]
@@ -82,3 +81,14 @@ def _cells(check: Any) -> list[str]:
 
 def _shape(value: Any) -> object:
     return np.shape(value) if not isinstance(value, (dict, list, tuple)) else type(value).__name__
+
+
+def _show(value, indent=13):
+    """A gradient for the report: arrays with their rows aligned, and differences
+    from zero below 1e-10 of the largest entry shown as zeros."""
+    if value is None:
+        return "-"
+    text = np.array2string(np.asarray(value), precision=10, threshold=20, separator=", ",
+                           suppress_small=True) \
+        if not isinstance(value, (dict, list, tuple)) else repr(value)
+    return text.replace("\n", "\n" + " " * indent)

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .sourcefiles import GENERATED
+
 
 @dataclass(frozen=True)
 class Loc:
@@ -91,7 +93,6 @@ def internal_error(exc, name, fallback=None):
 def user_location(loc):
     """The line of the user's source that generated code at `loc` came from
     (following generated-from-generated code down to the user's), or `loc`."""
-    from .codegen import GENERATED
     seen = 0
     while loc is not None and loc.filename in GENERATED and seen < 10:
         origin = GENERATED[loc.filename].line_locs.get(loc.lineno)

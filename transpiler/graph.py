@@ -1,6 +1,6 @@
 """Pictures of the computational graph of one evaluation, with values and gradients.
 
-`graph(f, *args)` runs `f` on the tape engine (runtime.tape), runs the
+`graph(f, *args)` runs `f` on the tape engine (transpiler.tape), runs the
 backward sweep, and returns a `ComputationGraph`: inputs are source nodes,
 operations are interior nodes, each edge carries the value flowing forward
 and the gradient flowing back along it, and each node shows its local
@@ -26,15 +26,15 @@ from typing import Any
 import numpy as np
 
 from runtime.helpers import ones_like
-from runtime.tape import trace
+from .tape import trace
 
-from .rules import lookup
+from .rules.table import lookup
 from .hints import Fn, Wrt
 
 
 @dataclass
 class Edge:
-    parent: Any  # runtime.tape.Node
+    parent: Any  # transpiler.tape.Node
     child: Any
     value: Any  # what flows forward along the edge: the parent's value
     grad: Any  # what flows back: the child's gradient times its local derivative

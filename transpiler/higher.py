@@ -21,18 +21,19 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .callables import Target, _identifier, define, function_of, parameters
-from .codegen import all_sources
+from .frontend.callables import Target, _identifier, define, function_of, parameters
 from .errors import TranspileError
 from .hints import Fn, Wrt
-from .kinds import kind_of_value
+from .ir.kinds import kind_of_value
 from runtime.assemble import basis_of, columns_to, rows_to
 from runtime.containers import map_leaves, ravel, unravel_columns
 from .pipeline import transform_forward
 from .compat import (array_argument, array_output, aux_of, check_cotangent, chosen_wrt,
-                     flat_argument, is_container, is_wrt, jax_jvp, jax_vjp, jvp_aux, split_aux,
+                     flat_argument, is_container, is_wrt, jvp_aux, split_aux,
                      with_aux)
 from .tracebacks import user_facing
+from .api import Gradient, _transformed
+from .arguments import _copies, _raise_bad_arguments, _scalar_output
 
 _TANGENTS: dict = {}
 
@@ -78,87 +79,6 @@ def _basis(x):
 
 def _kinds(args):
     return tuple(a.ndim if type(a) is np.ndarray else kind_of_value(a) for a in args)
-
-
-class HigherGradient:
-    """The gradient of a gradient (see module docstring). Nesting works for
-    scalar parameters; for an array parameter the result is assembled from one
-    tangent sweep per element."""
-
-    def __init__(self, inner: Any, wrt: Wrt = 0) -> None:
-        self.inner, self.wrt = inner, wrt
-        self.fn = inner.fn
-        self._last = None
-
-    # the protocol HigherGradient shares with Gradient (see api.Gradient)
-    def base_for(self, args):
-        base, name, tname = self._tangent(args)
-        return base.code.fn
-
-    def fixed_for(self, args):
-        base, name, tname = self._tangent(args)
-        return {**self.inner.fixed_for(args), tname: 1.0}
-
-    path = (1,)  # this level's functions return (inner derivative, its tangent)
-
-    def _tangent(self, args):
-        inner_base = self.inner.base_for(args)
-        name, _ = _param_name(inner_base, self.wrt)
-        kinds = None if args is None else _kinds(args)
-        transformed, tname = _tangent_of(inner_base, name, kinds, self.inner.path)
-        self._last = transformed
-        return transformed, name, tname
-
-    @property
-    def source(self) -> str:
-        """The generated code of the latest call."""
-        return self._last.code.source if self._last else ""
-
-    @property
-    def sources(self):
-        """`.source`, then the generated code of the user's functions it calls."""
-        return all_sources(self._last.code) if self._last else ""
-
-    def __tapeless_target__(self, args=None, kwnames=()):
-        """This derivative as generated Python: one tangent sweep per element of
-        the parameter, put together in its shape."""
-        transformed, name, tname = self._tangent(args)
-        fixed = self.inner.fixed_for(args)
-        bindings = {"tangent": transformed.code.fn}
-        given = []
-        for k, (param, value) in enumerate(fixed.items()):
-            bindings[f"seed_{k}"] = value
-            given.append(f"{param}=seed_{k}")
-        x = _param_name(self.fn, self.wrt)[0]
-        fn = _define_like(self.fn, _identifier("grad_" + getattr(self.inner, "__name__", "f")), [
-            "columns = []",
-            f"for e in basis_of({x}):",
-            f"    columns.append(tangent({{args}}, {', '.join(given + [tname + '=e'])})[1])",
-            f"return columns_to(columns, {x}, ())"], bindings)
-        return Target(fn)
-
-    @user_facing
-    def __call__(self, *args: Any) -> Any:
-        transformed, name, tname = self._tangent(args)
-        fn = transformed.code.fn
-        fixed = self.inner.fixed_for(args)
-        _, position = _param_name(fn, name)
-        x: Any = args[position] if position < len(args) else None
-        if np.iscomplexobj(x):
-            _complex_second_order("grad of a gradient")
-        results = {}
-        for idx, e in _basis(x):
-            value = fn(*args, **fixed, **{tname: e})[1]
-            if np.ndim(value) != 0:
-                raise TypeError("grad of a gradient needs the inner gradient to be a scalar "
-                                f"(it has shape {np.shape(value)}); use hessian or jacobian")
-            results[idx] = value
-        if None in results:
-            return results[None]
-        grad = np.zeros(np.shape(x))
-        for idx, value in results.items():
-            grad[idx] = value
-        return grad
 
 
 def _complex_second_order(what):
@@ -220,7 +140,6 @@ class Transform:
         except TypeError as exc:
             tb = exc.__traceback__
             if tb is not None and tb.tb_next is None:  # the arguments did not bind: say so for fn
-                from .api import _raise_bad_arguments
                 own = {k: v for k, v in kwargs.items() if k not in ("tangents", "v")}
                 _raise_bad_arguments(self.fn, args, own, exc)
             raise
@@ -304,7 +223,6 @@ class Hvp(Transform):
     def hessian_tangent(self, kinds):
         """The tangent of the adjoint along the parameter, returning only the
         gradient's tangent, and the name of its tangent parameter."""
-        from .api import _transformed
         adjoint = _transformed(self.fn, self.wrt, True, kinds).code.fn
         name, _ = _param_name(adjoint, self.wrt)
         transformed, tname = _tangent_of(adjoint, name, kinds, (1,))
@@ -347,7 +265,6 @@ class Hessian(Hvp):
     def blocks(self, kinds):
         """JAX's nested blocks for a tuple `wrt`: item `[i][j]` is the Jacobian of
         the gradient along `wrt[i]` with respect to `wrt[j]`."""
-        from .api import Gradient
         bindings, rows = {}, []
         for i, a in enumerate(self.wrt):
             row = []
@@ -424,7 +341,6 @@ class Jacobian(Transform):
                 f"return columns_to(columns, {x}, np.shape(value))"]
 
     def reverse_sweeps(self, x, kinds, bindings):
-        from .api import _transformed
         bindings["adjoint"] = adjoint = _transformed(self.fn, self.wrt, True, kinds).code.fn
         seed = list(inspect.signature(adjoint).parameters)[-1]
         return ["rows = []",
@@ -463,7 +379,6 @@ def vjp(fn: Fn, *args: Any, wrt: Wrt = 0, argnums: Wrt | None = None,
     has `aux` third."""
     if len(args) > 1 or args and not is_wrt(args[0]):
         return jax_vjp(fn, args, has_aux=has_aux)
-    from .api import Gradient
     fn = function_of(fn)
     wrt = chosen_wrt(args[0] if args else wrt, argnums)
     gradient = Gradient(with_aux(fn) if has_aux else fn, wrt)
@@ -482,19 +397,6 @@ def vjp(fn: Fn, *args: Any, wrt: Wrt = 0, argnums: Wrt | None = None,
             return (grads,) if one_tuple else grads
         return (value, pullback, aux) if has_aux else (value, pullback)
     return run
-
-
-def _copies(args):
-    from .api import _copies
-    return _copies(args)
-
-
-def _scalar_output(fn, args, kwargs):
-    """hvp and hessian are defined for a function with one number as output."""
-    from .api import _copies, _is_scalar, _not_scalar
-    value = fn(*_copies(args), **kwargs)
-    if not _is_scalar(value):
-        _not_scalar(fn, value)
 
 
 def hvp(fn: Fn, wrt: Wrt = 0, *, argnums: Wrt | None = None) -> Hvp:
@@ -516,3 +418,29 @@ def jacobian(fn: Fn, wrt: Wrt = 0, mode: str | None = None, *, argnums: Wrt | No
     output element) or None: whichever needs fewer sweeps. A tuple `wrt` gives
     a tuple of Jacobians; `has_aux=True` returns `(jacobian, aux)`."""
     return Jacobian(fn, chosen_wrt(wrt, argnums), mode, has_aux)
+
+
+def jax_jvp(fn: Callable, primals: Any, tangents: Any, has_aux: bool = False) -> tuple:
+    """`jvp(f, primals, tangents)` -> `(out, tangent_out)`, JAX's form: the
+    directional derivative along `tangents`, one per primal."""
+    for what, value in (("primals", primals), ("tangents", tangents)):
+        if not isinstance(value, (tuple, list)):
+            raise TypeError(f"jvp(f, primals, tangents): {what} must be a tuple or list "
+                            f"(one item per argument of f), not {type(value).__name__}")
+    if len(primals) != len(tangents):
+        raise TypeError(f"jvp(f, primals, tangents): {len(primals)} primals but "
+                        f"{len(tangents)} tangents")
+    for k, (p, t) in enumerate(zip(primals, tangents)):
+        if np.shape(p) != np.shape(t):
+            raise ValueError(f"jvp: tangent {k} has shape {np.shape(t)}, its primal "
+                             f"{np.shape(p)}")
+    wrt = tuple(range(len(primals)))
+    return jvp(fn, wrt, has_aux=has_aux)(*primals, tangents=tuple(tangents))
+
+
+def jax_vjp(fn: Callable, primals: tuple, has_aux: bool = False) -> tuple:
+    """`vjp(f, *primals)` -> `(out, vjp_fn)`, JAX's form: `vjp_fn(ct)` returns a
+    tuple with the cotangent of every primal."""
+    if not primals:
+        raise TypeError("vjp(f, *primals) needs at least one primal")
+    return vjp(fn, tuple(range(len(primals))), has_aux=has_aux)(*primals)

@@ -28,7 +28,7 @@ import warnings
 
 import numpy as np
 
-from . import codegen
+from .backend import codegen
 from .api import Gradient, _bind, _signature
 from .errors import Loc, TranspileError
 from .higher import Transform

@@ -12,20 +12,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import errors, ir
-from .accumulate import accumulate_in_place
-from .analyze import analyze
-from .codegen import Generated, generate
+from .backend.accumulate import accumulate_in_place
+from .ad.analyze import analyze
+from .ad.calls import is_user_function
+from .backend.codegen import Generated, generate
 from .errors import TranspileError
 from .hints import Fn, Wrt
-from .normalize import normalize
-from .kinds import Kinds
-from .optimize import hoist_invariants
-from .writes import check_writes
-from .optimize import optimize as optimize_ir
-from .parse import count_varargs, parse
-from .reverse import reverse
+from .frontend.normalize import normalize
+from .ir.kinds import Kinds
+from .backend.optimize import hoist_invariants
+from .ir.writes import check_writes, refuse_writes_into_parameters
+from .backend.optimize import optimize as optimize_ir
+from .frontend.parse import count_varargs, parse
+from .ad import companions
+from .ad.forward import forward
+from .ad.reverse import Reverse, reverse
 from .rules import _load_builtin_rules
-from .ssa import to_ssa
+from .rules.table import lookup
+from .ir.ssa import to_ssa
 
 STAGES = ("parse", "normalize", "ssa", "activity", "adjoint", "optimized", "code")
 
@@ -46,7 +50,7 @@ class Transformed:
 
     def stage_text(self, stage: str) -> str:
         """Printable text of one stage."""
-        from .nodes import to_ast
+        from .frontend.nodes import to_ast
         import ast
         if stage == "parse":
             return ast.unparse(ast.fix_missing_locations(to_ast(self.parsed.node))) + "\n"
@@ -147,7 +151,6 @@ def _stages(fn, wrt, optimize, kinds, differentiate, output=(), callee=False):
     drop_known_sequences(ssa_fn, facts)
     check_writes(ssa_fn, facts)
     if callee:  # (the function a user calls may write into its own copies)
-        from .writes import refuse_writes_into_parameters
         refuse_writes_into_parameters(ssa_fn, facts)
     optimize, kinds = (optimize, kinds) if OPTIMIZE else (False, None)
     if output:
@@ -157,6 +160,7 @@ def _stages(fn, wrt, optimize, kinds, differentiate, output=(), callee=False):
         ssa_fn.body = hoist_invariants(ssa_fn.body)
     names = resolve_wrt(ssa_fn, wrt)
     activity = analyze(ssa_fn, names)
+    refuse_unseen_mutations(ssa_fn, activity)
     param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds or ()) if k is not None}
     derived = differentiate(ssa_fn, names, activity, param_kinds, facts)
     ir.verify(derived)
@@ -169,6 +173,59 @@ def _stages(fn, wrt, optimize, kinds, differentiate, output=(), callee=False):
                     (facts_after or argument_facts(optimized, kinds)) if optimize else None)
     return Transformed(parsed, getattr(parsed, "anf", None), ssa_fn, activity, derived,
                        optimized, code)
+
+
+def refuse_unseen_mutations(ssa_fn, activity):
+    """A call of a user function whose result carries no gradient (`normalize_(y)`,
+    whose result is None or unused) is not transformed; if it changes a
+    differentiated argument in place, that change is what matters, and the
+    gradient would not see it: refused at the change, in the callee."""
+    from .ir.in_place import mutated_parameter
+    _guard_dynamic_calls(ssa_fn.body, activity)
+    for s in ir.walk(ssa_fn.body):
+        if not (isinstance(s, ir.Assign) and is_user_function(s.fn) and lookup(s.fn) is None) \
+                or s.target is not None and activity.is_active(s.target):
+            continue
+        if not any(isinstance(a, ir.Var) and a.name in activity.varied
+                   for a in list(s.args) + list(s.kwargs.values())):
+            continue
+        try:
+            parsed = parse(s.fn)
+        except TranspileError:
+            continue  # (what cannot be read is not differentiated either: as before)
+        found = mutated_parameter(parsed.node)
+        if found is not None:
+            name, where = found
+            fn_name = s.fn.__name__
+            raise TranspileError(
+                f"cannot differentiate a call of `{fn_name}` that changes its argument "
+                f"`{name}` in place", parsed.loc(where),
+                f"in Python the caller's value changes too; `{fn_name}`'s result is not "
+                "used, so the gradient would not see that change",
+                f"return the new value from `{fn_name}` and assign it in the caller "
+                f"(`y = {fn_name}(y)`, with `{name} = {name} / n` instead of `{name} /= n`)")
+
+
+def _guard_dynamic_calls(stmts, activity):
+    """Before each call of a function value whose result carries no gradient but
+    which is given a differentiated value: `unchanged_arguments(callee)`, which
+    refuses a callee that changes its arguments in place (known when it runs)."""
+    from runtime import ops
+    from .ad.dynamic import unchanged_arguments
+    k = 0
+    while k < len(stmts):
+        s = stmts[k]
+        for inner in (getattr(s, "body", None), getattr(s, "orelse", None),
+                      getattr(s, "test", None)):
+            if isinstance(inner, list):
+                _guard_dynamic_calls(inner, activity)
+        if isinstance(s, ir.Assign) and s.fn is ops.call and \
+                not (s.target is not None and activity.is_active(s.target)) and \
+                any(isinstance(a, ir.Var) and a.name in activity.varied for a in s.args):
+            stmts.insert(k, ir.Assign(None, unchanged_arguments, [s.args[0]], {}, s.loc, ir.Ext(
+                unchanged_arguments, "unchanged_arguments", unchanged_arguments)))
+            k += 1
+        k += 1
 
 
 def drop_known_sequences(ssa_fn, facts):
@@ -209,6 +266,34 @@ def transform_forward(fn, wrt=0, optimize=True, kinds=None, output=(), tangent_n
     `tangent_names` names the tangent parameters (otherwise `x_dot`, ...); `callee`:
     for a function called by differentiated code (see calls.py)."""
     import functools
-    from .forward import forward
     return _transform(fn, wrt, optimize, kinds,
                       functools.partial(forward, tangent_names=tangent_names), output, callee)
+
+
+def build_companion(comp, kinds):
+    """The forward and backward functions of a called user function (ad/companions.py)."""
+    parsed, ssa_fn = front_end(comp.fn, count_varargs(comp.fn, kinds))
+    facts = argument_facts(ssa_fn, kinds)
+    drop_known_sequences(ssa_fn, facts)
+    check_writes(ssa_fn, facts)
+    refuse_writes_into_parameters(ssa_fn, facts)
+    activity = analyze(ssa_fn, list(comp.wrt))
+    param_kinds = {p.name: k for p, k in zip(ssa_fn.params, kinds) if k is not None} \
+        if OPTIMIZE else {}
+    forward, backward = Reverse(ssa_fn, activity, param_kinds, facts).split(list(comp.wrt))
+    made = []
+    for fn_ir in (forward, backward):
+        ir.verify(fn_ir)
+        made.append(generate(optimize_ir(fn_ir) if OPTIMIZE else fn_ir, parsed.scope.globals))
+    comp.forward, comp.backward = made[0].fn, made[1].fn
+    comp.sources = (made[0].source, made[1].source)
+
+
+def build_tangent_companion(comp, kinds):
+    """The tangent function of a user function called by forward-mode code."""
+    made = transform_forward(comp.fn, list(comp.wrt), kinds=kinds,
+                             tangent_names=comp.tangent_params, callee=True).code
+    comp.tangent, comp.source = made.fn, made.source
+
+
+companions.BUILDERS.update(reverse=build_companion, tangent=build_tangent_companion)

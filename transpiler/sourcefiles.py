@@ -33,6 +33,7 @@ from typing import Any
 
 _COUNTER = itertools.count(1)
 FILES: set = set()  # every file name given to generated code in this process
+GENERATED: dict = {}  # file name of generated code -> codegen.Generated (for error messages)
 _DIR: list = []  # the cache directory, once found ("" when none can be written)
 
 

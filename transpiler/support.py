@@ -4,7 +4,7 @@ from __future__ import annotations
 
 def unsupported_table():
     """Markdown rows: each construct the compiler rejects, and the error it gives."""
-    from .normalize import UNSUPPORTED, Normalizer
+    from .frontend.normalize import UNSUPPORTED, Normalizer
     lines = ["| construct | error | why | fix |", "| --- | --- | --- | --- |"]
     rows = {}  # one row per construct (`try` and `try*` are one statement to a reader)
     for kind, (what, why, fix) in UNSUPPORTED.items():  # the first (most general) reason
@@ -41,7 +41,7 @@ def _public_names():
 
     import numpy as np
 
-    from .rules import _key
+    from .rules.table import _key
     names = {}
     for prefix, module in (("np.linalg.", np.linalg), ("np.", np), ("math.", math),
                            ("", builtins)) + _scipy_modules():
@@ -93,7 +93,8 @@ def _note(rule):
 def rules_table():
     """Markdown: every NumPy, math and builtin function with a derivative rule
     (what reverse and forward mode support), then those that carry no gradient."""
-    from .rules import _NONDIFF, _TABLE, _load_builtin_rules
+    from .rules import _load_builtin_rules
+    from .rules.table import _NONDIFF, _TABLE
     _load_builtin_rules()
     names = _public_names()
     sections = {"NumPy": [], "SciPy (when SciPy is installed)": [],
@@ -136,3 +137,68 @@ def numpy_support_page():
             "of a function with a complex value is a TypeError (use `vjp`). "
             "`np.linalg.norm` and `np.linalg.cholesky` of complex arrays are refused with a "
             "TypeError.\n\n" + rules_table())
+
+
+def architecture_page():
+    """docs/architecture.md, generated from the tree (transpiler/layout.py) and
+    the pipeline's list of stages, so that it cannot drift from the code."""
+    from . import layout
+    return "\n".join(_ARCHITECTURE_HEAD + _pipeline_picture(layout) + _stage_table(layout)
+                     + _ARCHITECTURE_TAIL) + "\n"
+
+
+def _pipeline_picture(layout):
+    """The stages in the order data flows, each with the results it produces
+    (pipeline.STAGES) and its modules."""
+    from .pipeline import STAGES
+    grouped = layout.stage_modules()
+    lines = ["```text", "function object"]
+    for package in ("frontend", "ir", "ad", "backend"):
+        made = ", ".join(s for s in STAGES if layout.PRODUCED_BY[s] == package)
+        names = ", ".join(m.rsplit(".", 1)[-1] if m.count(".") > 1 else "__init__"
+                          for m in grouped[package])
+        lines += ["   |", f"   v  {package + '/':<10} -> {made}", f"      {'':<10}    ({names})"]
+    lines += ["   |", "   v  callable: grad(f)(x), jvp, jit, ... (transpiler/*.py)", "",
+              "rules/ (the rule table) is read by ir/, ad/ and the tape engine;",
+              "runtime/ is what generated code calls; nothing in it imports transpiler.", "```"]
+    return lines
+
+
+def _stage_table(layout):
+    rows = ["", "## The stages, in import order", "",
+            "A module imports only from its own stage or an earlier one (tests/test_layout.py).",
+            "", "| stage | where | invariant |", "| --- | --- | --- |"]
+    return rows + [f"| {name} | `{where}` | {what} |" for name, where, what in layout.STAGES]
+
+
+_ARCHITECTURE_HEAD = [
+    "# Architecture: the stages in the tree",
+    "",
+    "Generated from `transpiler/layout.py` and `pipeline.STAGES` by `python docs/refresh.py`;",
+    "`tests/test_layout.py` checks that it matches the tree. The tour of one function",
+    "through every stage is [How the compiler works](how-it-works.md).",
+    "",
+    "## The pipeline",
+    "",
+]
+
+_ARCHITECTURE_TAIL = [
+    "",
+    "## Where to add things",
+    "",
+    "- **A rule** for a library function: a small Python function in the family module of",
+    "  `transpiler/rules/` for its library (`numpy.py`, `python.py`, `stats.py`, ...),",
+    "  registered with `@adjoint`, `@partials` or `@tangent` ([custom rules](custom-rules.md)).",
+    "  A new family module is imported by `rules/__init__.py`'s `_load_builtin_rules`.",
+    "- **A Python construct**: desugar it in `transpiler/frontend/normalize.py` (or",
+    "  `jumps.py`, `local_functions.py`) to the core the SSA builder reads; if it needs",
+    "  new control flow, build it in `transpiler/ir/ssa.py` and teach `ir.verify`.",
+    "- **A transform** (a new differential operator): on top, beside `higher.py`, built on",
+    "  `pipeline.transform` / `transform_forward` and the `Gradient` of `api.py`; a new",
+    "  kind of derived SSA goes in `transpiler/ad/` and gets a name in `pipeline.STAGES`.",
+    "- **An optimization** on SSA: `transpiler/backend/optimize.py` (one statement:",
+    "  `ir/peephole.py`); it must keep `ir.verify` true and results unchanged",
+    "  (the suite runs with `TAPELESS_OPTIMIZE=0` too).",
+    "- **A runtime helper** generated code calls: `runtime/`, with its rule in",
+    "  `transpiler/rules/runtime.py` so generated code differentiates again.",
+]

@@ -1,0 +1,281 @@
+"""The reverse sweep of a loop: a forward loop that saves, a reversed loop that replays.
+
+Takes one forward `ir.Loop` of the primal (already copied, so it may be
+changed) and the adjoints live after it; emits a reversed loop whose body is
+the reverse of the forward body, and makes the forward loop save, once per
+iteration, exactly the values defined inside it that the reversed body reads
+(`saved.append((i, x))`). Adjoints of loop-carried values and of values from
+outside the loop are carried by the reversed loop's own header phis.
+
+    s = 0.0                             saved = []
+    for i in range(n):                  for i in range(n):
+        s = s + x * i          ->           saved.append(x)
+        x = math.sin(x)                     ...
+                                        for x in reversed(saved):
+                                            d_x = d_x * math.cos(x)
+                                            d_x = d_x + d_s * i   (i: reversed range)
+"""
+from __future__ import annotations
+
+import builtins
+
+from .. import ir
+from runtime import helpers, ops
+
+REVERSED = ir.Ext(builtins.reversed, "reversed", builtins.reversed)
+SHAPE_LIKE = ir.Ext(helpers.shape_like, "shape_like", helpers.shape_like)
+# where a gradient helper reads only the shape (and dtype) of an argument
+_SHAPE_ONLY = {helpers.unbroadcast: 1, helpers.fill_like: 0, helpers.zeros_like: 0,
+               helpers.repeat_to: 1}
+
+
+def only_shape_read(stmts, name):
+    """Whether `stmts` read the value `name` only for its shape (so a saved
+    `shape_like(x)` serves as well as x, and holds no data)."""
+    found = False
+    for s in ir.walk(stmts):
+        if isinstance(s, ir.Assign):
+            for k, a in enumerate(s.args):
+                if isinstance(a, ir.Var) and a.name == name:
+                    if _SHAPE_ONLY.get(s.fn) != k:
+                        return False
+                    found = True
+            if any(isinstance(v, ir.Var) and v.name == name for v in s.kwargs.values()):
+                return False
+        elif any(isinstance(v, ir.Var) and v.name == name for v in ir.uses(s)):
+            return False
+    return found
+
+
+def shape_stand_ins(rev, values, read_as, stmts, out):
+    """`values` to save for `stmts` (which read them as the names `read_as`), each
+    one read only for its shape replaced by its `shape_like` (computed into `out`)."""
+    saved = []
+    for v, name in zip(values, read_as):
+        if isinstance(v, ir.Var) and only_shape_read(stmts, name) and \
+                rev.kinds.of(v) != "scalar":
+            like = rev.namer.fresh(rev.base(v) + "_like", temp=True)
+            out.append(ir.Assign(like, helpers.shape_like, [v], {}, None, SHAPE_LIKE))
+            v = like
+        saved.append(v)
+    return saved
+
+
+def _defined_in(loop):
+    names = [p.target.name for p in loop.phis]
+    names += [t.name for t in _targets(loop)]
+    for s in ir.walk(loop.test + loop.body):
+        names.extend(v.name for v in ir.defs(s))
+    return set(names)
+
+
+def _targets(loop):
+    t = loop.target
+    if t is None:
+        return []
+    return list(t) if isinstance(t, (list, tuple)) else [t]
+
+
+def _used_in(stmts):
+    """Vars read anywhere in `stmts`, in first-use order."""
+    out = {}
+    for s in ir.walk(stmts):
+        for v in ir.uses(s):
+            if isinstance(v, ir.Var):
+                out.setdefault(v.name, v)
+    return out
+
+
+def free_vars(stmts):
+    used = _used_in(stmts)
+    defined = set()
+    for s in ir.walk(stmts):
+        defined.update(v.name for v in ir.defs(s))
+    return [v for name, v in used.items() if name not in defined]
+
+
+def rename_uses(stmts, mapping):
+    """Replace reads of Vars named in `mapping` (deep, in place)."""
+    sub = lambda v: mapping.get(v.name, v) if isinstance(v, ir.Var) else v  # noqa: E731
+    for s in ir.walk(stmts):
+        if isinstance(s, ir.Assign):
+            s.args = [sub(a) for a in s.args]
+            s.kwargs = {k: sub(v) for k, v in s.kwargs.items()}
+        elif isinstance(s, ir.If):
+            s.cond = sub(s.cond)
+            for p in s.phis:
+                p.inputs = [sub(v) for v in p.inputs]
+        elif isinstance(s, ir.Loop):
+            for p in s.phis:
+                p.inputs = [sub(v) for v in p.inputs]
+            s.iterable = sub(s.iterable) if s.iterable is not None else None
+            s.cond = sub(s.cond) if s.cond is not None else None
+        elif isinstance(s, ir.Return):
+            s.value = sub(s.value)
+
+
+def prune(stmts, roots):
+    """Drop pure statements of a reversed loop body that nothing reads, so the
+    forward loop does not save values only dead code would use."""
+    from ..ir.peephole import is_pure
+    while True:
+        used = {v.name for v in roots if isinstance(v, ir.Var)}
+        used |= set(_used_in(stmts))
+        removed = _prune_block(stmts, used, is_pure)
+        if not removed:
+            return
+
+
+def _prune_block(stmts, used, is_pure):
+    keep, removed = [], False
+    for s in stmts:
+        if isinstance(s, ir.Assign) and s.target is not None and s.target.name not in used \
+                and is_pure(s.fn):
+            removed = True
+            continue
+        if isinstance(s, ir.If):
+            s.phis = [p for p in s.phis if p.target.name in used]
+            removed |= _prune_block(s.body, used, is_pure) | _prune_block(s.orelse, used, is_pure)
+        elif isinstance(s, ir.Loop):
+            removed |= _prune_block(s.body, used, is_pure)
+        keep.append(s)
+    stmts[:] = keep
+    return removed
+
+
+class LoopReverser:
+    def __init__(self, rev):
+        self.rev = rev
+
+    def __call__(self, s, adj, out):
+        rev = self.rev
+        active = rev.activity.is_active
+        inside = _defined_in(s)
+        header = [p for p in s.phis if active(p.target)]
+        body_uses = dict(_used_in(s.test + s.body))
+        for p in s.phis:
+            if isinstance(p.inputs[1], ir.Var):
+                body_uses.setdefault(p.inputs[1].name, p.inputs[1])
+        outer = [v for name, v in body_uses.items() if name not in inside and active(v)]
+        carried, rphis = {}, []
+        for v in [p.target for p in header] + outer:
+            start = adj.pop(v.name, None) if v in [p.target for p in header] else adj.get(v.name)
+            if start is None:
+                start = rev.zeros(v, out)
+            target = rev.adjoint_name(v)
+            rev.kinds.table[target.name] = rev.kinds.of(v)
+            rphis.append(ir.Phi(target, [start, None]))
+            carried[v.name] = target
+        body_adj = {v.name: carried[v.name] for v in outer}
+        rbody = []
+        for p in header:
+            if active(p.inputs[1]):
+                rev.accumulate(p.inputs[1], carried[p.target.name], body_adj, rbody, s.loc)
+        rev.block(s.body, body_adj, rbody)
+        for rphi, v in zip(rphis, [p.target for p in header] + outer):
+            d = body_adj.get(v.name)
+            rphi.inputs[1] = d if d is not None else rev.zeros(v, rbody)
+        prune(rbody, [p.inputs[1] for p in rphis])
+        target, iterable = self.replay(s, rbody, inside, out)
+        out.append(ir.Loop(rphis, rbody, target, iterable, [], None, s.loc, note="reverse"))
+        for rphi, v in zip(rphis[len(header):], outer):
+            adj[v.name] = rphi.target
+        for rphi, p in zip(rphis, header):
+            if active(p.inputs[0]):
+                rev.accumulate(p.inputs[0], rphi.target, adj, out, None)
+
+    def replay(self, s, rbody, inside, out):
+        """Make the forward loop save what `rbody` reads; return the reversed
+        loop's (target, iterable)."""
+        rev = self.rev
+        inside = _defined_in(s)  # again: inner loops have added their stacks by now
+        targets = {t.name for t in _targets(s)}
+        self.recompute(s, rbody, inside, targets)
+        needed = [v for v in free_vars(rbody) if v.name in inside]
+        restored = {v.name: rev.namer.fresh(rev.base(v)) for v in needed}
+        rev.mirrors.update({new.name: old for old, new in restored.items()})
+        for v in needed:
+            new = restored[v.name].name
+            if rev.kinds.of(v) is not None:
+                rev.kinds.table[new] = rev.kinds.of(v)
+            if rev.kinds.rank(v) is not None:
+                rev.kinds.ndims[new] = rev.kinds.rank(v)
+            if v.name in rev.kinds.counters:
+                rev.kinds.counters.add(new)
+        rename_uses(rbody, restored)
+        if self.is_range(s.iterable) and {v.name for v in needed} <= targets:
+            iterable = rev.emit(out, "backwards", builtins.reversed, [s.iterable],
+                                callee=REVERSED)
+            target = restored.get(s.target.name) or rev.namer.fresh(rev.base(s.target))
+            return target, iterable
+        saved = rev.namer.fresh("saved")
+        rev.insert_before(s, ir.Assign(saved, ops.make_list, []))
+        rev.sites[saved.name] = list(rev.stmt_sites.get(id(s), []))  # inside the loop's ifs
+        exported = [self.export(s, v) for v in needed]
+        header = {p.target.name for p in s.phis} | targets
+        at_start = all(isinstance(v, ir.Var) and v.name in header for v in exported)
+        if not at_start:  # (saved at the start of the body, values are as they were)
+            exported = shape_stand_ins(rev, exported, [restored[v.name].name for v in needed],
+                                       rbody, s.body)
+        if len(exported) == 1:
+            item = exported[0]
+        elif exported:
+            item = rev.namer.fresh("step", temp=True)
+            s.body.append(ir.Assign(item, ops.make_tuple, exported))
+        else:
+            item = ir.Const(None)
+        push = [ir.Assign(None, ops.append, [saved, item])]
+        if isinstance(item, ir.Var) and item not in exported:  # the tuple is built first
+            push.insert(0, s.body.pop())
+        s.body[:] = push + s.body if at_start else s.body + push
+        iterable = rev.emit(out, "backwards", builtins.reversed, [saved], callee=REVERSED)
+        target = [restored[v.name] for v in needed] or [rev.namer.fresh("_")]
+        return (target[0] if len(target) == 1 else target), iterable
+
+    def recompute(self, s, rbody, inside, targets):
+        """Values that do not depend on the differentiated inputs are computed
+        again in the reversed loop instead of being saved (when their inputs are
+        the loop counter, values from outside the loop, or other such values)."""
+        varied = self.rev.activity.varied
+        top = {st.target.name: st for st in s.body
+               if isinstance(st, ir.Assign) and st.target is not None}
+        from ..ir.peephole import is_pure
+        ok = set()
+        for name, st in top.items():  # forward order: inputs come first
+            inputs = [v for v in st.operands() if isinstance(v, ir.Var)]
+            if name not in varied and is_pure(st.fn) and all(
+                    v.name not in inside or v.name in ok or v.name in targets for v in inputs):
+                ok.add(name)
+        wanted = {v.name for v in free_vars(rbody)} & ok
+        if not wanted:
+            return
+        while True:  # and whatever those need
+            more = {v.name for n in wanted for v in top[n].operands()
+                    if isinstance(v, ir.Var) and v.name in ok} - wanted
+            if not more:
+                break
+            wanted |= more
+        copies = [ir.clone_block([top[n]])[0] for n in top if n in wanted]
+        fresh = {}
+        kinds = self.rev.kinds
+        for st in copies:
+            st.reverse = True
+            fresh[st.target.name] = new = self.rev.namer.fresh(self.rev.base(st.target),
+                                                               temp=True)
+            self.rev.mirrors[new.name] = st.target.name
+            kinds.table[new.name] = kinds.of(st.target)
+            if kinds.rank(st.target) is not None:
+                kinds.ndims[new.name] = kinds.rank(st.target)
+            if st.target.name in kinds.counters:  # `i - 1` again: still an integer
+                kinds.counters.add(new.name)
+            st.target = new
+        rbody[:0] = copies
+        rename_uses(rbody, fresh)
+
+    def is_range(self, v):
+        return isinstance(v, ir.Var) and self.rev.defining(v) is not None and \
+            self.rev.defining(v).fn is builtins.range
+
+    def export(self, loop, var):
+        """`var` as a value visible at the end of `loop`'s body."""
+        return self.rev.export(var, self.rev.branch_chain(loop.body, var.name))
