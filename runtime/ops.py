@@ -43,6 +43,11 @@ def call_method(obj, name, *args, **kwargs):
     return getattr(obj, name)(*args, **kwargs)
 
 
+def array_namespace(x):
+    """`x.__array_namespace__()`: the Array API namespace of an array."""
+    return x.__array_namespace__()
+
+
 def call(fn, *args, **kwargs):
     """`fn(*args)` where `fn` is a value (a parameter, a local, an object's method):
     the callee is known only when the call runs."""

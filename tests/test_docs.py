@@ -120,6 +120,7 @@ def test_function_values_page_runs(tmp_path, capsys):
 # pages whose ```python blocks run as one script here, each `# prints: ...` line
 # being what the print above it shows (the other pages have their runners above)
 PRINTING_PAGES = ["jax-and-autograd.md", "custom-rules.md", "api.md", "checkpointing.md",
+                  "array-api.md",
                   "dask-and-gpus.md"]
 
 

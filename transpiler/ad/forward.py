@@ -23,6 +23,7 @@ import operator
 import numpy as np
 
 from .. import ir
+from ..ir import array_api
 from ..errors import working_on, TranspileError
 from ..frontend.syntax import describe
 from .inline import Namer, drop_unread, inline, simplified_value
@@ -62,6 +63,12 @@ class Forward:
                                               for v in ir.defs(s)]
         self.namer = Namer(names, dict(fn.source_names), set(fn.temps))
         self.namer.taken.update(fn.source_names.values())
+        # the namespace of the rules of operators (array_api.function_namespace),
+        # from the statement that computes it on
+        self.later_namespace = array_api.function_namespace(fn)
+        defined_here = {v.name for st in ir.walk(fn.body) for v in ir.defs(st)}
+        self.namespace = None if getattr(self.later_namespace, "name", None) in defined_here \
+            else self.later_namespace
 
     def base(self, var):
         return self.fn.source_names.get(var.name, var.name)
@@ -124,6 +131,8 @@ class Forward:
             working_on(getattr(s, "loc", None))
             if isinstance(s, ir.Assign):
                 self.assign(s, tan, out)
+                if s.target is not None and s.target == self.later_namespace:
+                    self.namespace = s.target
             elif isinstance(s, ir.If):
                 out.append(self.if_(s, tan))
             elif isinstance(s, ir.Loop):
@@ -250,10 +259,12 @@ class Forward:
                 raise TranspileError(
                     f"cannot differentiate `{name}` with respect to its argument `{p}`", s.loc,
                     fix="wrap it in transpiler.stop_gradient")
+        namespace = array_api.namespace_operand(s) or self.namespace
         if rule.partials is not None:
             start = len(out)
             partials = dict(zip(rule.wrt, inline(rule.partials, {"ans": s.target, **bound},
-                                                 self.namer, out, kinds=self.kinds)))
+                                                 self.namer, out, kinds=self.kinds,
+                                                 namespace=namespace)))
             drop_unread(out, start, [partials[p] for p in active])
             self.last_partials = [partials[p] for p in active]
             return [self.value(ir.Assign(None, operator.mul, [tan[bound[p].name],
@@ -268,7 +279,7 @@ class Forward:
                                      fix=f"register one with @transpiler.tangent({name}, '{p}')")
             parts.extend(inline(rule_fn, {_first_param(rule_fn): tan[bound[p].name],
                                           "ans": s.target, **bound},
-                                self.namer, out, kinds=self.kinds))
+                                self.namer, out, kinds=self.kinds, namespace=namespace))
         return parts
 
     def if_(self, s, tan):

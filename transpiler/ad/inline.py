@@ -13,6 +13,7 @@ constants on the way, and returns the operands the rule returned.
 from __future__ import annotations
 
 from .. import ir
+from ..ir.array_api import as_number, translate
 from ..frontend.normalize import normalize
 from ..ir.peephole import peephole
 from ..frontend.parse import parse
@@ -65,25 +66,31 @@ def simplified_value(assign, namer, kinds, out):
     return simplified
 
 
-def inline(fn, bindings, namer, out, loc=None, kinds=None):
+def inline(fn, bindings, namer, out, loc=None, kinds=None, namespace=None):
     """Append the body of rule `fn` to `out` with `bindings` (parameter name ->
-    operand) substituted; return the list of returned operands."""
+    operand) substituted; return the list of returned operands. With an array
+    `namespace` (an operand), the rule's NumPy calls call it (array_api.py)."""
     tpl = template(fn)
     rename = {p.name: bindings[p.name] for p in tpl.params if p.name in bindings}
     tuples = {s.target.name: s for s in tpl.body
               if isinstance(s, ir.Assign) and s.fn is ops.make_tuple and s.target}
     ret = tpl.body[-1]
     returned = tuples.get(ret.value.name) if isinstance(ret.value, ir.Var) else None
-    _copy_block(tpl.body[:-1], rename, namer, out, loc, kinds, skip=returned)
-    values = returned.args if returned is not None else [ret.value]
-    return [_sub(v, rename) for v in values]
+    _copy_block(tpl.body[:-1], rename, namer, out, loc, kinds, skip=returned,
+                namespace=namespace)
+    values = [_sub(v, rename) for v in (returned.args if returned is not None else [ret.value])]
+    if namespace is not None:
+        def emit(assign):
+            return simplified_value(assign, namer, kinds, out)
+        values = [as_number(v, out, namespace, emit) for v in values]
+    return values
 
 
 def _sub(v, rename):
     return rename.get(v.name, v) if isinstance(v, ir.Var) else v
 
 
-def _copy_block(stmts, rename, namer, out, loc, kinds, skip=None):
+def _copy_block(stmts, rename, namer, out, loc, kinds, skip=None, namespace=None):
     for s in stmts:
         if s is skip:
             continue
@@ -91,6 +98,8 @@ def _copy_block(stmts, rename, namer, out, loc, kinds, skip=None):
             new = ir.Assign(None, s.fn, [_sub(a, rename) for a in s.args],
                             {k: _sub(v, rename) for k, v in s.kwargs.items()}, loc, s.callee)
             value = peephole(new, kinds)
+            if isinstance(value, ir.Assign) and namespace is not None:
+                value = peephole(translate(value, namespace, kinds, loc), kinds)
             if isinstance(value, ir.Assign):
                 value.target = namer.fresh(stem(s.fn, s.callee and s.callee.spelling), temp=True)
                 out.append(value)
@@ -102,15 +111,16 @@ def _copy_block(stmts, rename, namer, out, loc, kinds, skip=None):
         elif isinstance(s, ir.If) and isinstance(_sub(s.cond, rename), ir.Const):
             # a branch on a constant argument (`if axis is None:`): keep one side
             side = 0 if _sub(s.cond, rename).value else 1
-            _copy_block(s.body if side == 0 else s.orelse, rename, namer, out, loc, kinds)
+            _copy_block(s.body if side == 0 else s.orelse, rename, namer, out, loc, kinds,
+                        namespace=namespace)
             for p in s.phis:
                 rename[p.target.name] = _sub(p.inputs[side], rename)
         elif isinstance(s, ir.If):
             body, orelse = [], []
             cond = _sub(s.cond, rename)
-            _copy_block(s.body, rename, namer, body, loc, kinds)
+            _copy_block(s.body, rename, namer, body, loc, kinds, namespace=namespace)
             left = {p.target.name: _sub(p.inputs[0], rename) for p in s.phis}
-            _copy_block(s.orelse, rename, namer, orelse, loc, kinds)
+            _copy_block(s.orelse, rename, namer, orelse, loc, kinds, namespace=namespace)
             phis = []
             for p in s.phis:
                 target = namer.fresh(p.target.name.split("_")[0] or "v", temp=True)

@@ -24,6 +24,7 @@ import operator
 import numpy as np
 
 from .. import ir
+from ..ir import array_api
 from ..errors import working_on, TranspileError
 from ..frontend.syntax import describe
 from .inline import Namer, drop_unread, inline, simplified_value
@@ -98,6 +99,7 @@ class Reverse(BranchReverser):
                            set(fn.temps))
         self.namer.taken.update(fn.source_names.values())
         self.mirrors = {}  # see ir.Function.mirrors
+        self.namespace = array_api.function_namespace(fn)  # for the rules of operators
 
     def maybe_containers(self, fn):
         """Arguments of calls to other functions that may be lists, tuples or dicts
@@ -379,7 +381,8 @@ class Reverse(BranchReverser):
                     "wrap it in transpiler.stop_gradient")
         rule_loc = s.loc
         start = len(out)
-        contributions = self.contributions(rule, g, s.target, bound, out)
+        namespace = array_api.namespace_operand(s) or self.namespace
+        contributions = self.contributions(rule, g, s.target, bound, out, namespace)
         drop_unread(out, start, [c for param, c in zip(rule.wrt, contributions)
                                   if self.activity.is_active(bound[param])])
         for param, c in zip(rule.wrt, contributions):
@@ -403,21 +406,22 @@ class Reverse(BranchReverser):
                 c = self.value(ir.Assign(None, ops.attribute, [g, ir.Const(name)]), out)
                 self.accumulate(v, c, adj, out, s.loc)
 
-    def contributions(self, rule, g, ans, bound, out):
+    def contributions(self, rule, g, ans, bound, out, namespace=None):
         if rule.prim in MATMULS and len(bound) == 2:
             from ..rules import python as rules_python
             a, b = bound.values()
             known = {(2, 2): rules_python.matmul_2d, (2, 1): rules_python.matmul_matrix_vector,
                      (1, 2): rules_python.matmul_vector_matrix}
             rank_rule = known.get((self.kinds.rank(a), self.kinds.rank(b)))
-            if rank_rule is not None:
+            if rank_rule is not None and (namespace is None or rank_rule is known[2, 2]):
+                # (np.outer is not in the Array API standard)
                 return inline(rank_rule, {"g": g, "ans": ans, "a": a, "b": b}, self.namer,
-                              out, kinds=self.kinds)
+                              out, kinds=self.kinds, namespace=namespace)
         if rule.adjoint is not None:
             return inline(rule.adjoint, {"g": g, "ans": ans, **bound}, self.namer, out,
-                          kinds=self.kinds)
+                          kinds=self.kinds, namespace=namespace)
         partials = inline(rule.partials, {"ans": ans, **bound}, self.namer, out,
-                          kinds=self.kinds)
+                          kinds=self.kinds, namespace=namespace)
         result = []
         for param, p in zip(rule.wrt, partials):
             c = self.value(ir.Assign(None, operator.mul, [g, p]), out)

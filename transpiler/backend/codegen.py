@@ -170,7 +170,8 @@ class Emitter:
     def _collect(self, stmts):
         for s in ir.walk(stmts):
             operands = list(ir.uses(s))
-            if isinstance(s, ir.Assign) and s.callee is not None:
+            if isinstance(s, ir.Assign) and s.callee is not None and \
+                    ir.NAMESPACE not in s.kwargs:  # (xp.sin: spelled from its namespace)
                 operands.append(s.callee)
             for v in operands:
                 if isinstance(v, ir.Ext):
@@ -192,7 +193,7 @@ class Emitter:
         return ir.operand_ast(v)
 
     def expr(self, s):
-        if s.callee is not None:
+        if s.callee is not None and ir.NAMESPACE not in s.kwargs:
             s = ir.Assign(s.target, s.fn, s.args, s.kwargs, s.loc,
                           ir.Ext(s.callee.obj, self.spell(s.callee), s.callee.root))
         return _tidy(syntax.assign_expr(s, self.operand))

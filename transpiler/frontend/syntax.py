@@ -14,6 +14,7 @@ import operator
 import numpy as np
 
 from runtime import ops
+from runtime.array_api import KEYWORDS, NAMESPACE
 
 BINARY = {
     "Add": operator.add, "Sub": operator.sub, "Mult": operator.mul,
@@ -139,6 +140,12 @@ def assign_expr(stmt, emit):
         return ast.List(args, ast.Load())
     if fn is ops.make_dict and type(getattr(stmt.args[0], "value", None)) is tuple:
         return ast.Dict([ast.Constant(k) for k in stmt.args[0].value], args[1:])
+    if ops.array_namespace is fn and len(args) == 1:
+        return ast.Call(ast.Attribute(args[0], "__array_namespace__", ast.Load()), [], [])
+    if fn is getattr(np, "matrix_transpose", None) and len(args) == 1 and not stmt.kwargs:
+        return ast.Attribute(args[0], "mT", ast.Load())
+    if NAMESPACE in stmt.kwargs:  # xp.sin(x): the function of a namespace value
+        return namespace_call(stmt, emit)
     func = dotted(stmt.callee.spelling) if stmt.callee else \
         ast.Name(id=getattr(fn, "__name__", "f"), ctx=ast.Load())
     keywords = [ast.keyword(arg=k, value=emit(v)) for k, v in stmt.kwargs.items()]
@@ -149,3 +156,16 @@ def precedence_safe(node):
     """True when `node` needs no parentheses wherever it is substituted."""
     return isinstance(node, (ast.Name, ast.Constant, ast.Call, ast.Subscript, ast.Attribute,
                              ast.Tuple, ast.List))
+
+
+def namespace_call(stmt, emit):
+    """`xp.linalg.inv(a)`: the function read from the call's namespace operand
+    (`stmt.callee.spelling` is 'xp.linalg.inv', its first name the user's)."""
+    func = emit(stmt.kwargs[NAMESPACE])
+    path = stmt.callee.spelling.split(".")[1:]
+    for part in path:
+        func = ast.Attribute(func, part, ast.Load())
+    renamed = KEYWORDS.get(".".join(path), {})
+    keywords = [ast.keyword(arg=renamed.get(k, k), value=emit(v))
+                for k, v in stmt.kwargs.items() if k != NAMESPACE]
+    return ast.Call(func, [emit(a) for a in stmt.args], keywords)

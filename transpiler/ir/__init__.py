@@ -88,6 +88,9 @@ class Ext:
         return self.spelling
 
 
+NAMESPACE = syntax.NAMESPACE  # the keyword of a call's array namespace (array_api.py)
+
+
 @dataclass(eq=False)
 class Assign:
     """`target = fn(*args, **kwargs)`; `target` is None for a call kept for its effect."""

@@ -61,6 +61,8 @@ class Builder(InPlaceUpdates, Values):
         self.defining = {}  # SSA name of a named value -> the function that made it
         self.lists = {}  # SSA name -> the operands of the list display it was built from
         self.phi_inputs = {}  # phi name -> its inputs (the same list as the phi's)
+        self.made_by = {}  # SSA name of a named value -> the Assign that made it
+        self.param_defaults = {}  # parameter SSA name -> its default value
 
     # -- names ------------------------------------------------------------
     def new_var(self, base, temp=False):
@@ -92,6 +94,7 @@ class Builder(InPlaceUpdates, Values):
         for var, value in zip(positional[len(positional) - len(values):], values):
             defaults[var.name] = value
         defaults.update(getattr(self.parsed.fn, "__kwdefaults__", None) or {})
+        self.param_defaults = defaults
         body = self.block(node.body, env)
         self.keep_identities(body)
         fn = ir.Function(node.name, params, body, defaults, self.parsed.filename,
@@ -117,6 +120,7 @@ class Builder(InPlaceUpdates, Values):
                 out.append(value)
                 env[name] = value.target
                 self.defining[value.target.name] = value.fn
+                self.made_by[value.target.name] = value
                 if hasattr(s, "unpack_length"):
                     value.unpack_length = s.unpack_length
                 if value.fn is ops.list_append and isinstance(value.args[0], ir.Var):

@@ -15,6 +15,7 @@ import gast
 import numpy as np
 
 from .. import ir
+from . import array_api
 from ..frontend.normalize import _MAKE_DICT, _SET_ITEM
 from ..frontend.syntax import BINARY, COMPARE, UNARY
 from .in_place import IN_PLACE_METHODS
@@ -41,6 +42,8 @@ METHODS = {
 }
 VARARG_SHAPE_METHODS = {"reshape": np.reshape}  # x.reshape(2, 3) == np.reshape(x, (2, 3))
 ATTRIBUTES = {"T": np.transpose, "real": np.real, "imag": np.imag}
+if hasattr(np, "matrix_transpose"):  # NumPy 2 (the Array API's x.mT)
+    ATTRIBUTES["mT"] = np.matrix_transpose
 PLAIN_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "flat"}
 
 
@@ -151,6 +154,9 @@ class Values:
         target = self.free(func)
         if not isinstance(target, ir.Ext):
             self.error(e, f"`{ast_name(func)}` is not callable")
+        through = array_api.module_call(target, args, kwargs, loc, e, self)
+        if through is not None:  # xp.sin(x), xp a global namespace module
+            return through
         if target.obj is dict and kwargs and not args:  # dict(a=x) is the display {"a": x}
             return ir.Assign(None, ops.make_dict, [ir.Const(tuple(kwargs)), *kwargs.values()],
                              {}, loc)
@@ -257,6 +263,9 @@ class Values:
 
     def method(self, e, receiver, args, kwargs, out, loc):
         name = e.func.attr
+        through = array_api.method_call(self, e, receiver, args, kwargs, loc)
+        if through is not None:  # xp.sin(x), xp a namespace value
+            return through
         if name in METHODS:
             fn = METHODS[name]
             return ir.Assign(None, fn, [receiver] + args, kwargs, loc, numpy_ext(fn))

@@ -16,6 +16,7 @@ def _load_builtin_rules():
     from . import (arrays as rules_arrays, containers as rules_containers, linalg as rules_linalg,
                    products as rules_products, stats as rules_stats)  # noqa: F401
     from . import objects as rules_objects  # noqa: F401
+    from . import array_api as rules_array_api  # noqa: F401
     from runtime.assemble import basis_of
     from runtime.structures import unbound_method
     from runtime import ops

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from ..hints import F
+from runtime.array_api import NAMESPACE
 
 
 
@@ -66,6 +67,8 @@ class Rule:
         """Map a call's arguments to the rule's parameter names (None if they do not fit)."""
         sig = self.signature
         head = (None,) * self._skip
+        if NAMESPACE in kwargs:  # xp.sin(x): the namespace is not the rule's argument
+            kwargs = {k: v for k, v in kwargs.items() if k != NAMESPACE}
         try:
             bound = sig.bind(*head, *args, **kwargs)
         except TypeError:
