@@ -163,7 +163,8 @@ class LoopReverser:
             if start is None:
                 start = rev.zeros(v, out)
             target = rev.adjoint_name(v)
-            rev.kinds.table[target.name] = rev.kinds.of(v)
+            if v.name in rev.kinds.table:  # (a shape the loop keeps: `b = b + w` may grow b)
+                rev.kinds.table[target.name] = rev.kinds.of(v)
             rphis.append(ir.Phi(target, [start, None]))
             carried[v.name] = target
         body_adj = {v.name: carried[v.name] for v in outer}
