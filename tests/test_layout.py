@@ -8,11 +8,6 @@ from transpiler.support import architecture_page
 
 ROOT = layout.ROOT
 
-# still over the limit, to be split next; the list only shrinks
-NOT_YET_SPLIT = {"transpiler.tape", "runtime.helpers",
-                 "runtime.jit_helpers"}
-
-
 def test_no_import_circle():
     assert layout.cycles(layout.import_graph()) == []
 
@@ -39,11 +34,7 @@ def test_every_pipeline_stage_is_produced_by_a_stage_package():
 
 
 def test_no_oversized_module_except_rule_tables():
-    assert set(layout.oversized()) <= NOT_YET_SPLIT
-
-
-def test_the_not_yet_split_list_only_shrinks():
-    assert NOT_YET_SPLIT <= set(layout.oversized()), "remove split modules from the list"
+    assert layout.oversized() == []
 
 
 def test_median_function_is_under_ten_lines():

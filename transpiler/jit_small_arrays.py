@@ -14,7 +14,7 @@ scales it and adds it to another array, and the chain of its reverse sweep:
     d_ds = d_mul * 0.01              ->        (removed)
     d_t = cast_like(d_ds, t)                   d_t = tapeless_numba_scaled_items(d_s, mul, 0.01, t)
 
-The helpers (runtime/jit_helpers.py) compute the same numbers in the same
+The helpers (runtime/jit_twins.py) compute the same numbers in the same
 order: for a 1-d float array `s` as long as the tuple of floats `t`, item by
 item (`s[k] + 0.01 * t[k]`, no array for `0.01 * ds`), and the reverse sweep's
 items as a tuple (read only as `d_t[k]`, which a tuple serves without an

@@ -33,6 +33,7 @@ from .calls import (CallReverser, attribute_error, dynamic_reverse, held_places,
                     is_user_function)
 from .forward import ADD_GRADS
 from .reverse_branches import BranchReverser
+from .reverse_index import IndexMixin
 from .reverse_loops import LoopReverser, free_vars, shape_stand_ins
 from ..rules.table import is_nondifferentiable, is_position, lookup
 from runtime import helpers, ops
@@ -78,7 +79,7 @@ def _is_zero(v):
     return isinstance(v, ir.Const) and type(v.value) in (int, float) and v.value == 0
 
 
-class Reverse(BranchReverser):
+class Reverse(IndexMixin, BranchReverser):
     def __init__(self, fn, activity, param_kinds=None, facts=None, checkpoint=None):
         self.fn, self.activity = fn, activity
         self.checkpoint = checkpoint  # True or K: its loops checkpointed (checkpoint.py)
@@ -214,66 +215,6 @@ class Reverse(BranchReverser):
                                fn.filename, names, temps - read_back)
         backward.mirrors = self.mirrors
         return forward, backward
-
-    # -- the forward sweep, for the loop reverser ---------------------------------
-    def index(self, stmts):
-        """Remember each statement's block, each value's defining Assign, and the
-        ifs (with side) around each value, so loops can be made to save values."""
-        self.parents, self.defs, self.sites, self.stmt_sites = {}, {}, {}, {}
-        self._index(stmts, [])
-
-    def _index(self, stmts, chain):
-        for s in stmts:
-            self.parents[id(s)] = stmts
-            self.stmt_sites[id(s)] = list(chain)
-            if isinstance(s, ir.Assign) and s.target is not None:
-                self.defs[s.target.name] = s
-            for v in ir.defs(s):
-                self.sites[v.name] = list(chain)
-            if isinstance(s, ir.If):
-                self._index(s.body, chain + [(s, 0)])
-                self._index(s.orelse, chain + [(s, 1)])
-            elif isinstance(s, ir.Loop):
-                for v in _loop_targets(s):  # header phis are visible after the loop
-                    self.sites[v.name] = list(chain) + [(s, None)]
-                self._index(s.test, chain + [(s, None)])
-                self._index(s.body, chain + [(s, None)])
-
-    def export(self, var, chain):
-        """`var`, defined inside the ifs of `chain` ((If, side) pairs, outermost
-        first), as a value visible after them: phis carry it out, None elsewhere."""
-        if not chain:
-            return var
-        value = var
-        for if_, side in reversed(chain):
-            target = self.namer.fresh(self.base(var))
-            if_.phis.append(ir.Phi(target, [value, ir.Const(None)] if side == 0
-                                   else [ir.Const(None), value]))
-            self.sites[target.name] = list(self.stmt_sites.get(id(if_), []))
-            value = target
-        return value
-
-    def defining(self, var):
-        return self.defs.get(var.name)
-
-    def insert_before(self, stmt, new):
-        block = self.parents[id(stmt)]
-        block.insert(next(i for i, s in enumerate(block) if s is stmt), new)
-        self.parents[id(new)] = block
-        chain = list(self.stmt_sites.get(id(stmt), []))
-        self.stmt_sites[id(new)] = chain  # in the same ifs (and loops) as `stmt`,
-        for v in ir.defs(new):  # so an outer loop that saves it exports it from them
-            self.sites[v.name] = chain
-
-    def branch_chain(self, loop_body, name):
-        """The (If, side) pairs between `loop_body` and the definition of `name`."""
-        chain = self.sites.get(name, [])
-        for i, (node, _) in enumerate(chain):
-            if isinstance(node, ir.Loop) and node.body is loop_body:
-                inner = chain[i + 1:]
-                assert all(isinstance(n, ir.If) for n, _ in inner), name
-                return inner or None
-        return None
 
     def emit(self, out, base, fn, args, kwargs=None, loc=None, callee=None):
         target = self.namer.fresh(base, temp=True)
@@ -442,11 +383,6 @@ class Reverse(BranchReverser):
         target = self.adjoint_name(var)
         out.append(self.kinds.infer(ir.Assign(target, helpers.zeros_like, [var], {}, None, ZEROS)))
         return target
-
-
-def _loop_targets(loop):
-    t = loop.target
-    return [] if t is None else list(t) if isinstance(t, (list, tuple)) else [t]
 
 
 def _all_vars(fn):
