@@ -118,11 +118,8 @@ def transform(fn: Fn, wrt: Wrt = 0, optimize: bool = True,
     depends on changed."""
     options = ("reverse", wrt if not isinstance(wrt, list) else tuple(wrt), optimize, kinds,
                OPTIMIZE, checkpoint)
-    if checkpoint:
-        import functools
-        differentiate = functools.partial(reverse, checkpoint=checkpoint)
-    else:
-        differentiate = reverse
+    import functools
+    differentiate = functools.partial(reverse, checkpoint=checkpoint) if checkpoint else reverse
     return cached(fn, options, lambda: _transform(fn, wrt, optimize, kinds, differentiate))
 
 
