@@ -343,6 +343,11 @@ class Normalizer(LocalFunctions, Loops, Expressions, Calls):
             container = self.item_target(target, where)
             index = self.index(target.slice, out)
             out.append(self.set_item(container, index, value, where))
+        elif isinstance(target, gast.Attribute):
+            self.error(where, f"an assignment to the attribute `.{target.attr}`",
+                       "setting an attribute changes the object in place, which is not "
+                       "supported", "build a new object (a dataclass: dataclasses.replace) "
+                       "and return it")
         else:
             self.error(where, f"an assignment to a {type(target).__name__}",
                        "only names and tuples of names can be assigned", "assign to a name")
