@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .helpers import unbroadcast, zeros_like
+from .helpers import broadcast_like, unbroadcast, zeros_like
 from .mappings import METHODS
 from .namespaces import foreign_namespace, gradient_dtype, unsupported
 from .ops import stop_gradient
@@ -234,6 +234,77 @@ def plus_tangent(dx, x, other, first):
         zeros = type(other)(zeros_like(v) for v in other)
         return type(x)(dx) + zeros if first else zeros + type(x)(dx)
     return dx
+
+
+def times_grad(g, ans, x, other):
+    """The gradient of `x` in `ans = x * other`: when `ans` is a tuple or list
+    repeated `other` times, each of x's items gets the sum of its copies'
+    gradients (the integer count gets none); else the product's."""
+    if isinstance(ans, (tuple, list)):
+        if not isinstance(x, (tuple, list)):
+            return 0.0
+        n = len(x)
+        items = [zeros_like(v) for v in x]
+        for k, gk in enumerate(g):
+            items[k % n] = add_grads(items[k % n], gk)
+        return items if isinstance(x, list) else tuple(items)
+    return unbroadcast(g * other, x)
+
+
+def times_tangent(dx, ans, x, other):
+    """The tangent of `x * other` along x: the repeated tangents of x's items, or
+    zeros when x is the count of a repetition; else the product's."""
+    if isinstance(ans, (tuple, list)):
+        if isinstance(x, (tuple, list)):
+            return type(ans)(type(x)(dx) * other)
+        return type(ans)(zeros_like(v) for v in ans)
+    return dx * other
+
+
+# The transposes, for derivatives of generated code that calls these (linear in g).
+
+def plus_grad_transposed(h, ans, x, first):
+    """The cotangent of `g` in `plus_grad(g, ans, x, first)`: h at x's places of
+    a concatenation (zeros at the other side's), else h spread to ans's shape."""
+    if isinstance(ans, (tuple, list)):
+        items = [zeros_like(v) for v in ans]
+        start = 0 if first else len(ans) - len(x)
+        items[start:start + len(x)] = list(h)
+        return type(ans)(items)
+    return broadcast_like(h, ans)
+
+
+def times_grad_transposed(h, ans, x, other):
+    """The cotangent of `g` in `times_grad(g, ans, x, other)`: h's items once per
+    copy of a repetition, else `h * other` spread to ans's shape."""
+    if isinstance(ans, (tuple, list)):
+        if not isinstance(x, (tuple, list)) or not x:
+            return type(ans)(zeros_like(v) for v in ans)
+        return type(ans)(list(h) * (len(ans) // len(x)))
+    return broadcast_like(h, ans) * other
+
+
+def times_grad_by_other(h, g, ans, x, other):
+    """The cotangent of `other` in `times_grad(g, ans, x, other)` (none for the
+    count of a repetition)."""
+    if isinstance(ans, (tuple, list)):
+        return 0.0
+    return unbroadcast(g * broadcast_like(h, ans), other)
+
+
+def times_grad_along_other(g, dother, ans, x):
+    """The tangent of `times_grad(g, ans, x, other)` along `other` (none for the
+    count of a repetition)."""
+    if isinstance(ans, (tuple, list)):
+        return type(x)(zeros_like(v) for v in x) if isinstance(x, (tuple, list)) else 0.0
+    return unbroadcast(g * dother, x)
+
+
+def times_tangent_by_other(dx, dother, ans, x, other):
+    """The tangent of `times_tangent(dx, ans, x, other)` along `other`."""
+    if isinstance(ans, (tuple, list)):
+        return type(ans)(zeros_like(v) for v in ans)
+    return dx * dother
 
 
 # -- flattening a structure to one vector (autograd's misc.flatten, JAX's ravel_pytree) --

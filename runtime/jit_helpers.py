@@ -225,6 +225,36 @@ def _add_grads(a, b):
         return lambda a, b: a + b
 
 
+def _numeric(*ts):
+    return all(_array(t) or _number(t) for t in ts)
+
+
+# `a + b` and `a * b` whose operands the compiler could not show are not lists:
+# on numbers and arrays, the arithmetic forms
+@overload(containers.plus_grad)
+def _plus_grad(g, ans, x, first):
+    if _numeric(ans, x):
+        return lambda g, ans, x, first: helpers.unbroadcast(g, x)
+
+
+@overload(containers.plus_tangent)
+def _plus_tangent(dx, x, other, first):
+    if _numeric(x, other):
+        return lambda dx, x, other, first: dx
+
+
+@overload(containers.times_grad)
+def _times_grad(g, ans, x, other):
+    if _numeric(ans, x, other):
+        return lambda g, ans, x, other: helpers.unbroadcast(g * other, x)
+
+
+@overload(containers.times_tangent)
+def _times_tangent(dx, ans, x, other):
+    if _numeric(ans, x, other):
+        return lambda dx, ans, x, other: dx * other
+
+
 @overload(containers.select_grad)
 def _select_grad(g, x, index):
     if _array(x) and isinstance(index, (types.Integer, types.SliceType)):

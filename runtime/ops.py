@@ -128,6 +128,12 @@ def plus(a, b):
     return a + b
 
 
+def times(a, b):
+    """`a * b` where one side may be a tuple or list and the other an integer:
+    repetition or arithmetic, as Python decides when it runs."""
+    return a * b
+
+
 def sort_order(keys, reverse=False):
     """The positions of `keys` in the order `sorted` puts them (stable, as Python)."""
     return sorted(range(len(keys)), key=keys.__getitem__, reverse=reverse)

@@ -188,7 +188,8 @@ class Forward:
             tan[s.target.name] = self.emit(out, self.base(s.target) + "_dot", s.fn, args,
                                            s.callee, kwargs)
             return
-        rule = lookup(s.fn)
+        sequence_op = self.kinds.sequence_operator(s)
+        rule = lookup(sequence_op or s.fn)
         from .calls import is_user_function
         if rule is None and is_user_function(s.fn):
             from .calls import tangent_call
@@ -227,7 +228,9 @@ class Forward:
         for c in parts:
             total = c if total is None else self.value(
                 ir.Assign(None, add_grads, [total, c], {}, None, ADD_GRADS)
-                if s.fn in _CONTAINER_RESULTS else ir.Assign(None, operator.add, [total, c]),
+                if s.fn in _CONTAINER_RESULTS or sequence_op or s.fn is ops.plus or
+                s.fn is ops.setitem and self.kinds.may_be_sequence(s.args[0])
+                else ir.Assign(None, operator.add, [total, c]),
                 out)
         if total is None:
             return

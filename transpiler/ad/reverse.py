@@ -93,6 +93,10 @@ class Reverse(IndexMixin, BranchReverser):
                             and s.fn in (ops.make_list, ops.make_tuple, ops.make_dict,
                                          ops.list_append, functools.partial)}
         self.containers |= self.maybe_containers(fn)
+        self.containers |= {v.name for s in ir.walk(fn.body)  # xs + xs: xs may be a list
+                            if isinstance(s, ir.Assign) and self.kinds.sequence_operator(s)
+                            for v in s.args if isinstance(v, ir.Var)
+                            and self.kinds.may_be_sequence(v)}
         self.containers |= {s.args[0].name for s in ir.walk(fn.body)  # fields: p.w
                             if isinstance(s, ir.Assign) and s.fn is ops.attribute
                             and isinstance(s.args[0], ir.Var)}
@@ -280,7 +284,7 @@ class Reverse(IndexMixin, BranchReverser):
                     c = self.value(ir.Assign(None, ops.attribute, [g, ir.Const(name)]), out)
                     self.accumulate(v, c, adj, out, s.loc)
             return
-        rule = lookup(s.fn)
+        rule = lookup(self.kinds.sequence_operator(s) or s.fn)
         name = s.callee.spelling if s.callee else getattr(s.fn, "__name__", str(s.fn))
         if rule is None and is_user_function(s.fn):
             return CallReverser(self)(s, g, adj, out)

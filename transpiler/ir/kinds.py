@@ -40,6 +40,20 @@ _KEEPDIMS = {np.sum, np.mean, np.prod, np.max, np.min, np.std, np.var, np.amax, 
 _SHAPED_LIKE = {helpers.repeat_to: 1, helpers.extremum_grad: 2, linalg.matmul_grad_a: 1,
                 linalg.matmul_grad_b: 2}
 _ALWAYS_SCALAR = {builtins.float, builtins.int, builtins.bool, builtins.len}
+# operators no list or tuple supports: a result is a number or an array
+_NUMERIC_ONLY = {operator.sub, operator.truediv, operator.pow, operator.neg, operator.pos,
+                 operator.matmul, operator.floordiv, builtins.abs, builtins.float}
+# NumPy functions whose result is always an array (or a NumPy scalar)
+_NUMPY_ARRAYS = {np.zeros, np.ones, np.full, np.empty, np.eye, np.identity, np.arange,
+                 np.linspace, np.dot, np.matmul, np.einsum, np.outer, np.inner, np.tensordot,
+                 np.kron, np.concatenate, np.stack, np.vstack, np.hstack, np.clip, np.cumsum,
+                 np.cumprod, np.reshape, np.ravel, np.transpose, np.swapaxes, np.moveaxis,
+                 np.squeeze, np.expand_dims, np.sort, np.diag, np.diagonal, np.roll, np.tile,
+                 np.repeat, np.flip, np.broadcast_to, np.take, np.pad, np.diff, np.triu,
+                 np.tril, np.average, np.median, np.cross, np.trace, np.linalg.norm,
+                 np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.array,
+                 np.asarray, np.copy,
+                 np.linalg.solve, np.linalg.inv, np.linalg.det, np.linalg.cholesky}
 _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.std, np.var, np.linalg.norm,
                np.trace}
 
@@ -67,9 +81,12 @@ class Kinds:
         self.lengths = {}  # tuples of known length (shapes): name -> length
         self.shape_tuples = set()  # names holding the shape of an array: tuples of ints
         self.tuples = {}  # name -> the operands of the tuple display it holds
+        self.displays = {}  # name -> the items of the list or tuple display it holds
         self.stacks = {}  # list (or reversed list) name -> facts of its items
         self.saved_items = {}  # name of one item of such a list -> its facts
         self.empty_lists = set()  # lists made empty here (all their items are appended)
+        self.numbers = set()  # values known to be numbers or arrays, not lists or tuples
+        self.item_stacks = set()  # of self.stacks: lists whose items are not tuple displays
 
     def of(self, v):
         if isinstance(v, ir.Const):
@@ -89,6 +106,7 @@ class Kinds:
     def _token(self, s):
         fn, args = s.fn, s.args
         self._rank(s)
+        self._numeric(s)
         if fn in _INT_ARITHMETIC and args and all(self.is_int(a) for a in args) or \
                 fn is builtins.len:
             self.counters.add(s.target.name)  # len(x), i - 1, 2 * i + 1: one integer
@@ -99,6 +117,13 @@ class Kinds:
                 args[0].name in self.shape_tuples and self.is_int(args[1]):
             self.counters.add(s.target.name)  # X.shape[0]: one integer
             return SCALAR
+        item = self.display_item(s)
+        if item is not None:  # [a, b][0]: what is known of a
+            if self.rank(item) is not None:
+                self.ndims[s.target.name] = self.rank(item)
+            if self.is_int(item):
+                self.counters.add(s.target.name)
+            return self.of(item) if self.of(item) == SCALAR else None
         if getattr(fn, "__module__", None) == "math" or fn in _ALWAYS_SCALAR:
             return SCALAR
         if fn in _ELEMENTWISE or isinstance(fn, np.ufunc):
@@ -124,6 +149,33 @@ class Kinds:
                 return self.shapes.get(shape.name)
         return None
 
+    def display_item(self, s):
+        """The item `s` reads from a list or tuple display by a constant index."""
+        if s.fn is operator.getitem and len(s.args) == 2 and isinstance(s.args[0], ir.Var) \
+                and isinstance(s.args[1], ir.Const) and type(s.args[1].value) is int:
+            items = self.displays.get(s.args[0].name, ())
+            if -len(items) <= s.args[1].value < len(items):
+                return items[s.args[1].value]
+        return None
+
+    def _numeric(self, s):
+        """Remember results known to be numbers or arrays (see may_be_sequence)."""
+        fn, args = s.fn, s.args
+        if fn in (ops.make_list, ops.make_tuple) and s.target is not None:
+            self.displays[s.target.name] = list(args)
+        item = self.display_item(s)
+        if item is not None and not self.may_be_sequence(item):
+            self.numbers.add(s.target.name)
+        if fn is builtins.sum and len(args) == 1 or fn is operator.mul and len(args) == 2 \
+                and args[0] == args[1]:  # (a list times a list is a TypeError)
+            self.numbers.add(s.target.name)
+        if isinstance(fn, np.ufunc) and fn.nout == 1 or fn in _NUMERIC_ONLY or \
+                fn in _NUMPY_ARRAYS or fn in _REDUCTIONS or \
+                fn is operator.add and not all(self.may_be_sequence(a) for a in args) or \
+                fn is operator.mul and s.target is not None and \
+                self.sequence_operator(s) is None:
+            self.numbers.add(s.target.name)
+
     def is_int(self, v):
         """An index known to be one integer (a constant, a range loop's counter, or
         arithmetic on these)."""
@@ -134,6 +186,29 @@ class Kinds:
     def is_numeric(self, v):
         """Known to be a number or an array (not an object with fields)."""
         return self.of(v) == SCALAR or self.rank(v) is not None
+
+    def may_be_sequence(self, v):
+        """Whether `v` may be a list or tuple, for which `+` and `*` concatenate and
+        repeat instead of computing."""
+        if isinstance(v, ir.Const):
+            return isinstance(v.value, (tuple, list))
+        return not (self.is_numeric(v) or isinstance(v, ir.Var) and v.name in self.numbers)
+
+    def sequence_operator(self, s):
+        """The rule to differentiate `a + b` or `a * b` by when the operands may be
+        lists or tuples: `ops.plus` / `ops.times`, whose gradients check at run time
+        which operation Python did (None: arithmetic, known here)."""
+        if len(s.args) != 2 or s.kwargs:
+            return None
+        a, b = s.args
+        if s.fn is operator.add and self.may_be_sequence(a) and self.may_be_sequence(b):
+            return ops.plus
+        if s.fn is operator.mul and (self.may_be_sequence(a) or self.may_be_sequence(b)) \
+                and not any(self.rank(v) or isinstance(v, ir.Var) and v.name in self.numbers
+                            or isinstance(v, ir.Const) and type(v.value) is float
+                            for v in (a, b)):
+            return ops.times
+        return None
 
     def rank(self, v):
         """The number of dimensions of `v`, when known."""
@@ -176,9 +251,14 @@ class Kinds:
         if fn is builtins.reversed and args and isinstance(args[0], ir.Var) \
                 and args[0].name in self.stacks:
             self.stacks[s.target.name] = self.stacks[args[0].name]
+            if args[0].name in self.item_stacks:
+                self.item_stacks.add(s.target.name)
         if fn is operator.getitem and len(args) == 2 and isinstance(args[0], ir.Var):
             if args[0].name in self.stacks and self.is_int(args[1]):  # saved[k]: one item
                 self.saved_items[s.target.name] = self.stacks[args[0].name]
+                facts = self.stacks[args[0].name]
+                if args[0].name in self.item_stacks and facts[0][1] is not None:
+                    rank = facts[0][1]  # xs[i] of a list of numbers or arrays of one rank
             elif args[0].name in self.saved_items and isinstance(args[1], ir.Const) \
                     and type(args[1].value) is int:  # saved[k][j]: one saved value
                 facts = self.saved_items[args[0].name]
@@ -237,6 +317,8 @@ class Kinds:
                     ranks = {self.rank(v) for v in p.inputs}
                     if len(ranks) == 1 and None not in ranks:
                         self.ndims[p.target.name] = ranks.pop()
+                    if not any(self.may_be_sequence(v) for v in p.inputs):
+                        self.numbers.add(p.target.name)
             elif isinstance(s, ir.Loop):
                 self.loop(s)
         return self
@@ -250,9 +332,15 @@ class Kinds:
         old = self.stacks.get(stack)
         if old is None and stack not in self.empty_lists:
             self.stacks.pop(result or stack, None)  # a list with items we know nothing of
+            self.item_stacks.discard(result or stack)
             return
         self.stacks[result or stack] = facts if old is None else \
             [a if a == b else (False, None) for a, b in zip(old, facts)]
+        plain = not (isinstance(item, ir.Var) and item.name in self.tuples)
+        if plain and (old is None or stack in self.item_stacks):
+            self.item_stacks.add(result or stack)
+        else:
+            self.item_stacks.discard(result or stack)
 
     def item_facts(self, v):
         return (self.is_int(v), self.rank(v))
@@ -297,6 +385,11 @@ class Kinds:
                     facts = self.stacks[back.name]
                     self.stacks[p.target.name] = facts if entry is None else \
                         [a if a == b else (False, None) for a, b in zip(entry, facts)]
+                    if back.name in self.item_stacks and \
+                            (entry is None or name in self.item_stacks):
+                        self.item_stacks.add(p.target.name)
+                    else:
+                        self.item_stacks.discard(p.target.name)
                     self.empty_lists.add(p.target.name)  # (entry known: empty or described)
             wrong = [p.target.name for p in s.phis
                      if guesses[p.target.name] is not None

@@ -8,7 +8,8 @@ Other objects are refused when the call runs (their type is known only then).
 from __future__ import annotations
 
 from runtime import ops
-from runtime.containers import field_tangent, plus_grad, plus_tangent, select_grad
+from runtime.containers import (field_tangent, plus_grad, plus_tangent, select_grad,
+                                times_grad, times_tangent)
 from runtime.helpers import holding
 from runtime.structures import held, held_grads
 
@@ -39,6 +40,22 @@ def plus_a(da, ans, a, b):
 @tangent(ops.plus, "b")
 def plus_b(db, ans, a, b):
     return plus_tangent(db, b, a, False)
+
+
+# `xs * n` of a value that may be a list: repetition or arithmetic
+@adjoint(ops.times, wrt=("a", "b"))
+def times(g, ans, a, b):
+    return times_grad(g, ans, a, b), times_grad(g, ans, b, a)
+
+
+@tangent(ops.times, "a")
+def times_a(da, ans, a, b):
+    return times_tangent(da, ans, a, b)
+
+
+@tangent(ops.times, "b")
+def times_b(db, ans, a, b):
+    return times_tangent(db, ans, b, a)
 
 
 # What a function value holds (a lambda's captured locals, a partial's arguments,

@@ -15,8 +15,9 @@ import builtins
 import numpy as np
 
 from runtime import helpers, linalg, namespaces, ops
-from runtime.containers import (add_at, add_grads, cleared, picked, select_grad, spread,
-                                 written_grad)
+from runtime import containers
+from runtime.containers import (add_at, add_grads, cleared, picked, plus_grad, select_grad,
+                                 spread, times_grad, times_tangent, written_grad)
 from runtime.helpers import broadcast_like, repeat_to, unbroadcast
 
 from .table import adjoint, nondifferentiable, tangent
@@ -714,4 +715,79 @@ def solve_grad_a_a(da, ans, g, solved, a, b):
 
 @tangent(linalg.solve_grad_a, "b")
 def solve_grad_a_b(db, ans, g, solved, a, b):
+    return 0.0
+
+
+# `a + b` and `a * b` that may concatenate or repeat (rules/objects.py); `v` is the
+# gradient or tangent the helper is given, `result` the primal `a + b` or `a * b`,
+# and `result`, `x` (and plus_tangent's `other`) are read for their types and shapes
+@adjoint(containers.plus_grad, wrt=("v", "result", "x"))
+def plus_grad_(g, ans, v, result, x, first):
+    return containers.plus_grad_transposed(g, result, x, first), 0.0, 0.0
+
+
+@tangent(containers.plus_grad, "v")
+def plus_grad_v(dv, ans, v, result, x, first):
+    return plus_grad(dv, result, x, first)
+
+
+@adjoint(containers.plus_tangent, wrt=("v", "x", "other"))
+def plus_tangent_(g, ans, v, x, other, first):
+    return plus_grad(g, ans, x, first), 0.0, 0.0
+
+
+@tangent(containers.plus_tangent, "v")
+def plus_tangent_v(dv, ans, v, x, other, first):
+    return containers.plus_tangent(dv, x, other, first)
+
+
+@adjoint(containers.times_grad, wrt=("v", "result", "x", "other"))
+def times_grad_(g, ans, v, result, x, other):
+    return (containers.times_grad_transposed(g, result, x, other), 0.0, 0.0,
+            containers.times_grad_by_other(g, v, result, x, other))
+
+
+@tangent(containers.times_grad, "v")
+def times_grad_v(dv, ans, v, result, x, other):
+    return times_grad(dv, result, x, other)
+
+
+@tangent(containers.times_grad, "other")
+def times_grad_other(dother, ans, v, result, x, other):
+    return containers.times_grad_along_other(v, dother, result, x)
+
+
+@adjoint(containers.times_tangent, wrt=("v", "result", "x", "other"))
+def times_tangent_(g, ans, v, result, x, other):
+    return (times_grad(g, result, x, other), 0.0, 0.0,
+            containers.times_grad_by_other(g, v, result, x, other))
+
+
+@tangent(containers.times_tangent, "v")
+def times_tangent_v(dv, ans, v, result, x, other):
+    return times_tangent(dv, result, x, other)
+
+
+@tangent(containers.times_tangent, "other")
+def times_tangent_other(dother, ans, v, result, x, other):
+    return containers.times_tangent_by_other(v, dother, result, x, other)
+
+
+@tangent(containers.plus_grad, "result")
+@tangent(containers.plus_grad, "x")
+def plus_grad_shapes(d, ans, v, result, x, first):
+    return 0.0
+
+
+@tangent(containers.plus_tangent, "x")
+@tangent(containers.plus_tangent, "other")
+def plus_tangent_shapes(d, ans, v, x, other, first):
+    return 0.0
+
+
+@tangent(containers.times_grad, "result")
+@tangent(containers.times_grad, "x")
+@tangent(containers.times_tangent, "result")
+@tangent(containers.times_tangent, "x")
+def times_shapes(d, ans, v, result, x, other):
     return 0.0
