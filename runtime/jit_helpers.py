@@ -255,6 +255,37 @@ def _times_tangent(dx, ans, x, other):
         return lambda dx, ans, x, other: dx * other
 
 
+@overload(containers.plus_grad_transposed)
+def _plus_grad_transposed(h, ans, x, first):
+    if _numeric(ans, x):
+        return lambda h, ans, x, first: helpers.broadcast_like(h, ans)
+
+
+@overload(containers.times_grad_transposed)
+def _times_grad_transposed(h, ans, x, other):
+    if _numeric(ans, x, other):
+        return lambda h, ans, x, other: helpers.broadcast_like(h, ans) * other
+
+
+@overload(containers.times_grad_by_other)
+def _times_grad_by_other(h, g, ans, x, other):
+    if _numeric(ans, x, other):
+        return lambda h, g, ans, x, other: helpers.unbroadcast(
+            g * helpers.broadcast_like(h, ans), other)
+
+
+@overload(containers.times_grad_along_other)
+def _times_grad_along_other(g, dother, ans, x):
+    if _numeric(ans, x):
+        return lambda g, dother, ans, x: helpers.unbroadcast(g * dother, x)
+
+
+@overload(containers.times_tangent_by_other)
+def _times_tangent_by_other(dx, dother, ans, x, other):
+    if _numeric(ans, x, other):
+        return lambda dx, dother, ans, x, other: dx * dother
+
+
 @overload(containers.select_grad)
 def _select_grad(g, x, index):
     if _array(x) and isinstance(index, (types.Integer, types.SliceType)):
