@@ -269,10 +269,12 @@ def owned_copy(g):
 
 def abs_grad(g, x):
     """The gradient of |x|: g * sign(x), 0 at 0 (as autograd); for complex x,
-    real(g) * conj(x) / |x| (NumPy's sign of a complex z is z / |z|, 0 at 0)."""
+    real(g) * conj(x) / |x| (NumPy's sign of a complex z is z / |z|, 0 at 0, as
+    the standard's), in x's namespace."""
+    xp = foreign_namespace(x) or np
     if np.iscomplexobj(x):
-        return np.real(g) * np.conj(np.sign(x))
-    return g * np.sign(x)
+        return xp.real(g) * xp.conj(xp.sign(x))
+    return g * xp.sign(x)
 
 
 def abs_tangent(dx, x):
@@ -280,7 +282,7 @@ def abs_tangent(dx, x):
     (x / |x|, not np.sign(x), so that the compiler can differentiate it again.)"""
     if np.iscomplexobj(x) or np.iscomplexobj(dx):
         return np.real(np.conj(x) * dx) / np.where(x == 0, np.inf, np.abs(x))
-    return dx * np.sign(x)
+    return abs_grad(dx, x)  # dx * sign(x), in x's namespace
 
 
 def abs_grad_tangent(g, x, dx):

@@ -215,6 +215,10 @@ def prod_grad(g, prod, x, axis=None, keepdims=False):
     axes = tuple(range(x.ndim)) if axis is None else (axis,) if np.ndim(axis) == 0 \
         else tuple(axis)
     axes = tuple(a % x.ndim for a in axes) if x.ndim else ()
+    xp = foreign_namespace(x)
+    if xp is not None:
+        others = _others_in(xp, x, axes) if axes else xp.ones_like(x)
+        return repeat_to(g, x, axis, keepdims) * others
     moved = np.moveaxis(x, axes, tuple(range(len(axes))))
     lead = moved.reshape((-1,) + moved.shape[len(axes):])
     one = np.ones((1,) + lead.shape[1:], dtype=x.dtype)
@@ -223,6 +227,26 @@ def prod_grad(g, prod, x, axis=None, keepdims=False):
     others = (before * after).reshape(moved.shape)
     others = np.moveaxis(others, tuple(range(len(axes))), axes)
     return repeat_to(g, x, axis, keepdims) * others
+
+
+def _others_in(xp, x, axes):
+    """For each element of x (of namespace xp), the product of the others over
+    `axes`, zeros allowed: the product leaving it out along the first axis,
+    times that of its slice's product along the other axes (no reshape, which
+    would rechunk a Dask array)."""
+    out = _others_along(xp, x, axes[0])
+    if len(axes) > 1:
+        out = out * _others_in(xp, xp.prod(x, axis=axes[0], keepdims=True), axes[1:])
+    return out
+
+
+def _others_along(xp, x, axis):
+    """The product of x's elements along `axis` before each one, times those after."""
+    head = (slice(None),) * axis + (slice(None, -1), Ellipsis)  # all running products but the last
+    before = xp.cumulative_prod(x, axis=axis, include_initial=True)[head]
+    flipped = xp.flip(x, axis=axis)
+    after = xp.flip(xp.cumulative_prod(flipped, axis=axis, include_initial=True)[head], axis=axis)
+    return before * after
 
 
 def float_array(x):

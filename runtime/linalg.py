@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .helpers import broadcast_to_like, float_array, grad_dtype, unbroadcast
-from .namespaces import foreign_namespace, unsupported
+from .namespaces import foreign_namespace, is_complex, unsupported
 
 
 def _operands(*values):
@@ -90,30 +90,34 @@ def inner_grad_b(g, a, b):
 
 def solve_grad_b(g, solved, a, b):
     """Contribution to `b` of `solved = np.linalg.solve(a, b)`: solve with a transposed."""
-    return np.linalg.solve(np.swapaxes(a, -1, -2), g)
+    xp, (g, a) = _operands(g, a)
+    return xp.linalg.solve(_swap_last(xp, a), g)
 
 
 def solve_grad_a(g, solved, a, b):
     """Contribution to `a` of `solved = np.linalg.solve(a, b)`."""
     gb = solve_grad_b(g, solved, a, b)
+    xp, (gb, solved) = _operands(gb, solved)
     if np.ndim(solved) == np.ndim(a) - 1:  # b was a vector (or a batch of vectors)
         return -gb[..., :, None] * solved[..., None, :]
-    return -gb @ np.swapaxes(solved, -1, -2)
+    return -gb @ _swap_last(xp, solved)
 
 
 def solve_grad_b_tangent(g, a, da):
     """The tangent of `solve_grad_b(g, ans, a, b)` along da: -a^-T da^T a^-T g."""
-    at = np.swapaxes(a, -1, -2)
-    return -np.linalg.solve(at, np.swapaxes(da, -1, -2) @ np.linalg.solve(at, g))
+    xp, (g, a, da) = _operands(g, a, da)
+    at = _swap_last(xp, a)
+    return -xp.linalg.solve(at, _swap_last(xp, da) @ xp.linalg.solve(at, g))
 
 
 def solve_grad_a_tangent(g, ans, a, da):
     """The tangent of `solve_grad_a(g, ans, a, b)` along da (ans held: it has a tangent
     of its own)."""
     dgb = solve_grad_b_tangent(g, a, da)
+    xp, (dgb, ans) = _operands(dgb, ans)
     if np.ndim(ans) == np.ndim(a) - 1:
         return -dgb[..., :, None] * ans[..., None, :]
-    return -dgb @ np.swapaxes(ans, -1, -2)
+    return -dgb @ _swap_last(xp, ans)
 
 
 # -- einsum ----------------------------------------------------------------------
@@ -211,30 +215,33 @@ def slogdet_tangent(da, ans, a):
 
 
 def _real_only(x, name):
-    if np.iscomplexobj(x):
+    xp = foreign_namespace(x)
+    if np.iscomplexobj(x) if xp is None else is_complex(xp, x):
         raise TypeError(f"tapeless differentiates {name} of real arrays only (got a complex "
                         "array: the derivative of a Hermitian factorization is not "
                         "implemented)")
 
 
-def _lower_half_diagonal(m):
+def _lower_half_diagonal(xp, m):
     """The lower triangle of `m` with its diagonal halved."""
-    return np.tril(m) - 0.5 * np.eye(m.shape[-1]) * m
+    eye = np.eye(m.shape[-1]) if xp is np else xp.eye(m.shape[-1], dtype=m.dtype)
+    return xp.tril(m) - 0.5 * eye * m
 
 
 def cholesky_grad(g, factor):
     """Contribution to `a` of `factor = np.linalg.cholesky(a)` (lower), as a
     symmetric matrix: the gradient of a function of a symmetric `a`."""
     _real_only(factor, "np.linalg.cholesky")
-    s = _sandwich(factor, np.swapaxes(factor, -1, -2) @ g)
-    return 0.5 * (s + np.swapaxes(s, -1, -2))
+    xp, (g, factor) = _operands(g, factor)
+    s = _sandwich(xp, factor, _swap_last(xp, factor) @ g)
+    return 0.5 * (s + _swap_last(xp, s))
 
 
-def _sandwich(factor, m):
+def _sandwich(xp, factor, m):
     """L^-T phi(m) L^-1, phi the lower triangle of m with its diagonal halved."""
-    lt = np.swapaxes(factor, -1, -2)
-    phi = _lower_half_diagonal(m)
-    return np.linalg.solve(lt, np.swapaxes(np.linalg.solve(lt, np.swapaxes(phi, -1, -2)), -1, -2))
+    lt = _swap_last(xp, factor)
+    phi = _lower_half_diagonal(xp, m)
+    return xp.linalg.solve(lt, _swap_last(xp, xp.linalg.solve(lt, _swap_last(xp, phi))))
 
 
 def cholesky_grad_tangent(g, factor, dfactor):
@@ -242,19 +249,21 @@ def cholesky_grad_tangent(g, factor, dfactor):
     np.linalg.cholesky): with s = L^-T phi(L^T g) L^-1,
     ds = -L^-T dL^T s + L^-T phi(dL^T g) L^-1 - s dL L^-1, symmetrized."""
     _real_only(factor, "np.linalg.cholesky")
-    lt, dlt = np.swapaxes(factor, -1, -2), np.swapaxes(dfactor, -1, -2)
-    s = _sandwich(factor, lt @ g)
-    right = np.swapaxes(np.linalg.solve(lt, np.swapaxes(s @ dfactor, -1, -2)), -1, -2)
-    ds = -np.linalg.solve(lt, dlt @ s) + _sandwich(factor, dlt @ g) - right
-    return 0.5 * (ds + np.swapaxes(ds, -1, -2))
+    xp, (g, factor, dfactor) = _operands(g, factor, dfactor)
+    lt, dlt = _swap_last(xp, factor), _swap_last(xp, dfactor)
+    s = _sandwich(xp, factor, lt @ g)
+    right = _swap_last(xp, xp.linalg.solve(lt, _swap_last(xp, s @ dfactor)))
+    ds = -xp.linalg.solve(lt, dlt @ s) + _sandwich(xp, factor, dlt @ g) - right
+    return 0.5 * (ds + _swap_last(xp, ds))
 
 
 def cholesky_tangent(da, factor):
     """Tangent of `factor = np.linalg.cholesky(a)` along a symmetric `da`."""
     _real_only(factor, "np.linalg.cholesky")
     _real_only(da, "np.linalg.cholesky")
-    x = np.linalg.solve(factor, np.swapaxes(np.linalg.solve(factor, da), -1, -2))  # L^-1 dA L^-T
-    return factor @ _lower_half_diagonal(x)
+    xp, (da, factor) = _operands(da, factor)
+    x = xp.linalg.solve(factor, _swap_last(xp, xp.linalg.solve(factor, da)))  # L^-1 dA L^-T
+    return factor @ _lower_half_diagonal(xp, x)
 
 
 # -- np.linalg.norm -------------------------------------------------------------------

@@ -7,8 +7,6 @@ Each gradient on NumPy arrays is checked against central finite differences; the
 gradients on the other libraries' arrays against it, and their type against the
 argument's.
 """
-import contextlib
-
 import numpy as np
 import pytest
 
@@ -143,34 +141,6 @@ CASES = [
 IDS = [f"{f.__name__}-{wrt}" for f, _, wrt in CASES]
 
 
-# Runtime helpers that do not yet follow the arrays' namespace (the `dask` branch's
-# work, issue #18 item 1): these cases are expected failures until they do, and
-# pass as soon as the helper is fixed (the error is shown in the xfail reason).
-HELPER_GAPS = {
-    ("strict", "elementwise"): "runtime.helpers.abs_grad makes NumPy arrays",
-    ("strict", "reductions"): "runtime.helpers.prod_grad asks NumPy for the dtype",
-    ("strict", "shapes"): "runtime.helpers.split_like and unstack make NumPy arrays",
-    ("strict", "linear_algebra"): "runtime.linalg.cholesky_grad makes NumPy arrays",
-    ("strict", "power"): "runtime.arrays.take_grad makes NumPy arrays",
-    ("dask", "reductions"): "runtime.helpers.prod_grad computes the Dask array",
-    ("dask", "power"): "runtime.arrays.take_grad has no scatter-add for Dask",
-    ("forward", "elementwise"): "runtime.helpers.abs_tangent makes NumPy arrays",
-    ("forward", "reductions"): "the tangent of prod asks NumPy for the dtype",
-}
-
-
-@contextlib.contextmanager
-def known_gap(kind, f):
-    reason = HELPER_GAPS.get((kind, f.__name__))
-    if reason is None:
-        yield
-        return
-    try:
-        yield
-    except Exception as error:  # noqa: BLE001  (any failure of a known gap)
-        pytest.xfail(f"{reason}: {type(error).__name__}: {str(error).splitlines()[0]}")
-
-
 def numpy_gradient(f, args, wrt):
     """Our gradient on NumPy arrays, checked against central differences."""
     g = grad(f, wrt=wrt)(*args)
@@ -183,10 +153,9 @@ def numpy_gradient(f, args, wrt):
 def test_array_api_strict(f, args, wrt):
     expected = numpy_gradient(f, args, wrt)
     strict = [xps.asarray(a) for a in args]
-    with known_gap("strict", f):
-        g = grad(f, wrt=wrt)(*strict)
-        assert type(g) is type(strict[wrt])  # an array-api-strict array, not NumPy's
-        assert_close(np.asarray(g), expected, rtol=1e-10, atol=1e-12)
+    g = grad(f, wrt=wrt)(*strict)
+    assert type(g) is type(strict[wrt])  # an array-api-strict array, not NumPy's
+    assert_close(np.asarray(g), expected, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("f,args,wrt", CASES, ids=IDS)
@@ -213,12 +182,11 @@ def test_dask(f, args, wrt):
     from dask.callbacks import Callback
     lazy = [da.from_array(a, chunks=2) for a in args]
     computed = []
-    with known_gap("dask", f):
-        with Callback(pretask=lambda key, dask, state: computed.append(key)):
-            g = grad(f, wrt=wrt)(*lazy)
-        assert isinstance(g, da.Array)
-        assert computed == []  # lazy: no task ran before .compute()
-        assert_close(g.compute(), expected, rtol=1e-10, atol=1e-12)
+    with Callback(pretask=lambda key, dask, state: computed.append(key)):
+        g = grad(f, wrt=wrt)(*lazy)
+    assert isinstance(g, da.Array)
+    assert computed == []  # lazy: no task ran before .compute()
+    assert_close(g.compute(), expected, rtol=1e-10, atol=1e-12)
 
 
 def test_generated_code_calls_the_functions_namespace():
@@ -285,16 +253,15 @@ def test_an_unsupported_option_is_an_error_not_a_wrong_gradient():
     assert "matrix_norm" in str(info.value)
 
 
-@pytest.mark.parametrize("f,args,wrt", CASES[:3] + CASES[7:9], ids=IDS[:3] + IDS[7:9])
+@pytest.mark.parametrize("f,args,wrt", CASES, ids=IDS)
 def test_forward_mode_on_strict_arrays(f, args, wrt):
     """jvp: the tangent rules call the namespace too; checked against the gradient."""
     from transpiler import jvp
     direction = RNG.normal(size=np.shape(args[wrt]))
     expected = float(np.sum(numpy_gradient(f, args, wrt) * direction))
     strict = [xps.asarray(a) for a in args]
-    with known_gap("forward", f):
-        value, tangent = jvp(f, wrt=wrt)(*strict, tangents=xps.asarray(direction))
-        assert_close(float(tangent), expected, rtol=1e-8)
+    value, tangent = jvp(f, wrt=wrt)(*strict, tangents=xps.asarray(direction))
+    assert_close(float(tangent), expected, rtol=1e-8)
 
 
 def tensordot_pairs(a, b):

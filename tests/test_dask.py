@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from transpiler import grad, value_and_grad
+from runtime.numeric import numeric_grad
 from tests.lazy import chunked, computed, counting_computes
 
 da = pytest.importorskip("dask.array")
@@ -191,11 +192,32 @@ def test_linear_solve_with_dask():
     np.testing.assert_allclose(got.compute(), grad(f)(a), rtol=1e-10)
 
 
-def test_a_gather_by_an_index_array_is_a_clear_error():
-    """Its gradient is a scatter-add, which Dask lacks: the error names both."""
+TOKENS = np.array([3, 0, 7, 3, 11, 3, 0])  # a sentence's word ids, repeats included
+
+
+def sentence_score(embeddings):
+    """A bag-of-words score: the embeddings of a sentence's tokens, looked up by id."""
+    vectors = embeddings[TOKENS]
+    return np.sum(np.tanh(vectors @ W)) + 0.1 * np.sum(embeddings[:, TOKENS[:2]] ** 2)
+
+
+def test_a_gather_by_an_index_array_is_lazy():
+    """Its gradient adds into repeated positions (a scatter-add, which Dask lacks):
+    written with a one-hot product, lazy, in the embeddings' blocks."""
+    want = grad(sentence_score)(X)
+    assert type(want) is np.ndarray
+    np.testing.assert_allclose(want, numeric_grad(sentence_score, [X], 0), rtol=1e-6, atol=1e-8)
+    with counting_computes() as computes:
+        got = grad(sentence_score)(chunked(X, 5))
+    assert computes.count == 0
+    assert isinstance(got, da.Array) and got.chunks == chunked(X, 5).chunks
+    np.testing.assert_allclose(got.compute(), want, rtol=1e-10, atol=1e-12)
+
+
+def test_a_gather_by_a_boolean_mask_is_a_clear_error():
     def f(x):
-        return np.sum(x[np.array([0, 3, 3])] ** 2)
-    with pytest.raises(NotImplementedError, match=r"x\[index\].*dask.*scatter-add"):
+        return np.sum(x[x > 0.5] ** 2)
+    with pytest.raises(NotImplementedError, match=r"x\[index\].*dask.*boolean mask"):
         grad(f)(chunked(X, 5))
 
 

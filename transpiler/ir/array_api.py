@@ -230,6 +230,9 @@ def translate(s, namespace, kinds, loc):
         fn, path = np.matrix_transpose, "matrix_transpose"
     elif fn is np.swapaxes and {getattr(a, "value", None) for a in s.args[1:]} == {-1, -2}:
         return _through(s, namespace, "matrix_transpose", s.args[:1], {})
+    elif fn is np.trace and len(s.args) == 1 and \
+            {k: getattr(v, "value", None) for k, v in s.kwargs.items()} == {"axis1": -2, "axis2": -1}:
+        return _through(s, namespace, "linalg.trace", s.args, {})  # (of the last two axes)
     elif fn is np.ravel and len(s.args) == 1:
         return _through(s, namespace, "reshape", [s.args[0], ir.Const((-1,))], {})
     else:
