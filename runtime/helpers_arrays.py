@@ -259,6 +259,23 @@ def float_array(x):
     return x if x.dtype == dtype else xp.astype(x, dtype)
 
 
+def astype(x, dtype, copy=True):
+    """`x.astype(dtype)`: x's values in `dtype`, by x's own library (a Dask
+    array stays lazy; an array-api-strict array, which has no such method, goes
+    through its namespace's astype). A copy unless `copy=False`, as NumPy's.
+
+    >>> astype(np.arange(3), np.float32)
+    array([0., 1., 2.], dtype=float32)
+    """
+    if type(x) is np.ndarray or isinstance(x, np.generic):
+        return x.astype(dtype, copy=copy)
+    xp = foreign_namespace(x)
+    if xp is None:  # a Python number or a list: what np.asarray(x).astype(dtype) gives
+        return np.asarray(x, dtype=dtype)
+    method = getattr(x, "astype", None)
+    return method(dtype, copy=copy) if method is not None else xp.astype(x, dtype, copy=copy)
+
+
 def cast_like(g, x):
     """A gradient in x's gradient dtype: `x.astype(...)` and `np.asarray(x, dtype)`
     send back float32 for float32 x, and a real gradient for a real x."""

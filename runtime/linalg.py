@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .helpers import broadcast_to_like, float_array, grad_dtype, unbroadcast
-from .namespaces import foreign_namespace, is_complex, unsupported
+from .namespaces import foreign_namespace, unsupported
 
 
 def _operands(*values):
@@ -42,6 +42,21 @@ def matmul_grad_b(g, a, b):
     if b.ndim == 1:
         return unbroadcast(xp.matmul(_swap_last(xp, a), g[..., None])[..., 0], b)
     return unbroadcast(xp.matmul(_swap_last(xp, a), g), b)
+
+
+def diagonal_spread(g, x, offset=0):
+    """The gradient of the standard's `linalg.diagonal(x, offset=offset)` (of the
+    last two axes): g on that diagonal of an array like x, zeros elsewhere, as
+    rows @ (g * cols) with the standard's `eye` (no item writes).
+
+    >>> diagonal_spread(np.array([1.0, 2.0]), np.zeros((2, 3)), 1).tolist()
+    [[0.0, 1.0, 0.0], [0.0, 0.0, 2.0]]
+    """
+    xp, (g, x) = _operands(g, x)
+    n, m, d = x.shape[-2], x.shape[-1], g.shape[-1]
+    rows = xp.eye(n, d, k=-max(-offset, 0), dtype=g.dtype)  # row i + max(-offset, 0) of item i
+    cols = xp.eye(d, m, k=max(offset, 0), dtype=g.dtype)
+    return rows @ (g[..., :, None] * cols)
 
 
 def dot_grad_a(g, a, b):
@@ -104,20 +119,19 @@ def solve_grad_a(g, solved, a, b):
 
 
 def solve_grad_b_tangent(g, a, da):
-    """The tangent of `solve_grad_b(g, ans, a, b)` along da: -a^-T da^T a^-T g."""
-    xp, (g, a, da) = _operands(g, a, da)
-    at = _swap_last(xp, a)
-    return -xp.linalg.solve(at, _swap_last(xp, da) @ xp.linalg.solve(at, g))
+    """The tangent of `solve_grad_b(g, ans, a, b)` along da: -a^-T da^T a^-T g.
+    (NumPy's functions: the compiler reads this to differentiate it again.)"""
+    at = np.swapaxes(a, -1, -2)
+    return -np.linalg.solve(at, np.swapaxes(da, -1, -2) @ np.linalg.solve(at, g))
 
 
 def solve_grad_a_tangent(g, ans, a, da):
     """The tangent of `solve_grad_a(g, ans, a, b)` along da (ans held: it has a tangent
     of its own)."""
     dgb = solve_grad_b_tangent(g, a, da)
-    xp, (dgb, ans) = _operands(dgb, ans)
     if np.ndim(ans) == np.ndim(a) - 1:
         return -dgb[..., :, None] * ans[..., None, :]
-    return -dgb @ _swap_last(xp, ans)
+    return -dgb @ np.swapaxes(ans, -1, -2)
 
 
 # -- einsum ----------------------------------------------------------------------
@@ -215,33 +229,44 @@ def slogdet_tangent(da, ans, a):
 
 
 def _real_only(x, name):
-    xp = foreign_namespace(x)
-    if np.iscomplexobj(x) if xp is None else is_complex(xp, x):
+    if np.iscomplexobj(x):  # (NumPy reads the dtype of other libraries' arrays too)
         raise TypeError(f"tapeless differentiates {name} of real arrays only (got a complex "
                         "array: the derivative of a Hermitian factorization is not "
                         "implemented)")
 
 
-def _lower_half_diagonal(xp, m):
+def _lower_half_diagonal(m):
     """The lower triangle of `m` with its diagonal halved."""
-    eye = np.eye(m.shape[-1]) if xp is np else xp.eye(m.shape[-1], dtype=m.dtype)
-    return xp.tril(m) - 0.5 * eye * m
+    return np.tril(m) - 0.5 * np.eye(m.shape[-1]) * m
 
 
 def cholesky_grad(g, factor):
     """Contribution to `a` of `factor = np.linalg.cholesky(a)` (lower), as a
     symmetric matrix: the gradient of a function of a symmetric `a`."""
     _real_only(factor, "np.linalg.cholesky")
-    xp, (g, factor) = _operands(g, factor)
-    s = _sandwich(xp, factor, _swap_last(xp, factor) @ g)
-    return 0.5 * (s + _swap_last(xp, s))
+    xp = foreign_namespace(g, factor)
+    if xp is not None:
+        return _cholesky_grad_in(xp, g, factor)
+    s = _sandwich(factor, np.swapaxes(factor, -1, -2) @ g)
+    return 0.5 * (s + np.swapaxes(s, -1, -2))
 
 
-def _sandwich(xp, factor, m):
+def _sandwich(factor, m):
     """L^-T phi(m) L^-1, phi the lower triangle of m with its diagonal halved."""
-    lt = _swap_last(xp, factor)
-    phi = _lower_half_diagonal(xp, m)
-    return xp.linalg.solve(lt, _swap_last(xp, xp.linalg.solve(lt, _swap_last(xp, phi))))
+    lt = np.swapaxes(factor, -1, -2)
+    phi = _lower_half_diagonal(m)
+    return np.linalg.solve(lt, np.swapaxes(np.linalg.solve(lt, np.swapaxes(phi, -1, -2)), -1, -2))
+
+
+def _cholesky_grad_in(xp, g, factor):
+    """cholesky_grad for arrays of namespace xp (the same formula, in the standard's
+    functions; NumPy's code above is the one the compiler differentiates again)."""
+    g, factor = xp.asarray(g), xp.asarray(factor)
+    lt = xp.matrix_transpose(factor)
+    m = lt @ g
+    phi = _lower_half_diagonal_in(xp, m)
+    s = xp.linalg.solve(lt, xp.matrix_transpose(xp.linalg.solve(lt, xp.matrix_transpose(phi))))
+    return 0.5 * (s + xp.matrix_transpose(s))
 
 
 def cholesky_grad_tangent(g, factor, dfactor):
@@ -249,21 +274,32 @@ def cholesky_grad_tangent(g, factor, dfactor):
     np.linalg.cholesky): with s = L^-T phi(L^T g) L^-1,
     ds = -L^-T dL^T s + L^-T phi(dL^T g) L^-1 - s dL L^-1, symmetrized."""
     _real_only(factor, "np.linalg.cholesky")
-    xp, (g, factor, dfactor) = _operands(g, factor, dfactor)
-    lt, dlt = _swap_last(xp, factor), _swap_last(xp, dfactor)
-    s = _sandwich(xp, factor, lt @ g)
-    right = _swap_last(xp, xp.linalg.solve(lt, _swap_last(xp, s @ dfactor)))
-    ds = -xp.linalg.solve(lt, dlt @ s) + _sandwich(xp, factor, dlt @ g) - right
-    return 0.5 * (ds + _swap_last(xp, ds))
+    lt, dlt = np.swapaxes(factor, -1, -2), np.swapaxes(dfactor, -1, -2)
+    s = _sandwich(factor, lt @ g)
+    right = np.swapaxes(np.linalg.solve(lt, np.swapaxes(s @ dfactor, -1, -2)), -1, -2)
+    ds = -np.linalg.solve(lt, dlt @ s) + _sandwich(factor, dlt @ g) - right
+    return 0.5 * (ds + np.swapaxes(ds, -1, -2))
 
 
 def cholesky_tangent(da, factor):
     """Tangent of `factor = np.linalg.cholesky(a)` along a symmetric `da`."""
     _real_only(factor, "np.linalg.cholesky")
     _real_only(da, "np.linalg.cholesky")
-    xp, (da, factor) = _operands(da, factor)
-    x = xp.linalg.solve(factor, _swap_last(xp, xp.linalg.solve(factor, da)))  # L^-1 dA L^-T
-    return factor @ _lower_half_diagonal(xp, x)
+    xp = foreign_namespace(da, factor)
+    if xp is not None:
+        return _cholesky_tangent_in(xp, da, factor)
+    x = np.linalg.solve(factor, np.swapaxes(np.linalg.solve(factor, da), -1, -2))  # L^-1 dA L^-T
+    return factor @ _lower_half_diagonal(x)
+
+
+def _cholesky_tangent_in(xp, da, factor):
+    da, factor = xp.asarray(da), xp.asarray(factor)
+    x = xp.linalg.solve(factor, xp.matrix_transpose(xp.linalg.solve(factor, da)))
+    return factor @ _lower_half_diagonal_in(xp, x)
+
+
+def _lower_half_diagonal_in(xp, m):
+    return xp.tril(m) - 0.5 * xp.eye(m.shape[-1], dtype=m.dtype) * m
 
 
 # -- np.linalg.norm -------------------------------------------------------------------

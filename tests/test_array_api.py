@@ -114,12 +114,58 @@ def power(x, y):
     return xp.sum(x ** y + xp.roll(x, 1) * xp.take(y, xp.asarray([2, 0, 1]), axis=0))
 
 
+def lasso_loss(w, X, y):
+    """Least squares with an L1 penalty on the weights (the lasso)."""
+    xp = array_namespace(X, w)
+    r = X @ w - y
+    return xp.mean(r * r) + 0.1 * xp.sum(xp.abs(w))
+
+
+def all_and_none(p):
+    """Independent events with probabilities p: that all of one kind happen, and
+    that none of each kind does."""
+    xp = array_namespace(p)
+    return xp.prod(p[0, :]) + xp.sum(xp.log(xp.prod(1.0 - p, axis=0)))
+
+
+def survival_area(hazard):
+    """The area under survival curves S_t = prod over s <= t of (1 - h_s), one
+    curve per column (a hazard of 1 ends a curve: a zero factor)."""
+    xp = array_namespace(hazard)
+    return xp.sum(xp.cumulative_prod(1.0 - hazard, axis=0))
+
+
+def gaussian_log_det(A):
+    """log det of the covariance A A^T + I, from its Cholesky factor."""
+    xp = array_namespace(A)
+    covariance = A @ A.mT + xp.eye(A.shape[0], dtype=A.dtype)
+    L = xp.linalg.cholesky(covariance)
+    return 2.0 * xp.sum(xp.log(xp.linalg.diagonal(L)))
+
+
+def bag_of_embeddings(E, tokens):
+    """A sentence's score from the embeddings of its tokens (repeats included)."""
+    xp = array_namespace(E)
+    vectors = xp.take(E, tokens, axis=0)
+    return xp.sum(xp.tanh(xp.sum(vectors, axis=0)))
+
+
+def standardized(x):
+    """z-scores of measurements, converted to float64 first (xp.astype)."""
+    xp = array_namespace(x)
+    x = xp.astype(x, xp.float64)
+    z = (x - xp.mean(x, axis=0)) / xp.std(x, axis=0)
+    return xp.sum(z ** 3)
+
+
 RNG = np.random.default_rng(0)
 X6 = RNG.uniform(0.2, 1.5, size=(4, 3))
 A, B = RNG.normal(size=(3, 3)), RNG.normal(size=(3, 3))
 DATA = RNG.normal(size=(20, 3))
 TARGETS = (RNG.uniform(size=20) > 0.5).astype(float)
 ONE_HOT = np.eye(4)[RNG.integers(0, 4, size=20)]
+PROBABILITIES = np.array([[0.9, 0.0, 0.5], [0.2, 0.7, 0.4]])  # an impossible event too
+HAZARDS = np.array([[0.1, 0.3, 0.2], [0.2, 1.0, 0.4], [0.3, 0.1, 0.5], [0.6, 0.2, 0.1]])
 
 CASES = [
     (sin_times, (np.linspace(-1.0, 1.0, 5),), 0),
@@ -137,6 +183,12 @@ CASES = [
     (cumulative, (X6,), 0),
     (power, (np.array([0.5, 1.5, 2.0]), np.array([1.5, 0.5, 2.5])), 0),
     (power, (np.array([0.5, 1.5, 2.0]), np.array([1.5, 0.5, 2.5])), 1),
+    (lasso_loss, (RNG.normal(size=3), DATA, DATA @ np.array([1.0, 0.0, -2.0])), 0),
+    (all_and_none, (PROBABILITIES,), 0),
+    (survival_area, (HAZARDS,), 0),
+    (gaussian_log_det, (RNG.normal(size=(3, 2)),), 0),
+    (bag_of_embeddings, (RNG.normal(size=(6, 3)), np.array([4, 1, 4, 0, 4])), 0),
+    (standardized, (X6,), 0),
 ]
 IDS = [f"{f.__name__}-{wrt}" for f, _, wrt in CASES]
 
@@ -170,7 +222,7 @@ def test_numpy_through_compat(f, args, wrt):
 
 # Dask's arrays have no `.mT` and no `__array_namespace__`, and reshape only along
 # chunk boundaries: these functions do not run on them (nor does their primal)
-NOT_ON_DASK = {products, linear_algebra, through_method, shapes}
+NOT_ON_DASK = {products, linear_algebra, through_method, shapes, gaussian_log_det}
 DASK_CASES = [case for case in CASES if case[0] not in NOT_ON_DASK]
 
 

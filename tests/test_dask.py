@@ -110,6 +110,18 @@ def methods(x):
     return (x ** 2).mean() + x.sum() + np.tensordot(x, W, axes=1).max()
 
 
+def as_floats(x):
+    """The habit of making sure data are floats, and of copying before use."""
+    y = x.astype(np.float64).copy()
+    return np.sum(np.exp(-y ** 2) * x)
+
+
+def survival(x):
+    """Survival curves from hazards in (0, 1], one per column: products of 1 - h."""
+    hazard = 1.0 / (1.0 + np.exp(-x))
+    return np.sum(np.cumprod(1.0 - hazard, axis=0)) + np.prod(hazard[:, 0])
+
+
 def loop(x):
     s = 0.0
     for i in range(3):
@@ -119,17 +131,52 @@ def loop(x):
 
 FUNCTIONS = [elementwise, column_sums, row_means, row_maxima, centred, tanh_of_product,
              dot_squared, gram, transposed, stacked, hinge, softmax_loss, logsumexp, variance,
-             rows_and_columns, relu_and_abs, running_sum, einsum_outer, expanded, methods, loop]
+             rows_and_columns, relu_and_abs, running_sum, einsum_outer, expanded, methods,
+             as_floats, survival, loop]
 
 
 @pytest.mark.parametrize("f", FUNCTIONS, ids=lambda f: f.__name__)
 def test_gradient_of_a_dask_array_is_lazy_and_numpys(f):
     want = grad(f)(X)
     assert type(want) is np.ndarray
+    np.testing.assert_allclose(want, numeric_grad(f, [X], 0), rtol=1e-5, atol=1e-6)
     with counting_computes() as computes:
         got = grad(f)(chunked(X, 5))
     assert computes.count == 0
     assert isinstance(got, da.Array) and got.chunks == chunked(X, 5).chunks
+    np.testing.assert_allclose(got.compute(), want, rtol=1e-10, atol=1e-12)
+
+
+def mixed_precision(x):
+    """The model in float32, the loss summed in float64."""
+    h = np.tanh(x.astype(np.float32))
+    return np.sum(h.astype(np.float64) ** 2)
+
+
+def test_astype_stays_lazy_and_casts_the_gradient_back():
+    """x.astype(...) is x's own astype (np.asarray would compute a Dask array);
+    the gradient comes back in x's dtype."""
+    exact = 2.0 * np.tanh(X) / np.cosh(X) ** 2  # d/dx sum(tanh(x)^2), in float64
+    want = grad(mixed_precision)(X)
+    assert want.dtype == np.float64
+    np.testing.assert_allclose(want, exact, rtol=1e-5, atol=1e-6)
+    with counting_computes() as computes:
+        got = grad(mixed_precision)(chunked(X, 5))
+    assert computes.count == 0 and isinstance(got, da.Array) and got.dtype == np.float64
+    np.testing.assert_allclose(got.compute(), want, rtol=1e-6)
+
+
+def test_a_product_with_zeros_is_lazy_and_exact():
+    """np.cumprod and np.prod of data with zeros: the gradient is the product of
+    the other factors (no division by zero), computed without a look at the values."""
+    def f(x):
+        return np.sum(np.cumprod(x, axis=0) ** 2) + np.sum(np.prod(x, axis=1))
+    x = np.where(np.abs(X) < 0.4, 0.0, X)  # several zeros, some in the same column
+    want = grad(f)(x)
+    np.testing.assert_allclose(want, numeric_grad(f, [x], 0), rtol=1e-6, atol=1e-8)
+    with counting_computes() as computes:
+        got = grad(f)(chunked(x, 5))
+    assert computes.count == 0 and isinstance(got, da.Array)
     np.testing.assert_allclose(got.compute(), want, rtol=1e-10, atol=1e-12)
 
 

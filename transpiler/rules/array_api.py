@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from runtime.array_api import inverse_axes, tensordot_axes
-from runtime.helpers import repeat_to, unbroadcast
-from runtime.linalg import matmul_grad_a, matmul_grad_b
+from runtime.helpers import cumprod_grad, cumprod_tangent, repeat_to, unbroadcast
+from runtime.linalg import diagonal_spread, matmul_grad_a, matmul_grad_b
 
 from runtime import ops
 
@@ -109,6 +109,37 @@ if hasattr(np, "matrix_transpose"):  # NumPy 2
     @tangent(np.cumulative_sum, "x")
     def cumulative_sum_x(dx, ans, x, axis=None):
         return np.cumulative_sum(dx, axis=axis)
+
+    @adjoint(np.cumulative_prod)
+    def cumulative_prod(g, ans, x, axis=None):
+        """Right where elements are zero (np.cumprod's rule)."""
+        return cumprod_grad(g, ans, x, axis)
+
+    @tangent(np.cumulative_prod, "x")
+    def cumulative_prod_x(dx, ans, x, axis=None):
+        return cumprod_tangent(dx, ans, x, axis)
+
+    @adjoint(np.linalg.diagonal)
+    def linalg_diagonal(g, ans, x, offset=0):
+        return diagonal_spread(g, x, offset)
+
+    @tangent(np.linalg.diagonal, "x")
+    def linalg_diagonal_x(dx, ans, x, offset=0):
+        return np.linalg.diagonal(dx, offset=offset)
+
+    @adjoint(diagonal_spread, wrt=("d", "x"))
+    def diagonal_spread_(g, ans, d, x, offset=0):
+        """(x gives the shape only)"""
+        return np.linalg.diagonal(g, offset=offset), 0.0
+
+    @tangent(diagonal_spread, "d")
+    def diagonal_spread_d(dd, ans, d, x, offset=0):
+        return diagonal_spread(dd, x, offset)
+
+    @tangent(diagonal_spread, "x")
+    def diagonal_spread_x(dx, ans, d, x, offset=0):
+        """(x gives the shape only)"""
+        return 0.0
 
     @adjoint(np.astype, wrt=("x",))
     def astype(g, ans, x, dtype):
