@@ -121,6 +121,11 @@ def solve_grad_a(g, solved, a, b):
 def solve_grad_b_tangent(g, a, da):
     """The tangent of `solve_grad_b(g, ans, a, b)` along da: -a^-T da^T a^-T g.
     (NumPy's functions: the compiler reads this to differentiate it again.)"""
+    xp = foreign_namespace(g, a, da)
+    if xp is not None:
+        g, a, da = xp.asarray(g), xp.asarray(a), xp.asarray(da)
+        at = xp.matrix_transpose(a)
+        return -xp.linalg.solve(at, xp.matrix_transpose(da) @ xp.linalg.solve(at, g))
     at = np.swapaxes(a, -1, -2)
     return -np.linalg.solve(at, np.swapaxes(da, -1, -2) @ np.linalg.solve(at, g))
 
@@ -131,6 +136,8 @@ def solve_grad_a_tangent(g, ans, a, da):
     dgb = solve_grad_b_tangent(g, a, da)
     if np.ndim(ans) == np.ndim(a) - 1:
         return -dgb[..., :, None] * ans[..., None, :]
+    if foreign_namespace(ans) is not None:
+        return -dgb @ foreign_namespace(ans).matrix_transpose(ans)
     return -dgb @ np.swapaxes(ans, -1, -2)
 
 
@@ -262,11 +269,23 @@ def _cholesky_grad_in(xp, g, factor):
     """cholesky_grad for arrays of namespace xp (the same formula, in the standard's
     functions; NumPy's code above is the one the compiler differentiates again)."""
     g, factor = xp.asarray(g), xp.asarray(factor)
-    lt = xp.matrix_transpose(factor)
-    m = lt @ g
-    phi = _lower_half_diagonal_in(xp, m)
-    s = xp.linalg.solve(lt, xp.matrix_transpose(xp.linalg.solve(lt, xp.matrix_transpose(phi))))
+    s = _sandwich_in(xp, factor, xp.matrix_transpose(factor) @ g)
     return 0.5 * (s + xp.matrix_transpose(s))
+
+
+def _sandwich_in(xp, factor, m):
+    lt = xp.matrix_transpose(factor)
+    phi = _lower_half_diagonal_in(xp, m)
+    return xp.linalg.solve(lt, xp.matrix_transpose(xp.linalg.solve(lt, xp.matrix_transpose(phi))))
+
+
+def _cholesky_grad_tangent_in(xp, g, factor, dfactor):
+    g, factor, dfactor = xp.asarray(g), xp.asarray(factor), xp.asarray(dfactor)
+    lt, dlt = xp.matrix_transpose(factor), xp.matrix_transpose(dfactor)
+    s = _sandwich_in(xp, factor, lt @ g)
+    right = xp.matrix_transpose(xp.linalg.solve(lt, xp.matrix_transpose(s @ dfactor)))
+    ds = -xp.linalg.solve(lt, dlt @ s) + _sandwich_in(xp, factor, dlt @ g) - right
+    return 0.5 * (ds + xp.matrix_transpose(ds))
 
 
 def cholesky_grad_tangent(g, factor, dfactor):
@@ -274,6 +293,9 @@ def cholesky_grad_tangent(g, factor, dfactor):
     np.linalg.cholesky): with s = L^-T phi(L^T g) L^-1,
     ds = -L^-T dL^T s + L^-T phi(dL^T g) L^-1 - s dL L^-1, symmetrized."""
     _real_only(factor, "np.linalg.cholesky")
+    xp = foreign_namespace(g, factor, dfactor)
+    if xp is not None:
+        return _cholesky_grad_tangent_in(xp, g, factor, dfactor)
     lt, dlt = np.swapaxes(factor, -1, -2), np.swapaxes(dfactor, -1, -2)
     s = _sandwich(factor, lt @ g)
     right = np.swapaxes(np.linalg.solve(lt, np.swapaxes(s @ dfactor, -1, -2)), -1, -2)

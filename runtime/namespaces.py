@@ -31,6 +31,14 @@ def is_foreign_array(value):
     return hasattr(type(value), "shape") and hasattr(value, "dtype")
 
 
+def no_numpy_functions(value) -> bool:
+    """Is `value` an array that NumPy's functions do not take (array-api-strict's,
+    CuPy's: no `__array_function__`), but that names its namespace? (Dask's
+    arrays go through NumPy's functions.)"""
+    return is_foreign_array(value) and not hasattr(type(value), "__array_function__") and \
+        hasattr(type(value), "__array_namespace__")
+
+
 def foreign_namespace(*values):
     """The Array API namespace of the non-NumPy arrays among `values`, or None
     when all are NumPy arrays, NumPy scalars or Python numbers.

@@ -28,7 +28,7 @@ import numpy as np
 from .. import ir
 from ..errors import TranspileError
 from runtime import ops
-from runtime.array_api import KEYWORDS, inverse_axes
+from runtime.array_api import KEYWORDS, inverse_axes, saved_namespace
 
 from ..rules.array_api import is_namespace_maker
 
@@ -179,6 +179,7 @@ def _shown(operand):
 
 INVERSE_AXES = ir.Ext(inverse_axes, "inverse_axes", inverse_axes)
 ARRAY_NAMESPACE = ir.Ext(ops.array_namespace, "array_namespace", ops.array_namespace)
+SAVED_NAMESPACE = ir.Ext(saved_namespace, "saved_namespace", saved_namespace)
 
 
 # -- rule formulas in the caller's namespace (the inliner's side) ---------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from runtime.array_api import inverse_axes, tensordot_axes
+from runtime.array_api import inverse_axes, saved_namespace, tensordot_axes
 from runtime.helpers import cumprod_grad, cumprod_tangent, repeat_to, unbroadcast
 from runtime.linalg import diagonal_spread, matmul_grad_a, matmul_grad_b
 
@@ -23,7 +23,7 @@ def is_namespace_maker(fn):
     """Does `fn` return an array namespace (`x.__array_namespace__()`, or
     array-api-compat's array_namespace, which is not imported to ask)? Such a
     function has no derivative: it is marked so when the compiler first meets it."""
-    if fn is ops.array_namespace:
+    if fn is ops.array_namespace or fn is saved_namespace:
         return True
     module = getattr(fn, "__module__", None) or ""
     if module.split(".")[0] != "array_api_compat" or \
@@ -33,7 +33,7 @@ def is_namespace_maker(fn):
     return True
 
 
-nondifferentiable(ops.array_namespace, inverse_axes, tensordot_axes)
+nondifferentiable(ops.array_namespace, saved_namespace, inverse_axes, tensordot_axes)
 
 if hasattr(np, "matrix_transpose"):  # NumPy 2
     @adjoint(np.matrix_transpose, np.linalg.matrix_transpose)
