@@ -180,6 +180,19 @@ def test_a_product_with_zeros_is_lazy_and_exact():
     np.testing.assert_allclose(got.compute(), want, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("f", [f for f in FUNCTIONS if f is not stacked],
+                         ids=lambda f: f.__name__)
+def test_the_tape_engine_on_dask_arrays_is_lazy(f):
+    """The tape runs the rules on Dask's values: NumPy's functions hand them to
+    Dask, the helpers follow their namespace; the gradient is a lazy Dask array.
+    (It does not follow a traced value into a list: np.stack([x, ...]).)"""
+    from transpiler.tape import tape_grad
+    with counting_computes() as computes:
+        got = tape_grad(f)(chunked(X, 5))
+    assert computes.count == 0 and isinstance(got, da.Array)
+    np.testing.assert_allclose(got.compute(), grad(f)(X), rtol=1e-10, atol=1e-12)
+
+
 # -- models: NumPy parameters, Dask data -----------------------------------------
 
 def logistic_loss(w, X, y):
