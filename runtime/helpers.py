@@ -320,7 +320,7 @@ def abs_grad(g, x):
     """The gradient of |x|: g * sign(x), 0 at 0 (as autograd); for complex x,
     real(g) * conj(x) / |x| (NumPy's sign of a complex z is z / |z|, 0 at 0, as
     the standard's), in x's namespace."""
-    xp = foreign_namespace(x) or np
+    xp = np if type(x) is np.ndarray or type(x) is float else foreign_namespace(x) or np
     if np.iscomplexobj(x):
         return xp.real(g) * xp.conj(xp.sign(x))
     return g * xp.sign(x)
