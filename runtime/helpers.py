@@ -10,7 +10,7 @@ import types
 
 import numpy as np
 
-from .namespaces import as_number, foreign_namespace, gradient_dtype
+from .namespaces import as_number, foreign_namespace, gradient_dtype, in_chunks_of
 from .structures import _key, fields, rebuild
 from .helpers_arrays import (_FLOAT64, _SCALARS, _SHAPE_LIKE, _expand_dims,  # noqa: F401
                              _scalar_like, _unbroadcast_in, astype, broadcast_like,
@@ -126,7 +126,7 @@ def cumprod_grad(g, cumprod, x, axis=None):
     d ans[i] / d x[j] is the product of x[:i+1] without x[j], for j <= i."""
     xp = foreign_namespace(x, g)
     if xp is not None:
-        return _along_flat(xp, _cumprod_grad_in, x, axis, g, cumprod)
+        return in_chunks_of(_along_flat(xp, _cumprod_grad_in, x, axis, g, cumprod), x)
     x = np.asarray(x, dtype=grad_dtype(x, 0.0))
     shape = x.shape
     if axis is None:

@@ -9,7 +9,8 @@ import math
 
 import numpy as np
 
-from .namespaces import dask_broadcast, foreign_namespace, gradient_dtype, is_complex, is_lazy
+from .namespaces import (dask_broadcast, foreign_namespace, gradient_dtype, in_chunks_of,
+                         is_complex, is_lazy)
 from .structures import fields, is_structure, rebuild
 
 _SCALARS = (float, int, bool)
@@ -218,7 +219,7 @@ def prod_grad(g, prod, x, axis=None, keepdims=False):
     xp = foreign_namespace(x)
     if xp is not None:
         others = _others_in(xp, x, axes) if axes else xp.ones_like(x)
-        return repeat_to(g, x, axis, keepdims) * others
+        return in_chunks_of(repeat_to(g, x, axis, keepdims) * others, x)
     moved = np.moveaxis(x, axes, tuple(range(len(axes))))
     lead = moved.reshape((-1,) + moved.shape[len(axes):])
     one = np.ones((1,) + lead.shape[1:], dtype=x.dtype)

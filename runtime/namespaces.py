@@ -80,6 +80,14 @@ def is_lazy(value) -> bool:
     return hasattr(type(value), "__dask_graph__")
 
 
+def in_chunks_of(out, x):
+    """A gradient `out` for the Dask array x in x's blocks (so that it adds to x's
+    other gradients block by block); other values as they are."""
+    if is_lazy(x) and hasattr(x, "chunks") and out.chunks != x.chunks:
+        return out.rechunk(x.chunks)
+    return out
+
+
 def dask_broadcast(g, x):
     """g broadcast to the shape of the Dask array x, in x's chunks (so that it
     lines up with x's blocks without rechunking)."""

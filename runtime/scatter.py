@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .namespaces import gradient_dtype, is_lazy, unsupported
+from .namespaces import gradient_dtype, in_chunks_of, unsupported
 
 
 def scatter_add(xp, g, x, indices, axis):
@@ -30,7 +30,7 @@ def scatter_add(xp, g, x, indices, axis):
     shape = tuple(np.shape(x))
     if axis is None:
         flat = scatter_add(xp, g, xp.reshape(x, (-1,)), indices, 0)
-        return _in_chunks_of(xp.reshape(flat, shape), x)
+        return in_chunks_of(xp.reshape(flat, shape), x)
     axis = axis % len(shape)
     n = shape[axis]
     indices = xp.asarray(indices)
@@ -40,12 +40,7 @@ def scatter_add(xp, g, x, indices, axis):
     taken = tuple(range(axis, axis + indices.ndim))  # g's axes that the indices made
     summed = xp.tensordot(xp.astype(xp.asarray(g), dtype), one_hot,
                           axes=(taken, tuple(range(indices.ndim))))
-    return _in_chunks_of(xp.moveaxis(summed, -1, axis), x)
-
-
-def _in_chunks_of(out, x):
-    """A Dask gradient in x's blocks (it then adds to x's other gradients blockwise)."""
-    return out.rechunk(x.chunks) if is_lazy(x) and hasattr(x, "chunks") else out
+    return in_chunks_of(xp.moveaxis(summed, -1, axis), x)
 
 
 def gather_axis(index, ndim, x):

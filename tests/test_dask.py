@@ -135,16 +135,22 @@ FUNCTIONS = [elementwise, column_sums, row_means, row_maxima, centred, tanh_of_p
              as_floats, survival, loop]
 
 
+def assert_lazy_and_numpys(f, x, rtol=1e-5):
+    """grad(f) of x in Dask blocks computes nothing, has x's blocks and, computed,
+    is the NumPy gradient, itself checked against central differences."""
+    want = grad(f)(x)
+    assert type(want) is np.ndarray
+    np.testing.assert_allclose(want, numeric_grad(f, [x], 0), rtol=rtol, atol=1e-6)
+    with counting_computes() as computes:
+        got = grad(f)(chunked(x, 5))
+    assert computes.count == 0
+    assert isinstance(got, da.Array) and got.chunks == chunked(x, 5).chunks
+    np.testing.assert_allclose(got.compute(), want, rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("f", FUNCTIONS, ids=lambda f: f.__name__)
 def test_gradient_of_a_dask_array_is_lazy_and_numpys(f):
-    want = grad(f)(X)
-    assert type(want) is np.ndarray
-    np.testing.assert_allclose(want, numeric_grad(f, [X], 0), rtol=1e-5, atol=1e-6)
-    with counting_computes() as computes:
-        got = grad(f)(chunked(X, 5))
-    assert computes.count == 0
-    assert isinstance(got, da.Array) and got.chunks == chunked(X, 5).chunks
-    np.testing.assert_allclose(got.compute(), want, rtol=1e-10, atol=1e-12)
+    assert_lazy_and_numpys(f, X)
 
 
 def mixed_precision(x):
@@ -172,12 +178,7 @@ def test_a_product_with_zeros_is_lazy_and_exact():
     def f(x):
         return np.sum(np.cumprod(x, axis=0) ** 2) + np.sum(np.prod(x, axis=1))
     x = np.where(np.abs(X) < 0.4, 0.0, X)  # several zeros, some in the same column
-    want = grad(f)(x)
-    np.testing.assert_allclose(want, numeric_grad(f, [x], 0), rtol=1e-6, atol=1e-8)
-    with counting_computes() as computes:
-        got = grad(f)(chunked(x, 5))
-    assert computes.count == 0 and isinstance(got, da.Array)
-    np.testing.assert_allclose(got.compute(), want, rtol=1e-10, atol=1e-12)
+    assert_lazy_and_numpys(f, x, rtol=1e-6)
 
 
 @pytest.mark.parametrize("f", [f for f in FUNCTIONS if f is not stacked],
@@ -264,14 +265,7 @@ def sentence_score(embeddings):
 def test_a_gather_by_an_index_array_is_lazy():
     """Its gradient adds into repeated positions (a scatter-add, which Dask lacks):
     written with a one-hot product, lazy, in the embeddings' blocks."""
-    want = grad(sentence_score)(X)
-    assert type(want) is np.ndarray
-    np.testing.assert_allclose(want, numeric_grad(sentence_score, [X], 0), rtol=1e-6, atol=1e-8)
-    with counting_computes() as computes:
-        got = grad(sentence_score)(chunked(X, 5))
-    assert computes.count == 0
-    assert isinstance(got, da.Array) and got.chunks == chunked(X, 5).chunks
-    np.testing.assert_allclose(got.compute(), want, rtol=1e-10, atol=1e-12)
+    assert_lazy_and_numpys(sentence_score, X, rtol=1e-6)
 
 
 def test_a_gather_by_a_boolean_mask_is_a_clear_error():

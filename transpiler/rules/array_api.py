@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from runtime.array_api import inverse_axes, saved_namespace, tensordot_axes
-from runtime.helpers import cumprod_grad, cumprod_tangent, repeat_to, unbroadcast
+from runtime.helpers import repeat_to, unbroadcast
 from runtime.linalg import diagonal_spread, matmul_grad_a, matmul_grad_b
 
 from runtime import ops
@@ -110,14 +110,9 @@ if hasattr(np, "matrix_transpose"):  # NumPy 2
     def cumulative_sum_x(dx, ans, x, axis=None):
         return np.cumulative_sum(dx, axis=axis)
 
-    @adjoint(np.cumulative_prod)
-    def cumulative_prod(g, ans, x, axis=None):
-        """Right where elements are zero (np.cumprod's rule)."""
-        return cumprod_grad(g, ans, x, axis)
-
-    @tangent(np.cumulative_prod, "x")
-    def cumulative_prod_x(dx, ans, x, axis=None):
-        return cumprod_tangent(dx, ans, x, axis)
+    from .numpy import cumprod, cumprod_a  # np.cumprod's rules (right where elements are 0)
+    adjoint(np.cumulative_prod, wrt=("a",))(cumprod)
+    tangent(np.cumulative_prod, "a")(cumprod_a)
 
     @adjoint(np.linalg.diagonal)
     def linalg_diagonal(g, ans, x, offset=0):
