@@ -2,16 +2,16 @@
 the gradient of a gather `x[indices]` or `take(x, indices, axis)` adds `g` back
 at the positions taken, and a position taken twice gets both contributions.
 
-NumPy does that with `np.add.at` (the helpers keep it for NumPy arrays). Here
-it is a product with a one-hot matrix, which uses only the standard's
-functions and stays lazy on Dask:
+NumPy does that with `np.add.at` (the helpers keep it for NumPy arrays). Dask
+does it with one weighted `bincount` of the flat positions, lazily, for as many
+additions. The standard has neither: for its other libraries it is a product
+with a one-hot matrix, which uses only the standard's functions,
 
     out[..., j, ...] = sum over i of g[..., i, ...] * (indices[i] == j)
 
-It costs size(g) * n multiply-adds (n = x.shape[axis]) where `np.add.at`
+and costs size(g) * n multiply-adds (n = x.shape[axis]) where `np.add.at`
 costs size(g) additions: fine for the gathers of data science (rows of a
-matrix, embeddings of a few thousand tokens), and it streams through Dask's
-blocks.
+matrix, embeddings of a few thousand tokens).
 
     >>> import array_api_strict as xp  # doctest: +SKIP
     >>> scatter_add(xp, xp.ones(3), xp.zeros(4), [0, 2, 2], 0)  # doctest: +SKIP
@@ -19,9 +19,11 @@ blocks.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .namespaces import gradient_dtype, in_chunks_of, unsupported
+from .namespaces import gradient_dtype, in_chunks_of, is_lazy, unsupported
 
 
 def scatter_add(xp, g, x, indices, axis):
@@ -36,11 +38,29 @@ def scatter_add(xp, g, x, indices, axis):
     indices = xp.asarray(indices)
     indices = xp.where(indices < 0, indices + n, indices)  # (NumPy's negative positions)
     dtype = gradient_dtype(xp, x, g)
+    if is_lazy(x):
+        return in_chunks_of(_dask_scatter_add(g, shape, indices, axis, dtype), x)
     one_hot = xp.astype(indices[..., None] == xp.arange(n), dtype)  # indices.shape + (n,)
     taken = tuple(range(axis, axis + indices.ndim))  # g's axes that the indices made
     summed = xp.tensordot(xp.astype(xp.asarray(g), dtype), one_hot,
                           axes=(taken, tuple(range(indices.ndim))))
     return in_chunks_of(xp.moveaxis(summed, -1, axis), x)
+
+
+def _dask_scatter_add(g, shape, indices, axis, dtype):
+    """Dask's way: one weighted `bincount` of the flat positions of g's elements
+    in the result (size(g) additions, as np.add.at), lazy."""
+    import dask.array as da
+    k = indices.ndim
+    rest = shape[:axis] + shape[axis + 1:]  # the result's other axes, in order
+    width = math.prod(rest)
+    moved = da.moveaxis(da.asarray(g).astype(dtype), tuple(range(axis, axis + k)),
+                        tuple(range(k)))  # indices' axes first, then `rest`
+    weights = moved.reshape(-1)
+    positions = indices.reshape(-1)[:, None] * width + da.arange(width)[None, :]
+    positions = positions.reshape(-1).rechunk(weights.chunks)
+    summed = da.bincount(positions, weights=weights, minlength=shape[axis] * width)
+    return da.moveaxis(summed.reshape((shape[axis],) + rest), 0, axis)
 
 
 def gather_axis(index, ndim, x):
