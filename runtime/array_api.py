@@ -9,6 +9,14 @@ NAMESPACE = "__namespace__"
 KEYWORDS = {"std": {"ddof": "correction"}, "var": {"ddof": "correction"}}
 
 
+def saved_namespace(xp):
+    """The array namespace a forward sweep computed, read back from its saved
+    values by the backward sweep: `xp = saved_namespace(saved_xp)` tells the
+    compiler, reading the backward again (higher derivatives), that `xp` is a
+    namespace, whose calls it differentiates with their rules."""
+    return xp
+
+
 def inverse_axes(axes):
     """The permutation undoing `permute_dims(x, axes)`: (1, 2, 0) -> (2, 0, 1).
 

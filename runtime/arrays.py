@@ -14,6 +14,8 @@ import numpy as np
 
 from .containers import select_grad
 from .helpers import pieces_of, size_of, unbroadcast, zeros_like
+from .namespaces import foreign_namespace
+from .scatter import scatter_add
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -73,6 +75,9 @@ def select_index(condlist, n):
 def take_grad(g, x, indices, axis=None):
     """The gradient of np.take(x, indices, axis): g added back at the taken
     positions (an index taken twice gets both contributions)."""
+    xp = foreign_namespace(g, x)
+    if xp is not None:
+        return scatter_add(xp, g, x, indices, axis)
     out = zeros_like(np.asarray(x))
     indices = np.asarray(indices)
     if axis is None:

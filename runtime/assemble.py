@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from .helpers_arrays import size_of
+from .namespaces import foreign_namespace, gradient_dtype, no_numpy_functions
+
 
 def basis_of(x):
     """The unit tangents of `x`, one per element in C order ([1.0] for a number)."""
     if np.ndim(x) == 0 and not isinstance(x, np.ndarray):
         return [1.0]
+    xp = foreign_namespace(x)
+    if xp is not None:  # in x's library (array-api-strict takes no NumPy tangent)
+        eye = xp.eye(size_of(x), dtype=gradient_dtype(xp, x))
+        return [xp.reshape(eye[k, ...], tuple(np.shape(x))) for k in range(size_of(x))]
     x = np.asarray(x, dtype=float)
     out = []
     for k in range(x.size):
@@ -28,6 +35,9 @@ def columns_to(columns, x, lead):
     column itself when `x` is a number)."""
     if np.ndim(x) == 0 and not isinstance(x, np.ndarray):
         return columns[0]
+    if no_numpy_functions(columns[0]):  # (read by the compiler: its own namespace)
+        xp = columns[0].__array_namespace__()
+        return xp.reshape(xp.stack(columns, axis=-1), lead + tuple(x.shape))
     return np.reshape(np.stack(columns, -1), lead + np.shape(x))
 
 
@@ -36,4 +46,7 @@ def rows_to(rows, value, x):
     (the row itself when `value` is a number)."""
     if np.ndim(value) == 0 and not isinstance(value, np.ndarray):
         return rows[0]
+    if no_numpy_functions(rows[0]):
+        xp = rows[0].__array_namespace__()
+        return xp.reshape(xp.stack(rows, axis=0), tuple(value.shape) + tuple(np.shape(x)))
     return np.reshape(np.stack(rows, 0), np.shape(value) + np.shape(x))

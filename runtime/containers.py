@@ -19,6 +19,7 @@ from .helpers import broadcast_like, unbroadcast, zeros_like
 from .mappings import METHODS
 from .namespaces import foreign_namespace, gradient_dtype, unsupported
 from .ops import stop_gradient
+from .scatter import gather_axis, scatter_add
 from .structures import fields, is_structure, not_a_structure, rebuild
 
 CONTAINERS = (tuple, list, dict)
@@ -50,7 +51,8 @@ def select_grad(g, x, index):
     if _basic(index):  # no index repeats: plain assignment is exact (and fast)
         out[index] = g
     elif foreign_namespace(out) is not None:
-        raise _no_scatter(out)
+        positions, axis = gather_axis(index, out.ndim, out)
+        return scatter_add(foreign_namespace(out, g), g, out, positions, axis)
     else:  # fancy indices may repeat: their gradients add up
         np.add.at(out, index, g)
     return out
@@ -149,7 +151,8 @@ def add_at(acc, index, g):
 def _add_at_in(xp, acc, index, g):
     """add_at for arrays of namespace xp (item assignment, lazy in Dask)."""
     if not _basic(index):
-        raise _no_scatter(acc if foreign_namespace(acc) is not None else g)
+        positions, axis = gather_axis(index, np.ndim(acc), acc)
+        return acc + scatter_add(xp, g, acc, positions, axis)
     out = xp.astype(xp.asarray(acc), gradient_dtype(xp, acc, g), copy=True)
     out[index] = out[index] + g
     return out

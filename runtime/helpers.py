@@ -10,13 +10,13 @@ import types
 
 import numpy as np
 
-from .namespaces import as_number, foreign_namespace, gradient_dtype
+from .namespaces import as_number, foreign_namespace, gradient_dtype, in_chunks_of
 from .structures import _key, fields, rebuild
 from .helpers_arrays import (_FLOAT64, _SCALARS, _SHAPE_LIKE, _expand_dims,  # noqa: F401
-                             _scalar_like, _unbroadcast_in, broadcast_like, broadcast_to_like,
-                             cast_like, extremum_grad, float_array, grad_dtype, ones_like,
-                             prod_grad, real_part_for, repeat_to, shape_like, size_of,
-                             unbroadcast, zeros_like)
+                             _scalar_like, _unbroadcast_in, astype, broadcast_like,
+                             broadcast_to_like, cast_like, extremum_grad, float_array,
+                             grad_dtype, ones_like, prod_grad, real_part_for, repeat_to,
+                             shape_like, size_of, unbroadcast, zeros_like)
 from .helpers_joins import (_CONCATENATORS, _is_item_array, _items_grad,  # noqa: F401
                             _labelled, copy_grad, grid_slice, hstack_grad, index_concat,
                             index_concat_grad, index_concat_tangent, index_grid, items_tangent,
@@ -124,6 +124,9 @@ def diff_grad(g, x, n=1, axis=-1):
 def cumprod_grad(g, cumprod, x, axis=None):
     """The gradient of np.cumprod(x, axis), right also where elements are zero:
     d ans[i] / d x[j] is the product of x[:i+1] without x[j], for j <= i."""
+    xp = foreign_namespace(x, g)
+    if xp is not None:
+        return in_chunks_of(_along_flat(xp, _cumprod_grad_in, x, axis, g, cumprod), x)
     x = np.asarray(x, dtype=grad_dtype(x, 0.0))
     shape = x.shape
     if axis is None:
@@ -145,6 +148,10 @@ def cumprod_grad(g, cumprod, x, axis=None):
 
 def cumprod_tangent(dx, ans, x, axis=None):
     """The tangent of np.cumprod(x, axis) along dx (zeros allowed in x)."""
+    xp = foreign_namespace(x, dx)
+    if xp is not None:
+        return _along_flat(xp, _cumprod_tangent_in, x, axis, broadcast_like(dx, x),
+                           shaped=False)
     x = np.asarray(x, dtype=grad_dtype(x, 0.0))
     dx = np.broadcast_to(dx, x.shape)
     if axis is None:
@@ -156,6 +163,48 @@ def cumprod_tangent(dx, ans, x, axis=None):
         without[..., j] = 1.0
         out[..., j:] += ds[..., j:j + 1] * np.cumprod(without, axis=-1)[..., j:]
     return np.moveaxis(out, -1, axis)
+
+
+# The same for other libraries' arrays, with the standard's functions and no
+# branch on the values (a Dask array stays lazy). Along an axis, with z the
+# first zero: before z the usual formulas (dividing by x is safe there); at z,
+# the products with x[z] left out (`spare`); after z, nothing moves ans.
+
+def _along_flat(xp, rule, x, axis, *arrays, shaped=True):
+    """rule(xp, x, axis, *arrays) on x of its gradient dtype; for axis=None, on
+    them flattened (the result in x's shape if `shaped`, as a gradient)."""
+    x = float_array(x)
+    if axis is not None:
+        return rule(xp, x, axis, *arrays)
+    flat = [xp.reshape(xp.asarray(v), (-1,)) for v in (x,) + arrays]
+    out = rule(xp, flat[0], 0, *flat[1:])
+    return xp.reshape(out, tuple(np.shape(x))) if shaped else out
+
+
+def _first_zero(xp, x, axis):
+    """Masks of the elements before the first zero along `axis`, and of that zero."""
+    zeros = xp.cumulative_sum(xp.astype(x == 0, x.dtype), axis=axis)
+    return zeros == 0, (zeros == 1) & (x == 0)
+
+
+def _reverse_cumsum(xp, v, axis):
+    return xp.flip(xp.cumulative_sum(xp.flip(v, axis=axis), axis=axis), axis=axis)
+
+
+def _cumprod_grad_in(xp, x, axis, g, cumprod):
+    before, first = _first_zero(xp, x, axis)
+    spare = xp.cumulative_prod(xp.where(first, 1.0, x), axis=axis)
+    usual = _reverse_cumsum(xp, g * cumprod, axis) / xp.where(before, x, 1.0)
+    return xp.where(before, usual, xp.where(first, _reverse_cumsum(xp, g * spare, axis), 0.0))
+
+
+def _cumprod_tangent_in(xp, x, axis, dx):
+    before, first = _first_zero(xp, x, axis)
+    spare = xp.cumulative_prod(xp.where(first, 1.0, x), axis=axis)
+    ratios = xp.where(before, dx / xp.where(before, x, 1.0), 0.0)
+    usual = xp.cumulative_prod(x, axis=axis) * xp.cumulative_sum(ratios, axis=axis)
+    at_zero = xp.sum(xp.where(first, dx, 0.0), axis=axis, keepdims=True)
+    return xp.where(before, usual, at_zero * spare)
 
 
 _INDEX_PADS = ("constant", "edge", "reflect", "symmetric", "wrap")  # linear: copies of items
@@ -269,10 +318,12 @@ def owned_copy(g):
 
 def abs_grad(g, x):
     """The gradient of |x|: g * sign(x), 0 at 0 (as autograd); for complex x,
-    real(g) * conj(x) / |x| (NumPy's sign of a complex z is z / |z|, 0 at 0)."""
+    real(g) * conj(x) / |x| (NumPy's sign of a complex z is z / |z|, 0 at 0, as
+    the standard's), in x's namespace."""
+    xp = np if type(x) is np.ndarray or type(x) is float else foreign_namespace(x) or np
     if np.iscomplexobj(x):
-        return np.real(g) * np.conj(np.sign(x))
-    return g * np.sign(x)
+        return xp.real(g) * xp.conj(xp.sign(x))
+    return g * xp.sign(x)
 
 
 def abs_tangent(dx, x):
@@ -280,7 +331,7 @@ def abs_tangent(dx, x):
     (x / |x|, not np.sign(x), so that the compiler can differentiate it again.)"""
     if np.iscomplexobj(x) or np.iscomplexobj(dx):
         return np.real(np.conj(x) * dx) / np.where(x == 0, np.inf, np.abs(x))
-    return dx * np.sign(x)
+    return abs_grad(dx, x)  # dx * sign(x), in x's namespace
 
 
 def abs_grad_tangent(g, x, dx):

@@ -9,7 +9,8 @@ import math
 
 import numpy as np
 
-from .namespaces import dask_broadcast, foreign_namespace, gradient_dtype, is_complex, is_lazy
+from .namespaces import (dask_broadcast, foreign_namespace, gradient_dtype, in_chunks_of,
+                         is_complex, is_lazy)
 from .structures import fields, is_structure, rebuild
 
 _SCALARS = (float, int, bool)
@@ -215,6 +216,10 @@ def prod_grad(g, prod, x, axis=None, keepdims=False):
     axes = tuple(range(x.ndim)) if axis is None else (axis,) if np.ndim(axis) == 0 \
         else tuple(axis)
     axes = tuple(a % x.ndim for a in axes) if x.ndim else ()
+    xp = foreign_namespace(x)
+    if xp is not None:
+        others = _others_in(xp, x, axes) if axes else xp.ones_like(x)
+        return in_chunks_of(repeat_to(g, x, axis, keepdims) * others, x)
     moved = np.moveaxis(x, axes, tuple(range(len(axes))))
     lead = moved.reshape((-1,) + moved.shape[len(axes):])
     one = np.ones((1,) + lead.shape[1:], dtype=x.dtype)
@@ -225,6 +230,26 @@ def prod_grad(g, prod, x, axis=None, keepdims=False):
     return repeat_to(g, x, axis, keepdims) * others
 
 
+def _others_in(xp, x, axes):
+    """For each element of x (of namespace xp), the product of the others over
+    `axes`, zeros allowed: the product leaving it out along the first axis,
+    times that of its slice's product along the other axes (no reshape, which
+    would rechunk a Dask array)."""
+    out = _others_along(xp, x, axes[0])
+    if len(axes) > 1:
+        out = out * _others_in(xp, xp.prod(x, axis=axes[0], keepdims=True), axes[1:])
+    return out
+
+
+def _others_along(xp, x, axis):
+    """The product of x's elements along `axis` before each one, times those after."""
+    head = (slice(None),) * axis + (slice(None, -1), Ellipsis)  # all running products but the last
+    before = xp.cumulative_prod(x, axis=axis, include_initial=True)[head]
+    flipped = xp.flip(x, axis=axis)
+    after = xp.flip(xp.cumulative_prod(flipped, axis=axis, include_initial=True)[head], axis=axis)
+    return before * after
+
+
 def float_array(x):
     """x as an array of its gradient dtype (float64 for integers): NumPy's, or
     its own library's (a Dask array stays lazy)."""
@@ -233,6 +258,23 @@ def float_array(x):
         return np.asarray(x, dtype=grad_dtype(x, 0.0))
     dtype = gradient_dtype(xp, x)
     return x if x.dtype == dtype else xp.astype(x, dtype)
+
+
+def astype(x, dtype, copy=True):
+    """`x.astype(dtype)`: x's values in `dtype`, by x's own library (a Dask
+    array stays lazy; an array-api-strict array, which has no such method, goes
+    through its namespace's astype). A copy unless `copy=False`, as NumPy's.
+
+    >>> astype(np.arange(3), np.float32)
+    array([0., 1., 2.], dtype=float32)
+    """
+    if type(x) is np.ndarray or isinstance(x, np.generic):
+        return x.astype(dtype, copy=copy)
+    xp = foreign_namespace(x)
+    if xp is None:  # a Python number or a list: what np.asarray(x).astype(dtype) gives
+        return np.asarray(x, dtype=dtype)
+    method = getattr(x, "astype", None)
+    return method(dtype, copy=copy) if method is not None else xp.astype(x, dtype, copy=copy)
 
 
 def cast_like(g, x):

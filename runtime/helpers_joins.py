@@ -12,6 +12,12 @@ from .helpers_arrays import broadcast_like, cast_like, grad_dtype, size_of, zero
 def _items_grad(pieces, arrays):
     """The gradient of a sequence argument from its items' gradients: a list, or
     one array when the sequence was an array (np.hstack(x) iterates x's rows)."""
+    xp = foreign_namespace(*pieces)
+    if xp is not None:
+        pieces = [xp.reshape(p, tuple(np.shape(a))) for p, a in zip(pieces, arrays)]
+        if foreign_namespace(arrays) is not None:  # the rows of one array
+            return xp.reshape(xp.stack(pieces), arrays.shape) if pieces else zeros_like(arrays)
+        return pieces
     pieces = [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)]
     if isinstance(arrays, np.ndarray):
         return np.reshape(np.stack(pieces), arrays.shape) if pieces else zeros_like(arrays)
@@ -23,7 +29,9 @@ def split_like(g, arrays, axis=0):
     (axis=None: the items were flattened)."""
     if axis is None:
         sizes = [size_of(a) for a in arrays]
-        return _items_grad(pieces_of(np.ravel(g), sizes), arrays)
+        xp = foreign_namespace(g)
+        flat = np.ravel(g) if xp is None else xp.reshape(g, (-1,))
+        return _items_grad(pieces_of(flat, sizes), arrays)
     sizes = [np.shape(a)[axis] if np.ndim(a) else 1 for a in arrays]
     return _items_grad(pieces_of(g, sizes, axis), arrays)
 
@@ -48,7 +56,10 @@ def hstack_grad(g, arrays):
 
 def unstack(g, arrays, axis=0):
     """The gradient of np.stack(arrays, axis) (and of np.array(list)): g's slices."""
-    return _items_grad([np.take(g, i, axis=axis) for i in range(len(arrays))], arrays)
+    if foreign_namespace(g) is None:
+        return _items_grad([np.take(g, i, axis=axis) for i in range(len(arrays))], arrays)
+    lead = (slice(None),) * (axis % g.ndim)  # (the standard has no take of one index)
+    return _items_grad([g[lead + (i, Ellipsis)] for i in range(len(arrays))], arrays)
 
 
 def vstack_grad(g, arrays):

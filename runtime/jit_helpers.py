@@ -120,6 +120,13 @@ def _cast_like(g, x):
         return lambda g, x: g.astype(dtype)
 
 
+@overload(helpers.astype)
+def _astype(x, dtype, copy=True):
+    """`x.astype(dtype)` (numba's astype copies)."""
+    if _array(x):
+        return lambda x, dtype, copy=True: x.astype(dtype)
+
+
 @overload(helpers.unbroadcast)
 def _unbroadcast(g, x):
     if _array(x) or _number(x):

@@ -44,6 +44,21 @@ def matmul_grad_b(g, a, b):
     return unbroadcast(xp.matmul(_swap_last(xp, a), g), b)
 
 
+def diagonal_spread(g, x, offset=0):
+    """The gradient of the standard's `linalg.diagonal(x, offset=offset)` (of the
+    last two axes): g on that diagonal of an array like x, zeros elsewhere, as
+    rows @ (g * cols) with the standard's `eye` (no item writes).
+
+    >>> diagonal_spread(np.array([1.0, 2.0]), np.zeros((2, 3)), 1).tolist()
+    [[0.0, 1.0, 0.0], [0.0, 0.0, 2.0]]
+    """
+    xp, (g, x) = _operands(g, x)
+    n, m, d = x.shape[-2], x.shape[-1], g.shape[-1]
+    rows = xp.eye(n, d, k=-max(-offset, 0), dtype=g.dtype)  # row i + max(-offset, 0) of item i
+    cols = xp.eye(d, m, k=max(offset, 0), dtype=g.dtype)
+    return rows @ (g[..., :, None] * cols)
+
+
 def dot_grad_a(g, a, b):
     """Contribution to `a` of `ans = np.dot(a, b)`."""
     xp, (a, b) = _operands(a, b)
@@ -90,19 +105,27 @@ def inner_grad_b(g, a, b):
 
 def solve_grad_b(g, solved, a, b):
     """Contribution to `b` of `solved = np.linalg.solve(a, b)`: solve with a transposed."""
-    return np.linalg.solve(np.swapaxes(a, -1, -2), g)
+    xp, (g, a) = _operands(g, a)
+    return xp.linalg.solve(_swap_last(xp, a), g)
 
 
 def solve_grad_a(g, solved, a, b):
     """Contribution to `a` of `solved = np.linalg.solve(a, b)`."""
     gb = solve_grad_b(g, solved, a, b)
+    xp, (gb, solved) = _operands(gb, solved)
     if np.ndim(solved) == np.ndim(a) - 1:  # b was a vector (or a batch of vectors)
         return -gb[..., :, None] * solved[..., None, :]
-    return -gb @ np.swapaxes(solved, -1, -2)
+    return -gb @ _swap_last(xp, solved)
 
 
 def solve_grad_b_tangent(g, a, da):
-    """The tangent of `solve_grad_b(g, ans, a, b)` along da: -a^-T da^T a^-T g."""
+    """The tangent of `solve_grad_b(g, ans, a, b)` along da: -a^-T da^T a^-T g.
+    (NumPy's functions: the compiler reads this to differentiate it again.)"""
+    xp = foreign_namespace(g, a, da)
+    if xp is not None:
+        g, a, da = xp.asarray(g), xp.asarray(a), xp.asarray(da)
+        at = xp.matrix_transpose(a)
+        return -xp.linalg.solve(at, xp.matrix_transpose(da) @ xp.linalg.solve(at, g))
     at = np.swapaxes(a, -1, -2)
     return -np.linalg.solve(at, np.swapaxes(da, -1, -2) @ np.linalg.solve(at, g))
 
@@ -113,6 +136,8 @@ def solve_grad_a_tangent(g, ans, a, da):
     dgb = solve_grad_b_tangent(g, a, da)
     if np.ndim(ans) == np.ndim(a) - 1:
         return -dgb[..., :, None] * ans[..., None, :]
+    if foreign_namespace(ans) is not None:
+        return -dgb @ foreign_namespace(ans).matrix_transpose(ans)
     return -dgb @ np.swapaxes(ans, -1, -2)
 
 
@@ -211,7 +236,7 @@ def slogdet_tangent(da, ans, a):
 
 
 def _real_only(x, name):
-    if np.iscomplexobj(x):
+    if np.iscomplexobj(x):  # (NumPy reads the dtype of other libraries' arrays too)
         raise TypeError(f"tapeless differentiates {name} of real arrays only (got a complex "
                         "array: the derivative of a Hermitian factorization is not "
                         "implemented)")
@@ -226,6 +251,9 @@ def cholesky_grad(g, factor):
     """Contribution to `a` of `factor = np.linalg.cholesky(a)` (lower), as a
     symmetric matrix: the gradient of a function of a symmetric `a`."""
     _real_only(factor, "np.linalg.cholesky")
+    xp = foreign_namespace(g, factor)
+    if xp is not None:
+        return _cholesky_grad_in(xp, g, factor)
     s = _sandwich(factor, np.swapaxes(factor, -1, -2) @ g)
     return 0.5 * (s + np.swapaxes(s, -1, -2))
 
@@ -237,11 +265,37 @@ def _sandwich(factor, m):
     return np.linalg.solve(lt, np.swapaxes(np.linalg.solve(lt, np.swapaxes(phi, -1, -2)), -1, -2))
 
 
+def _cholesky_grad_in(xp, g, factor):
+    """cholesky_grad for arrays of namespace xp (the same formula, in the standard's
+    functions; NumPy's code above is the one the compiler differentiates again)."""
+    g, factor = xp.asarray(g), xp.asarray(factor)
+    s = _sandwich_in(xp, factor, xp.matrix_transpose(factor) @ g)
+    return 0.5 * (s + xp.matrix_transpose(s))
+
+
+def _sandwich_in(xp, factor, m):
+    lt = xp.matrix_transpose(factor)
+    phi = _lower_half_diagonal_in(xp, m)
+    return xp.linalg.solve(lt, xp.matrix_transpose(xp.linalg.solve(lt, xp.matrix_transpose(phi))))
+
+
+def _cholesky_grad_tangent_in(xp, g, factor, dfactor):
+    g, factor, dfactor = xp.asarray(g), xp.asarray(factor), xp.asarray(dfactor)
+    lt, dlt = xp.matrix_transpose(factor), xp.matrix_transpose(dfactor)
+    s = _sandwich_in(xp, factor, lt @ g)
+    right = xp.matrix_transpose(xp.linalg.solve(lt, xp.matrix_transpose(s @ dfactor)))
+    ds = -xp.linalg.solve(lt, dlt @ s) + _sandwich_in(xp, factor, dlt @ g) - right
+    return 0.5 * (ds + xp.matrix_transpose(ds))
+
+
 def cholesky_grad_tangent(g, factor, dfactor):
     """The tangent of `cholesky_grad(g, L)` along dL (second derivatives of
     np.linalg.cholesky): with s = L^-T phi(L^T g) L^-1,
     ds = -L^-T dL^T s + L^-T phi(dL^T g) L^-1 - s dL L^-1, symmetrized."""
     _real_only(factor, "np.linalg.cholesky")
+    xp = foreign_namespace(g, factor, dfactor)
+    if xp is not None:
+        return _cholesky_grad_tangent_in(xp, g, factor, dfactor)
     lt, dlt = np.swapaxes(factor, -1, -2), np.swapaxes(dfactor, -1, -2)
     s = _sandwich(factor, lt @ g)
     right = np.swapaxes(np.linalg.solve(lt, np.swapaxes(s @ dfactor, -1, -2)), -1, -2)
@@ -253,8 +307,21 @@ def cholesky_tangent(da, factor):
     """Tangent of `factor = np.linalg.cholesky(a)` along a symmetric `da`."""
     _real_only(factor, "np.linalg.cholesky")
     _real_only(da, "np.linalg.cholesky")
+    xp = foreign_namespace(da, factor)
+    if xp is not None:
+        return _cholesky_tangent_in(xp, da, factor)
     x = np.linalg.solve(factor, np.swapaxes(np.linalg.solve(factor, da), -1, -2))  # L^-1 dA L^-T
     return factor @ _lower_half_diagonal(x)
+
+
+def _cholesky_tangent_in(xp, da, factor):
+    da, factor = xp.asarray(da), xp.asarray(factor)
+    x = xp.linalg.solve(factor, xp.matrix_transpose(xp.linalg.solve(factor, da)))
+    return factor @ _lower_half_diagonal_in(xp, x)
+
+
+def _lower_half_diagonal_in(xp, m):
+    return xp.tril(m) - 0.5 * xp.eye(m.shape[-1], dtype=m.dtype) * m
 
 
 # -- np.linalg.norm -------------------------------------------------------------------

@@ -31,6 +31,14 @@ def is_foreign_array(value):
     return hasattr(type(value), "shape") and hasattr(value, "dtype")
 
 
+def no_numpy_functions(value) -> bool:
+    """Is `value` an array that NumPy's functions do not take (array-api-strict's,
+    CuPy's: no `__array_function__`), but that names its namespace? (Dask's
+    arrays go through NumPy's functions.)"""
+    return is_foreign_array(value) and not hasattr(type(value), "__array_function__") and \
+        hasattr(type(value), "__array_namespace__")
+
+
 def foreign_namespace(*values):
     """The Array API namespace of the non-NumPy arrays among `values`, or None
     when all are NumPy arrays, NumPy scalars or Python numbers.
@@ -70,6 +78,14 @@ def unsupported(function: str, value, missing: str) -> NotImplementedError:
 def is_lazy(value) -> bool:
     """Is `value` a Dask array (or collection), whose numbers do not exist yet?"""
     return hasattr(type(value), "__dask_graph__")
+
+
+def in_chunks_of(out, x):
+    """A gradient `out` for the Dask array x in x's blocks (so that it adds to x's
+    other gradients block by block); other values as they are."""
+    if is_lazy(x) and hasattr(x, "chunks") and out.chunks != x.chunks:
+        return out.rechunk(x.chunks)
+    return out
 
 
 def dask_broadcast(g, x):

@@ -19,6 +19,9 @@ def copy(x):
     if type(x) is dict:
         return dict(x)
     import numpy as np
+    from .namespaces import is_foreign_array
+    if is_foreign_array(x) and hasattr(x, "copy"):
+        return x.copy()  # by x's library (np.array would compute a Dask array)
     return np.array(x)
 
 

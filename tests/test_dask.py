@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from transpiler import grad, value_and_grad
+from runtime.numeric import numeric_grad
 from tests.lazy import chunked, computed, counting_computes
 
 da = pytest.importorskip("dask.array")
@@ -109,6 +110,18 @@ def methods(x):
     return (x ** 2).mean() + x.sum() + np.tensordot(x, W, axes=1).max()
 
 
+def as_floats(x):
+    """The habit of making sure data are floats, and of copying before use."""
+    y = x.astype(np.float64).copy()
+    return np.sum(np.exp(-y ** 2) * x)
+
+
+def survival(x):
+    """Survival curves from hazards in (0, 1], one per column: products of 1 - h."""
+    hazard = 1.0 / (1.0 + np.exp(-x))
+    return np.sum(np.cumprod(1.0 - hazard, axis=0)) + np.prod(hazard[:, 0])
+
+
 def loop(x):
     s = 0.0
     for i in range(3):
@@ -118,18 +131,67 @@ def loop(x):
 
 FUNCTIONS = [elementwise, column_sums, row_means, row_maxima, centred, tanh_of_product,
              dot_squared, gram, transposed, stacked, hinge, softmax_loss, logsumexp, variance,
-             rows_and_columns, relu_and_abs, running_sum, einsum_outer, expanded, methods, loop]
+             rows_and_columns, relu_and_abs, running_sum, einsum_outer, expanded, methods,
+             as_floats, survival, loop]
+
+
+def assert_lazy_and_numpys(f, x, rtol=1e-5):
+    """grad(f) of x in Dask blocks computes nothing, has x's blocks and, computed,
+    is the NumPy gradient, itself checked against central differences."""
+    want = grad(f)(x)
+    assert type(want) is np.ndarray
+    np.testing.assert_allclose(want, numeric_grad(f, [x], 0), rtol=rtol, atol=1e-6)
+    with counting_computes() as computes:
+        got = grad(f)(chunked(x, 5))
+    assert computes.count == 0
+    assert isinstance(got, da.Array) and got.chunks == chunked(x, 5).chunks
+    np.testing.assert_allclose(got.compute(), want, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("f", FUNCTIONS, ids=lambda f: f.__name__)
 def test_gradient_of_a_dask_array_is_lazy_and_numpys(f):
-    want = grad(f)(X)
-    assert type(want) is np.ndarray
+    assert_lazy_and_numpys(f, X)
+
+
+def mixed_precision(x):
+    """The model in float32, the loss summed in float64."""
+    h = np.tanh(x.astype(np.float32))
+    return np.sum(h.astype(np.float64) ** 2)
+
+
+def test_astype_stays_lazy_and_casts_the_gradient_back():
+    """x.astype(...) is x's own astype (np.asarray would compute a Dask array);
+    the gradient comes back in x's dtype."""
+    exact = 2.0 * np.tanh(X) / np.cosh(X) ** 2  # d/dx sum(tanh(x)^2), in float64
+    want = grad(mixed_precision)(X)
+    assert want.dtype == np.float64
+    np.testing.assert_allclose(want, exact, rtol=1e-5, atol=1e-6)
     with counting_computes() as computes:
-        got = grad(f)(chunked(X, 5))
-    assert computes.count == 0
-    assert isinstance(got, da.Array) and got.chunks == chunked(X, 5).chunks
-    np.testing.assert_allclose(got.compute(), want, rtol=1e-10, atol=1e-12)
+        got = grad(mixed_precision)(chunked(X, 5))
+    assert computes.count == 0 and isinstance(got, da.Array) and got.dtype == np.float64
+    np.testing.assert_allclose(got.compute(), want, rtol=1e-6)
+
+
+def test_a_product_with_zeros_is_lazy_and_exact():
+    """np.cumprod and np.prod of data with zeros: the gradient is the product of
+    the other factors (no division by zero), computed without a look at the values."""
+    def f(x):
+        return np.sum(np.cumprod(x, axis=0) ** 2) + np.sum(np.prod(x, axis=1))
+    x = np.where(np.abs(X) < 0.4, 0.0, X)  # several zeros, some in the same column
+    assert_lazy_and_numpys(f, x, rtol=1e-6)
+
+
+@pytest.mark.parametrize("f", [f for f in FUNCTIONS if f is not stacked],
+                         ids=lambda f: f.__name__)
+def test_the_tape_engine_on_dask_arrays_is_lazy(f):
+    """The tape runs the rules on Dask's values: NumPy's functions hand them to
+    Dask, the helpers follow their namespace; the gradient is a lazy Dask array.
+    (It does not follow a traced value into a list: np.stack([x, ...]).)"""
+    from transpiler.tape import tape_grad
+    with counting_computes() as computes:
+        got = tape_grad(f)(chunked(X, 5))
+    assert computes.count == 0 and isinstance(got, da.Array)
+    np.testing.assert_allclose(got.compute(), grad(f)(X), rtol=1e-10, atol=1e-12)
 
 
 # -- models: NumPy parameters, Dask data -----------------------------------------
@@ -191,11 +253,25 @@ def test_linear_solve_with_dask():
     np.testing.assert_allclose(got.compute(), grad(f)(a), rtol=1e-10)
 
 
-def test_a_gather_by_an_index_array_is_a_clear_error():
-    """Its gradient is a scatter-add, which Dask lacks: the error names both."""
+TOKENS = np.array([3, 0, 7, 3, 11, 3, 0])  # a sentence's word ids, repeats included
+
+
+def sentence_score(embeddings):
+    """A bag-of-words score: the embeddings of a sentence's tokens, looked up by id."""
+    vectors = embeddings[TOKENS]
+    return np.sum(np.tanh(vectors @ W)) + 0.1 * np.sum(embeddings[:, TOKENS[:2]] ** 2)
+
+
+def test_a_gather_by_an_index_array_is_lazy():
+    """Its gradient adds into repeated positions (a scatter-add, which Dask lacks):
+    written with a one-hot product, lazy, in the embeddings' blocks."""
+    assert_lazy_and_numpys(sentence_score, X, rtol=1e-6)
+
+
+def test_a_gather_by_a_boolean_mask_is_a_clear_error():
     def f(x):
-        return np.sum(x[np.array([0, 3, 3])] ** 2)
-    with pytest.raises(NotImplementedError, match=r"x\[index\].*dask.*scatter-add"):
+        return np.sum(x[x > 0.5] ** 2)
+    with pytest.raises(NotImplementedError, match=r"x\[index\].*dask.*boolean mask"):
         grad(f)(chunked(X, 5))
 
 

@@ -43,11 +43,14 @@ import types
 import numpy as np
 
 from .rules import _load_builtin_rules, is_nondifferentiable, lookup
-from .tape_nodes import (_SCALARS, _TRACED_CONSTRUCTORS, Node, _binary,  # noqa: F401
-                         _check_recordable, _holds_node, _unary, _unbox, _vararg_shape, apply)
+from .tape_nodes import (_SCALARS, _TRACED_CONSTRUCTORS, Node, StandardOnTape,  # noqa: F401
+                         _binary, _check_recordable, _holds_node, _unary, _unbox, _vararg_shape,
+                         apply)
+from .rules.array_api import is_namespace_maker
 
 from runtime.containers import add_grads
-from runtime.helpers import ones_like, zeros_like
+from runtime.helpers import cast_like, ones_like, zeros_like
+from runtime.namespaces import is_foreign_array, library, no_numpy_functions
 
 _load_builtin_rules()
 
@@ -134,6 +137,8 @@ def traceable(fn):
 def _traceable_global(value):
     if value is math:
         return _MATH
+    if callable(value) and is_namespace_maker(value):
+        return _namespace_on_tape(value)
     if value is np:
         return _NUMPY
     if _is_scipy(value) and lookup(value) is None:
@@ -147,6 +152,15 @@ def _traceable_global(value):
     if isinstance(value, types.FunctionType) and not _is_library(value):
         return _traced_on_call(value)
     return value
+
+
+def _namespace_on_tape(maker):
+    """array-api-compat's `array_namespace`: of traced values, their namespace,
+    which records NumPy's functions of the standard's names."""
+    @functools.wraps(maker)
+    def call(*args, **kwargs):
+        return StandardOnTape() if _holds_node((args, kwargs)) else maker(*args, **kwargs)
+    return call
 
 
 def _is_scipy(value):
@@ -292,6 +306,8 @@ def _gradient(tree):
         return zeros_like(value)
     if type(value) in _SCALARS:
         return float(g)
+    if is_foreign_array(value):  # a Dask array stays lazy, in value's dtype
+        return cast_like(g, value)
     out = np.array(g, dtype=np.result_type(zeros_like(value), g))
     return out[()] if isinstance(value, np.generic) else out
 
@@ -317,10 +333,21 @@ def trace(fn, *args, wrt=0, **kwargs):
     args = list(args)
     boxed = []
     for i in indices:
+        _numpy_functions_take(args[i], fn)
         args[i] = _box(args[i], params[i] if i < len(params) else f"arg{i}")
         boxed.append(args[i])
     output = traceable(fn)(*args, **kwargs)
     return Graph(boxed, output, many)
+
+
+def _numpy_functions_take(value, fn):
+    """The rules the tape calls are NumPy code: they take NumPy's arrays and those
+    of libraries NumPy's functions hand them to (Dask, CuPy), not others'."""
+    if no_numpy_functions(value):
+        raise TypeError(f"the tape engine cannot differentiate {getattr(fn, '__name__', fn)} "
+                        f"on {library(value)} arrays: its rules are NumPy code, which NumPy, "
+                        "Dask and CuPy arrays go through; use transpiler.grad (which calls "
+                        "the arrays' namespace), or pass NumPy arrays")
 
 
 def tape_grad(fn, wrt=0):

@@ -13,7 +13,7 @@ from .rules import is_nondifferentiable, lookup
 from .ir.ssa_values import ATTRIBUTES, METHODS, PLAIN_ATTRIBUTES, VARARG_SHAPE_METHODS
 from .frontend.syntax import stem
 
-from runtime import ops
+from runtime import helpers, ops
 
 _SCALARS = (float, int, bool)
 
@@ -137,11 +137,16 @@ class Node:
             return getattr(np, name)(self.value)
         if name in PLAIN_ATTRIBUTES:
             return getattr(self.value, name)
-        if name == "astype":
-            return lambda dtype: apply(np.asarray, self, dtype=dtype)
+        if name == "astype":  # (the value's own astype, as the compiler's `astype`)
+            return lambda dtype, copy=True: apply(helpers.astype, self, dtype, copy)
         if name == "copy":
-            return lambda: apply(np.array, self)
+            return lambda: apply(ops.copy, self)
         raise AttributeError(f"a traced value has no attribute {name!r}")
+
+    def __array_namespace__(self, api_version=None):
+        """Array-API-written code (`xp = array_namespace(x)`) on the tape: the
+        standard's functions, recording NumPy's of the same names."""
+        return StandardOnTape()
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if method != "__call__" or "out" in kwargs:
@@ -157,6 +162,29 @@ class Node:
         raise TypeError("a traced value cannot become a plain array (its gradient would be "
                         "lost): np.array/np.asarray of values being differentiated is not "
                         "supported by the tape engine")
+
+
+class StandardOnTape:
+    """The namespace of traced values: `xp.sin(x)` records np.sin, as the
+    compiler differentiates it (transpiler/ir/array_api.py); `xp.linalg` too."""
+
+    def __init__(self, prefix=""):
+        self._prefix = prefix
+
+    def __getattr__(self, name):
+        from .ir import array_api
+        path = self._prefix + name
+        if name in ("linalg", "fft") and not self._prefix:
+            return StandardOnTape(f"{name}.")
+        fn = array_api.PRIMITIVES.get(path) or array_api.numpy_function(path)
+        if fn is None or isinstance(fn, type):
+            return getattr(np, name)  # dtypes and constants: xp.float64, xp.pi
+        renamed = {v: k for k, v in array_api.KEYWORDS.get(path, {}).items()}
+
+        def call(*args, **kwargs):
+            return apply(fn, *args, **{renamed.get(k, k): v for k, v in kwargs.items()})
+        call.__name__ = name
+        return call
 
 
 def _vararg_shape(prim, node, *shape, **kwargs):

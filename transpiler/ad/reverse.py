@@ -37,6 +37,7 @@ from .reverse_index import IndexMixin
 from .reverse_loops import LoopReverser, free_vars, shape_stand_ins
 from ..rules.table import is_nondifferentiable, is_position, lookup
 from runtime import helpers, ops
+from runtime.array_api import saved_namespace
 from runtime.containers import add_at, add_grads, select_grad
 from runtime.structures import held, is_structure_type
 
@@ -205,8 +206,8 @@ class Reverse(IndexMixin, BranchReverser):
         saved = self.emit(fwd, "residuals", ops.make_tuple, exported)
         result = self.emit(fwd, "result", ops.make_tuple, [value, saved])
         fwd.append(ir.Return(result, reverse=False))  # (so `return (y, ...)` folds)
-        bwd = [ir.Assign(r, operator.getitem, [saved_param, ir.Const(i)])
-               for i, r in enumerate(residuals)] + sweep + tail
+        reads, namespaces = self.read_back(body, residuals, saved_param)
+        bwd = reads + namespaces + sweep + tail
         for s in ir.walk(bwd):
             s.reverse = True
         for s in bwd[:len(residuals)]:
@@ -214,11 +215,26 @@ class Reverse(IndexMixin, BranchReverser):
         names, temps = self.namer.bases, self.namer.temps
         forward = ir.Function(f"{fn.name}_forward", list(fn.params), fwd, dict(fn.defaults),
                               fn.filename, names, temps, list(fn.kwonly))
-        read_back = {r.name for r in residuals}  # named, so printed `a, b = saved`
+        read_back = {r.target.name for r in reads}  # named, so printed `a, b = saved`
         backward = ir.Function(f"{fn.name}_backward", [saved_param, seed], bwd, {},
                                fn.filename, names, temps - read_back)
         backward.mirrors = self.mirrors
         return forward, backward
+
+    def read_back(self, body, residuals, saved_param):
+        """The backward's statements reading its residuals from `saved`, and for
+        an array namespace among them, `xp = saved_namespace(xp_saved)`: read again
+        (higher derivatives), `xp` is then known for a namespace."""
+        makers = {s.target.name for s in ir.walk(body) if isinstance(s, ir.Assign) and
+                  s.target is not None and array_api.is_namespace_maker(s.fn)}
+        reads, namespaces = [], []
+        for i, r in enumerate(residuals):
+            into = self.namer.fresh(f"{r.name}_saved") if r.name in makers else r
+            reads.append(ir.Assign(into, operator.getitem, [saved_param, ir.Const(i)]))
+            if into is not r:
+                namespaces.append(ir.Assign(r, saved_namespace, [into], {}, None,
+                                            array_api.SAVED_NAMESPACE))
+        return reads, namespaces
 
     def emit(self, out, base, fn, args, kwargs=None, loc=None, callee=None):
         target = self.namer.fresh(base, temp=True)

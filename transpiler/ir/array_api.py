@@ -28,7 +28,7 @@ import numpy as np
 from .. import ir
 from ..errors import TranspileError
 from runtime import ops
-from runtime.array_api import KEYWORDS, inverse_axes
+from runtime.array_api import KEYWORDS, inverse_axes, saved_namespace
 
 from ..rules.array_api import is_namespace_maker
 
@@ -179,6 +179,7 @@ def _shown(operand):
 
 INVERSE_AXES = ir.Ext(inverse_axes, "inverse_axes", inverse_axes)
 ARRAY_NAMESPACE = ir.Ext(ops.array_namespace, "array_namespace", ops.array_namespace)
+SAVED_NAMESPACE = ir.Ext(saved_namespace, "saved_namespace", saved_namespace)
 
 
 # -- rule formulas in the caller's namespace (the inliner's side) ---------------
@@ -230,6 +231,9 @@ def translate(s, namespace, kinds, loc):
         fn, path = np.matrix_transpose, "matrix_transpose"
     elif fn is np.swapaxes and {getattr(a, "value", None) for a in s.args[1:]} == {-1, -2}:
         return _through(s, namespace, "matrix_transpose", s.args[:1], {})
+    elif fn is np.trace and len(s.args) == 1 and \
+            {k: getattr(v, "value", None) for k, v in s.kwargs.items()} == {"axis1": -2, "axis2": -1}:
+        return _through(s, namespace, "linalg.trace", s.args, {})  # (of the last two axes)
     elif fn is np.ravel and len(s.args) == 1:
         return _through(s, namespace, "reshape", [s.args[0], ir.Const((-1,))], {})
     else:

@@ -23,6 +23,7 @@ from runtime import helpers, ops
 from runtime.structures import is_structure_type
 
 CALL = ir.Ext(ops.call, "call", ops.call)
+ASTYPE = ir.Ext(helpers.astype, "astype", helpers.astype)
 _CONCATENATORS = (np.r_, np.c_, np.mgrid, np.ogrid)
 
 
@@ -274,9 +275,8 @@ class Values:
             if len(args) != 1:  # x.reshape(2, n) == np.reshape(x, (2, n))
                 args = [self.emit(ir.Assign(None, ops.make_tuple, args), "shape", out)]
             return ir.Assign(None, fn, [receiver] + args, kwargs, loc, numpy_ext(fn))
-        if name == "astype":
-            return ir.Assign(None, np.asarray, [receiver], {"dtype": args[0]}, loc,
-                             numpy_ext(np.asarray))
+        if name == "astype":  # (by x's own library: a Dask array stays lazy)
+            return ir.Assign(None, helpers.astype, [receiver] + args, kwargs, loc, ASTYPE)
         if name == "copy":  # (of an array, a list or a dict: decided when it runs)
             return ir.Assign(None, ops.copy, [receiver], {}, loc, ir.Ext(ops.copy, "copy", ops.copy))
         if name == "fill" and len(args) == 1 and not kwargs:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from runtime.array_api import inverse_axes, tensordot_axes
+from runtime.array_api import inverse_axes, saved_namespace, tensordot_axes
 from runtime.helpers import repeat_to, unbroadcast
-from runtime.linalg import matmul_grad_a, matmul_grad_b
+from runtime.linalg import diagonal_spread, matmul_grad_a, matmul_grad_b
 
 from runtime import ops
 
@@ -23,7 +23,7 @@ def is_namespace_maker(fn):
     """Does `fn` return an array namespace (`x.__array_namespace__()`, or
     array-api-compat's array_namespace, which is not imported to ask)? Such a
     function has no derivative: it is marked so when the compiler first meets it."""
-    if fn is ops.array_namespace:
+    if fn is ops.array_namespace or fn is saved_namespace:
         return True
     module = getattr(fn, "__module__", None) or ""
     if module.split(".")[0] != "array_api_compat" or \
@@ -33,7 +33,7 @@ def is_namespace_maker(fn):
     return True
 
 
-nondifferentiable(ops.array_namespace, inverse_axes, tensordot_axes)
+nondifferentiable(ops.array_namespace, saved_namespace, inverse_axes, tensordot_axes)
 
 if hasattr(np, "matrix_transpose"):  # NumPy 2
     @adjoint(np.matrix_transpose, np.linalg.matrix_transpose)
@@ -109,6 +109,32 @@ if hasattr(np, "matrix_transpose"):  # NumPy 2
     @tangent(np.cumulative_sum, "x")
     def cumulative_sum_x(dx, ans, x, axis=None):
         return np.cumulative_sum(dx, axis=axis)
+
+    from .numpy import cumprod, cumprod_a  # np.cumprod's rules (right where elements are 0)
+    adjoint(np.cumulative_prod, wrt=("a",))(cumprod)
+    tangent(np.cumulative_prod, "a")(cumprod_a)
+
+    @adjoint(np.linalg.diagonal)
+    def linalg_diagonal(g, ans, x, offset=0):
+        return diagonal_spread(g, x, offset)
+
+    @tangent(np.linalg.diagonal, "x")
+    def linalg_diagonal_x(dx, ans, x, offset=0):
+        return np.linalg.diagonal(dx, offset=offset)
+
+    @adjoint(diagonal_spread, wrt=("d", "x"))
+    def diagonal_spread_(g, ans, d, x, offset=0):
+        """(x gives the shape only)"""
+        return np.linalg.diagonal(g, offset=offset), 0.0
+
+    @tangent(diagonal_spread, "d")
+    def diagonal_spread_d(dd, ans, d, x, offset=0):
+        return diagonal_spread(dd, x, offset)
+
+    @tangent(diagonal_spread, "x")
+    def diagonal_spread_x(dx, ans, d, x, offset=0):
+        """(x gives the shape only)"""
+        return 0.0
 
     @adjoint(np.astype, wrt=("x",))
     def astype(g, ans, x, dtype):

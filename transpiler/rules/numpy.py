@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from runtime.helpers import (abs_grad, abs_tangent, angle_grad, angle_tangent, broadcast_like,
-                             cast_like, cumprod_grad, cumprod_tangent, diagonal_grad, diff_grad,
-                             extremum_grad, fill_like, grid_slice, hstack_grad, index_concat,
-                             index_concat_grad, index_concat_tangent, index_grid, items_tangent,
+from runtime.helpers import (abs_grad, abs_tangent, angle_grad, angle_tangent, astype,
+                             broadcast_like, cast_like, cumprod_grad, cumprod_tangent,
+                             diagonal_grad, diff_grad, extremum_grad, fill_like, grid_slice,
+                             hstack_grad, index_concat, index_concat_grad, index_concat_tangent, index_grid, items_tangent,
                              linspace_spread, linspace_weight, pad_grad, pad_tangent, prod_grad,
                              repeat_grad, trapezoid_grad_x, trapezoid_grad_y,
                              trapezoid_tangent_x, repeat_to, size_of, split_grad, split_like,
@@ -338,8 +338,19 @@ def reshape_a(da, ans, a, shape):
 
 @adjoint(np.asarray, np.array, wrt=("a",))
 def asarray(g, ans, a, dtype=None):
-    """Also x.astype(...): the gradient has x's dtype (float32, or real for a real x)."""
+    """The gradient has a's dtype (float32, or real for a real a)."""
     return cast_like(g, a)
+
+
+@adjoint(astype, wrt=("x",))
+def astype_(g, ans, x, dtype, copy=True):
+    """x.astype(dtype): the gradient cast back to x's dtype (float32, or real for a real x)."""
+    return cast_like(g, x)
+
+
+@tangent(astype, "x")
+def astype_x(dx, ans, x, dtype, copy=True):
+    return astype(items_tangent(dx, x), dtype)
 
 
 @tangent(np.asarray, "a")

@@ -45,7 +45,7 @@ def broadcast_like_(g, ans, t, x):
 
 # (the helpers' other namespaces: Dask's, CuPy's..., with NumPy's rules)
 nondifferentiable(namespaces.foreign_namespace, namespaces.gradient_dtype, namespaces.is_complex,
-                  namespaces.is_lazy, namespaces.is_foreign_array)
+                  namespaces.is_lazy, namespaces.is_foreign_array, namespaces.no_numpy_functions)
 
 
 @adjoint(helpers.broadcast_to_like, wrt=("v", "x"))
