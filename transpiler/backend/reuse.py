@@ -1,7 +1,8 @@
 """Writing arithmetic into temporaries that nothing reads again.
 
 Takes an optimized `ir.Function`; guarantees the same values, with some
-`a + b`, `a - b`, `a * b`, `a / b` computed in the memory of an operand that
+`a + b`, `a - b`, `a * b`, `a / b` of the reverse sweep (the primal's stay
+as the user wrote them) computed in the memory of an array operand that
 the generated code made itself and never reads again: the weight gradients a
 reverse loop sums, and chains like `g * (1.0 - h ** 2)`, which otherwise make
 (and, for arrays of 256 KiB and more, page-fault in) a new array per operation.
@@ -74,7 +75,7 @@ def reuse_dead_temporaries(fn, kinds):
     facts = _Facts(fn)
     for s, path, loops in facts.order:
         if isinstance(s, ir.Assign) and s.fn in _INTO and len(s.args) == 2 and \
-                not s.kwargs and s.target is not None:
+                not s.kwargs and s.target is not None and s.reverse:
             _rewrite(s, path, loops, facts, kinds)
     return fn
 
