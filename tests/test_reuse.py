@@ -13,7 +13,7 @@ import pytest
 from runtime import helpers_in_place
 from runtime.helpers import add_into, mul_into, rdiv_into, rsub_into, sub_into
 from runtime.numeric import numeric_grad
-from transpiler import grad, hessian, jvp, value_and_grad
+from transpiler import grad, hessian, jvp, value_and_grad, vjp
 
 from conftest import assert_close
 
@@ -164,6 +164,27 @@ def test_a_value_read_in_every_pass_of_a_loop(in_place_everywhere, rng):
     value, g = value_and_grad(loop_reads_invariant)(x, 3)
     assert np.isclose(value, autograd_version(loop_reads_invariant)(x, 3))
     assert_close(g, autograd.grad(autograd_version(loop_reads_invariant))(x, 3))
+
+
+def exp_and_aux(x):
+    e = np.exp(x)
+    return np.sum(e), e
+
+
+def test_a_value_returned_to_the_user_is_not_written(in_place_everywhere, rng):
+    x = rng.normal(size=(4, 5))
+    (value, aux), g = value_and_grad(exp_and_aux, has_aux=True)(x)
+    assert np.array_equal(aux, np.exp(x)) and np.isclose(value, np.sum(np.exp(x)))
+    assert_close(g, np.exp(x))
+    value, pullback = vjp(twice_exp, x)
+    cotangent = rng.normal(size=x.shape)
+    assert_close(pullback(cotangent), (2.0 * np.exp(x) * cotangent,))
+    assert np.array_equal(value, 2.0 * np.exp(x))
+
+
+def twice_exp(x):
+    e = np.exp(x)
+    return e + e
 
 
 def shared(a, b):
