@@ -21,6 +21,8 @@ from .helpers_joins import (_CONCATENATORS, _is_item_array, _items_grad,  # noqa
                             _labelled, copy_grad, grid_slice, hstack_grad, index_concat,
                             index_concat_grad, index_concat_tangent, index_grid, items_tangent,
                             pieces_of, split_like, unstack, vstack_grad)
+from .helpers_in_place import (add_into, div_into, mul_into, rdiv_into,  # noqa: F401
+                               rsub_into, sub_into)
 
 
 # -- np.linspace ----------------------------------------------------------------------

@@ -109,6 +109,24 @@ def _fill_like(x, g):
         return lambda x, g: np.full(x.shape, g, dtype)
 
 
+def _plain(helper, op):
+    """Compiled, `add_into(a, b)` and the others are the plain operation, inlined, so
+    that numba fuses `mul_into(d_h, rsub_into(h ** 2, 1.0))` into one loop."""
+    @overload(helper, inline="always")
+    def _typed(a, b):
+        if (_array(a) or _number(a)) and (_array(b) or _number(b)):
+            return op
+
+
+for _helper, _op in ((helpers.add_into, lambda a, b: a + b),
+                     (helpers.sub_into, lambda a, b: a - b),
+                     (helpers.rsub_into, lambda a, b: b - a),
+                     (helpers.mul_into, lambda a, b: a * b),
+                     (helpers.div_into, lambda a, b: a / b),
+                     (helpers.rdiv_into, lambda a, b: b / a)):
+    _plain(_helper, _op)
+
+
 @overload(helpers.cast_like)
 def _cast_like(g, x):
     if _number(g):

@@ -14,6 +14,7 @@ from typing import Any
 
 from . import errors, ir
 from .backend.accumulate import accumulate_in_place
+from .backend.reuse import plain_operations, reuse_dead_temporaries
 from .ad.analyze import analyze
 from .ad.calls import is_user_function
 from .backend.codegen import Generated, generate
@@ -97,7 +98,7 @@ def front_end(fn, varargs=None):
     _load_builtin_rules()
     parsed = parse(fn, varargs)
     parsed.anf = normalize(parsed)
-    ssa_fn = to_ssa(parsed, parsed.anf)
+    ssa_fn = plain_operations(to_ssa(parsed, parsed.anf))
     ir.verify(ssa_fn)
     return parsed, ssa_fn
 
@@ -183,6 +184,7 @@ def _stages(fn, wrt, optimize, kinds, differentiate, output=(), callee=False):
     facts_after = getattr(derived, "facts", None)
     if optimize and facts_after is not None:
         optimized = accumulate_in_place(optimized, facts_after)
+        optimized = reuse_dead_temporaries(optimized, facts_after)
     ir.verify(optimized)
     code = generate(optimized, parsed.scope.globals,
                     (facts_after or argument_facts(optimized, kinds)) if optimize else None)

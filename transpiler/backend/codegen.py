@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from .. import ir
 from ..frontend import syntax
 from ..ad.companions import Companion, TangentCompanion
+from .reuse import is_into
 from .out_of_ssa import _loop_targets, _operand_vars, coalesce, out_of_ssa
 from ..ir.peephole import _ONE_SHOT, is_pure
 from ..sourcefiles import GENERATED, compile_function
@@ -109,8 +110,8 @@ def _fold_block(stmts, temps, counts, out, tail=(), tail_sweep=False):
         for v in _operand_vars(direct):
             if v.name in pending and pending[v.name].reverse == sweep:
                 out[v.name] = pending.pop(v.name)
-        if isinstance(s, ir.Assign) and s.fn is ops.setitem:
-            pending.clear()
+        if isinstance(s, ir.Assign) and (s.fn is ops.setitem or is_into(s.fn)):
+            pending.clear()  # (a write into an array: no read of it moves past it)
         if isinstance(s, ir.Assign) and s.target is not None and s.target.name in temps \
                 and counts.get(s.target.name) == 1 and (is_pure(s.fn) or s.fn in _ONE_SHOT):
             pending[s.target.name] = s
