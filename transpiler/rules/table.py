@@ -69,6 +69,10 @@ class Rule:
         head = (None,) * self._skip
         if NAMESPACE in kwargs:  # xp.sin(x): the namespace is not the rule's argument
             kwargs = {k: v for k, v in kwargs.items() if k != NAMESPACE}
+        if not kwargs:
+            fast = _bind_positional(sig, self._skip, args)
+            if fast is not None:
+                return fast
         try:
             bound = sig.bind(*head, *args, **kwargs)
         except TypeError:
@@ -130,8 +134,28 @@ def is_position(param, rule=None):
     return module.startswith(("numpy", "runtime")) or type(rule.prim).__name__ == "ufunc"
 
 
+def _bind_positional(sig, skip, args):
+    """`bind` of positional arguments to a signature with no *args, keyword-only
+    or **kwargs parameters (most rules), without `inspect`'s general binding:
+    the transformer binds every statement it differentiates."""
+    known = _PLAIN.get(id(sig))
+    if known is None or known[0] is not sig:
+        ok = all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                 for p in sig.parameters.values())
+        known = _PLAIN[id(sig)] = (sig, list(sig.parameters.values()) if ok else ())
+    plain = known[1]
+    given = skip + len(args)
+    if not plain or given > len(plain) or \
+            any(p.default is p.empty for p in plain[given:]):
+        return None
+    bound = {p.name: a for p, a in zip(plain[skip:], args)}
+    bound.update((p.name, p.default) for p in plain[given:])
+    return bound
+
+
 _TABLE: dict = {}
 _SIGNATURES: dict = {}
+_PLAIN: dict = {}  # id(signature) -> (it, its parameters if all are positional, else ())
 _NONDIFF: set = set()
 _USER_LOG: list = []  # (what, primitive, rule function) registered by users, in order
 
