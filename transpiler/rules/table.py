@@ -163,6 +163,7 @@ _USER_LOG: list = []  # (what, primitive, rule function) registered by users, in
 def _log(what, prim, fn, module):
     """Remember a registration made outside tapeless (diskcache.py keys on them)."""
     if (module or "").split(".")[0] not in ("transpiler", "runtime"):
+        _registered_imported_families()  # (first: the user's rule overrides a built-in one)
         _USER_LOG.append((what, prim, fn))
 
 
@@ -179,11 +180,29 @@ def _key(prim):
 
 def lookup(prim):
     """The Rule for `prim`, or None."""
-    return _TABLE.get(_key(prim))
+    rule = _TABLE.get(_key(prim))
+    if rule is None and _registered_imported_families():
+        rule = _TABLE.get(_key(prim))
+    return rule
 
 
 def is_nondifferentiable(prim):
-    return _key(prim) in _NONDIFF
+    key = _key(prim)
+    return key in _NONDIFF or (key not in _TABLE and _registered_imported_families()
+                               and key in _NONDIFF)
+
+
+_MODULES_SEEN = [0]  # len(sys.modules) when the families were last looked for
+
+
+def _registered_imported_families(everything=False):
+    """Register the rule families of the SciPy modules imported since the last
+    look (rules/scipy.py); whether any was new. Cheap when nothing was imported."""
+    if not everything and _MODULES_SEEN[0] == len(sys.modules):
+        return False
+    _MODULES_SEEN[0] = len(sys.modules)
+    from . import scipy as rules_scipy
+    return rules_scipy.register_imported(everything)
 
 
 def _default_wrt(fn, skip):
@@ -262,6 +281,7 @@ def remove(*prims: Any) -> None:
 
 def covered():
     """All registered primitives: (name, kind) pairs, for generated docs."""
+    _registered_imported_families(everything=True)
     rows = []
     for rule in _TABLE.values():
         kind = "partials" if rule.partials else "adjoint" if rule.adjoint else "tangent"
