@@ -28,14 +28,20 @@ WITHOUT_SCIPY = textwrap.dedent("""
 """)
 
 
-def test_no_scipy_still_differentiates_numpy(tmp_path):
-    script = tmp_path / "without_scipy.py"  # a file, so that the compiler can read `loss`
-    script.write_text(WITHOUT_SCIPY)
+def run_script(tmp_path, text):
+    """Run `text` in a fresh interpreter, from a file (so that the compiler can read
+    its functions); it prints "ok" when its checks pass."""
+    script = tmp_path / "script.py"
+    script.write_text(text)
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     done = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True,
                           text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_no_scipy_still_differentiates_numpy(tmp_path):
+    run_script(tmp_path, WITHOUT_SCIPY)
 
 
 def test_with_scipy_the_rules_are_registered():
@@ -76,10 +82,4 @@ LAZY = textwrap.dedent("""
 
 
 def test_scipy_rules_register_when_scipy_modules_are_imported(tmp_path):
-    script = tmp_path / "lazy_scipy.py"
-    script.write_text(LAZY)
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    done = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, env=env)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "ok"
+    run_script(tmp_path, LAZY)
