@@ -52,9 +52,10 @@ _COMPREHENSIONS = (gast.ListComp, gast.GeneratorExp, gast.SetComp, gast.DictComp
 
 def name_sets(node):
     """(every name in `node`, the names it assigns or takes as parameters (its
-    locals), the names outside its comprehensions), in one walk: the normalizer
-    and the SSA builder need all three, and a long function is a big tree."""
-    every, assigned, outside = set(), set(), set()
+    locals), the names outside its comprehensions, how many times it reads each
+    name), in one walk: the normalizer and the SSA builder need them, and a long
+    function is a big tree."""
+    every, assigned, outside, reads = set(), set(), set(), {}
     stack = [(node, False)]
     while stack:
         n, in_comprehension = stack.pop()
@@ -62,6 +63,8 @@ def name_sets(node):
             every.add(n.id)
             if isinstance(n.ctx, (gast.Store, gast.Param)):
                 assigned.add(n.id)
+            elif isinstance(n.ctx, gast.Load):
+                reads[n.id] = reads.get(n.id, 0) + 1
             if not in_comprehension:
                 outside.add(n.id)
         inner = in_comprehension or isinstance(n, _COMPREHENSIONS)
@@ -71,7 +74,7 @@ def name_sets(node):
                 stack.extend((item, inner) for item in value if isinstance(item, gast.AST))
             elif isinstance(value, gast.AST):
                 stack.append((value, inner))
-    return every, assigned, outside
+    return every, assigned, outside, reads
 
 
 class Normalizer(LocalFunctions, Loops, Expressions, Calls):
@@ -80,7 +83,7 @@ class Normalizer(LocalFunctions, Loops, Expressions, Calls):
     def __init__(self, parsed):
         self.parsed = parsed
         # names the normalizer itself calls (`range(len(xs))`) are never temporaries
-        self.user_names, self.locals, self.outside_comprehensions = name_sets(parsed.node)
+        self.user_names, self.locals, self.outside_comprehensions, _ = name_sets(parsed.node)
         self.taken = self.user_names | {"len", "range", "min", "zip", "tuple", "dict", _PARTIAL,
                                         "sequence", "sort_order", _FAIL, "format_value"}
         self.temps = set()

@@ -46,7 +46,7 @@ def to_ssa(parsed, anf):
 class Builder(InPlaceUpdates, Values):
     def __init__(self, parsed, anf):
         self.parsed, self.anf = parsed, anf
-        self.reserved, self.locals, _ = name_sets(anf)
+        self.reserved, self.locals, _, self.reads = name_sets(anf)
         self.used = set()
         self.tried = {}  # base -> the last suffix new_var tried
         self.source_names = {}
@@ -275,10 +275,10 @@ class Builder(InPlaceUpdates, Values):
         out.append(ir.Loop(list(phis.values()), body, target, iterable, [], cond, loc))
 
     def read_outside(self, loop):
-        """Names read somewhere in the function outside `loop`."""
-        inside = {id(n) for n in gast.walk(gast.Module(body=[loop], type_ignores=[]))}
-        return {n.id for n in gast.walk(self.anf) if isinstance(n, gast.Name) and
-                isinstance(n.ctx, gast.Load) and id(n) not in inside}
+        """Names read somewhere in the function outside `loop`: read more often in
+        the function than in the loop (not a walk of the function per loop)."""
+        inside = name_sets(gast.Module(body=[loop], type_ignores=[]))[3]
+        return {name for name, n in self.reads.items() if n > inside.get(name, 0)}
 
     def _state(self):
         """What building a region changes in the builder (to build it again)."""
