@@ -205,10 +205,13 @@ def coalesce(fn, stmts, folded, reserved):
         base = fn.source_names.get(name, name)
         groups = classes.setdefault(base, [])
         mirror = fn.mirrors.get(name)  # a value read back in a reversed loop: its forward name
-        for members in sorted(groups, key=lambda members: mirror not in members):
+        candidates = groups if mirror is None else \
+            sorted(groups, key=lambda members: mirror not in members)  # (the mirror's first)
+        edges = graph.edges.get(name, _NONE)
+        for members in candidates:
             if name in params and not members.isdisjoint(params):
                 continue
-            if graph.edges.get(name, set()).isdisjoint(members):
+            if edges.isdisjoint(members):
                 members.add(name)
                 break
         else:
