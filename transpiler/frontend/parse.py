@@ -133,9 +133,14 @@ def _block_by_indentation(fn):
 
 
 def _last_line(code):
-    """The last source line any instruction of `code` or its nested code comes from."""
-    ends = [end if end is not None else line
-            for line, end, _, _ in code.co_positions() if line is not None]
+    """The last source line any instruction of `code` or its nested code comes from
+    (on Python 3.10, which has no end positions, starts: the lines after are then
+    found by indentation, or the text does not parse)."""
+    if hasattr(code, "co_positions"):
+        ends = [end if end is not None else line
+                for line, end, _, _ in code.co_positions() if line is not None]
+    else:
+        ends = [line for _, _, line in code.co_lines() if line is not None]
     ends.extend(_last_line(c) or 0 for c in code.co_consts if hasattr(c, "co_code"))
     return max(ends, default=None)
 
