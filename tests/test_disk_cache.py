@@ -63,16 +63,32 @@ print(json.dumps({{"stats": diskcache.STATS, "got": [float(v) for v in got],
 """
 
 
-def run(tmp_path, module="model", setup="", wrt="(0, 1)", **env):
-    """Run a fresh interpreter that takes the gradient of `module`.f; what it reports."""
-    script = tmp_path / "take_gradient.py"
-    script.write_text(SCRIPT.format(module=module, setup=textwrap.dedent(setup), wrt=wrt))
+JVP_SCRIPT = """\
+import json, os, sys
+sys.path.insert(0, os.getcwd())
+import numpy as np
+from transpiler import jvp, diskcache
+from runtime.numeric import numeric_grad
+import {module} as m
+args, tangents = (0.7, 1.3), (1.0, -0.5)
+value, got = jvp(m.f, wrt=(0, 1))(*args, tangents=tangents)
+want = float(np.dot(numeric_grad(m.f, args, (0, 1)), tangents))  # the directional derivative
+print(json.dumps({{"stats": diskcache.STATS, "got": [float(got)], "want": [want],
+                  "source": ""}}))
+"""
+
+
+def run(tmp_path, module="model", setup="", wrt="(0, 1)", script=SCRIPT, **env):
+    """Run a fresh interpreter that takes the gradient of `module`.f (or runs
+    another `script`); what it reports."""
+    path = tmp_path / "take_gradient.py"
+    path.write_text(script.format(module=module, setup=textwrap.dedent(setup), wrt=wrt))
     environ = dict(os.environ, TAPELESS_CACHE_DIR=str(tmp_path / "cache"), **env)
     for name in ("TAPELESS_CACHE", "TAPELESS_OPTIMIZE"):  # (the suite may run with these set)
         environ.pop(name, None)
     environ.update(env)
     environ["PYTHONPATH"] = ROOT + os.pathsep + environ.get("PYTHONPATH", "")
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
                           env=environ, cwd=tmp_path, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(done.stdout.strip().splitlines()[-1])
@@ -210,3 +226,26 @@ def test_a_default_argument_is_part_of_the_key(tmp_path):
     assert stored(run(tmp_path))
     assert stored(run(tmp_path, MODEL_SCALE="3.0"))  # (the default is in the signature)
     assert hit(run(tmp_path, MODEL_SCALE="3.0"))
+
+
+def test_forward_mode_is_cached_too(tmp_path):
+    (tmp_path / "helper.py").write_text(HELPER)
+    (tmp_path / "caller.py").write_text(CALLER)  # (the helper's tangent comes along)
+    assert stored(run(tmp_path, "caller", script=JVP_SCRIPT))
+    assert hit(run(tmp_path, "caller", script=JVP_SCRIPT))
+    assert stored(run(tmp_path, "caller"))  # (reverse mode: another entry)
+    (tmp_path / "caller.py").write_text(CALLER.replace("+ x", "+ x * y"))
+    edited = run(tmp_path, "caller", script=JVP_SCRIPT)  # (checked against the new text)
+    assert stored(edited)
+    assert hit(run(tmp_path, "caller", script=JVP_SCRIPT))
+
+
+def test_the_entry_count_is_kept_under_the_limit(tmp_path, monkeypatch):
+    from transpiler import diskcache
+    monkeypatch.setattr(diskcache, "entries_dir", lambda: str(tmp_path))
+    monkeypatch.setattr(diskcache, "MAX_ENTRIES", 10)
+    monkeypatch.setattr(diskcache, "_COUNTED", {})
+    for k in range(25):
+        diskcache._store(f"{k:02d}" + "0" * 62, {"format": diskcache.FORMAT})
+        assert len(glob.glob(str(tmp_path / "*" / "*.pickle"))) <= 10
+    assert len(glob.glob(str(tmp_path / "*" / "*.pickle"))) >= 9

@@ -45,6 +45,7 @@ from .sourcefiles import RECORDERS as _RECORDERS  # the transforms under way, in
 
 FORMAT = 1
 MAX_ENTRIES = 2000  # beyond this, the oldest entries are removed when one is stored
+_COUNTED: dict = {}  # cache directory -> its entries as far as this process knows (_evict)
 STATS = {"hits": 0, "misses": 0, "stored": 0, "uncacheable": 0}
 _SELF: list = []  # the fingerprint of tapeless's own source, once computed
 
@@ -226,21 +227,30 @@ def _store(key, entry):
 
 
 def _evict():
-    """Keep at most MAX_ENTRIES entries: the least recently used go first."""
+    """Keep at most MAX_ENTRIES entries: the least recently used go first. The
+    directory is listed once in a process, then the stores are counted, until
+    the count reaches the limit (listing thousands of entries at every store
+    would cost more than a short function's transform)."""
     root = entries_dir()
+    if _COUNTED.get(root, MAX_ENTRIES) < MAX_ENTRIES:
+        _COUNTED[root] += 1  # (an entry stored again is counted again: early, never late)
+        return
     try:
         paths = [os.path.join(root, d, f) for d in os.listdir(root)
                  for f in os.listdir(os.path.join(root, d))]
     except OSError:
         return
+    _COUNTED[root] = len(paths)
     if len(paths) <= MAX_ENTRIES:
         return
+    keep = MAX_ENTRIES * 9 // 10  # (room for the next stores before listing again)
+    _COUNTED[root] = keep
     def used(p):
         try:
             return os.stat(p).st_atime_ns
         except OSError:
             return 0
-    for p in sorted(paths, key=used)[:len(paths) - MAX_ENTRIES]:
+    for p in sorted(paths, key=used)[:len(paths) - keep]:
         try:
             os.unlink(p)
         except OSError:

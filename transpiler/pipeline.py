@@ -281,10 +281,19 @@ def transform_forward(fn, wrt=0, optimize=True, kinds=None, output=(), tangent_n
     """Run the stages for forward mode (tangents) with respect to `wrt`; with
     `output`, only that part of the result (a path of tuple indices) and its tangent;
     `tangent_names` names the tangent parameters (otherwise `x_dot`, ...); `callee`:
-    for a function called by differentiated code (see calls.py)."""
+    for a function called by differentiated code (see calls.py; stored with the
+    code that calls it, not on its own). A new process finds it in the on-disk
+    cache (diskcache.py) when nothing it depends on changed, as `transform`."""
     import functools
-    return _transform(fn, wrt, optimize, kinds,
-                      functools.partial(forward, tangent_names=tangent_names), output, callee)
+
+    def make():
+        return _transform(fn, wrt, optimize, kinds,
+                          functools.partial(forward, tangent_names=tangent_names), output, callee)
+    if callee:
+        return make()
+    options = ("forward", tuple(wrt) if isinstance(wrt, list) else wrt, optimize, kinds,
+               OPTIMIZE, tuple(output), tuple(tangent_names) if tangent_names else None)
+    return cached(fn, options, make)
 
 
 def build_companion(comp, kinds, checkpoint=None):

@@ -94,8 +94,9 @@ def rules_table():
     """Markdown: every NumPy, math and builtin function with a derivative rule
     (what reverse and forward mode support), then those that carry no gradient."""
     from .rules import _load_builtin_rules
-    from .rules.table import _NONDIFF, _TABLE
+    from .rules.table import _NONDIFF, _TABLE, _registered_imported_families
     _load_builtin_rules()
+    _registered_imported_families(everything=True)
     names = _public_names()
     sections = {"NumPy": [], "SciPy (when SciPy is installed)": [],
                 "Python builtins and `math`": []}

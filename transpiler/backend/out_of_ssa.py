@@ -60,6 +60,42 @@ def _parallel_copies(phis, reverse):
 
 # -- coalescing -----------------------------------------------------------------
 
+class Live:
+    """A set of live names, kept by the variable each is a version of, so that a
+    definition finds the live versions of its own variable without scanning the
+    others (a reverse sweep keeps every saved forward value live)."""
+
+    def __init__(self, bases, groups=None):
+        self.bases = bases
+        self.groups = groups if groups is not None else {}  # base -> live names
+
+    def copy(self):
+        return Live(self.bases, {b: set(names) for b, names in self.groups.items() if names})
+
+    def add(self, names):
+        for name in names:
+            self.groups.setdefault(self.bases.get(name, name), set()).add(name)
+
+    def discard(self, name):
+        self.groups.get(self.bases.get(name, name), set()).discard(name)
+
+    def versions_of(self, name):
+        """The live names that are versions of `name`'s variable."""
+        return self.groups.get(self.bases.get(name, name), _NONE)
+
+    def union(self, other):
+        out = self.copy()
+        for names in other.groups.values():
+            out.add(names)
+        return out
+
+    def within(self, other):
+        return all(names <= other.groups.get(b, _NONE) for b, names in self.groups.items())
+
+    def names(self):
+        return set().union(*self.groups.values())
+
+
 class Interference:
     """Which variables are live at once. Only pairs that could share a name
     (versions of one variable) are recorded: that is all coalescing asks."""
@@ -79,6 +115,14 @@ class Interference:
             self.edges.setdefault(a, set()).add(b)
             self.edges.setdefault(b, set()).add(a)
 
+    def add_all(self, a, others):
+        """Edges from `a` to each of `others` (a set)."""
+        others = others - {a}
+        if others:
+            self.edges.setdefault(a, set()).update(others)
+            for b in others:
+                self.edges.setdefault(b, set()).add(a)
+
     def uses(self, operands):
         out = set()
         for v in _operand_vars(operands):
@@ -88,8 +132,11 @@ class Interference:
                 out.add(v.name)
         return out
 
+    def live_versions(self, name, live):
+        return self.versions.get(name, _NONE) & live.versions_of(name)
+
     def block(self, stmts, live):
-        live = set(live)
+        live = live.copy()
         for s in reversed(stmts):
             if isinstance(s, ir.Assign):
                 if s.target is not None and s.target.name in self.folded:
@@ -100,34 +147,32 @@ class Interference:
                     copy_of = s.args[0] if s.fn is ops.identity else None
                     source = {copy_of.name} if isinstance(copy_of, ir.Var) and \
                         copy_of.name not in self.folded else set()
-                    for v in self.versions.get(t, _NONE) & live:  # (not all versions: quadratic)
-                        if v not in source:
-                            self.add(t, v)
+                    self.add_all(t, self.live_versions(t, live) - source)
                     live.discard(t)
-                live |= used
+                live.add(used)
             elif isinstance(s, ir.If):
-                live = self.block(s.body, live) | self.block(s.orelse, live) | \
-                    self.uses([s.cond])
+                live = self.block(s.body, live).union(self.block(s.orelse, live))
+                live.add(self.uses([s.cond]))
             elif isinstance(s, ir.Loop):
                 live = self.loop(s, live)
             elif isinstance(s, ir.Return):
-                live |= self.uses([s.value])
+                live.add(self.uses([s.value]))
         return live
 
 
     def loop(self, s, live_after):
         """Live at the loop header: what the rest needs, the header test reads, and
         what the body needs (again, until nothing changes)."""
-        header = set(live_after) | self.uses([s.iterable, s.cond])
+        header = live_after.copy()
+        header.add(self.uses([s.iterable, s.cond]))
         while True:
             live_in_body = self.block(s.test + s.body, header)
             for t in _loop_targets(s):  # (re)defined at the top of every iteration
-                for v in self.versions.get(t.name, _NONE) & live_in_body:
-                    self.add(t.name, v)
+                self.add_all(t.name, self.live_versions(t.name, live_in_body))
                 live_in_body.discard(t.name)
-            if live_in_body <= header:
+            if live_in_body.within(header):
                 return header
-            header |= live_in_body
+            header = header.union(live_in_body)
 
 
 _NONE: frozenset = frozenset()
@@ -151,7 +196,7 @@ def coalesce(fn, stmts, folded, reserved):
             for t in _loop_targets(s):
                 order.setdefault(t.name)
     graph = Interference(folded, fn.source_names, order)
-    live_in = graph.block(stmts, set())
+    live_in = graph.block(stmts, Live(graph.bases)).names()
     for p in params:
         for v in live_in | set(params):
             graph.add(p, v)
@@ -160,10 +205,13 @@ def coalesce(fn, stmts, folded, reserved):
         base = fn.source_names.get(name, name)
         groups = classes.setdefault(base, [])
         mirror = fn.mirrors.get(name)  # a value read back in a reversed loop: its forward name
-        for members in sorted(groups, key=lambda members: mirror not in members):
+        candidates = groups if mirror is None else \
+            sorted(groups, key=lambda members: mirror not in members)  # (the mirror's first)
+        edges = graph.edges.get(name, _NONE)
+        for members in candidates:
             if name in params and not members.isdisjoint(params):
                 continue
-            if graph.edges.get(name, set()).isdisjoint(members):
+            if edges.isdisjoint(members):
                 members.add(name)
                 break
         else:

@@ -47,26 +47,34 @@ def _all_names(node):
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
-def _names_outside_comprehensions(node):
-    out = set()
-    stack = [node]
+_COMPREHENSIONS = (gast.ListComp, gast.GeneratorExp, gast.SetComp, gast.DictComp)
+
+
+def name_sets(node):
+    """(every name in `node`, the names it assigns or takes as parameters (its
+    locals), the names outside its comprehensions, how many times it reads each
+    name), in one walk: the normalizer and the SSA builder need them, and a long
+    function is a big tree."""
+    every, assigned, outside, reads = set(), set(), set(), {}
+    stack = [(node, False)]
     while stack:
-        n = stack.pop()
-        if isinstance(n, (gast.ListComp, gast.GeneratorExp, gast.SetComp, gast.DictComp)):
-            continue
+        n, in_comprehension = stack.pop()
         if isinstance(n, gast.Name):
-            out.add(n.id)
-        stack.extend(gast.iter_child_nodes(n))
-    return out
-
-
-def assigned_names(node):
-    """Names a function assigns or takes as parameters: its locals."""
-    out = set()
-    for n in gast.walk(node):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param)):
-            out.add(n.id)
-    return out
+            every.add(n.id)
+            if isinstance(n.ctx, (gast.Store, gast.Param)):
+                assigned.add(n.id)
+            elif isinstance(n.ctx, gast.Load):
+                reads[n.id] = reads.get(n.id, 0) + 1
+            if not in_comprehension:
+                outside.add(n.id)
+        inner = in_comprehension or isinstance(n, _COMPREHENSIONS)
+        for field in n._fields:  # (gast.iter_child_nodes, at a third of the cost)
+            value = getattr(n, field, None)
+            if isinstance(value, list):
+                stack.extend((item, inner) for item in value if isinstance(item, gast.AST))
+            elif isinstance(value, gast.AST):
+                stack.append((value, inner))
+    return every, assigned, outside, reads
 
 
 class Normalizer(LocalFunctions, Loops, Expressions, Calls):
@@ -75,18 +83,17 @@ class Normalizer(LocalFunctions, Loops, Expressions, Calls):
     def __init__(self, parsed):
         self.parsed = parsed
         # names the normalizer itself calls (`range(len(xs))`) are never temporaries
-        self.user_names = _all_names(parsed.node)
+        self.user_names, self.locals, self.outside_comprehensions, _ = name_sets(parsed.node)
         self.taken = self.user_names | {"len", "range", "min", "zip", "tuple", "dict", _PARTIAL,
                                         "sequence", "sort_order", _FAIL, "format_value"}
-        self.locals = assigned_names(parsed.node)
         self.temps = set()
+        self.tried = {}  # base -> the last suffix fresh() tried
         self.pending = []
         self.local_functions = {}  # nested defs and lambdas, inlined where called
         node = parsed.node
         self.params = {a.id for a in node.args.args + node.args.posonlyargs +
                        node.args.kwonlyargs}
         self.inlining = []
-        self.outside_comprehensions = _names_outside_comprehensions(node)
         self.comprehension_names = set()
 
     # -- helpers ----------------------------------------------------------
@@ -99,10 +106,11 @@ class Normalizer(LocalFunctions, Loops, Expressions, Calls):
 
     def fresh(self, hint):
         base = hint if hint.isidentifier() else "t"
-        candidate, n = base, 0
+        candidate, n = base, self.tried.get(base, 0)
         while candidate in self.taken:
             n += 1
             candidate = f"{base}_{n}"
+        self.tried[base] = n  # (names are never given back: the next one starts here)
         self.taken.add(candidate)
         self.temps.add(candidate)
         return candidate

@@ -68,6 +68,9 @@ class Parsed:
             return None
         text = self.lines[lineno - 1] if 0 < lineno <= len(self.lines) else ""
         offset = getattr(node, "col_offset", 0)  # in UTF-8 bytes of the dedented line
+        if text.isascii():  # (one byte, one character: most lines, and every node has a Loc)
+            col = min(offset, max(len(text) - self.indent, 0)) + self.indent
+            return Loc(self.filename, lineno, col, text)
         line = text[self.indent:].encode("utf-8")
         col = len(line[:offset].decode("utf-8", "ignore")) + self.indent  # in characters
         return Loc(self.filename, lineno, col, text)
@@ -85,9 +88,13 @@ def _closure_of(fn):
     return out
 
 
-def _source_of(fn):
+def _source_of(fn, quick=False):
+    """The lines of `fn`'s definition (decorators included) and the number of the
+    first; `quick`: found by `_block_by_indentation` when it can (the caller
+    parses them, and asks again without `quick` if they do not parse)."""
     try:
-        lines, lineno = inspect.getsourcelines(fn)
+        found = _block_by_indentation(fn) if quick else None
+        lines, lineno = found or inspect.getsourcelines(fn)
     except (OSError, TypeError) as exc:
         name = getattr(fn, "__qualname__", repr(fn))
         raise TranspileError(
@@ -97,6 +104,45 @@ def _source_of(fn):
             fix="define the function in a file, or register a rule for it with transpiler.rule",
         ) from None
     return lines, max(lineno, 1)
+
+
+def _block_by_indentation(fn):
+    """`inspect.getsourcelines(fn)` without tokenizing the function (which costs
+    more than parsing it): from the first line of the definition, to at least the
+    last line its instructions (and those of the functions nested in it) come
+    from, then on while the lines are blank, comments, or indented deeper than
+    the first. A line that is not, after the last instruction, ends the block;
+    if that line is a continuation (of brackets, a string, a backslash), the text
+    does not parse, and the caller falls back to inspect. None when the lines
+    cannot be found this way."""
+    all_lines, start = inspect.findsource(fn)
+    last = _last_line(fn.__code__)
+    if last is None or not start < last <= len(all_lines):
+        return None
+    first = all_lines[start]
+    indent = len(first) - len(first.lstrip())
+    end = last
+    for line in all_lines[last:]:
+        text = line.strip()
+        if text and not text.startswith("#") and len(line) - len(line.lstrip()) <= indent:
+            break
+        end += 1
+    while end > last and all_lines[end - 1].strip()[:1] in ("", "#"):
+        end -= 1  # (what follows the last statement is not the function's)
+    return all_lines[start:end], start + 1
+
+
+def _last_line(code):
+    """The last source line any instruction of `code` or its nested code comes from
+    (on Python 3.10, which has no end positions, starts: the lines after are then
+    found by indentation, or the text does not parse)."""
+    if hasattr(code, "co_positions"):
+        ends = [end if end is not None else line
+                for line, end, _, _ in code.co_positions() if line is not None]
+    else:
+        ends = [line for _, _, line in code.co_lines() if line is not None]
+    ends.extend(_last_line(c) or 0 for c in code.co_consts if hasattr(c, "co_code"))
+    return max(ends, default=None)
 
 
 def _fingerprint(code):
@@ -195,24 +241,22 @@ def parse(fn, varargs=None):
                              fix="pass a function defined with def")
     if getattr(fn, "__name__", "") == "<lambda>":
         return _parse_lambda(fn, code, varargs)
-    lines, first = _source_of(fn)
+    lines, first, module = _parsed_source(fn, quick=True) or _parsed_source(fn)
     filename = code.co_filename
     text = "".join(lines)
-    dedented = textwrap.dedent(text)
     indent = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
-    _check_unchanged(fn, dedented, filename)
-    module = gast.parse(dedented)
+    _check_unchanged(fn, textwrap.dedent(text), filename)
     node = module.body[0]
     if isinstance(node, gast.AsyncFunctionDef):
+        row = node.lineno - first
         raise TranspileError(f"cannot differentiate an `async def` ({fn.__name__})",
-                             Loc(filename, first + node.lineno - 1, indent + node.col_offset,
-                                 lines[node.lineno - 1] if node.lineno <= len(lines) else ""),
+                             Loc(filename, node.lineno, indent + node.col_offset,
+                                 lines[row] if row < len(lines) else ""),
                              "coroutines cannot be differentiated",
                              "differentiate a plain synchronous function")
     if not isinstance(node, gast.FunctionDef):
         raise TranspileError(f"{fn.__name__} is not defined with a def statement",
                              fix="define it with def")
-    gast.increment_lineno(module, first - 1)
     node.decorator_list = []
     all_lines = linecache.getlines(filename) or text.splitlines(True)
     scope = Scope(fn.__globals__, _closure_of(fn), fn)
@@ -222,6 +266,21 @@ def parse(fn, varargs=None):
     if code.co_flags & inspect.CO_GENERATOR:
         _generator_as_list(node, parsed)
     return parsed
+
+
+def _parsed_source(fn, quick=False):
+    """(lines, first line number, gast Module) of `fn`'s definition (`_source_of`);
+    with `quick`, None when the lines found quickly are not one whole definition."""
+    lines, first = _source_of(fn, quick)
+    # (blank lines first: the nodes get the file's line numbers without a walk to move them)
+    text = "\n" * (first - 1) + textwrap.dedent("".join(lines))
+    if not quick:
+        return lines, first, gast.parse(text)
+    try:
+        module = gast.parse(text)
+    except SyntaxError:
+        return None
+    return (lines, first, module) if len(module.body) == 1 else None
 
 
 def _generator_as_list(node, parsed):

@@ -105,7 +105,7 @@ class Assign:
     reverse: bool = False  # emitted by the reverse sweep (not part of the primal)
 
     def operands(self):
-        return list(self.args) + list(self.kwargs.values())
+        return [*self.args, *self.kwargs.values()]
 
 
 @dataclass(eq=False)

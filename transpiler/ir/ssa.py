@@ -29,7 +29,7 @@ from .. import ir
 from ..errors import TranspileError, working_on
 from .in_place import InPlaceUpdates, _updates_in_place
 from .ssa_values import Values
-from ..frontend.normalize import _LIST_APPEND, assigned_names
+from ..frontend.normalize import _LIST_APPEND, name_sets
 from ..frontend.syntax import stem
 from ..sourcefiles import RECORDERS
 from runtime import ops
@@ -46,9 +46,9 @@ def to_ssa(parsed, anf):
 class Builder(InPlaceUpdates, Values):
     def __init__(self, parsed, anf):
         self.parsed, self.anf = parsed, anf
-        self.locals = assigned_names(anf)
-        self.reserved = {n.id for n in gast.walk(anf) if isinstance(n, gast.Name)}
+        self.reserved, self.locals, _, self.reads = name_sets(anf)
         self.used = set()
+        self.tried = {}  # base -> the last suffix new_var tried
         self.source_names = {}
         self.maybe_undefined = {}
         self.temps = set(getattr(anf, "temps", ()))
@@ -66,10 +66,11 @@ class Builder(InPlaceUpdates, Values):
 
     # -- names ------------------------------------------------------------
     def new_var(self, base, temp=False):
-        name, n = base, 0
+        name, n = base, self.tried.get(base, 0)
         while name in self.used or (name != base and name in self.reserved):
             n += 1
             name = f"{base}_{n}"
+        self.tried[base] = n  # (names are never given back: the next one starts here)
         self.used.add(name)
         self.source_names[name] = base
         if temp or base in self.temps:
@@ -274,19 +275,19 @@ class Builder(InPlaceUpdates, Values):
         out.append(ir.Loop(list(phis.values()), body, target, iterable, [], cond, loc))
 
     def read_outside(self, loop):
-        """Names read somewhere in the function outside `loop`."""
-        inside = {id(n) for n in gast.walk(gast.Module(body=[loop], type_ignores=[]))}
-        return {n.id for n in gast.walk(self.anf) if isinstance(n, gast.Name) and
-                isinstance(n.ctx, gast.Load) and id(n) not in inside}
+        """Names read somewhere in the function outside `loop`: read more often in
+        the function than in the loop (not a walk of the function per loop)."""
+        inside = name_sets(gast.Module(body=[loop], type_ignores=[]))[3]
+        return {name for name, n in self.reads.items() if n > inside.get(name, 0)}
 
     def _state(self):
         """What building a region changes in the builder (to build it again)."""
-        return (set(self.used), dict(self.source_names), set(self.temp_names),
-                dict(self.tuples), dict(self.dicts), dict(self.consumed),
+        return (set(self.used), dict(self.tried), dict(self.source_names),
+                set(self.temp_names), dict(self.tuples), dict(self.dicts), dict(self.consumed),
                 dict(self.maybe_undefined), dict(self.alias_of), dict(self.phi_inputs))
 
     def _restore(self, state):
-        (self.used, self.source_names, self.temp_names, self.tuples, self.dicts,
+        (self.used, self.tried, self.source_names, self.temp_names, self.tuples, self.dicts,
          self.consumed, self.maybe_undefined, self.alias_of,
          self.phi_inputs) = [type(x)(x) for x in state]
 

@@ -3,7 +3,8 @@
 `table.py` holds the table and the registration functions (`adjoint`,
 `partials`, `tangent`, `nondifferentiable`); each family module registers the
 rules of one library area on import. `_load_builtin_rules()` imports them all,
-once, before the first transformation (so `import transpiler` stays quick).
+once, before the first transformation (so `import transpiler` stays quick);
+SciPy's when the SciPy modules they are for are imported (scipy.py).
 Nothing here imports a compiler stage: the stages and the tape engine import it.
 """
 from .table import (adjoint, covered, is_nondifferentiable, is_position, lookup,  # noqa: F401
@@ -21,4 +22,5 @@ def _load_builtin_rules():
     from runtime.structures import unbound_method
     from runtime import ops
     nondifferentiable(basis_of, unbound_method, ops.sequence, ops.sort_order)
-    from . import scipy as rules_scipy  # noqa: F401  (registers only when SciPy imports)
+    from .table import _registered_imported_families
+    _registered_imported_families()  # (SciPy's: those of the SciPy modules imported, scipy.py)

@@ -69,6 +69,10 @@ class Rule:
         head = (None,) * self._skip
         if NAMESPACE in kwargs:  # xp.sin(x): the namespace is not the rule's argument
             kwargs = {k: v for k, v in kwargs.items() if k != NAMESPACE}
+        if not kwargs:
+            fast = _bind_positional(sig, self._skip, args)
+            if fast is not None:
+                return fast
         try:
             bound = sig.bind(*head, *args, **kwargs)
         except TypeError:
@@ -130,8 +134,28 @@ def is_position(param, rule=None):
     return module.startswith(("numpy", "runtime")) or type(rule.prim).__name__ == "ufunc"
 
 
+def _bind_positional(sig, skip, args):
+    """`bind` of positional arguments to a signature with no *args, keyword-only
+    or **kwargs parameters (most rules), without `inspect`'s general binding:
+    the transformer binds every statement it differentiates."""
+    known = _PLAIN.get(id(sig))
+    if known is None or known[0] is not sig:
+        ok = all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                 for p in sig.parameters.values())
+        known = _PLAIN[id(sig)] = (sig, list(sig.parameters.values()) if ok else ())
+    plain = known[1]
+    given = skip + len(args)
+    if not plain or given > len(plain) or \
+            any(p.default is p.empty for p in plain[given:]):
+        return None
+    bound = {p.name: a for p, a in zip(plain[skip:], args)}
+    bound.update((p.name, p.default) for p in plain[given:])
+    return bound
+
+
 _TABLE: dict = {}
 _SIGNATURES: dict = {}
+_PLAIN: dict = {}  # id(signature) -> (it, its parameters if all are positional, else ())
 _NONDIFF: set = set()
 _USER_LOG: list = []  # (what, primitive, rule function) registered by users, in order
 
@@ -139,6 +163,7 @@ _USER_LOG: list = []  # (what, primitive, rule function) registered by users, in
 def _log(what, prim, fn, module):
     """Remember a registration made outside tapeless (diskcache.py keys on them)."""
     if (module or "").split(".")[0] not in ("transpiler", "runtime"):
+        _registered_imported_families()  # (first: the user's rule overrides a built-in one)
         _USER_LOG.append((what, prim, fn))
 
 
@@ -155,11 +180,29 @@ def _key(prim):
 
 def lookup(prim):
     """The Rule for `prim`, or None."""
-    return _TABLE.get(_key(prim))
+    rule = _TABLE.get(_key(prim))
+    if rule is None and _registered_imported_families():
+        rule = _TABLE.get(_key(prim))
+    return rule
 
 
 def is_nondifferentiable(prim):
-    return _key(prim) in _NONDIFF
+    key = _key(prim)
+    return key in _NONDIFF or (key not in _TABLE and _registered_imported_families()
+                               and key in _NONDIFF)
+
+
+_MODULES_SEEN = [0]  # len(sys.modules) when the families were last looked for
+
+
+def _registered_imported_families(everything=False):
+    """Register the rule families of the SciPy modules imported since the last
+    look (rules/scipy.py); whether any was new. Cheap when nothing was imported."""
+    if not everything and _MODULES_SEEN[0] == len(sys.modules):
+        return False
+    _MODULES_SEEN[0] = len(sys.modules)
+    from . import scipy as rules_scipy
+    return rules_scipy.register_imported(everything)
 
 
 def _default_wrt(fn, skip):
@@ -238,6 +281,7 @@ def remove(*prims: Any) -> None:
 
 def covered():
     """All registered primitives: (name, kind) pairs, for generated docs."""
+    _registered_imported_families(everything=True)
     rows = []
     for rule in _TABLE.values():
         kind = "partials" if rule.partials else "adjoint" if rule.adjoint else "tangent"
