@@ -115,24 +115,27 @@ def _shapes_for_arrays(fn):
                 node.func.value.id.startswith("saved") and len(node.args) == 1 and \
                 isinstance(node.args[0], ast.Tuple):
             appends.setdefault(node.func.value.id, []).append(node.args[0])
+    readers = {}  # saved list -> [(its reverse loop's unpack, the loop, what follows it)]
     for block in _blocks(fn):
         for at, loop in enumerate(block):
             unpack = _saved_unpack(loop)
-            if unpack is None or len(appends.get(unpack.value.value.id, ())) != 1:
+            if unpack is not None and len(appends.get(unpack.value.value.id, ())) == 1:
+                readers.setdefault(unpack.value.value.id, []).append(
+                    (unpack, loop, block[at + 1:]))
+    for saved, loops in readers.items():  # (two loops read one list: kinds.py's KEPT)
+        saved_items = appends[saved][0].elts
+        for i in range(len(saved_items)):
+            calls = [_shape_only_uses(unpack.targets[0].elts[i].id, loop.body[1:], later)
+                     if len(unpack.targets[0].elts) == len(saved_items) else None
+                     for unpack, loop, later in loops]
+            if None in calls or not any(calls):
                 continue
-            saved_items = appends[unpack.value.value.id][0].elts
-            names = unpack.targets[0].elts
-            later = block[at + 1:]
-            for i, target in enumerate(names):
-                calls = _shape_only_uses(target.id, loop.body[1:], later)
-                if calls is None or len(saved_items) != len(names):
-                    continue
-                saved_items[i] = ast.copy_location(ast.Call(
-                    func=ast.Name(id=_TWIN + "shape_of", ctx=ast.Load()),
-                    args=[saved_items[i]], keywords=[]), saved_items[i])
-                for call in calls:
-                    call.func = ast.copy_location(
-                        ast.Name(id=_TWIN + "unbroadcast_to", ctx=ast.Load()), call.func)
+            saved_items[i] = ast.copy_location(ast.Call(
+                func=ast.Name(id=_TWIN + "shape_of", ctx=ast.Load()),
+                args=[saved_items[i]], keywords=[]), saved_items[i])
+            for call in (c for some in calls for c in some):
+                call.func = ast.copy_location(
+                    ast.Name(id=_TWIN + "unbroadcast_to", ctx=ast.Load()), call.func)
 
 
 def _blocks(fn):
@@ -159,7 +162,7 @@ def _saved_unpack(loop):
 
 def _shape_only_uses(name, body, later):
     """The `unbroadcast(g, name)` calls in `body`, when they are all that reads
-    `name` there and nothing after the loop reads it; else None."""
+    `name` there and nothing after the loop reads it (none: []); else None."""
     calls, other = [], False
     tree = ast.Module(body=list(body) + list(later), type_ignores=[])
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
@@ -174,7 +177,7 @@ def _shape_only_uses(name, body, later):
                 other = True
             else:
                 calls.append(parent)
-    return None if other or not calls else calls
+    return None if other else calls
 
 
 def _numbers_for_placeholders(fn):

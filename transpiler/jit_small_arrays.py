@@ -24,6 +24,7 @@ statement keeps the line of the one it replaces.
 from __future__ import annotations
 
 import ast
+import contextlib
 
 _TWIN = "tapeless_numba_"
 
@@ -32,8 +33,29 @@ def fuse_small_arrays(fn):
     """Apply the rewrites to every block of generated function `fn`."""
     for block in _blocks(fn):
         _fuse_forward(fn, block)
-        _fuse_reverse(fn, block)
+        with _twin_left_out(fn, block):
+            _fuse_reverse(fn, block)
     _InlineChains().visit(fn)
+
+
+@contextlib.contextmanager
+def _twin_left_out(fn, block):
+    """While `block` is rewritten, the other branch of an `if kept_shapes(...):`
+    holding it is left out of `fn`: a copy of the same reverse loop
+    (ad/reverse_loops.py, KeptShapes), whose names would count twice."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Call) and \
+                _call_of(node.test, "kept_shapes", len(node.test.args)):
+            for field, other in (("body", "orelse"), ("orelse", "body")):
+                if any(b is block for b in _blocks(ast.Module(getattr(node, field), []))):
+                    twin = getattr(node, other)
+                    setattr(node, other, [])
+                    try:
+                        yield
+                    finally:
+                        setattr(node, other, twin)
+                    return
+    yield
 
 
 class _InlineChains(ast.NodeTransformer):
@@ -169,7 +191,8 @@ def _forward_chain(fn, block, at):
     """(the `s = s + mul` right after `mul = ...` at block[at], the saved-shape
     calls of mul), when that is all that reads this `mul`; else None."""
     mul, rest = _assigned(block[at]), block[at + 1:]
-    if not rest or _assigned(rest[0]) is None or len(_stores(fn, mul)) > 2:
+    if not rest or _assigned(rest[0]) is None or \
+            len([n for n in _stores(fn, mul) if not _rebound_by_a_reverse_loop(fn, n, mul)]) > 1:
         return None
     added = rest[0]
     value = added.value
