@@ -281,7 +281,11 @@ class Kinds:
             if getattr(p.inputs[0], "name", None) in self.empty_lists:
                 self.empty_lists.add(p.target.name)
         guesses = {p.target.name: self.of(p.inputs[0]) for p in s.phis}
-        for _ in range(3):
+        made = _made_in(s.test + s.body)
+        for _ in range(2 * len(s.phis) + 1):  # (each pass drops a wrong guess, or stops)
+            for name in made:  # (what the last pass inferred from a wrong guess)
+                self.table.pop(name, None)
+                self.ndims.pop(name, None)
             for name, token in guesses.items():
                 if token is None:
                     self.table.pop(name, None)
