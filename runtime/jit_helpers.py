@@ -114,6 +114,15 @@ def _size_of(x):
         return lambda x: x.size
 
 
+@overload(helpers.owned_copy)
+def _owned_copy(g):
+    if _number(g):
+        return lambda g: g
+    if _array(g):
+        dtype = _grad_dtype(g)
+        return lambda g: g.astype(dtype)  # (a new array, C-ordered)
+
+
 @overload(helpers.fill_like)
 def _fill_like(x, g):
     if _number(x) and _number(g):

@@ -219,7 +219,18 @@ def scaled_items(g, shape, c, t):
     raise NotImplementedError  # only ever compiled
 
 
-SMALL_ARRAYS = (add_scaled, scaled_shape, scaled_items)
+def add_scaled_into(s, c, t):
+    """`s + c * np.array(t)`, written into `s` where it has that shape (a loop's
+    own copy of its state, read no more: jit_small_arrays.py)."""
+    raise NotImplementedError  # only ever compiled
+
+
+def owned(x):
+    """A copy of array `x` that a loop may write into (other values as they are)."""
+    raise NotImplementedError  # only ever compiled
+
+
+SMALL_ARRAYS = (add_scaled, scaled_shape, scaled_items, add_scaled_into, owned)
 
 
 def _floats(t):
@@ -248,6 +259,29 @@ def _add_scaled(s, c, t):
             out[k] = s[k] + c * t[k]
         return out
     return item_by_item
+
+
+@overload(add_scaled_into)
+def _add_scaled_into(s, c, t):
+    n = _floats(t)
+    if n is None or not _plain_scale(c) or not (_array(s) and s.ndim == 1 and
+                                                s.dtype == types.float64):
+        return lambda s, c, t: add_scaled(s, c, t)
+
+    def in_place(s, c, t):
+        if s.shape[0] != n:  # broadcasting: a new array, as NumPy makes it
+            return s + c * np.array(t)
+        for k in range(n):
+            s[k] = s[k] + c * t[k]
+        return s
+    return in_place
+
+
+@overload(owned)
+def _owned(x):
+    if _array(x):
+        return lambda x: x.copy()
+    return lambda x: x
 
 
 @overload(scaled_shape)

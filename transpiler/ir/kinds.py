@@ -67,6 +67,7 @@ class Kinds:
         self.lengths = {}  # tuples of known length (shapes): name -> length
         self.shape_tuples = set()  # names holding the shape of an array: tuples of ints
         self.tuples = {}  # name -> the operands of the tuple display it holds
+        self.displays = set()  # lists and tuples displayed from numbers: [a, b, c]
         self.stacks = {}  # list (or reversed list) name -> facts of its items
         self.saved_items = {}  # name of one item of such a list -> its facts
         self.empty_lists = set()  # lists made empty here (all their items are appended)
@@ -161,6 +162,9 @@ class Kinds:
             rank = ranks[-1] if fn is not ops.identity else ranks[0]
         elif fn in _SHAPED_LIKE and len(args) > _SHAPED_LIKE[fn]:
             rank = ranks[_SHAPED_LIKE[fn]]
+        elif fn in (np.array, np.asarray) and len(args) == 1 and not s.kwargs and \
+                isinstance(args[0], ir.Var) and args[0].name in self.displays:
+            rank = 1  # np.array([a, b, c]) of numbers: a vector
         elif fn in _SAME_RANK and args and not s.kwargs.get("ndmin"):
             rank = ranks[0]  # new arrays shaped like the first argument, and item writes
         elif fn in (np.zeros, np.ones, np.empty, np.full) and args:
@@ -169,6 +173,9 @@ class Kinds:
                 self.lengths.get(shape.name) if isinstance(shape, ir.Var) else None
         if fn is ops.make_list and not args:
             self.empty_lists.add(s.target.name)
+        if fn in (ops.make_list, ops.make_tuple) and args and \
+                all(self.of(a) == SCALAR for a in args):
+            self.displays.add(s.target.name)
         if fn is ops.make_tuple:
             self.lengths[s.target.name] = len(args)
             self.tuples[s.target.name] = list(args)
@@ -286,6 +293,7 @@ class Kinds:
             for name in made:  # (what the last pass inferred from a wrong guess)
                 self.table.pop(name, None)
                 self.ndims.pop(name, None)
+                self.displays.discard(name)
             for name, token in guesses.items():
                 if token is None:
                     self.table.pop(name, None)
@@ -325,7 +333,8 @@ class Kinds:
                       self.stacks, self.saved_items):
             if old in facts:
                 facts[new] = facts[old]
-        for names in (self.ranges, self.counters, self.shape_tuples, self.empty_lists):
+        for names in (self.ranges, self.counters, self.shape_tuples, self.empty_lists,
+                      self.displays):
             if old in names:
                 names.add(new)
 
