@@ -342,43 +342,14 @@ class KeptShapes:
         iterable = out.pop()  # `backwards = reversed(saved)`: one for each loop
         assert iterable.target == loop.iterable
         kept = rev.emit(out, "kept", loop_shapes.kept_shapes, self.pairs, callee=KEPT_SHAPES)
-        fast = ir.clone_block([iterable, loop])
+        from .checkpoint import _like, fresh_copy
+        fast, _ = fresh_copy(rev, [iterable, loop])
         noted = self.kinds.kept_unbroadcasts
         for copy, s in zip(ir.walk(fast), ir.walk([iterable, loop])):
             if id(s) in noted and self.kinds.of(s.args[0]) in self.tokens:
                 copy.fn, copy.args, copy.callee = ops.identity, copy.args[:1], None
-        renamed(fast, rev)
-        ends = []
-        for p in loop.phis:
-            ends.append(rev.namer.fresh(rev.namer.bases.get(p.target.name, p.target.name)))
-            self.kinds.copy_facts(p.target.name, ends[-1].name)
+        ends = [_like(rev, p.target) for p in loop.phis]
         phis = [ir.Phi(end, [a.target, b.target]) for end, a, b in
                 zip(ends, fast[1].phis, loop.phis)]
         out.append(ir.If(kept, fast, [iterable, loop], phis, loop.loc))
         return ends
-
-
-def renamed(copy, rev):
-    """Give every value the statements `copy` define a fresh name (with the facts
-    known of the old name), in place: a copy of other statements stays SSA."""
-    kinds = rev.kinds
-    names = {}
-    for s in ir.walk(copy):
-        for v in ir.defs(s):
-            fresh = rev.namer.fresh(rev.namer.bases.get(v.name, v.name),
-                                    temp=v.name in rev.namer.temps)
-            names[v.name] = fresh
-            kinds.copy_facts(v.name, fresh.name)
-            if v.name in rev.mirrors:
-                rev.mirrors[fresh.name] = rev.mirrors[v.name]
-    rename_uses(copy, names)
-    for s in ir.walk(copy):
-        if isinstance(s, ir.Assign) and s.target is not None:
-            s.target = names[s.target.name]
-        elif isinstance(s, (ir.If, ir.Loop)):
-            for p in s.phis:
-                p.target = names[p.target.name]
-            if isinstance(s, ir.Loop) and s.target is not None:
-                t = s.target
-                s.target = [names[v.name] for v in t] if isinstance(t, (list, tuple)) \
-                    else names[t.name]

@@ -327,17 +327,6 @@ class Kinds:
         ta = self.of(a)
         return ta is not None and ta == self.of(b) and not _kept_token(ta)
 
-    def copy_facts(self, old, new):
-        """What is known of value `old`, known of `new` (a renamed copy)."""
-        for facts in (self.table, self.ndims, self.shapes, self.lengths, self.tuples,
-                      self.stacks, self.saved_items):
-            if old in facts:
-                facts[new] = facts[old]
-        for names in (self.ranges, self.counters, self.shape_tuples, self.empty_lists,
-                      self.displays):
-            if old in names:
-                names.add(new)
-
     def note_unbroadcast(self, s):
         """Remember `unbroadcast(g, x)` when g and x have one shape wherever
         their loop keeps its shape (the reverse loop that runs then drops it)."""
