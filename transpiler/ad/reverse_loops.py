@@ -21,7 +21,7 @@ import builtins
 
 from .. import ir
 from runtime import helpers, loop_shapes, ops
-from ..ir.kinds import KEPT, kept_shape_chain
+from ..ir.kinds import KEPT, SCALAR, kept_shape_chain
 
 REVERSED = ir.Ext(builtins.reversed, "reversed", builtins.reversed)
 KEPT_SHAPES = ir.Ext(loop_shapes.kept_shapes, "kept_shapes", loop_shapes.kept_shapes)
@@ -313,8 +313,10 @@ class KeptShapes:
         self.pairs, self.tokens, self.before = [], set(), {}
         if loop.note == "checkpoint":
             return
-        for p in header:
-            chain = None if p.target.name in self.kinds.table else kept_shape_chain(loop, p)
+        for p in header:  # (a number at the entry is no array: kept_shapes would say no)
+            chain = None if p.target.name in self.kinds.table or \
+                not isinstance(p.inputs[0], ir.Var) or \
+                self.kinds.of(p.inputs[0]) == SCALAR else kept_shape_chain(loop, p)
             if not chain:
                 continue
             token = (KEPT, p.target.name)
