@@ -22,6 +22,7 @@ import builtins
 from .. import ir
 from runtime import helpers, loop_shapes, ops
 from ..ir.kinds import KEPT, SCALAR, kept_shape_chain
+from .copies import _like, fresh_copy, rename_uses
 
 REVERSED = ir.Ext(builtins.reversed, "reversed", builtins.reversed)
 KEPT_SHAPES = ir.Ext(loop_shapes.kept_shapes, "kept_shapes", loop_shapes.kept_shapes)
@@ -94,26 +95,6 @@ def free_vars(stmts):
     for s in ir.walk(stmts):
         defined.update(v.name for v in ir.defs(s))
     return [v for name, v in used.items() if name not in defined]
-
-
-def rename_uses(stmts, mapping):
-    """Replace reads of Vars named in `mapping` (deep, in place)."""
-    sub = lambda v: mapping.get(v.name, v) if isinstance(v, ir.Var) else v  # noqa: E731
-    for s in ir.walk(stmts):
-        if isinstance(s, ir.Assign):
-            s.args = [sub(a) for a in s.args]
-            s.kwargs = {k: sub(v) for k, v in s.kwargs.items()}
-        elif isinstance(s, ir.If):
-            s.cond = sub(s.cond)
-            for p in s.phis:
-                p.inputs = [sub(v) for v in p.inputs]
-        elif isinstance(s, ir.Loop):
-            for p in s.phis:
-                p.inputs = [sub(v) for v in p.inputs]
-            s.iterable = sub(s.iterable) if s.iterable is not None else None
-            s.cond = sub(s.cond) if s.cond is not None else None
-        elif isinstance(s, ir.Return):
-            s.value = sub(s.value)
 
 
 def prune(stmts, roots):
@@ -344,7 +325,6 @@ class KeptShapes:
         iterable = out.pop()  # `backwards = reversed(saved)`: one for each loop
         assert iterable.target == loop.iterable
         kept = rev.emit(out, "kept", loop_shapes.kept_shapes, self.pairs, callee=KEPT_SHAPES)
-        from .checkpoint import _like, fresh_copy
         fast, _ = fresh_copy(rev, [iterable, loop])
         noted = self.kinds.kept_unbroadcasts
         for copy, s in zip(ir.walk(fast), ir.walk([iterable, loop])):
