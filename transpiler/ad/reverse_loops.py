@@ -297,7 +297,8 @@ class KeptShapes:
         for p in header:  # (a number at the entry is no array: kept_shapes would say no)
             chain = None if p.target.name in self.kinds.table or \
                 not isinstance(p.inputs[0], ir.Var) or \
-                self.kinds.of(p.inputs[0]) == SCALAR else kept_shape_chain(loop, p)
+                SCALAR in (self.kinds.of(p.inputs[0]), rev.facts.of(p.inputs[0])) else \
+                kept_shape_chain(loop, p)
             if not chain:
                 continue
             token = (KEPT, p.target.name)
