@@ -22,10 +22,11 @@ from numba.core import types
 from numba.extending import overload
 from numba.np.numpy_support import as_dtype
 
-from . import assemble, containers, helpers, linalg, ops
+from . import assemble, containers, helpers, linalg, loop_shapes, ops
 from .jit_axes import (_along, _around, _array, _extremum_along, _grad_dtype,  # noqa: F401
                        _literal, _none, _number, _reduced, _sum_to)
-from .jit_twins import (REDUCTIONS, SMALL, SMALL_ARRAYS, THROUGH_NUMPY,  # noqa: F401
+from .jit_twins import (REDUCTIONS, SAVED_ROWS, SMALL, SMALL_ARRAYS,  # noqa: F401
+                        THROUGH_NUMPY,
                         add_scaled, clip, scaled_items, scaled_shape, shape_of,
                         unbroadcast_to)
 
@@ -60,6 +61,20 @@ def _list_append(items, value):
             items.append(value)
             return items
         return append
+
+
+@overload(loop_shapes.kept_shapes)
+def _kept_shapes(*exit_and_entry):
+    pairs = exit_and_entry[0] if len(exit_and_entry) == 1 and \
+        isinstance(exit_and_entry[0], types.BaseTuple) else exit_and_entry
+    if not all(_array(a) and _array(b) and a.dtype == b.dtype and a.ndim == b.ndim
+               for a, b in zip(pairs[::2], pairs[1::2])):
+        return lambda *exit_and_entry: False  # (the reverse loop that unbroadcasts runs)
+    same = " and ".join(f"exit_and_entry[{k}].shape == exit_and_entry[{k + 1}].shape"
+                        for k in range(0, len(pairs), 2))
+    namespace = {}
+    exec(f"def kept_shapes(*exit_and_entry):\n    return {same}\n", namespace)  # one test per pair
+    return namespace["kept_shapes"]
 
 
 @overload(ops.truth)
@@ -98,6 +113,15 @@ def _size_of(x):
         return lambda x: 1
     if _array(x):
         return lambda x: x.size
+
+
+@overload(helpers.owned_copy)
+def _owned_copy(g):
+    if _number(g):
+        return lambda g: g
+    if _array(g):
+        dtype = _grad_dtype(g)
+        return lambda g: g.astype(dtype)  # (a new array, C-ordered)
 
 
 @overload(helpers.fill_like)

@@ -172,6 +172,65 @@ def _unbroadcast_to(g, shape):
         return lambda g, shape: _sum_to(g, shape)
 
 
+# -- saved values in preallocated rows (jit_rewrite.py, `_rows_for_saved`) -----------------
+# A `for` loop over a range that saves the same kind of item in every pass fills
+# `n` rows made on its first pass: an (n, m) float array for m floats, else a
+# list of n items (no list growing pass by pass).
+
+def saved_rows(n, item):
+    raise NotImplementedError  # only ever compiled
+
+
+def put_row(rows, k, item):
+    raise NotImplementedError  # only ever compiled
+
+
+def saved_item(rows, k, j):
+    """Item j of row k (j = -1: the whole row, a saved value that is no tuple)."""
+    raise NotImplementedError  # only ever compiled
+
+
+def _float_items(item):
+    """The number of floats in a saved item (0: one float; a tuple of floats), else None."""
+    if item == types.float64:
+        return 0
+    return _floats(item)
+
+
+@overload(saved_rows)
+def _saved_rows(n, item):
+    m = _float_items(item)
+    if m is None:
+        return lambda n, item: [item] * n
+    return lambda n, item: np.empty((n, max(m, 1)))
+
+
+def _made(name, params, body):
+    namespace = {}
+    exec(f"def {name}({params}):\n    {body}\n", namespace)  # one statement per item
+    return namespace[name]
+
+
+@overload(put_row)
+def _put_row(rows, k, item):
+    if isinstance(rows, types.List):
+        return _made("put", "rows, k, item", "rows[k] = item")
+    m = _float_items(item)
+    return _made("put", "rows, k, item", "rows[k, 0] = item" if m == 0 else
+                 "; ".join(f"rows[k, {j}] = item[{j}]" for j in range(m)))
+
+
+@overload(saved_item, prefer_literal=True)
+def _saved_item(rows, k, j):
+    if not isinstance(j, types.IntegerLiteral):
+        return None
+    j = j.literal_value
+    if isinstance(rows, types.List):
+        return _made("item", "rows, k, j", "return rows[k]" if j < 0 else
+                     f"return rows[k][{j}]")
+    return _made("item", "rows, k, j", f"return rows[k, {max(j, 0)}]")
+
+
 # -- checkpointed loops (runtime.checkpoints) ------------------------------------------
 
 @numba.njit(cache=False)
@@ -219,7 +278,19 @@ def scaled_items(g, shape, c, t):
     raise NotImplementedError  # only ever compiled
 
 
-SMALL_ARRAYS = (add_scaled, scaled_shape, scaled_items)
+def add_scaled_into(s, c, t):
+    """`s + c * np.array(t)`, written into `s` where it has that shape (a loop's
+    own copy of its state, read no more: jit_small_arrays.py)."""
+    raise NotImplementedError  # only ever compiled
+
+
+def owned(x):
+    """A copy of array `x` that a loop may write into (other values as they are)."""
+    raise NotImplementedError  # only ever compiled
+
+
+SMALL_ARRAYS = (add_scaled, scaled_shape, scaled_items, add_scaled_into, owned)
+SAVED_ROWS = (saved_rows, put_row, saved_item)
 
 
 def _floats(t):
@@ -248,6 +319,29 @@ def _add_scaled(s, c, t):
             out[k] = s[k] + c * t[k]
         return out
     return item_by_item
+
+
+@overload(add_scaled_into)
+def _add_scaled_into(s, c, t):
+    n = _floats(t)
+    if n is None or not _plain_scale(c) or not (_array(s) and s.ndim == 1 and
+                                                s.dtype == types.float64):
+        return lambda s, c, t: add_scaled(s, c, t)
+
+    def in_place(s, c, t):
+        if s.shape[0] != n:  # broadcasting: a new array, as NumPy makes it
+            return s + c * np.array(t)
+        for k in range(n):
+            s[k] = s[k] + c * t[k]
+        return s
+    return in_place
+
+
+@overload(owned)
+def _owned(x):
+    if _array(x):
+        return lambda x: x.copy()
+    return lambda x: x
 
 
 @overload(scaled_shape)

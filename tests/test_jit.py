@@ -247,7 +247,8 @@ def test_numba_source_shows_the_rewritten_loops():
     compiled = jit(value_and_grad(sin_loop))
     compiled(0.3, 0.5)
     text = compiled.source
-    assert "reversed" not in text and "range(len(saved) - 1, -1, -1)" in text
+    assert "reversed" not in text and "range(tapeless_numba_n_saved - 1, -1, -1)" in text
+    assert "saved = tapeless_numba_saved_rows(" in text  # rows made on the first pass
 
 
 def test_without_numba_the_error_says_how_to_install_it(monkeypatch):
@@ -333,3 +334,37 @@ def test_a_none_the_code_tests_for_is_not_made_a_number():
         got = compiled(0.7, flags)
     assert got == pytest.approx(grad(optional_bonus)(0.7, flags), rel=1e-12)
     assert got == pytest.approx(numeric_grad(optional_bonus, (0.7, flags)), rel=1e-6)
+
+
+def steps_of_sin(x, n):
+    for _ in range(n):
+        x = x * math.sin(x) + 1.0
+    return x
+
+
+def steps_of_arrays(v, w):
+    for i in range(4):
+        v = np.tanh(v * w + i)
+    return np.sum(v)
+
+
+def steps_with_the_counter(x, n):
+    for i in range(n):
+        x = x + math.sin(x * i)
+    return x
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (steps_of_sin, (0.4, 6), 0),
+    (steps_of_sin, (0.4, 0), 0),  # no pass: no rows
+    (steps_of_arrays, (np.array([0.3, -0.4]), np.array([1.5, 0.5])), (0, 1)),
+    (steps_with_the_counter, (0.4, 5), 0),
+], ids=["floats", "no-pass", "arrays", "counter"])
+def test_saved_rows_made_on_the_first_pass_give_the_python_gradient(f, args, wrt):
+    compiled = jit(value_and_grad(f, wrt=wrt))
+    value, got = compiled(*args)
+    want_value, want = value_and_grad(f, wrt=wrt)(*args)
+    assert_close(value, want_value, rtol=1e-12)
+    assert_close(got, want, rtol=1e-12, atol=1e-14)
+    assert_close(got, numeric_grad(f, args, wrt), rtol=1e-5, atol=1e-7)
+    assert compiled.compiled_count == 1

@@ -55,6 +55,32 @@ def integer_rates(state, n):
     return np.sum(state * state)
 
 
+def old_state_read_after(state, a):  # the old state's item is read after the update
+    total = 0.0
+    for _ in range(6):
+        u, v = state[0], state[1]
+        new = state + 0.1 * np.array([a * v, -a * u])
+        total = total + state[0] * new[1]
+        state = new
+    return total
+
+
+def grows_in_pass_one(state, a):  # (1,) + (2,): a new array once, then in place
+    for _ in range(5):
+        u = state[0]
+        state = state + 0.1 * np.array([a * u, -u * u])
+    return np.sum(state ** 2)
+
+
+def old_state_kept(state, a):  # another name holds the old state
+    total = 0.0
+    for _ in range(6):
+        before = state
+        state = state + 0.1 * np.array([a * state[1], -a * state[0]])
+        total = total + np.sum(before * state)
+    return total
+
+
 CASES = [
     (predator_prey, (np.array([1.2, 0.7]), 0.9, 0.6), (0, 1, 2), True),
     (spring, (np.array([1.0, 0.0]), 4.0, 0.05), (0, 1), True),
@@ -62,6 +88,9 @@ CASES = [
     (rows_drift, (np.array([[0.3, 0.1, -0.2], [0.5, 0.0, 0.4]]), 0.8), (0, 1), True),
     (scaled_read_again, (np.array([0.4, -0.2]), 1.5), (0, 1), False),
     (integer_rates, (np.array([0.5, 1.0, -1.0]), 2), 0, True),
+    (old_state_read_after, (np.array([0.4, -0.2]), 1.5), (0, 1), True),
+    (old_state_kept, (np.array([0.4, -0.2]), 1.5), (0, 1), True),
+    (grows_in_pass_one, (np.array([0.7]), 0.9), (0, 1), True),
 ]
 
 
@@ -77,6 +106,24 @@ def test_compiled_equals_the_python_backend_and_central_differences(f, args, wrt
         assert np.array_equal(a, b)
     assert_close(got, numeric_grad(f, args, wrt), rtol=1e-4, atol=1e-6)
     assert compiled.compiled_count == 1
+
+
+@pytest.mark.parametrize("f, args, wrt, fused", CASES,
+                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
+def test_a_state_updated_in_place_is_a_copy_of_the_argument(f, args, wrt, fused):
+    state = args[0].copy()
+    jit(value_and_grad(f, wrt=wrt))(*args)
+    assert np.array_equal(args[0], state)
+
+
+@pytest.mark.source_text
+def test_the_state_is_updated_in_place_only_where_nothing_reads_the_old_one():
+    for f, args, in_place in ((predator_prey, (np.array([1.2, 0.7]), 0.9, 0.6), True),
+                              (old_state_read_after, (np.array([0.4, -0.2]), 1.5), False),
+                              (old_state_kept, (np.array([0.4, -0.2]), 1.5), False)):
+        compiled = jit(value_and_grad(f))
+        compiled(*args)
+        assert ("tapeless_numba_add_scaled_into" in compiled.source) == in_place, f.__name__
 
 
 @pytest.mark.source_text

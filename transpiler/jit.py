@@ -128,7 +128,10 @@ class JitGradient(_Jitted):
         gradient = self.fn
         if kwargs:
             args = _positional(gradient.fn, args, kwargs)
-        key = tuple(map(_signature, args))
+        key = tuple(map(type, args))  # (api._signature, without a call per argument)
+        if np.ndarray in key:
+            key = tuple([("ndarray", a.ndim) if t is np.ndarray else t
+                         for a, t in zip(args, key)])
         compiled = self._compiled.get(key)
         try:
             if compiled is None:
@@ -267,7 +270,7 @@ def _twins():
     twins.update({_TWIN + "shape_of": helpers.shape_of, _TWIN + "arange": np.arange,
                   _TWIN + "clip": helpers.clip,
                   _TWIN + "unbroadcast_to": helpers.unbroadcast_to,
-                  **{_TWIN + f.__name__: f for f in helpers.SMALL_ARRAYS}})
+                  **{_TWIN + f.__name__: f for f in helpers.SMALL_ARRAYS + helpers.SAVED_ROWS}})
     return twins
 
 

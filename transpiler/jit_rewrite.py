@@ -37,6 +37,7 @@ def numba_friendly(factory, filename="<generated>"):
     _numbers_for_placeholders(factory.body[0])
     _shapes_for_arrays(factory.body[0])
     fuse_small_arrays(factory.body[0])
+    _rows_for_saved(factory.body[0])
     inner = factory.body[0].args
     if inner.kwonlyargs:  # numba has no keyword-only parameters (Python binds them)
         inner.args, inner.kwonlyargs = inner.args + inner.kwonlyargs, []
@@ -115,24 +116,27 @@ def _shapes_for_arrays(fn):
                 node.func.value.id.startswith("saved") and len(node.args) == 1 and \
                 isinstance(node.args[0], ast.Tuple):
             appends.setdefault(node.func.value.id, []).append(node.args[0])
+    readers = {}  # saved list -> [(its reverse loop's unpack, the loop, what follows it)]
     for block in _blocks(fn):
         for at, loop in enumerate(block):
             unpack = _saved_unpack(loop)
-            if unpack is None or len(appends.get(unpack.value.value.id, ())) != 1:
+            if unpack is not None and len(appends.get(unpack.value.value.id, ())) == 1:
+                readers.setdefault(unpack.value.value.id, []).append(
+                    (unpack, loop, block[at + 1:]))
+    for saved, loops in readers.items():  # (two loops read one list: kinds.py's KEPT)
+        saved_items = appends[saved][0].elts
+        for i in range(len(saved_items)):
+            calls = [_shape_only_uses(unpack.targets[0].elts[i].id, loop.body[1:], later)
+                     if len(unpack.targets[0].elts) == len(saved_items) else None
+                     for unpack, loop, later in loops]
+            if None in calls or not any(calls):
                 continue
-            saved_items = appends[unpack.value.value.id][0].elts
-            names = unpack.targets[0].elts
-            later = block[at + 1:]
-            for i, target in enumerate(names):
-                calls = _shape_only_uses(target.id, loop.body[1:], later)
-                if calls is None or len(saved_items) != len(names):
-                    continue
-                saved_items[i] = ast.copy_location(ast.Call(
-                    func=ast.Name(id=_TWIN + "shape_of", ctx=ast.Load()),
-                    args=[saved_items[i]], keywords=[]), saved_items[i])
-                for call in calls:
-                    call.func = ast.copy_location(
-                        ast.Name(id=_TWIN + "unbroadcast_to", ctx=ast.Load()), call.func)
+            saved_items[i] = ast.copy_location(ast.Call(
+                func=ast.Name(id=_TWIN + "shape_of", ctx=ast.Load()),
+                args=[saved_items[i]], keywords=[]), saved_items[i])
+            for call in (c for some in calls for c in some):
+                call.func = ast.copy_location(
+                    ast.Name(id=_TWIN + "unbroadcast_to", ctx=ast.Load()), call.func)
 
 
 def _blocks(fn):
@@ -159,7 +163,7 @@ def _saved_unpack(loop):
 
 def _shape_only_uses(name, body, later):
     """The `unbroadcast(g, name)` calls in `body`, when they are all that reads
-    `name` there and nothing after the loop reads it; else None."""
+    `name` there and nothing after the loop reads it (none: []); else None."""
     calls, other = [], False
     tree = ast.Module(body=list(body) + list(later), type_ignores=[])
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
@@ -174,7 +178,107 @@ def _shape_only_uses(name, body, later):
                 other = True
             else:
                 calls.append(parent)
-    return None if other or not calls else calls
+    return None if other else calls
+
+
+def _rows_for_saved(fn):
+    """A loop's saved values in rows made on its first pass (runtime.jit_twins:
+    an (n, m) array for m floats, else a list of n items), where the trip count
+    is known before the loop and every pass saves one item:
+
+        saved = []                          tapeless_numba_n_saved = len(range(n))
+        for _ in range(n):                  for _ in range(n):
+            saved.append((a, b))      ->        item = (a, b); if i == 0: saved = saved_rows(...)
+                                                put_row(saved, i, item); i += 1
+        for k in range(len(saved) - 1, -1, -1):
+            a, b = saved[k]                     a = saved_item(saved, k, 0); ...
+    """
+    parents = {child: node for node in ast.walk(fn) for child in ast.iter_child_nodes(node)}
+    for block in list(_blocks(fn)):
+        for made in [s for s in block if _empty_list(s)]:
+            name = made.targets[0].id
+            found = _saved_uses(fn, name, parents)
+            if found is not None and found[0] in block and \
+                    block.index(found[0]) > block.index(made):
+                _fill_rows(block, made, name, *found)
+
+
+def _empty_list(s):
+    return isinstance(s, ast.Assign) and len(s.targets) == 1 and \
+        isinstance(s.targets[0], ast.Name) and s.targets[0].id.startswith("saved") and \
+        isinstance(s.value, ast.List) and not s.value.elts
+
+
+def _saved_uses(fn, name, parents):
+    """(the forward loop, its `name.append(item)` statement, the reverse loops) when
+    that is all that reads `name` (one store, one append per pass); else None."""
+    stores = [n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id == name and
+              isinstance(n.ctx, ast.Store)]
+    appends, reverse = [], []
+    for node in ast.walk(fn):
+        if not (isinstance(node, ast.Name) and node.id == name and
+                isinstance(node.ctx, ast.Load)):
+            continue
+        parent = parents.get(node)
+        if isinstance(parent, ast.Attribute) and parent.attr == "append":
+            appends.append(parents.get(parents.get(parent)))  # the Expr statement
+        elif _reverse_read(node, parent, parents) is not None:
+            reverse.append(_reverse_read(node, parent, parents))
+        else:
+            return None
+    if len(stores) != 1 or len(appends) != 1 or not reverse:
+        return None
+    loop = parents.get(appends[0])
+    if not (isinstance(loop, ast.For) and appends[0] in loop.body and
+            isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Name) and
+            loop.iter.func.id == "range" and not loop.iter.keywords and
+            all(isinstance(a, (ast.Name, ast.Constant)) for a in loop.iter.args) and
+            not any(isinstance(n, (ast.Break, ast.Continue, ast.Return)) for n in ast.walk(loop))):
+        return None
+    return loop, appends[0], set(reverse)
+
+
+def _reverse_read(node, parent, parents):
+    """The reverse loop of `for k in range(len(name) - 1, -1, -1): ... = name[k]` that
+    `node` is the `len(name)` or `name[k]` of (see _reversed_loop), else None."""
+    if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and \
+            parent.func.id == "len":
+        loop = parents.get(parents.get(parents.get(parent)))
+        if isinstance(loop, ast.For) and loop.iter is parents.get(parents.get(parent)):
+            return loop
+    if isinstance(parent, ast.Subscript) and isinstance(parent.slice, ast.Name):
+        take = parents.get(parent)
+        loop = parents.get(take)
+        if isinstance(take, ast.Assign) and isinstance(loop, ast.For) and \
+                loop.body and loop.body[0] is take and isinstance(loop.target, ast.Name) and \
+                parent.slice.id == loop.target.id and loop.target.id.startswith(_TWIN):
+            return loop
+    return None
+
+
+def _fill_rows(block, made, name, loop, append, reverse):
+    count, at, item = (f"{_TWIN}{what}_{name}" for what in ("n", "i", "item"))
+    first = ast.parse(f"{count} = len(range())\n{at} = 0").body
+    first[0].value.args[0].args = loop.iter.args
+    item_value = append.value.args[0]
+    pushed = ast.parse(f"{item} = ()\nif {at} == 0:\n    {name} = {_TWIN}saved_rows({count}, {item})\n"
+                       f"{_TWIN}put_row({name}, {at}, {item})\n{at} += 1").body
+    pushed[0].value = item_value
+    block.remove(made)
+    for s in first:
+        block.insert(block.index(loop), s)
+    k = loop.body.index(append)
+    loop.body[k:k + 1] = pushed
+    for r in reverse:
+        r.iter.args[0].left = ast.Name(id=count, ctx=ast.Load())
+        take = r.body[0]
+        targets = take.targets[0].elts if isinstance(take.targets[0], ast.Tuple) else None
+        reads = [(take.targets[0], -1)] if targets is None else list(zip(targets, range(len(targets))))
+        r.body[0:1] = [ast.parse(f"{t.id} = {_TWIN}saved_item({name}, {r.target.id}, {j})").body[0]
+                       for t, j in reads]
+    for node in first + pushed + [s for r in reverse for s in r.body[:len(reads)]]:
+        for n in ast.walk(node):
+            ast.copy_location(n, loop)
 
 
 def _numbers_for_placeholders(fn):

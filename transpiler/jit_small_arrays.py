@@ -24,6 +24,7 @@ statement keeps the line of the one it replaces.
 from __future__ import annotations
 
 import ast
+import contextlib
 
 _TWIN = "tapeless_numba_"
 
@@ -32,8 +33,30 @@ def fuse_small_arrays(fn):
     """Apply the rewrites to every block of generated function `fn`."""
     for block in _blocks(fn):
         _fuse_forward(fn, block)
-        _fuse_reverse(fn, block)
+        with _twin_left_out(fn, block):
+            _fuse_reverse(fn, block)
     _InlineChains().visit(fn)
+    _states_in_place(fn)
+
+
+@contextlib.contextmanager
+def _twin_left_out(fn, block):
+    """While `block` is rewritten, the other branch of an `if kept_shapes(...):`
+    holding it is left out of `fn`: a copy of the same reverse loop
+    (ad/reverse_loops.py, KeptShapes), whose names would count twice."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Call) and \
+                _call_of(node.test, "kept_shapes", len(node.test.args)):
+            for field, other in (("body", "orelse"), ("orelse", "body")):
+                if any(b is block for b in _blocks(ast.Module(getattr(node, field), []))):
+                    twin = getattr(node, other)
+                    setattr(node, other, [])
+                    try:
+                        yield
+                    finally:
+                        setattr(node, other, twin)
+                    return
+    yield
 
 
 class _InlineChains(ast.NodeTransformer):
@@ -169,7 +192,8 @@ def _forward_chain(fn, block, at):
     """(the `s = s + mul` right after `mul = ...` at block[at], the saved-shape
     calls of mul), when that is all that reads this `mul`; else None."""
     mul, rest = _assigned(block[at]), block[at + 1:]
-    if not rest or _assigned(rest[0]) is None or len(_stores(fn, mul)) > 2:
+    if not rest or _assigned(rest[0]) is None or \
+            len([n for n in _stores(fn, mul) if not _rebound_by_a_reverse_loop(fn, n, mul)]) > 1:
         return None
     added = rest[0]
     value = added.value
@@ -271,3 +295,48 @@ def _reverse_chain(fn, block, at, d_mul):
 def _twin(name, args, like):
     return ast.copy_location(ast.Call(func=ast.Name(id=_TWIN + name, ctx=ast.Load()),
                                       args=args, keywords=[]), like)
+
+
+# -- a loop's state updated in place: s_2 = add_scaled(s_1, c, t); ...; s_1 = s_2 ----------
+
+def _states_in_place(fn):
+    """`s_2 = add_scaled(s_1, c, t)` in a `for` loop that carries s_1 (`s_1 = s_2`
+    later in its body), where nothing reads the old array once it is updated
+    (its items before the update, its shape at any time) -> `add_scaled_into`,
+    which writes into s_1, after `s_1 = owned(s_1)` before the loop: the loop
+    updates a copy of its own instead of making an array per pass."""
+    for block in list(_blocks(fn)):
+        for loop in [s for s in block if isinstance(s, ast.For)]:
+            for at, s in enumerate(loop.body):
+                new = _assigned(s)
+                if new is None or not _call_of(s.value, _TWIN + "add_scaled", 3) or \
+                        not isinstance(s.value.args[0], ast.Name) or \
+                        not _only_carried(loop, at, s.value.args[0].id, new):
+                    continue
+                old = s.value.args[0].id
+                s.value.func = ast.copy_location(
+                    ast.Name(id=_TWIN + "add_scaled_into", ctx=ast.Load()), s.value.func)
+                copy = ast.Assign(targets=[ast.Name(id=old, ctx=ast.Store())],
+                                  value=_twin("owned", [ast.Name(id=old, ctx=ast.Load())], s))
+                block.insert(block.index(loop), ast.copy_location(copy, loop))
+
+
+def _only_carried(loop, at, old, new):
+    """Whether `old` (updated into `new` by loop.body[at]) is the loop's own state,
+    read only for its items before the update and for its shape, and `new` only
+    copied back into it (`old = new`), for its items or its shape."""
+    back = [k for k, s in enumerate(loop.body) if _assigned(s) == old and
+            isinstance(s.value, ast.Name) and s.value.id == new]
+    if len(back) != 1 or back[0] < at or len(_stores(loop, old)) != 1 or \
+            len(_stores(loop, new)) != 1:
+        return False
+    update, copied = loop.body[at].value.args[0], loop.body[back[0]].value
+    for k, s in enumerate(loop.body):
+        for node, parent in _reads(s, old) + _reads(s, new):
+            item = isinstance(parent, ast.Subscript) and parent.value is node and \
+                isinstance(parent.slice, ast.Constant) and type(parent.slice.value) is int
+            if node is update or node is copied or _call_of(parent, "shape_like", 1) or \
+                    item and (node.id == new or k < at):
+                continue
+            return False
+    return True

@@ -30,7 +30,7 @@ import builtins
 import operator
 
 from .. import ir
-from .reverse_loops import rename_uses
+from .copies import _like, fresh_copy, rename_uses
 from runtime.checkpoints import checkpoint_segments
 
 SEGMENTS = ir.Ext(checkpoint_segments, "checkpoint_segments", checkpoint_segments)
@@ -145,53 +145,6 @@ def _split_phis(rev, loop):
         inner.append(ir.Phi(t, [p.target, nxt]))
         outer.append(ir.Phi(p.target, [p.inputs[0], t]))
     return inner, outer, mapping
-
-
-def _like(rev, var):
-    """A fresh Var standing for the same kind of value as `var`."""
-    base = rev.namer.bases.get(var.name) or rev.base(var)
-    new = rev.namer.fresh(base, temp=var.name in rev.namer.temps)
-    if var.name in rev.fn.source_names:  # (so its adjoint is d_x too, not d_x_4)
-        rev.fn.source_names[new.name] = rev.fn.source_names[var.name]
-    activity = rev.activity
-    if var.name in activity.varied:
-        activity.varied.add(new.name)
-    if var.name in activity.useful:
-        activity.useful.add(new.name)
-    if var.name in rev.containers:
-        rev.containers.add(new.name)
-    for kinds in {id(rev.kinds): rev.kinds, id(rev.facts): rev.facts}.values():
-        if kinds.of(var) is not None:
-            kinds.table[new.name] = kinds.of(var)
-        if kinds.rank(var) is not None:
-            kinds.ndims[new.name] = kinds.rank(var)
-        if var.name in kinds.counters:
-            kinds.counters.add(new.name)
-    rev.mirrors[new.name] = rev.mirrors.get(var.name, var.name)
-    return new
-
-
-def fresh_copy(rev, stmts):
-    """A copy of `stmts` in which every value they define has a new name (so
-    it can run a second time in the same function); returns (copy, old name
-    -> new Var)."""
-    copy = ir.clone_block(stmts)
-    mapping = {}
-    for s in ir.walk(copy):
-        for v in ir.defs(s):
-            mapping[v.name] = _like(rev, v)
-    for s in ir.walk(copy):
-        if isinstance(s, ir.Assign) and s.target is not None:
-            s.target = mapping[s.target.name]
-        elif isinstance(s, (ir.If, ir.Loop)):
-            for p in s.phis:
-                p.target = mapping[p.target.name]
-        if isinstance(s, ir.Loop) and s.target is not None:
-            t = s.target
-            s.target = [mapping[v.name] for v in t] if isinstance(t, (list, tuple)) \
-                else mapping[t.name]
-    rename_uses(copy, mapping)
-    return copy, mapping
 
 
 def recomputed_body(rev, loop, header, carried, body_adj):

@@ -20,13 +20,16 @@ from __future__ import annotations
 import builtins
 
 from .. import ir
-from runtime import helpers, ops
+from runtime import helpers, loop_shapes, ops
+from ..ir.kinds import KEPT, SCALAR, kept_shape_chain
+from .copies import _like, fresh_copy, rename_uses
 
 REVERSED = ir.Ext(builtins.reversed, "reversed", builtins.reversed)
+KEPT_SHAPES = ir.Ext(loop_shapes.kept_shapes, "kept_shapes", loop_shapes.kept_shapes)
 SHAPE_LIKE = ir.Ext(helpers.shape_like, "shape_like", helpers.shape_like)
 # where a gradient helper reads only the shape (and dtype) of an argument
-_SHAPE_ONLY = {helpers.unbroadcast: 1, helpers.fill_like: 0, helpers.zeros_like: 0,
-               helpers.repeat_to: 1}
+_SHAPE_ONLY = {helpers.unbroadcast: {1}, helpers.fill_like: {0}, helpers.zeros_like: {0},
+               helpers.repeat_to: {1}, loop_shapes.kept_shapes: range(64)}
 
 
 def only_shape_read(stmts, name):
@@ -37,7 +40,7 @@ def only_shape_read(stmts, name):
         if isinstance(s, ir.Assign):
             for k, a in enumerate(s.args):
                 if isinstance(a, ir.Var) and a.name == name:
-                    if _SHAPE_ONLY.get(s.fn) != k:
+                    if k not in _SHAPE_ONLY.get(s.fn, ()):
                         return False
                     found = True
             if any(isinstance(v, ir.Var) and v.name == name for v in s.kwargs.values()):
@@ -94,26 +97,6 @@ def free_vars(stmts):
     return [v for name, v in used.items() if name not in defined]
 
 
-def rename_uses(stmts, mapping):
-    """Replace reads of Vars named in `mapping` (deep, in place)."""
-    sub = lambda v: mapping.get(v.name, v) if isinstance(v, ir.Var) else v  # noqa: E731
-    for s in ir.walk(stmts):
-        if isinstance(s, ir.Assign):
-            s.args = [sub(a) for a in s.args]
-            s.kwargs = {k: sub(v) for k, v in s.kwargs.items()}
-        elif isinstance(s, ir.If):
-            s.cond = sub(s.cond)
-            for p in s.phis:
-                p.inputs = [sub(v) for v in p.inputs]
-        elif isinstance(s, ir.Loop):
-            for p in s.phis:
-                p.inputs = [sub(v) for v in p.inputs]
-            s.iterable = sub(s.iterable) if s.iterable is not None else None
-            s.cond = sub(s.cond) if s.cond is not None else None
-        elif isinstance(s, ir.Return):
-            s.value = sub(s.value)
-
-
 def prune(stmts, roots):
     """Drop pure statements of a reversed loop body that nothing reads, so the
     forward loop does not save values only dead code would use."""
@@ -158,12 +141,13 @@ class LoopReverser:
                 body_uses.setdefault(p.inputs[1].name, p.inputs[1])
         outer = [v for name, v in body_uses.items() if name not in inside and active(v)]
         carried, rphis = {}, []
+        kept = KeptShapes(rev, s, header)  # (`b = b + w` may grow b: see KeptShapes)
         for v in [p.target for p in header] + outer:
             start = adj.pop(v.name, None) if v in [p.target for p in header] else adj.get(v.name)
             if start is None:
                 start = rev.zeros(v, out)
             target = rev.adjoint_name(v)
-            if v.name in rev.kinds.table:  # (a shape the loop keeps: `b = b + w` may grow b)
+            if v.name in rev.kinds.table:  # a shape the loop keeps, or may keep
                 rev.kinds.table[target.name] = rev.kinds.of(v)
             rphis.append(ir.Phi(target, [start, None]))
             carried[v.name] = target
@@ -181,12 +165,16 @@ class LoopReverser:
             rphi.inputs[1] = d if d is not None else rev.zeros(v, rbody)
         prune(rbody, [p.inputs[1] for p in rphis])
         target, iterable = self.replay(s, rbody, inside, out)
-        out.append(ir.Loop(rphis, rbody, target, iterable, [], None, s.loc, note="reverse"))
-        for rphi, v in zip(rphis[len(header):], outer):
-            adj[v.name] = rphi.target
-        for rphi, p in zip(rphis, header):
+        kept.forget()
+        loop = ir.Loop(rphis, rbody, target, iterable, [], None, s.loc, note="reverse")
+        ends = kept.reverse_loops(loop, out) if kept else [p.target for p in rphis]
+        if not kept:
+            out.append(loop)
+        for end, v in zip(ends[len(header):], outer):
+            adj[v.name] = end
+        for end, p in zip(ends, header):
             if active(p.inputs[0]):
-                rev.accumulate(p.inputs[0], rphi.target, adj, out, None)
+                rev.accumulate(p.inputs[0], end, adj, out, None)
 
     def replay(self, s, rbody, inside, out):
         """Make the forward loop save what `rbody` reads; return the reversed
@@ -283,3 +271,68 @@ class LoopReverser:
     def export(self, loop, var):
         """`var` as a value visible at the end of `loop`'s body."""
         return self.rev.export(var, self.rev.branch_chain(loop.body, var.name))
+
+
+class KeptShapes:
+    """The header values of a loop that its passes may grow by broadcasting but
+    never shrink (kinds.py, `kept_shape_chain`). While the loop's reverse body
+    is built, each one's chain of values shares the token ("kept", name), so
+    each `unbroadcast` between two of them is noted (kinds.note_unbroadcast).
+    The reverse sweep then checks once whether the loop ended with the shapes it
+    started with, and runs a copy of the reverse loop without those calls if so:
+
+        kept = kept_shapes(s, s0)
+        if kept:
+            for ..., x in reversed(saved):      d_s = d_s ... (no unbroadcast)
+        else:
+            for s_like, ..., x in reversed(saved):
+                d_s_1 = unbroadcast(d_s, s_like)
+    """
+
+    def __init__(self, rev, loop, header):
+        self.rev, self.kinds = rev, rev.kinds
+        self.pairs, self.tokens, self.before = [], set(), {}
+        if loop.note == "checkpoint":
+            return
+        for p in header:  # (a number at the entry is no array: kept_shapes would say no)
+            chain = None if p.target.name in self.kinds.table or \
+                not isinstance(p.inputs[0], ir.Var) or \
+                SCALAR in (self.kinds.of(p.inputs[0]), rev.facts.of(p.inputs[0])) else \
+                kept_shape_chain(loop, p)
+            if not chain:
+                continue
+            token = (KEPT, p.target.name)
+            for name in chain - set(self.before):
+                self.before[name] = self.kinds.table.get(name)
+                self.kinds.table[name] = token
+            self.pairs += [p.target, p.inputs[0]]
+            self.tokens.add(token)
+
+    def __bool__(self):
+        return bool(self.pairs)
+
+    def forget(self):
+        """The forward values' tokens as they were (the reverse body is built)."""
+        for name, token in self.before.items():
+            if token is None:
+                self.kinds.table.pop(name, None)
+            else:
+                self.kinds.table[name] = token
+
+    def reverse_loops(self, loop, out):
+        """Append `if kept_shapes(...): <loop without the noted unbroadcasts> else:
+        <loop>` to `out`; return the values of the loop's phis after it."""
+        rev = self.rev
+        iterable = out.pop()  # `backwards = reversed(saved)`: one for each loop
+        assert iterable.target == loop.iterable
+        kept = rev.emit(out, "kept", loop_shapes.kept_shapes, self.pairs, callee=KEPT_SHAPES)
+        fast, _ = fresh_copy(rev, [iterable, loop])
+        noted = self.kinds.kept_unbroadcasts
+        for copy, s in zip(ir.walk(fast), ir.walk([iterable, loop])):
+            if id(s) in noted and self.kinds.of(s.args[0]) in self.tokens:
+                copy.fn, copy.args, copy.callee = ops.identity, copy.args[:1], None
+        ends = [_like(rev, p.target) for p in loop.phis]
+        phis = [ir.Phi(end, [a.target, b.target]) for end, a, b in
+                zip(ends, fast[1].phis, loop.phis)]
+        out.append(ir.If(kept, fast, [iterable, loop], phis, loop.loc))
+        return ends

@@ -16,6 +16,8 @@ import operator
 import numpy as np
 
 from .. import ir
+from .loop_growth import KEPT, _kept_token, _made_in, kept_shape_chain  # noqa: F401
+from .sequences import SequenceFacts
 from .shifts import shifted
 from runtime import containers, helpers, linalg, ops
 
@@ -40,20 +42,6 @@ _KEEPDIMS = {np.sum, np.mean, np.prod, np.max, np.min, np.std, np.var, np.amax, 
 _SHAPED_LIKE = {helpers.repeat_to: 1, helpers.extremum_grad: 2, linalg.matmul_grad_a: 1,
                 linalg.matmul_grad_b: 2}
 _ALWAYS_SCALAR = {builtins.float, builtins.int, builtins.bool, builtins.len}
-# operators no list or tuple supports: a result is a number or an array
-_NUMERIC_ONLY = {operator.sub, operator.truediv, operator.pow, operator.neg, operator.pos,
-                 operator.matmul, operator.floordiv, builtins.abs, builtins.float}
-# NumPy functions whose result is always an array (or a NumPy scalar)
-_NUMPY_ARRAYS = {np.zeros, np.ones, np.full, np.empty, np.eye, np.identity, np.arange,
-                 np.linspace, np.dot, np.matmul, np.einsum, np.outer, np.inner, np.tensordot,
-                 np.kron, np.concatenate, np.stack, np.vstack, np.hstack, np.clip, np.cumsum,
-                 np.cumprod, np.reshape, np.ravel, np.transpose, np.swapaxes, np.moveaxis,
-                 np.squeeze, np.expand_dims, np.sort, np.diag, np.diagonal, np.roll, np.tile,
-                 np.repeat, np.flip, np.broadcast_to, np.take, np.pad, np.diff, np.triu,
-                 np.tril, np.average, np.median, np.cross, np.trace, np.linalg.norm,
-                 np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.array,
-                 np.asarray, np.copy,
-                 np.linalg.solve, np.linalg.inv, np.linalg.det, np.linalg.cholesky}
 _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.std, np.var, np.linalg.norm,
                np.trace}
 
@@ -65,7 +53,7 @@ def kind_of_value(value):
     return None
 
 
-class Kinds:
+class Kinds(SequenceFacts):
     """Shape tokens: two values with the same token have the same shape.
 
     A value's token is SCALAR (shape ()), or the name of a value it provably
@@ -81,12 +69,14 @@ class Kinds:
         self.lengths = {}  # tuples of known length (shapes): name -> length
         self.shape_tuples = set()  # names holding the shape of an array: tuples of ints
         self.tuples = {}  # name -> the operands of the tuple display it holds
-        self.displays = {}  # name -> the items of the list or tuple display it holds
+        self.displays = set()  # lists and tuples displayed from numbers: [a, b, c]
+        self.display_items = {}  # name -> the items of the list or tuple display it holds
         self.stacks = {}  # list (or reversed list) name -> facts of its items
         self.saved_items = {}  # name of one item of such a list -> its facts
         self.empty_lists = set()  # lists made empty here (all their items are appended)
         self.numbers = set()  # values known to be numbers or arrays, not lists or tuples
         self.item_stacks = set()  # of self.stacks: lists whose items are not tuple displays
+        self.kept_unbroadcasts = {}  # id -> `unbroadcast(g, x)` that a kept shape drops
 
     def of(self, v):
         if isinstance(v, ir.Const):
@@ -149,33 +139,6 @@ class Kinds:
                 return self.shapes.get(shape.name)
         return None
 
-    def display_item(self, s):
-        """The item `s` reads from a list or tuple display by a constant index."""
-        if s.fn is operator.getitem and len(s.args) == 2 and isinstance(s.args[0], ir.Var) \
-                and isinstance(s.args[1], ir.Const) and type(s.args[1].value) is int:
-            items = self.displays.get(s.args[0].name, ())
-            if -len(items) <= s.args[1].value < len(items):
-                return items[s.args[1].value]
-        return None
-
-    def _numeric(self, s):
-        """Remember results known to be numbers or arrays (see may_be_sequence)."""
-        fn, args = s.fn, s.args
-        if fn in (ops.make_list, ops.make_tuple) and s.target is not None:
-            self.displays[s.target.name] = list(args)
-        item = self.display_item(s)
-        if item is not None and not self.may_be_sequence(item):
-            self.numbers.add(s.target.name)
-        if fn is builtins.sum and len(args) == 1 or fn is operator.mul and len(args) == 2 \
-                and args[0] == args[1]:  # (a list times a list is a TypeError)
-            self.numbers.add(s.target.name)
-        if isinstance(fn, np.ufunc) and fn.nout == 1 or fn in _NUMERIC_ONLY or \
-                fn in _NUMPY_ARRAYS or fn in _REDUCTIONS or \
-                fn is operator.add and not all(self.may_be_sequence(a) for a in args) or \
-                fn is operator.mul and s.target is not None and \
-                self.sequence_operator(s) is None:
-            self.numbers.add(s.target.name)
-
     def is_int(self, v):
         """An index known to be one integer (a constant, a range loop's counter, or
         arithmetic on these)."""
@@ -186,29 +149,6 @@ class Kinds:
     def is_numeric(self, v):
         """Known to be a number or an array (not an object with fields)."""
         return self.of(v) == SCALAR or self.rank(v) is not None
-
-    def may_be_sequence(self, v):
-        """Whether `v` may be a list or tuple, for which `+` and `*` concatenate and
-        repeat instead of computing."""
-        if isinstance(v, ir.Const):
-            return isinstance(v.value, (tuple, list))
-        return not (self.is_numeric(v) or isinstance(v, ir.Var) and v.name in self.numbers)
-
-    def sequence_operator(self, s):
-        """The rule to differentiate `a + b` or `a * b` by when the operands may be
-        lists or tuples: `ops.plus` / `ops.times`, whose gradients check at run time
-        which operation Python did (None: arithmetic, known here)."""
-        if len(s.args) != 2 or s.kwargs:
-            return None
-        a, b = s.args
-        if s.fn is operator.add and self.may_be_sequence(a) and self.may_be_sequence(b):
-            return ops.plus
-        if s.fn is operator.mul and (self.may_be_sequence(a) or self.may_be_sequence(b)) \
-                and not any(self.rank(v) or isinstance(v, ir.Var) and v.name in self.numbers
-                            or isinstance(v, ir.Const) and type(v.value) is float
-                            for v in (a, b)):
-            return ops.times
-        return None
 
     def rank(self, v):
         """The number of dimensions of `v`, when known."""
@@ -235,6 +175,9 @@ class Kinds:
             rank = ranks[-1] if fn is not ops.identity else ranks[0]
         elif fn in _SHAPED_LIKE and len(args) > _SHAPED_LIKE[fn]:
             rank = ranks[_SHAPED_LIKE[fn]]
+        elif fn in (np.array, np.asarray) and len(args) == 1 and not s.kwargs and \
+                isinstance(args[0], ir.Var) and args[0].name in self.displays:
+            rank = 1  # np.array([a, b, c]) of numbers: a vector
         elif fn in _SAME_RANK and args and not s.kwargs.get("ndmin"):
             rank = ranks[0]  # new arrays shaped like the first argument, and item writes
         elif fn in (np.zeros, np.ones, np.empty, np.full) and args:
@@ -243,6 +186,9 @@ class Kinds:
                 self.lengths.get(shape.name) if isinstance(shape, ir.Var) else None
         if fn is ops.make_list and not args:
             self.empty_lists.add(s.target.name)
+        if fn in (ops.make_list, ops.make_tuple) and args and \
+                all(self.of(a) == SCALAR for a in args):
+            self.displays.add(s.target.name)
         if fn is ops.make_tuple:
             self.lengths[s.target.name] = len(args)
             self.tuples[s.target.name] = list(args)
@@ -368,7 +314,13 @@ class Kinds:
             if getattr(p.inputs[0], "name", None) in self.empty_lists:
                 self.empty_lists.add(p.target.name)
         guesses = {p.target.name: self.of(p.inputs[0]) for p in s.phis}
-        for _ in range(3):
+        made = _made_in(s.test + s.body)
+        for _ in range(2 * len(s.phis) + 1):  # (each pass drops a wrong guess, or stops)
+            for name in made:  # (what the last pass inferred from a wrong guess)
+                self.table.pop(name, None)
+                self.ndims.pop(name, None)
+                self.displays.discard(name)
+                self.numbers.discard(name)
             for name, token in guesses.items():
                 if token is None:
                     self.table.pop(name, None)
@@ -405,7 +357,14 @@ class Kinds:
 
     def same_shape(self, a, b):
         ta = self.of(a)
-        return ta is not None and ta == self.of(b)
+        return ta is not None and ta == self.of(b) and not _kept_token(ta)
+
+    def note_unbroadcast(self, s):
+        """Remember `unbroadcast(g, x)` when g and x have one shape wherever
+        their loop keeps its shape (the reverse loop that runs then drops it)."""
+        ta = self.of(s.args[0])
+        if _kept_token(ta) and ta == self.of(s.args[1]):
+            self.kept_unbroadcasts[id(s)] = s
 
 
 def _reduced_from(token):

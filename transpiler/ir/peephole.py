@@ -67,9 +67,10 @@ def peephole(s, kinds=None):
     `unbroadcast(g, x)` where both are known scalars. Returns the simplified
     Assign, or the operand it reduces to."""
     fn, args = s.fn, s.args
-    if fn is unbroadcast and kinds is not None and len(args) == 2 and \
-            kinds.same_shape(*args):
-        return args[0]
+    if fn is unbroadcast and kinds is not None and len(args) == 2:
+        if kinds.same_shape(*args):
+            return args[0]
+        kinds.note_unbroadcast(s)  # (one a loop that keeps its shapes drops: kinds.py)
     if s.kwargs or len(args) not in (1, 2):
         return s
     if fn in (operator.is_, operator.is_not) and kinds is not None and len(args) == 2 and \

@@ -71,7 +71,27 @@ def aliases_argument(assign):
 # (3,) is the fourth top-level statement, (3, 1, 0) the first statement of the
 # else branch of that If; a loop's test and body share one region (selector 0).
 
-def _positions(stmts, prefix, out, loops):
+def _read_phis(fn):
+    """The names of the phis whose value something reads (a name assigned in both
+    branches of an if, read by neither, has a phi that reads nothing)."""
+    read, inputs = set(), {}
+    for s in ir.walk(fn.body):
+        if isinstance(s, (ir.If, ir.Loop)):
+            for p in s.phis:
+                inputs[p.target.name] = [v.name for v in p.inputs if isinstance(v, ir.Var)]
+        own = [s.cond] if isinstance(s, ir.If) else [s.iterable, s.cond] \
+            if isinstance(s, ir.Loop) else ir.uses(s)
+        read.update(v.name for v in own if isinstance(v, ir.Var))
+    todo = [name for name in inputs if name in read]
+    while todo:
+        for name in inputs.get(todo.pop(), ()):
+            if name not in read:
+                read.add(name)
+                todo.append(name)
+    return read
+
+
+def _positions(stmts, prefix, out, loops, read=None):
     for i, s in enumerate(stmts):
         here = prefix + (i,)
         if isinstance(s, ir.Assign):
@@ -80,18 +100,20 @@ def _positions(stmts, prefix, out, loops):
             out.append((here, s, [s.value], s.loc))
         elif isinstance(s, ir.If):
             out.append((here, s, [s.cond], s.loc))
-            _positions(s.body, here + (0,), out, loops)
-            _positions(s.orelse, here + (1,), out, loops)
+            _positions(s.body, here + (0,), out, loops, read)
+            _positions(s.orelse, here + (1,), out, loops, read)
             for p in s.phis:
-                out.append((here + (0, len(s.body)), p, [p.inputs[0]], s.loc))
-                out.append((here + (1, len(s.orelse)), p, [p.inputs[1]], s.loc))
+                if read is None or p.target.name in read:
+                    out.append((here + (0, len(s.body)), p, [p.inputs[0]], s.loc))
+                    out.append((here + (1, len(s.orelse)), p, [p.inputs[1]], s.loc))
         elif isinstance(s, ir.Loop):
             loops.append(here)
             out.append((here, s, [s.iterable] + [p.inputs[0] for p in s.phis], s.loc))
             inner = list(s.test) + list(s.body)
-            _positions(inner, here + (0,), out, loops)
+            _positions(inner, here + (0,), out, loops, read)
             end = here + (0, len(inner))
-            out.append((end, s, [s.cond] + [p.inputs[1] for p in s.phis], s.loc))
+            out.append((end, s, [s.cond] + [p.inputs[1] for p in s.phis
+                                            if read is None or p.target.name in read], s.loc))
             for p in s.phis:
                 out.append((here + (0, -1), p, [], s.loc))  # header phis: defined in the loop
                 loops.header[p.target.name] = here
@@ -196,7 +218,7 @@ def _derived(roots, producers):
 class _Facts:
     def __init__(self, fn, kinds=None):
         self.positions, self.loops = [], _Loops()
-        _positions(fn.body, (), self.positions, self.loops)
+        _positions(fn.body, (), self.positions, self.loops, _read_phis(fn))
         self.defined = _definitions(fn, self.positions)
         self.phis = {}  # phi name -> its inputs
         for s in ir.walk(fn.body):

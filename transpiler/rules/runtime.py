@@ -14,8 +14,7 @@ import builtins
 
 import numpy as np
 
-from runtime import helpers, linalg, namespaces, ops
-from runtime import containers
+from runtime import containers, helpers, linalg, loop_shapes, namespaces, ops
 from runtime.containers import (add_at, add_grads, cleared, picked, plus_grad, select_grad,
                                  spread, times_grad, times_tangent, written_grad)
 from runtime.helpers import broadcast_like, repeat_to, unbroadcast
@@ -23,7 +22,7 @@ from runtime.helpers import broadcast_like, repeat_to, unbroadcast
 from .table import adjoint, nondifferentiable, tangent
 
 nondifferentiable(helpers.zeros_like, helpers.ones_like, helpers.grad_dtype, helpers.shape_like,
-                  helpers.size_of)
+                  helpers.size_of, loop_shapes.kept_shapes)
 
 
 # (the gradient helpers' own parameters are named `v`, not `g`: the adjoints' `g`
