@@ -84,6 +84,7 @@ class _Rewriter:
         self.taken = {v.name for s in ir.walk(fn.body) for v in ir.defs(s)}
         self.taken |= {p.name for p in fn.params}
         self.rewritten = []  # the setitem statements made
+        self.rank_memo, self.owned_memo = {}, {}  # (see _rank)
 
     def fresh_name(self, base):
         n, name = 0, base
@@ -105,40 +106,76 @@ class _Rewriter:
         rank = self.rank(acc)
         return rank is not None and rank >= 1 and self.kinds.is_int(index)
 
-    def rank(self, v, seen=()):
+    def rank(self, v):
         """The rank of `v`, following gradient arrays back to what they were made from."""
-        if not isinstance(v, ir.Var) or v.name in seen:
-            return None
-        known = self.kinds.rank(v)
-        if known is not None:
-            return known
-        d = self.defs.get(v.name)
-        if d is not None and d.args and d.fn in (helpers.zeros_like, helpers.fill_like,
-                                                 helpers.owned_copy, add_at, cleared,
-                                                 ops.setitem, ops.identity):
-            return self.rank(d.args[0], seen + (v.name,))
-        if v.name in self.phis:
-            ranks = {self.rank(i, seen + (v.name,)) for i in self.phis[v.name][1].inputs}
-            ranks.discard(None)
-            return ranks.pop() if len(ranks) == 1 else None
-        return None
+        self.query_memo = {}
+        return self._rank(v, ())[0]
 
-    def owned(self, v, seen=()):
-        """Whether `v` is always an array made by the gradient code itself."""
+    def _rank(self, v, seen):
+        """(rank, whether no loop was cut short to find it): results that did not
+        depend on where the walk started are remembered (the walk would otherwise
+        revisit shared values once per path: exponential in a chain of branches)."""
         if not isinstance(v, ir.Var):
-            return False
+            return None, True
         if v.name in seen:
-            return True  # around a loop: decided by the other inputs
+            return None, False
+        if v.name in self.rank_memo:
+            return self.rank_memo[v.name], True
+        if v.name in self.query_memo:  # (met again on another path of this walk)
+            return self.query_memo[v.name]
+        known = self.kinds.rank(v)
+        result, clean = known, True
+        d = self.defs.get(v.name)
+        if known is not None:
+            pass
+        elif d is not None and d.args and d.fn in (helpers.zeros_like, helpers.fill_like,
+                                                   helpers.owned_copy, add_at, cleared,
+                                                   ops.setitem, ops.identity):
+            result, clean = self._rank(d.args[0], seen + (v.name,))
+        elif v.name in self.phis:
+            found = [self._rank(i, seen + (v.name,)) for i in self.phis[v.name][1].inputs]
+            ranks = {r for r, _ in found} - {None}
+            result = ranks.pop() if len(ranks) == 1 else None
+            clean = all(c for _, c in found)
+        if clean:
+            self.rank_memo[v.name] = result
+        self.query_memo[v.name] = (result, clean)
+        return result, clean
+
+    def owned(self, v):
+        """Whether `v` is always an array made by the gradient code itself."""
+        self.query_memo = {}
+        return self._owned(v, ())[0]
+
+    def _owned(self, v, seen):
+        if not isinstance(v, ir.Var):
+            return False, True
+        if v.name in seen:
+            return True, False  # around a loop: decided by the other inputs
+        if v.name in self.owned_memo:
+            return self.owned_memo[v.name], True
+        if v.name in self.query_memo:
+            return self.query_memo[v.name]
+        result, clean = False, True
         d = self.defs.get(v.name)
         if d is not None:
             if d.fn in _FRESH:
-                return True
-            return d.fn in (ops.setitem, ops.identity) and \
-                self.owned(d.args[0], seen + (v.name,))
-        if v.name in self.phis:
+                result = True
+            elif d.fn in (ops.setitem, ops.identity):
+                result, clean = self._owned(d.args[0], seen + (v.name,))
+        elif v.name in self.phis:
             _, p = self.phis[v.name]
-            return all(self.owned(i, seen + (v.name,)) for i in p.inputs)
-        return False
+            result = True
+            for i in p.inputs:
+                owned, c = self._owned(i, seen + (v.name,))
+                clean = clean and c
+                if not owned:
+                    result = False
+                    break
+        if clean:
+            self.owned_memo[v.name] = result
+        self.query_memo[v.name] = (result, clean)
+        return result, clean
 
     def block(self, stmts):
         out = []
@@ -156,6 +193,7 @@ class _Rewriter:
                 out.append(ir.Assign(s.target, operator.getitem, s.args[:2], {}, s.loc, None,
                                      s.adjoint_of, True))
                 self.kinds.ndims[s.target.name] = 0  # a number, not a view
+                self.rank_memo.clear()
             else:
                 out.append(s)
         return out
@@ -177,6 +215,8 @@ class _Rewriter:
             self.defs[copy.name] = stmt
             self.kinds.ndims[copy.name] = self.rank(entry)
             p.inputs[0] = copy
+            self.rank_memo.clear()
+            self.owned_memo.clear()
             out.append(stmt)
         return out
 
