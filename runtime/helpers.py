@@ -46,6 +46,10 @@ def linspace_spread(d, start, stop, axis=0):
 def fill_like(x, g):
     """An array of x's shape filled with `g` (the gradient of a full reduction),
     in the gradient dtype of x."""
+    if type(x) is np.ndarray and type(g) is float:  # (the common case, without the lookups)
+        out = np.empty(x.shape, x.dtype if x.dtype.kind in "fc" else _FLOAT64)
+        out.fill(g)
+        return out
     xp = foreign_namespace(x, g)
     if xp is None:
         return np.full(np.shape(x), g, dtype=grad_dtype(x, g))
