@@ -259,8 +259,8 @@ def _dispatcher(gradient):
     arguments and a direct call of its compiled adjoint (no dictionary lookup).
     When every specialization takes the same number of arguments, they are
     named parameters of `__call__` (no packing into a tuple and out again)."""
-    names = {"ndarray": np.ndarray, "ndim": np.ndim, "explain": _leaving, "NO": _NO,
-             "hide": hide_our_frames}
+    names = {"ndarray": np.ndarray, "ndim": np.ndim, "float64": np.float64,
+             "explain": _leaving, "NO": _NO, "hide": hide_our_frames}
     arities = {len(key) for key in gradient._specs}
     fixed = arities.pop() if len(arities) == 1 else None
     if fixed is not None:
@@ -286,8 +286,8 @@ def _dispatcher(gradient):
         lines.append(f"{indent}        explain(exc)")
         lines.append(f"{indent}        raise")
         lines.append(f"{indent}    value = result[0]")
-        lines.append(f"{indent}    if type(value) is float or type(value) is not tuple and ndim(value) == 0 "
-                     "and type(value) is not str:")
+        lines.append(f"{indent}    if type(value) is float or type(value) is float64 or "
+                     "type(value) is not tuple and ndim(value) == 0 and type(value) is not str:")
         if gradient.one_tuple:
             out = "(value, (result[1],))" if gradient.with_value else "(result[1],)"
         else:
