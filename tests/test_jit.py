@@ -368,3 +368,32 @@ def test_saved_rows_made_on_the_first_pass_give_the_python_gradient(f, args, wrt
     assert_close(got, want, rtol=1e-12, atol=1e-14)
     assert_close(got, numeric_grad(f, args, wrt), rtol=1e-5, atol=1e-7)
     assert compiled.compiled_count == 1
+
+
+# -- indices past the end: Python's IndexError, never memory past the array ------------
+
+def squared_steps(x, n):
+    total = 0.0
+    for k in range(n):
+        total = total + (x[k + 1] - x[k]) ** 2
+    return total
+
+
+@pytest.mark.parametrize("make", [lambda: jit(grad(squared_steps)),
+                                  lambda: jit(value_and_grad(squared_steps)),
+                                  lambda: jit(squared_steps)],
+                         ids=["grad", "value_and_grad", "primal"])
+def test_an_index_past_the_end_raises_as_in_python(make):
+    x = np.arange(5.0) ** 2
+    compiled = make()
+    compiled(x, 3)  # compiles, in bounds
+    with pytest.raises(IndexError):
+        squared_steps(x, 5)  # (what Python says)
+    with pytest.raises(IndexError):
+        compiled(x, 5)  # x[5]: numba without bounds checks read past the array
+
+
+def test_in_bounds_results_match_python():
+    x = np.arange(5.0) ** 2
+    assert_close(jit(grad(squared_steps))(x, 4), numeric_grad(squared_steps, (x, 4)))
+    assert jit(squared_steps)(x, 4) == squared_steps(x, 4)

@@ -177,7 +177,8 @@ class JitFunction(_Jitted):
 
     def __call__(self, *args, **kwargs):
         import numba
-        return self._run("f", lambda: numba.njit(self.fn), self.fn, args, kwargs)
+        return self._run("f", lambda: numba.njit(self.fn, boundscheck=True), self.fn, args,
+                         kwargs)
 
 
 # -- compiling generated functions ---------------------------------------------------
@@ -196,7 +197,7 @@ def jitted(fn):
                            f"File \"{fn.__code__.co_filename}\", line 2:")
         _MAKING.add(fn)
         try:
-            _JITTED[fn] = numba.njit(_rebound(fn, numba_form=True))
+            _JITTED[fn] = numba.njit(_rebound(fn, numba_form=True), boundscheck=True)
         finally:
             _MAKING.discard(fn)
     return _JITTED[fn]
