@@ -48,6 +48,22 @@ def _zeros_like_list(x):
         return lambda x: [helpers.zeros_like(v) for v in x]
 
 
+@overload(ops.check_unpack)
+def _check_unpack(value, n):
+    if isinstance(value, types.BaseTuple):
+        count = len(value)
+
+        def check_tuple(value, n):
+            if count != n:
+                raise ValueError("wrong number of values to unpack")
+        return check_tuple
+    if isinstance(value, (types.Array, types.List)):
+        def check(value, n):
+            if len(value) != n:
+                raise ValueError("wrong number of values to unpack")
+        return check
+
+
 @overload(ops.sequence)
 def _sequence(xs):
     if isinstance(xs, (types.Array, types.List, types.BaseTuple, types.RangeType)):

@@ -189,6 +189,18 @@ def fail(exc, cause=None, has_cause=False):
     raise exc
 
 
+def check_unpack(value, n):
+    """`a, b = value` takes exactly `n` items: Python's errors when it has another
+    number (the items themselves are then read by index)."""
+    try:
+        k = len(value)
+    except TypeError:
+        raise TypeError(f"cannot unpack non-iterable {type(value).__name__} object") from None
+    if k != n:
+        raise ValueError(f"too many values to unpack (expected {n})" if k > n else
+                         f"not enough values to unpack (expected {n}, got {k})")
+
+
 def format_value(value, spec="", conversion=-1):
     """One `{value!conversion:spec}` field of an f-string."""
     if conversion == 114:

@@ -214,6 +214,14 @@ class Emitter:
                 self.unpack(stmts[i], stmts[i + 1:i + 1 + n], depth)
                 i += 1 + n
                 continue
+            n = self.checked_unpacking(stmts, i)
+            if n:
+                targets = ", ".join(self.names.get(t.target.name, t.target.name)
+                                    for t in stmts[i + 1:i + 1 + n])
+                value = ast.unparse(self.operand(stmts[i].args[0]))
+                self.write(depth, f"{targets} = {value}", stmts[i].loc)
+                i += 1 + n
+                continue
             n = self.parameter_unpacking(stmts, i)
             if n:
                 targets = ", ".join(self.names.get(t.target.name, t.target.name)
@@ -228,21 +236,42 @@ class Emitter:
 
     def unpacking(self, stmts, i):
         """n when stmts[i] makes a tuple that the next n statements take apart
-        (`t = f(x); a = t[0]; b = t[1]`, printed `a, b = f(x)`), else 0."""
+        (`t = f(x); a = t[0]; b = t[1]`, printed `a, b = f(x)`), else 0. A
+        `check_unpack(t, n)` between them counts as one of the n: Python's own
+        unpacking checks the length."""
         s = stmts[i]
         if not isinstance(s, ir.Assign) or s.target is None or s.target.name in self.folded:
             return 0
         uses = self.counts.get(s.target.name, 0)
+        checked = _checks_unpack(stmts[i + 1] if i + 1 < len(stmts) else None, s.target,
+                                 uses - 1)
+        items = stmts[i + 1 + checked:i + 1 + uses]
         n = 0
-        for k, t in enumerate(stmts[i + 1:i + 1 + uses]):
+        for k, t in enumerate(items):
             if not (isinstance(t, ir.Assign) and t.fn is operator.getitem and t.target
                     and t.args[0] == s.target and t.args[1] == ir.Const(k)
                     and t.target.name not in self.folded):
                 return 0
             n += 1
-        if any(getattr(t, "unpack_length", n) != n for t in stmts[i + 1:i + 1 + n]):
+        if any(getattr(t, "unpack_length", n) != n for t in items[:n]):
             return 0  # `a, b, _ = t` whose `_` is dead: `a, b = t` would fail
-        return n if n >= 2 and n == uses else 0
+        return n + checked if n >= 2 and n + checked == uses else 0
+
+    def checked_unpacking(self, stmts, i):
+        """n when stmts[i] is `check_unpack(t, n)` and the next n statements read
+        t[0], ..., t[n - 1] (printed `a, b = t`, which checks the length itself)."""
+        s = stmts[i]
+        if not (isinstance(s, ir.Assign) and s.fn is ops.check_unpack and s.target is None
+                and isinstance(s.args[0], ir.Var) and isinstance(s.args[1], ir.Const)):
+            return 0
+        t, n = s.args[0], s.args[1].value
+        parts = stmts[i + 1:i + 1 + n]
+        if len(parts) != n or not all(
+                isinstance(p, ir.Assign) and p.fn is operator.getitem and p.target and
+                p.args == [t, ir.Const(k)] and p.target.name not in self.folded
+                for k, p in enumerate(parts)):
+            return 0
+        return n
 
     def parameter_unpacking(self, stmts, i):
         """n when stmts[i:i + n] take a parameter apart whole (`a = saved[0]; b =
@@ -261,6 +290,7 @@ class Emitter:
         return uses
 
     def unpack(self, s, parts, depth):
+        parts = [p for p in parts if p.fn is not ops.check_unpack]
         targets = ", ".join(self.names.get(p.target.name, p.target.name) for p in parts)
         self.comment(s, depth)
         self.write(depth, f"{targets} = {ast.unparse(self.expr(s))}", s.loc or s.adjoint_of)
@@ -368,6 +398,12 @@ class Emitter:
                               companions)
         GENERATED[filename] = generated
         return generated
+
+
+def _checks_unpack(s, t, n):
+    """1 when `s` is `check_unpack(t, n)`, else 0."""
+    return int(isinstance(s, ir.Assign) and s.fn is ops.check_unpack and s.target is None
+               and s.args == [t, ir.Const(n)])
 
 
 def _tidy(node):

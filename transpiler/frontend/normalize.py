@@ -85,7 +85,8 @@ class Normalizer(LocalFunctions, Loops, Expressions, Calls):
         # names the normalizer itself calls (`range(len(xs))`) are never temporaries
         self.user_names, self.locals, self.outside_comprehensions, _ = name_sets(parsed.node)
         self.taken = self.user_names | {"len", "range", "min", "zip", "tuple", "dict", _PARTIAL,
-                                        "sequence", "sort_order", _FAIL, "format_value"}
+                                        "sequence", "sort_order", _FAIL, "format_value",
+                                        _CHECK_UNPACK}
         self.temps = set()
         self.tried = {}  # base -> the last suffix fresh() tried
         self.pending = []
@@ -273,8 +274,10 @@ class Normalizer(LocalFunctions, Loops, Expressions, Calls):
         if self.parallel_assign(s, out):
             return out
         value = self.atom(s.value, out, _unpacked_hint(s.targets))
+        shown = len(s.value.elts) if isinstance(s.value, (gast.Tuple, gast.List)) and \
+            not any(isinstance(v, gast.Starred) for v in s.value.elts) else None
         for target in s.targets:
-            self.bind(target, value, out, s)
+            self.bind(target, value, out, s, shown)
         return out
 
     def parallel_assign(self, s, out):
@@ -331,14 +334,20 @@ class Normalizer(LocalFunctions, Loops, Expressions, Calls):
         out.append(update)
         return out
 
-    def bind(self, target, value, out, where):
-        """Assign atom `value` to a target pattern (a name or nested tuple/list)."""
+    def bind(self, target, value, out, where, length=None):
+        """Assign atom `value` to a target pattern (a name or nested tuple/list);
+        `length` is the number of items of `value` when the code shows it."""
         if isinstance(target, gast.Name):
             out.append(nodes.assign(target.id, value, like=where))
         elif isinstance(target, (gast.Tuple, gast.List)):
-            for i, elt in enumerate(target.elts):
+            for elt in target.elts:
                 if isinstance(elt, gast.Starred):
                     self.unsupported(elt)
+            if length != len(target.elts):  # (Python's error for another number of items)
+                check = nodes.call(nodes.name(self.bound(_CHECK_UNPACK, ops.check_unpack)),
+                                   [value, nodes.const(len(target.elts))])
+                out.append(nodes.expr_stmt(gast.copy_location(check, where), like=where))
+            for i, elt in enumerate(target.elts):
                 item = nodes.subscript(value, nodes.const(i))
                 if isinstance(elt, gast.Name):
                     out.append(nodes.assign(elt.id, item, like=where))
@@ -426,6 +435,7 @@ class Normalizer(LocalFunctions, Loops, Expressions, Calls):
 
 _LIST_APPEND = "__tapeless_list_append__"  # resolved by the SSA builder
 _FAIL = "fail"  # runtime.ops.fail: `raise` in generated code
+_CHECK_UNPACK = "check_unpack"  # runtime.ops.check_unpack: `a, b = t` takes two items
 
 _SET_ITEM = "__tapeless_setitem__"  # resolved by the SSA builder
 
