@@ -64,6 +64,15 @@ def _check_unpack(value, n):
         return check
 
 
+@overload(ops.check_unpack_starred)
+def _check_unpack_starred(items, n):
+    if isinstance(items, (types.Array, types.List)):
+        def check(items, n):
+            if len(items) < n:
+                raise ValueError("not enough values to unpack")
+        return check
+
+
 @overload(ops.sequence)
 def _sequence(xs):
     if isinstance(xs, (types.Array, types.List, types.BaseTuple, types.RangeType)):

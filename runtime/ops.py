@@ -201,6 +201,13 @@ def check_unpack(value, n):
                          f"not enough values to unpack (expected {n}, got {k})")
 
 
+def check_unpack_starred(items, n):
+    """`a, *rest, z = value` (its items listed) needs at least the `n` named items."""
+    if len(items) < n:
+        raise ValueError(f"not enough values to unpack (expected at least {n}, "
+                         f"got {len(items)})")
+
+
 def format_value(value, spec="", conversion=-1):
     """One `{value!conversion:spec}` field of an f-string."""
     if conversion == 114:

@@ -18,11 +18,6 @@ def f(x):
         y = x
     return y
 """, "`try` statement", 3),
-    "starred assignment target": ("""
-def f(x):
-    a, *rest = (x, x, x)
-    return a
-""", "a starred assignment target", 3),
     "dict display with a computed key": ("""
 def f(x):
     name = "w"

@@ -115,3 +115,80 @@ def test_generated_code_unpacks_as_python_does():
     g((1.0, 0.5))
     assert "x, v = state" in g.source
     assert "check_unpack" not in g.source
+
+
+# -- starred targets ---------------------------------------------------------------------
+
+def first_and_rest(params, x):
+    w, *rest = params
+    return np.sum(w * x) + sum(r ** 2 for r in rest)
+
+
+def init_and_last(params, x):
+    *init, last = params
+    return last * np.sum(x) + init[0] * len(init)
+
+
+def ends_and_middle(params):
+    a, *mid, z = params
+    total = a * z
+    for m in mid:
+        total = total + m ** 3
+    return total
+
+
+def first_row_apart(M):
+    first, *others = M
+    return np.sum(first ** 2) + sum(np.sum(np.sin(o)) for o in others)
+
+
+def layers_after_the_input(layers, x):
+    h = x
+    for W, *maybe_bias in layers:
+        h = np.tanh(h @ W)
+        if maybe_bias:
+            h = h + maybe_bias[0]
+    return np.sum(h)
+
+
+@pytest.mark.parametrize("params", [[1.0, 2.0, 3.0], (1.0, 2.0, 3.0), np.array([1.0, 2.0, 3.0]),
+                                    [1.0, 2.0, 3.0, -1.5, 0.5]])
+def test_starred_targets_match_differences(params):
+    x = np.array([0.5, -2.0])
+    for fn in (first_and_rest, init_and_last):
+        assert_close(grad(fn, wrt=(0, 1))(params, x), numeric_grad(fn, (params, x), wrt=(0, 1)),
+                     rtol=1e-5)
+    assert_close(grad(ends_and_middle)(params), numeric_grad(ends_and_middle, (params,)),
+                 rtol=1e-5)
+    if isinstance(params, np.ndarray):
+        want = np.diag([0.0, 12.0, 0.0])
+        want[0, 2] = want[2, 0] = 1.0
+        assert_close(hessian(ends_and_middle)(params), want, atol=1e-6)
+        _, tangent = jvp(ends_and_middle, (params,), (np.ones(3),))
+        assert tangent == pytest.approx(float(np.sum(numeric_grad(ends_and_middle, (params,)))))
+
+
+def test_the_starred_name_is_a_list_of_rows_of_an_array():
+    M = np.arange(6.0).reshape(3, 2) / 3
+    assert_close(grad(first_row_apart)(M), numeric_grad(first_row_apart, (M,)))
+
+
+def test_starred_loop_targets():
+    rng = np.random.default_rng(0)
+    layers = [(rng.normal(size=(2, 3)), rng.normal(size=3)), (rng.normal(size=(3, 2)),)]
+    x = np.array([0.3, -0.7])
+    got = grad(layers_after_the_input)(layers, x)
+    want = numeric_grad(layers_after_the_input, (layers, x))
+    assert len(got) == 2 and len(got[0]) == 2 and len(got[1]) == 1
+    for g_layer, w_layer in zip(got, want):
+        for g, w in zip(g_layer, w_layer):
+            assert_close(g, w, rtol=1e-5)
+
+
+@pytest.mark.parametrize("params", [[1.0], [], np.array([2.0])])
+def test_too_few_items_for_a_starred_target_is_pythons_error(params):
+    with pytest.raises(ValueError) as python:
+        ends_and_middle(params)
+    with pytest.raises(ValueError) as ours:
+        grad(ends_and_middle)(params)
+    assert str(ours.value) == str(python.value)

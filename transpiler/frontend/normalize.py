@@ -86,7 +86,7 @@ class Normalizer(LocalFunctions, Loops, Expressions, Calls):
         self.user_names, self.locals, self.outside_comprehensions, _ = name_sets(parsed.node)
         self.taken = self.user_names | {"len", "range", "min", "zip", "tuple", "dict", _PARTIAL,
                                         "sequence", "sort_order", _FAIL, "format_value",
-                                        _CHECK_UNPACK}
+                                        _CHECK_UNPACK, _CHECK_STARRED}
         self.temps = set()
         self.tried = {}  # base -> the last suffix fresh() tried
         self.pending = []
@@ -339,10 +339,10 @@ class Normalizer(LocalFunctions, Loops, Expressions, Calls):
         `length` is the number of items of `value` when the code shows it."""
         if isinstance(target, gast.Name):
             out.append(nodes.assign(target.id, value, like=where))
+        elif isinstance(target, (gast.Tuple, gast.List)) and \
+                any(isinstance(elt, gast.Starred) for elt in target.elts):
+            self.bind_starred(target, value, out, where)
         elif isinstance(target, (gast.Tuple, gast.List)):
-            for elt in target.elts:
-                if isinstance(elt, gast.Starred):
-                    self.unsupported(elt)
             if length != len(target.elts):  # (Python's error for another number of items)
                 check = nodes.call(nodes.name(self.bound(_CHECK_UNPACK, ops.check_unpack)),
                                    [value, nodes.const(len(target.elts))])
@@ -368,6 +368,39 @@ class Normalizer(LocalFunctions, Loops, Expressions, Calls):
         else:
             self.error(where, f"an assignment to a {type(target).__name__}",
                        "only names and tuples of names can be assigned", "assign to a name")
+
+    def bind_starred(self, target, value, out, where):
+        """`a, *rest, z = value` as Python runs it: the items in a list (`rest` is
+        always a list), at least as many as the other names (ValueError otherwise),
+        `a = items[0]`, `rest = items[1:len(items) - 1]`, `z = items[-1]`."""
+        elts = target.elts
+        star = next(k for k, elt in enumerate(elts) if isinstance(elt, gast.Starred))
+        before, after = elts[:star], elts[star + 1:]
+        items = self.fresh("items")
+        self.locals.add(items)
+        listed = nodes.call(nodes.name(self.bound("list", list)), [value])
+        out.append(nodes.assign(items, gast.copy_location(listed, where), like=where))
+        check = nodes.call(nodes.name(self.bound(_CHECK_STARRED, ops.check_unpack_starred)),
+                           [nodes.name(items), nodes.const(len(before) + len(after))])
+        out.append(nodes.expr_stmt(gast.copy_location(check, where), like=where))
+        upper = None
+        if after:
+            size = nodes.call(nodes.name("len"), [nodes.name(items)])
+            upper = nodes.binop(size, gast.Sub(), nodes.const(len(after)))
+        rest = nodes.subscript(nodes.name(items),
+                               gast.Slice(lower=nodes.const(len(before)), upper=upper, step=None))
+        parts = [(elt, nodes.subscript(nodes.name(items), nodes.const(k)))
+                 for k, elt in enumerate(before)]
+        parts.append((elts[star].value, rest))
+        parts += [(elt, nodes.subscript(nodes.name(items), nodes.const(k - len(after))))
+                  for k, elt in enumerate(after)]
+        for elt, item in parts:
+            if isinstance(elt, gast.Name):
+                out.append(nodes.assign(elt.id, gast.copy_location(item, where), like=where))
+            else:
+                tmp = self.fresh("item")
+                out.append(nodes.assign(tmp, gast.copy_location(item, where), like=where))
+                self.bind(elt, nodes.name(tmp), out, where)
 
     def item_target(self, target, where):
         """The local name `y` written into by `y[...] = v`."""
@@ -436,6 +469,7 @@ class Normalizer(LocalFunctions, Loops, Expressions, Calls):
 _LIST_APPEND = "__tapeless_list_append__"  # resolved by the SSA builder
 _FAIL = "fail"  # runtime.ops.fail: `raise` in generated code
 _CHECK_UNPACK = "check_unpack"  # runtime.ops.check_unpack: `a, b = t` takes two items
+_CHECK_STARRED = "check_unpack_starred"  # `a, *rest = t` takes at least one
 
 _SET_ITEM = "__tapeless_setitem__"  # resolved by the SSA builder
 

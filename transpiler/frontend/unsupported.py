@@ -45,7 +45,8 @@ UNSUPPORTED = {
                 "use a list or an array"),
     "GeneratorExp": ("a generator expression", "generators cannot be differentiated",
                      "use a list or a NumPy expression"),
-    "Starred": ("a starred assignment target", "`a, *rest = t` is not supported yet",
-                "index the items: `a, rest = t[0], t[1:]`"),
+    "Starred": ("a starred expression here", "`*xs` is supported in calls, in list and tuple "
+                "displays and in assignment targets (`a, *rest = t`)",
+                "build the list or tuple first: `items = [*xs]`"),
     "Set": ("a set display", "sets are not differentiable containers", "use a list or an array"),
 }

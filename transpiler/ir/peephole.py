@@ -47,7 +47,7 @@ def _calls_user_code(fn):
 def is_pure(fn):
     """False for calls with effects, and for fresh mutable containers (two `[]`
     are different lists)."""
-    if fn is print or fn is ops.fail or fn is ops.check_unpack or fn is ops.append or fn is ops.make_list or fn is ops.make_dict \
+    if fn is print or fn is ops.fail or fn is ops.check_unpack or fn is ops.check_unpack_starred or fn is ops.append or fn is ops.make_list or fn is ops.make_dict \
             or fn is ops.call_method or fn is ops.call or fn in _ONE_SHOT or fn in _FRESH_CONTAINERS:
         return False
     module = getattr(fn, "__module__", None) or type(fn).__module__ or ""

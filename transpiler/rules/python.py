@@ -340,7 +340,7 @@ nondifferentiable(
     operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
     operator.not_, operator.is_, operator.is_not, operator.floordiv, operator.and_,
     operator.or_, operator.xor, operator.invert, operator.lshift, operator.rshift,
-    ops.contains, ops.not_contains, ops.fail, ops.check_unpack, ops.format_value, ops.truth, ops.updates_in_place, ops.sort_index, ops.not_an_array, ops.same_array, ops.stop_gradient,
+    ops.contains, ops.not_contains, ops.fail, ops.check_unpack, ops.check_unpack_starred, ops.format_value, ops.truth, ops.updates_in_place, ops.sort_index, ops.not_an_array, ops.same_array, ops.stop_gradient,
     builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round,
     builtins.isinstance, builtins.type, builtins.print, builtins.getattr, builtins.slice,
     builtins.str, builtins.repr, builtins.hash, builtins.id,
