@@ -48,6 +48,16 @@ def _zeros_like_list(x):
         return lambda x: [helpers.zeros_like(v) for v in x]
 
 
+@overload(ops.snapshot)
+def _snapshot(value):
+    if isinstance(value, types.Array):
+        return lambda value: value.copy()
+    if isinstance(value, types.List):
+        return lambda value: list(value)
+    if _number(value) or isinstance(value, (types.BaseTuple, types.RangeType)):
+        return lambda value: value
+
+
 @overload(ops.check_unpack)
 def _check_unpack(value, n):
     if isinstance(value, types.BaseTuple):

@@ -189,6 +189,19 @@ def fail(exc, cause=None, has_cause=False):
     raise exc
 
 
+def snapshot(value):
+    """A checkpoint's copy of a loop's state at the start of a segment: a list,
+    dict or array is copied (the loop goes on to change it in place); any other
+    value is kept as it is."""
+    kind = type(value)
+    if kind is list or kind is dict:
+        return kind(value)
+    copy = getattr(value, "copy", None)  # (an ndarray; other arrays copy the same way)
+    if kind.__module__ == "numpy" and callable(copy):
+        return copy()
+    return value
+
+
 def check_unpack(value, n):
     """`a, b = value` takes exactly `n` items: Python's errors when it has another
     number (the items themselves are then read by index)."""

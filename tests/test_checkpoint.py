@@ -349,3 +349,35 @@ def test_benchmark_row_reports_both_sides():
     assert row["checkpoint_mib"] < row["plain_mib"]
     for key in ("plain_s", "checkpoint_s", "checkpoint_time_ratio", "checkpoint_k_mib"):
         assert row[key] > 0
+
+
+# -- state changed in place: each snapshot is the state as it was -------------------
+
+def scale_first_by_second(x, n):
+    v = np.array([x, 2 * x])
+    for i in range(n):
+        v[0] = v[0] * v[1]
+    return np.sum(v)
+
+
+def squares_history(x, n):
+    traj = [x]
+    for i in range(n):
+        traj.append(traj[-1] * traj[-1])
+    return sum(traj)
+
+
+def smoothing_in_place(u0, n):
+    u = u0 * 1.0
+    for step in range(n):
+        u[1:] = u[1:] * u[:-1] * 0.5 + 0.5 * u[1:]
+    return np.sum(u ** 2)
+
+
+def test_arrays_and_lists_changed_in_place_by_a_checkpointed_loop():
+    check(scale_first_by_second, (0.9, 3), 0)
+    check(squares_history, (0.9, 3), 0)
+    check(smoothing_in_place, (np.array([0.9, 1.1, 0.7, 1.3]), 4), 0)
+    g = grad(scale_first_by_second, checkpoint=True)
+    g(0.9, 3)
+    assert "snapshot(v)" in g.source

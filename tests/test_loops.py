@@ -269,3 +269,50 @@ def test_a_value_carried_by_an_inner_loop_gets_its_gradient(fn, x):
     assert_close(grad(fn)(copy(x)), want, rtol=1e-6, atol=1e-9)
     assert_close(jvp(fn)(copy(x), tangents=np.ones_like(x) if np.ndim(x) else 1.0)[1],
                  np.sum(want), rtol=1e-6, atol=1e-9)
+
+
+# -- the loop variable after `break` holds the value of the pass that broke ----------
+
+def newton_iterations(a):
+    x = 1.0
+    for it in range(50):
+        x = 0.5 * (x + a / x)
+        if abs(x * x - a) < 1e-12:
+            break
+    return x * (it + 1)
+
+
+def first_weight_over(ws, t):
+    s = 0.0
+    for k, w in enumerate(ws):
+        s = s + w * t
+        if s > 1.0:
+            break
+    return s * w + k
+
+
+def grows_until(x, n):
+    s = x
+    for i in range(n):
+        s = s * 1.2
+        if s > 2.0:
+            break
+    return s * i
+
+
+def test_loop_variables_after_break_are_those_of_the_breaking_pass():
+    from transpiler import jvp
+    from runtime.numeric import numeric_grad
+    assert value_and_grad(newton_iterations)(2.0)[0] == pytest.approx(newton_iterations(2.0))
+    assert grad(newton_iterations)(2.0) == pytest.approx(numeric_grad(newton_iterations, (2.0,)),
+                                                          rel=1e-6)
+    ws = np.array([0.3, 0.5, 0.9, 2.0])
+    value, grads = value_and_grad(first_weight_over, wrt=(0, 1))(ws, 1.0)
+    assert value == pytest.approx(first_weight_over(ws, 1.0))
+    want = numeric_grad(first_weight_over, (ws, 1.0), wrt=(0, 1))
+    np.testing.assert_allclose(grads[0], want[0], atol=1e-7)
+    assert grads[1] == pytest.approx(want[1])
+    assert jvp(grows_until, (0.5, 10), (1.0, 0))[0] == pytest.approx(grows_until(0.5, 10))
+    for setting in (False, True, 2):
+        assert grad(grows_until, checkpoint=setting)(0.5, 10) == pytest.approx(
+            numeric_grad(grows_until, (0.5, 10)), rel=1e-6)

@@ -859,3 +859,54 @@ def test_raise_assert_and_f_strings_behave_as_in_python():
             transform(np.ones(3), x)
         with pytest.raises(AssertionError, match="x has 2 rows, W 3 columns"):
             transform(W, np.ones(2))
+
+
+# -- an array a loop keeps in a list, then changes in place on the next pass ----------
+
+def euler_trajectory(y0, k):
+    y = y0.copy()
+    traj = []
+    for i in range(3):
+        y += -0.1 * k * y  # (Python: every item of traj is this one array)
+        traj.append(y)
+    return np.sum(traj[0])
+
+
+def euler_trajectory_copied(y0, k):
+    y = y0.copy()
+    traj = []
+    for i in range(3):
+        y += -0.1 * k * y
+        traj.append(y.copy())
+    return np.sum(traj[0]) + np.sum(traj[-1] ** 2)
+
+
+def states_by_step(x):
+    acc = x * 0.0
+    history = {}
+    for i in range(3):
+        acc += x * i
+        history[i] = acc
+    return np.sum(history[0])
+
+
+def running_total(x):
+    total = x * 0.0
+    for i in range(4):
+        total += np.sin(x) * i
+    return np.sum(total * x)
+
+
+@pytest.mark.parametrize("f", [euler_trajectory, states_by_step])
+def test_a_list_or_dict_keeping_the_array_of_earlier_passes_is_refused(f):
+    args = (np.array([0.3, 0.9, -0.4]), 0.7)[:f.__code__.co_argcount]
+    with pytest.raises(TranspileError, match="changed in place") as info:
+        grad(f)(*args)
+    assert info.value.loc is not None and info.value.loc.filename == __file__
+
+
+def test_copies_kept_by_a_loop_and_a_plain_running_total_are_differentiated():
+    y0 = np.array([0.3, 0.9, -0.4])
+    assert_close(grad(euler_trajectory_copied, wrt=(0, 1))(y0, 0.7),
+                 numeric_grad(euler_trajectory_copied, (y0, 0.7), wrt=(0, 1)), rtol=1e-5)
+    assert_close(grad(running_total)(y0), numeric_grad(running_total, (y0,)), rtol=1e-5)

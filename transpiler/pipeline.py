@@ -24,7 +24,8 @@ from .hints import Fn, Wrt
 from .frontend.normalize import normalize
 from .ir.kinds import Kinds
 from .backend.optimize import hoist_invariants
-from .ir.writes import check_writes, refuse_writes_into_parameters
+from .ir.parameter_writes import refuse_writes_into_parameters
+from .ir.writes import check_writes
 from .backend.optimize import optimize as optimize_ir
 from .frontend.parse import count_varargs, parse
 from .ad import companions

@@ -209,6 +209,9 @@ class LoopReverser:
         if not at_start:  # (saved at the start of the body, values are as they were)
             exported = shape_stand_ins(rev, exported, [restored[v.name].name for v in needed],
                                        rbody, s.body)
+        copies = []
+        if s.note == "checkpoint" and at_start:
+            exported, copies = _snapshots(rev, exported, targets)
         if len(exported) == 1:
             item = exported[0]
         elif exported:
@@ -219,6 +222,7 @@ class LoopReverser:
         push = [ir.Assign(None, ops.append, [saved, item])]
         if isinstance(item, ir.Var) and item not in exported:  # the tuple is built first
             push.insert(0, s.body.pop())
+        push = copies + push
         s.body[:] = push + s.body if at_start else s.body + push
         iterable = rev.emit(out, "backwards", builtins.reversed, [saved], callee=REVERSED)
         target = [restored[v.name] for v in needed] or [rev.namer.fresh("_")]
@@ -336,3 +340,22 @@ class KeptShapes:
                 zip(ends, fast[1].phis, loop.phis)]
         out.append(ir.If(kept, fast, [iterable, loop], phis, loop.loc))
         return ends
+
+
+SNAPSHOT = ir.Ext(ops.snapshot, "snapshot", ops.snapshot)
+
+
+def _snapshots(rev, exported, targets):
+    """The states a checkpointed loop keeps, with `v_1 = snapshot(v)` for each one
+    that may be a list, dict or array (the loop changes those in place after the
+    snapshot is taken; the loop's own `targets` are its segments); and those
+    statements."""
+    kept, copies = [], []
+    for v in exported:
+        if isinstance(v, ir.Var) and v.name not in targets and rev.kinds.of(v) != SCALAR \
+                and not rev.kinds.is_int(v):
+            copies.append(ir.Assign(rev.namer.fresh(rev.base(v), temp=True), ops.snapshot,
+                                    [v], callee=SNAPSHOT))
+            v = copies[-1].target
+        kept.append(v)
+    return kept, copies

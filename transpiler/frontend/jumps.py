@@ -50,6 +50,7 @@ class JumpLowering:
         self.fresh, self.ret_name = fresh, ret_name
 
     def function(self, node):
+        self.node = node
         node.body = self.block(node.body)
         return node
 
@@ -99,7 +100,9 @@ class JumpLowering:
                 s.test = gast.BoolOp(op=gast.And(), values=[not_broke, s.test])
                 gast.copy_location(s.test, s)
             else:
-                body = [nodes.if_(not_broke, body, [], like=s)]
+                kept = self.kept_targets(s)
+                body = [nodes.if_(not_broke, [save for save, _ in kept] + body, [], like=s)]
+                post.extend(restore for _, restore in kept)
         if self.returned and endless:  # `while True:` is left only by its returns
             pre.append(_assign(self.ret_name, None, s))
             post.append(nodes.ret(nodes.name(self.ret_name), like=s))
@@ -110,6 +113,21 @@ class JumpLowering:
                                   [nodes.ret(nodes.name(self.ret_name), like=s)], [], like=s))
         s.body = body
         return pre + [s] + post
+
+    def kept_targets(self, s):
+        """(save, restore) assignments for each name of a breaking `for` loop's
+        target: the loop runs on with its body switched off, so after it the
+        names must get back the values of the pass that broke, as in Python."""
+        out = []
+        inside = {id(n) for n in gast.walk(s)}
+        read = {n.id for n in gast.walk(self.node) if isinstance(n, gast.Name) and
+                isinstance(n.ctx, gast.Load) and id(n) not in inside}
+        for n in gast.walk(s.target):
+            if isinstance(n, gast.Name) and n.id in read:  # (read outside the loop)
+                kept = self.fresh(f"{n.id}_at_break")
+                out.append((_assign(kept, nodes.name(n.id), s),
+                            _assign(n.id, nodes.name(kept), s)))
+        return out
 
     def lower(self, stmts):
         """Returns (statements, NEVER/MAYBE/ALWAYS: whether they jump)."""

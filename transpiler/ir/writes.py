@@ -129,11 +129,12 @@ class _Loops(list):
         self.header = {}
 
 
-def _sees_write(name, use, write, defined, loops):
-    """`_after`, except that a loop-header phi read after its loop is the loop's
-    result, which the writes in the loop made (so it is up to date)."""
+def _sees_write(name, use, write, defined, loops, own=None):
+    """`_after`, except that a loop-header phi of the written array itself (`own`)
+    read after its loop is the loop's result, which the writes in the loop made
+    (so it is up to date); a list that kept the array of each pass is not."""
     loop = loops.header.get(name)
-    if loop is not None:
+    if loop is not None and (own is None or name in own):
         body = loop + (0,)
         if write[:len(body)] == body and use[:len(body)] != body:
             return False
@@ -203,6 +204,14 @@ def _storage(var, phis, skip, defs=None):
     return out
 
 
+def _same_array(storage, facts):
+    """The names of `storage` and the loop phis that carry one of them round the
+    loop under another name (`y = x` before `y *= t`: x's phi is y's array)."""
+    own = {v.name for v in storage}
+    return own | {name for name, inputs in facts.phis.items() if len(inputs) == 2 and
+                  any(v.name in own for v in _storage(inputs[1], facts.phis, set(), facts.defs))}
+
+
 def _derived(roots, producers):
     """Values that may share memory with (or hold) any of `roots`."""
     out, todo = set(), [r.name for r in roots]
@@ -238,6 +247,31 @@ class _Facts:
             for a in inputs:
                 if isinstance(a, ir.Var):
                     self.producers.setdefault(a.name, []).append(name)
+        containers = self._containers()
+        for s in ir.walk(fn.body):  # `d[k] = v` into a list or dict, and a saved list's
+            # `saved.append(v)` (generated code: the checkpoints' snapshots), keep v itself
+            if not isinstance(s, ir.Assign):
+                continue
+            kept = s.args[2] if s.fn is ops.setitem and s.target is not None and \
+                len(s.args) == 3 and isinstance(s.args[0], ir.Var) and \
+                s.args[0].name in containers else \
+                s.args[1] if s.fn is ops.append and s.target is None else None
+            if isinstance(kept, ir.Var):
+                holder = s.target if s.target is not None else s.args[0]
+                self.producers.setdefault(kept.name, []).append(holder.name)
+
+    def _containers(self):
+        """Names of lists and dicts made in the function (and their new versions)."""
+        made = {ops.make_list, ops.make_dict, ops.list_append}
+        out = {n for n, s in self.defs.items() if any(s.fn is f for f in made)}
+        sources = {n: [s.args[0]] for n, s in self.defs.items() if s.fn is ops.setitem}
+        sources.update(self.phis)
+        while True:
+            more = {n for n, inputs in sources.items() if n not in out and any(
+                isinstance(a, ir.Var) and a.name in out for a in inputs)}
+            if not more:
+                return out
+            out |= more
 
     def writes(self):
         return [(path, s) for path, s, _, _ in self.positions
@@ -283,7 +317,10 @@ def check_writes(fn, kinds=None):
     writes = [(path, w, w.args[0], "written into") for path, w in facts.writes()] + \
         [(path, w, old, "changed in place") for path, w, old in _updates(fn, facts, kinds)]
     for path, write, written, how in writes:
-        storage = _storage(written, facts.phis, {write.target.name}, facts.defs)
+        # (in a loop, the array a pass writes into is the one the pass before made,
+        # which lists and dicts filled then may hold: `traj.append(y)` before `y +=`)
+        storage = _storage(written, facts.phis, set(), facts.defs)
+        own = _same_array(storage, facts)
         bases = []  # what an in-place update may reach through a view
         ambiguous = True  # every such view is an item, which may be a number
         pending, seen = list(storage), set()
@@ -318,7 +355,7 @@ def check_writes(fn, kinds=None):
             for a in operands:
                 if isinstance(a, ir.Var) and a.name in watched and \
                         _sees_write(a.name, use_path, path, facts.defined.get(a.name, (-1,)),
-                                    facts.loops):
+                                    facts.loops, own):
                     line = write.loc.lineno if write.loc is not None else "?"
                     if ambiguous and (a.name not in direct or write.fn is not ops.setitem
                                       and (kinds is None or kinds.rank(written) is None)):
@@ -373,7 +410,8 @@ def _guard_view(stmts, write, value, message):
 
 
 def _source(fn, var):
-    return fn.source_names.get(var.name, var.name)
+    name = fn.source_names.get(var.name, var.name)
+    return "the values it yields" if name == "__tapeless_yielded__" else name
 
 
 def in_place_writes(fn, names, kinds=None):
@@ -410,34 +448,3 @@ def in_place_writes(fn, names, kinds=None):
             continue
         out.add(id(write))
     return out
-
-
-def refuse_writes_into_parameters(fn, kinds=None, unknown_updates=False):
-    """For a function called by the differentiated one (a companion): an item write
-    or in-place update of an array it was given, or of a view of one, would change
-    the caller's array in Python; the companion works on its own values, so the
-    caller would not see it. Refused where the write is, not answered differently.
-    `unknown_updates`: count `p *= 2` of a value of unknown kind too (for a call
-    whose result is not used, where changing `p` is the only effect it can have)."""
-    if not _has_writes(fn) and not any(getattr(s, "in_place_of", None) is not None
-                                       for s in ir.walk(fn.body)):
-        return
-    facts = _Facts(fn, kinds)
-    # (an update `p *= 2` counts where p is known to be an array; of a number it
-    # rebinds, and where nothing is known the caller's check_writes guards it)
-    writes = [(w, w.args[0]) for _, w in facts.writes()] + \
-        [(w, old) for _, w, old in _updates(fn, facts, kinds)
-         if unknown_updates or kinds is not None and kinds.rank(old) not in (None, 0)]
-    for write, container in writes:
-        roots = _storage(container, facts.phis, set(), facts.defs)
-        given = [r.name for r in roots if r.name in facts.params] or \
-            [p for p in facts.params if any(r.name in _derived([ir.Var(p)], facts.producers)
-                                            for r in roots)]
-        if given:
-            raise TranspileError(
-                f"cannot differentiate a call of `{fn.name}` that changes its argument "
-                f"`{given[0]}` in place", write.loc,
-                "in Python the caller's array changes too; the gradient of the caller "
-                "would not see that change",
-                f"return the new array from `{fn.name}` and assign it in the caller "
-                f"(e.g. `{given[0]} = {given[0]} * 2` instead of `{given[0]} *= 2`)")

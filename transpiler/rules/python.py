@@ -167,6 +167,11 @@ def identity(g, ans, x):
     return g
 
 
+@adjoint(ops.snapshot)
+def snapshot(g, ans, value):
+    return g
+
+
 # ---- builtins ----------------------------------------------------------------
 
 

@@ -247,6 +247,11 @@ def identity_x(dx, ans, x):
     return dx
 
 
+@tangent(ops.snapshot, "value")
+def snapshot_value(dvalue, ans, value):
+    return dvalue
+
+
 # ---- arguments read only for their shape: no tangent -----------------------
 # (a zero contribution is dropped by the compiler)
 
