@@ -318,15 +318,16 @@ def einsum_arg_grad_tangent(g, args, dargs, i):
     """The tangent of einsum_arg_grad(g, args, i) along the arguments' tangents
     (it is linear in each operand other than the i-th)."""
     spec, positions = einsum_layout(args)
-    total = 0.0
+    total = None  # (no operand with a tangent: a zero of the i-th operand's shape)
     for p in positions:
         d = dargs[p]
         if p == i or d is None or (np.ndim(d) == 0 and d == 0):
             continue
         changed = list(args)
         changed[p] = d
-        total = total + einsum_arg_grad(g, tuple(changed), i)
-    return total
+        term = einsum_arg_grad(g, tuple(changed), i)
+        total = term if total is None else total + term
+    return zeros_like(args[i]) if total is None else total
 
 
 def stacked_tangent(d, like):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .helpers import broadcast_to_like, float_array, grad_dtype, unbroadcast
+from .helpers import broadcast_to_like, float_array, grad_dtype, unbroadcast, zeros_like
 from .namespaces import foreign_namespace, unsupported
 
 
@@ -214,14 +214,15 @@ def einsum_of(subscripts, *operands):
 def einsum_grad_tangent(g, subscripts, operands, d_operands, k):
     """The tangent of `einsum_grad(g, subscripts, operands, k)` along the
     operands' tangents: it is linear in each operand other than the k-th."""
-    total = 0.0
+    total = None  # (no operand with a tangent: a zero of the k-th operand's shape)
     for i, (op, d) in enumerate(zip(operands, d_operands)):
         if i == k or op is None or (np.ndim(d) == 0 and d == 0):
             continue
         changed = list(operands)
         changed[i] = d
-        total = total + einsum_grad(g, subscripts, changed, k)
-    return total
+        term = einsum_grad(g, subscripts, changed, k)
+        total = term if total is None else total + term
+    return zeros_like(operands[k]) if total is None else total
 
 
 # -- decompositions ------------------------------------------------------------------

@@ -156,7 +156,11 @@ def setitem(container, index, value):
     """`container[index] = value` as a value: a copy of the array (or list) with
     the item replaced. Generated code writes in place instead wherever nothing
     else can see the old contents (see transpiler/writes.py)."""
-    out = container.copy()
+    copy = getattr(container, "copy", None)
+    if copy is None:  # a tuple, a string: Python's own error
+        raise TypeError(f"'{type(container).__name__}' object does not support item "
+                        "assignment")
+    out = copy()
     out[index] = value
     return out
 

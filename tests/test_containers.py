@@ -134,3 +134,31 @@ def test_dict_displays_built_passed_and_returned(rng):
     _, t = jvp(uses_returned_dict)(v, tangents=np.ones(3))
     assert np.isclose(t, np.sum(10 * v ** 4))
     assert_close(hessian(uses_returned_dict)(v), np.diag(40 * v ** 3))
+
+
+# -- one list appended to on either side of an if -----------------------------------
+
+def signed_parts(x):
+    out = []
+    if x > 0:
+        out.append(x * x)
+    else:
+        out.append(-x)
+    return out[0]
+
+
+def alternating_terms(x, n):
+    terms = []
+    for i in range(n):
+        if i % 2 == 0:
+            terms.append(x * i)
+        else:
+            terms.append(np.sin(x) + i)
+    return sum(terms)
+
+
+def test_appends_on_both_sides_of_an_if():
+    for x in (1.3, -0.7):
+        assert_close(grad(signed_parts)(x), numeric_grad(signed_parts, (x,)), rtol=1e-6)
+    assert_close(grad(alternating_terms)(0.4, 5), numeric_grad(alternating_terms, (0.4, 5)),
+                 rtol=1e-6)

@@ -215,3 +215,37 @@ def test_reverse_over_reverse_through_matrix_products():
         return anp.sum(autograd.grad(a_rnn)(W) ** 2) + \
             anp.sum(autograd.grad(lambda W: anp.sum(anp.tanh(anp.dot(X, W)) ** 2))(W) ** 2)
     assert_close(grad(penalty)(W), autograd.grad(a_penalty)(W), rtol=1e-10, atol=1e-12)
+
+
+# -- the second derivative of a function linear in x: zeros of x's shape -------------
+
+B_FIXED = np.arange(9.0).reshape(3, 3) / 4
+
+
+def trace_product(a):
+    return np.einsum('ij,ji->', a, B_FIXED)
+
+
+def contracted(a):
+    return np.tensordot(a, B_FIXED, axes=2)
+
+
+@pytest.mark.parametrize("f", [trace_product, contracted])
+def test_linear_einsum_and_tensordot_have_zero_hessians_of_the_right_shape(f):
+    a = np.ones((3, 3))
+    assert_close(hvp(f)(a, v=np.ones((3, 3))), np.zeros((3, 3)))
+    assert_close(hessian(f)(a), np.zeros((3, 3, 3, 3)))
+    assert_close(grad(f)(a), numeric_grad(f, (a,)))
+
+
+def doubled_in_place(x):
+    x *= 2.0
+    return x ** 2
+
+
+def test_jacobian_of_a_function_that_changes_its_argument_in_place():
+    x = np.array([0.3, 0.9, -0.4])
+    before = x.copy()
+    for mode in (None, "forward", "reverse"):
+        assert_close(jacobian(doubled_in_place, mode=mode)(x), np.diag(8 * before))
+        np.testing.assert_array_equal(x, before)

@@ -910,3 +910,25 @@ def test_copies_kept_by_a_loop_and_a_plain_running_total_are_differentiated():
     assert_close(grad(euler_trajectory_copied, wrt=(0, 1))(y0, 0.7),
                  numeric_grad(euler_trajectory_copied, (y0, 0.7), wrt=(0, 1)), rtol=1e-5)
     assert_close(grad(running_total)(y0), numeric_grad(running_total, (y0,)), rtol=1e-5)
+
+
+def sum_of_squares_over_flat(X):
+    return sum(v ** 2 for v in X.flat) + X.flat[2] * X.flat[0]
+
+
+def test_flat_carries_gradients():
+    X = np.array([[0.3, 0.9], [-0.4, 1.2]])
+    assert_close(grad(sum_of_squares_over_flat)(X), numeric_grad(sum_of_squares_over_flat, (X,)))
+
+
+def bump_first_of_pair(x):
+    t = (x * 1.0, 2.0)
+    t[0] += 1.0
+    return np.sum(t[0])
+
+
+def test_an_item_write_into_a_tuple_is_pythons_type_error():
+    with pytest.raises(TypeError, match="does not support item assignment"):
+        bump_first_of_pair(np.ones(2))
+    with pytest.raises(TypeError, match="does not support item assignment"):
+        grad(bump_first_of_pair)(np.ones(2))

@@ -96,14 +96,16 @@ def _adjoint_for(gradient, args):
 
 # -- transforms as generated Python ------------------------------------------------
 
-def _define_like(fn, name, lines, bindings, extra=()):
-    """`def <name>(<fn's parameters>, *extra): <lines>`, with `{args}` in the
-    lines standing for the parameters passed on."""
+def _define_like(fn, name, lines, bindings, extra=(), copy=None):
+    """`def <name>(<fn's parameters>, *extra): <lines>`; `{args}`: the parameters
+    passed on, `{copied}`: the same with `np.copy(copy)` for `copy`."""
     params, args = parameters(fn, name, bindings)
     if extra:
         params = params + ([] if any(p.startswith("*") for p in params) else ["*"]) + \
             list(extra)
-    body = "".join(f"    {line.format(args=', '.join(args))}\n" for line in lines)
+    copied = ", ".join(f"np.copy({a})" if a == copy else a for a in args)
+    body = "".join(f"    {line.format(args=', '.join(args), copied=copied)}\n"
+                   for line in lines)
     bindings.update(np=np, basis_of=basis_of, columns_to=columns_to, rows_to=rows_to)
     return define(name, f"def {name}({', '.join(params)}):\n{body}", bindings)
 
@@ -174,8 +176,8 @@ class Transform:
     def __repr__(self) -> str:
         return f"<{self.kind} of {self.fn.__qualname__} wrt={self.wrt!r}>"
 
-    def define(self, lines, bindings, extra=()):
-        return _define_like(self.fn, self.__name__, lines, bindings, extra)
+    def define(self, lines, bindings, extra=(), copy=None):
+        return _define_like(self.fn, self.__name__, lines, bindings, extra, copy)
 
     def position(self):
         """The name of the differentiated parameter."""
@@ -314,8 +316,8 @@ class Jacobian(Transform):
                                 + ")"], bindings)
         x = self.position()
         bindings = {"fn": self.fn, "array_output": array_output, "array_argument": array_argument}
-        lines = [f"array_argument({x}, {self.fn.__name__!r})", "value = fn({args})",
-                 f"array_output(value, {self.fn.__name__!r})"]
+        lines = [f"array_argument({x}, {self.fn.__name__!r})", "value = fn({copied})",
+                 f"array_output(value, {self.fn.__name__!r})"]  # (fn may change x in place)
         sweeps, failed = {}, None
         for mode in ("forward", "reverse"):
             if self.mode in (None, mode):
@@ -330,7 +332,7 @@ class Jacobian(Transform):
         else:
             lines += [f"if np.size({x}) <= np.size(value):"] + \
                 ["    " + line for line in sweeps["forward"]] + sweeps["reverse"]
-        return self.define(lines, bindings)
+        return self.define(lines, bindings, copy=x)
 
     def forward_sweeps(self, x, kinds, bindings):
         bindings["tangent"] = tangent = transform_forward(self.fn, [x], kinds=kinds).code.fn

@@ -167,8 +167,11 @@ class Builder(InPlaceUpdates, Values):
     def if_(self, s, env, out, loc):
         cond = self.operand(s.test, env, out)
         left, right = dict(env), dict(env)
+        before = dict(self.consumed)  # (a list appended to in one branch is not in the other)
         body = self.block(s.body, left)
+        in_body, self.consumed = self.consumed, before
         orelse = self.block(s.orelse, right)
+        self.consumed.update(in_body)
         phis = []
         for name in list(dict.fromkeys(list(left) + list(right))):
             if name in left and name in right:

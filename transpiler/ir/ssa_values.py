@@ -42,10 +42,11 @@ METHODS = {
     "flatten": np.ravel, "item": ops.item,
 }
 VARARG_SHAPE_METHODS = {"reshape": np.reshape}  # x.reshape(2, 3) == np.reshape(x, (2, 3))
-ATTRIBUTES = {"T": np.transpose, "real": np.real, "imag": np.imag}
+ATTRIBUTES = {"T": np.transpose, "real": np.real, "imag": np.imag,
+              "flat": np.ravel}  # (x.flat: its items in order, as np.ravel(x) has them)
 if hasattr(np, "matrix_transpose"):  # NumPy 2 (the Array API's x.mT)
     ATTRIBUTES["mT"] = np.matrix_transpose
-PLAIN_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "flat"}
+PLAIN_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
 
 
 class Values:
