@@ -27,7 +27,7 @@ from .jit_axes import (_along, _around, _array, _extremum_along, _grad_dtype,  #
                        _literal, _none, _number, _reduced, _sum_to)
 from .jit_twins import (REDUCTIONS, SAVED_ROWS, SMALL, SMALL_ARRAYS,  # noqa: F401
                         THROUGH_NUMPY,
-                        add_scaled, clip, scaled_items, scaled_shape, shape_of,
+                        add_scaled, clip, power, scaled_items, scaled_shape, shape_of,
                         unbroadcast_to)
 
 

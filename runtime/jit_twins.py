@@ -62,6 +62,25 @@ def _clip(a, a_min, a_max):
         return lambda a, a_min, a_max: np.minimum(np.maximum(a, a_min), a_max)
 
 
+def power(a, b):
+    raise NotImplementedError  # only ever compiled
+
+
+@overload(power, inline="always")
+def _power(a, b):
+    """`a ** b`; of two integers, an error for a negative exponent (Python gives a
+    float, numba's integer power 0)."""
+    if isinstance(a, types.Integer) and isinstance(b, types.Integer):
+        def integer_power(a, b):
+            if b < 0:
+                raise ValueError("an integer to a negative integer power: Python gives a "
+                                 "float, numba 0; under jit write a float base (2.0 ** -k)")
+            return a ** b
+        return integer_power
+    if (_array(a) or _number(a)) and (_array(b) or _number(b)):
+        return lambda a, b: a ** b
+
+
 REDUCTIONS = {name: _reduction(name, how) for name, how in
               (("sum", 0), ("max", 1), ("amax", 1), ("min", 2), ("amin", 2), ("mean", 3))}
 

@@ -397,3 +397,23 @@ def test_in_bounds_results_match_python():
     x = np.arange(5.0) ** 2
     assert_close(jit(grad(squared_steps))(x, 4), numeric_grad(squared_steps, (x, 4)))
     assert jit(squared_steps)(x, 4) == squared_steps(x, 4)
+
+
+# -- an integer to a negative integer power: a float in Python, 0 in numba -------------
+
+def halving_series(x, n):
+    total = 0.0
+    for i in range(n):
+        total = total + x * 2 ** (-i)
+    return total
+
+
+def test_integer_powers_with_negative_exponents_are_never_numbas_zero():
+    want = halving_series(1.5, 5)
+    assert want == pytest.approx(2.90625)
+    for transform in (value_and_grad,):
+        value, slope = jit(transform(halving_series))(1.5, 5)
+        assert value == pytest.approx(want) and slope == pytest.approx(1.9375)
+    with pytest.raises(ValueError, match="negative integer power"):
+        jit(halving_series)(1.5, 5)
+    assert jit(halving_series)(1.5, 1) == pytest.approx(1.5)  # (2 ** 0: no error)

@@ -177,8 +177,35 @@ class JitFunction(_Jitted):
 
     def __call__(self, *args, **kwargs):
         import numba
-        return self._run("f", lambda: numba.njit(self.fn, boundscheck=True), self.fn, args,
-                         kwargs)
+        return self._run("f", lambda: numba.njit(_powers_checked(self.fn), boundscheck=True),
+                         self.fn, args, kwargs)
+
+
+def _powers_checked(fn):
+    """`fn` with `a ** b` as generated code has it under jit (jit_twins.power: an
+    integer to a negative integer power is an error, not numba's 0); `fn` itself
+    when its source cannot be read again on its own (a closure, no file)."""
+    import textwrap
+    import types
+    from .jit_rewrite import _power_call
+    if not isinstance(fn, types.FunctionType) or fn.__code__.co_freevars:
+        return fn
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):
+        return fn
+
+    class Powers(ast.NodeTransformer):
+        def visit_BinOp(self, node):
+            self.generic_visit(node)
+            return _power_call(node) if isinstance(node.op, ast.Pow) else node
+    tree.body[0].decorator_list = []
+    tree = ast.fix_missing_locations(Powers().visit(tree))
+    namespace = dict(fn.__globals__, **{_TWIN + "power": _numba().power})
+    exec(compile(tree, fn.__code__.co_filename, "exec"), namespace)
+    made = namespace[fn.__name__]
+    made.__defaults__ = fn.__defaults__
+    return made
 
 
 # -- compiling generated functions ---------------------------------------------------
@@ -269,7 +296,7 @@ def _twins():
     twins = {_TWIN + name: fn for table in (helpers.REDUCTIONS, helpers.THROUGH_NUMPY)
              for name, fn in table.items()}
     twins.update({_TWIN + "shape_of": helpers.shape_of, _TWIN + "arange": np.arange,
-                  _TWIN + "clip": helpers.clip,
+                  _TWIN + "clip": helpers.clip, _TWIN + "power": helpers.power,
                   _TWIN + "unbroadcast_to": helpers.unbroadcast_to,
                   **{_TWIN + f.__name__: f for f in helpers.SMALL_ARRAYS + helpers.SAVED_ROWS}})
     return twins

@@ -412,6 +412,10 @@ class _Twins(ast.NodeTransformer):
     """`np.sum(a, axis=1, keepdims=True)` -> `tapeless_numba_sum(a, 1, True)`, and
     `np.tanh(a)` -> `tapeless_numba_tanh(a)` (see runtime.jit_helpers)."""
 
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        return _power_call(node) if isinstance(node.op, ast.Pow) else node
+
     def visit_Call(self, node):
         self.generic_visit(node)
         f = node.func
@@ -425,6 +429,17 @@ class _Twins(ast.NodeTransformer):
             return ast.copy_location(ast.Call(func=ast.Name(id=_TWIN + f.attr, ctx=ast.Load()),
                                               args=node.args, keywords=node.keywords), node)
         return node
+
+
+def _power_call(node):
+    """`a ** b` -> `tapeless_numba_power(a, b)` unless b is a float or a
+    non-negative integer written out (see jit_twins.power)."""
+    b = node.right
+    if isinstance(b, ast.Constant) and (type(b.value) is float or
+                                        type(b.value) is int and b.value >= 0):
+        return node
+    return ast.copy_location(ast.Call(func=ast.Name(id=_TWIN + "power", ctx=ast.Load()),
+                                      args=[node.left, node.right], keywords=[]), node)
 
 
 def _helpers():
