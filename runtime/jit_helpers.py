@@ -25,6 +25,7 @@ from numba.np.numpy_support import as_dtype
 from . import assemble, containers, helpers, linalg, loop_shapes, ops
 from .jit_axes import (_along, _around, _array, _extremum_along, _grad_dtype,  # noqa: F401
                        _literal, _none, _number, _reduced, _sum_to)
+from .jit_math import CHECKED as CHECKED_MATH  # noqa: F401
 from .jit_twins import (REDUCTIONS, SAVED_ROWS, SMALL, SMALL_ARRAYS,  # noqa: F401
                         THROUGH_NUMPY,
                         add_scaled, clip, power, scaled_items, scaled_shape, shape_of,

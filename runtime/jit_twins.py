@@ -7,6 +7,8 @@ This module needs numba; only the jit modules import it.
 """
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 from numba.core import types
@@ -77,6 +79,13 @@ def _power(a, b):
                                  "float, numba 0; under jit write a float base (2.0 ** -k)")
             return a ** b
         return integer_power
+    if isinstance(a, types.Float) and _number(b):
+        def float_power(a, b):
+            if a < 0.0 and b != math.floor(b):
+                raise ValueError("a negative number to a fractional power: Python gives a "
+                                 "complex number, numba nan")
+            return a ** b
+        return float_power
     if (_array(a) or _number(a)) and (_array(b) or _number(b)):
         return lambda a, b: a ** b
 

@@ -417,3 +417,27 @@ def test_integer_powers_with_negative_exponents_are_never_numbas_zero():
     with pytest.raises(ValueError, match="negative integer power"):
         jit(halving_series)(1.5, 5)
     assert jit(halving_series)(1.5, 1) == pytest.approx(1.5)  # (2 ** 0: no error)
+
+
+# -- math errors: Python's exceptions, not numba's nan and inf -------------------------
+
+def log_likelihood(sigma, x):
+    return -math.log(sigma) - 0.5 * (x / sigma) ** 2 + math.sqrt(x)
+
+
+def growth(rate):
+    return math.exp(rate * 1000.0)
+
+
+def test_math_domain_and_range_errors_raise_as_in_python():
+    for compiled in (jit(log_likelihood), jit(value_and_grad(log_likelihood))):
+        with pytest.raises(ValueError, match="math domain error"):
+            compiled(1.0, -1.0)  # sqrt of a negative number
+        with pytest.raises(ValueError, match="math domain error"):
+            compiled(-1.0, 1.0)  # log of a negative number
+    value, slope = jit(value_and_grad(log_likelihood))(2.0, 1.0)
+    assert value == pytest.approx(log_likelihood(2.0, 1.0))
+    assert slope == pytest.approx(numeric_grad(log_likelihood, (2.0, 1.0)), rel=1e-6)
+    with pytest.raises(OverflowError):
+        jit(growth)(1.0)
+    assert jit(growth)(0.0001) == pytest.approx(growth(0.0001))

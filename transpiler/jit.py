@@ -182,26 +182,22 @@ class JitFunction(_Jitted):
 
 
 def _powers_checked(fn):
-    """`fn` with `a ** b` as generated code has it under jit (jit_twins.power: an
-    integer to a negative integer power is an error, not numba's 0); `fn` itself
+    """`fn` with the calls generated code makes under jit: `a ** b` of integers
+    and `math.sqrt`, `math.log`, ... that raise Python's errors (numba gives 0,
+    nan or inf), NumPy reductions over an axis (jit_rewrite._Twins); `fn` itself
     when its source cannot be read again on its own (a closure, no file)."""
     import textwrap
     import types
-    from .jit_rewrite import _power_call
+    from .jit_rewrite import _Twins
     if not isinstance(fn, types.FunctionType) or fn.__code__.co_freevars:
         return fn
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
     except (OSError, TypeError, SyntaxError):
         return fn
-
-    class Powers(ast.NodeTransformer):
-        def visit_BinOp(self, node):
-            self.generic_visit(node)
-            return _power_call(node) if isinstance(node.op, ast.Pow) else node
     tree.body[0].decorator_list = []
-    tree = ast.fix_missing_locations(Powers().visit(tree))
-    namespace = dict(fn.__globals__, **{_TWIN + "power": _numba().power})
+    tree = ast.fix_missing_locations(_Twins().visit(tree))
+    namespace = dict(fn.__globals__, **_twins())
     exec(compile(tree, fn.__code__.co_filename, "exec"), namespace)
     made = namespace[fn.__name__]
     made.__defaults__ = fn.__defaults__
@@ -297,6 +293,7 @@ def _twins():
              for name, fn in table.items()}
     twins.update({_TWIN + "shape_of": helpers.shape_of, _TWIN + "arange": np.arange,
                   _TWIN + "clip": helpers.clip, _TWIN + "power": helpers.power,
+                  **{_TWIN + "math_" + name: fn for name, fn in helpers.CHECKED_MATH.items()},
                   _TWIN + "unbroadcast_to": helpers.unbroadcast_to,
                   **{_TWIN + f.__name__: f for f in helpers.SMALL_ARRAYS + helpers.SAVED_ROWS}})
     return twins

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import ast
 
+from .jit_calls import _TWIN, _Twins  # noqa: F401 (jit.py reads them here)
 from .jit_small_arrays import fuse_small_arrays
-
-_TWIN = "tapeless_numba_"
 
 
 def numba_friendly(factory, filename="<generated>"):
@@ -406,42 +405,3 @@ def _refuse_formatting(node, filename):
     if text:
         raise _Refused(f"numbers made into text ({ast.unparse(node)}): numba's text of a "
                        f"number differs from Python's\nFile \"{filename}\", line {node.lineno}:")
-
-
-class _Twins(ast.NodeTransformer):
-    """`np.sum(a, axis=1, keepdims=True)` -> `tapeless_numba_sum(a, 1, True)`, and
-    `np.tanh(a)` -> `tapeless_numba_tanh(a)` (see runtime.jit_helpers)."""
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        return _power_call(node) if isinstance(node.op, ast.Pow) else node
-
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        f = node.func
-        if not (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and
-                f.value.id == "np"):
-            return node
-        over_axis = f.attr in _helpers().REDUCTIONS and (
-            len(node.args) > 1 or any(k.arg in ("axis", "keepdims") for k in node.keywords))
-        if over_axis or (f.attr in _helpers().THROUGH_NUMPY and not node.keywords) or \
-                (f.attr == "clip" and len(node.args) == 3 and not node.keywords):
-            return ast.copy_location(ast.Call(func=ast.Name(id=_TWIN + f.attr, ctx=ast.Load()),
-                                              args=node.args, keywords=node.keywords), node)
-        return node
-
-
-def _power_call(node):
-    """`a ** b` -> `tapeless_numba_power(a, b)` unless b is a float or a
-    non-negative integer written out (see jit_twins.power)."""
-    b = node.right
-    if isinstance(b, ast.Constant) and (type(b.value) is float or
-                                        type(b.value) is int and b.value >= 0):
-        return node
-    return ast.copy_location(ast.Call(func=ast.Name(id=_TWIN + "power", ctx=ast.Load()),
-                                      args=[node.left, node.right], keywords=[]), node)
-
-
-def _helpers():
-    from runtime import jit_helpers
-    return jit_helpers
