@@ -723,3 +723,31 @@ def test_a_callee_keywords_named_like_the_links_parameters():
             got_closure = jvp(closure_with_keywords)(0.7, tangents=1.0)[1]
         assert_close(got, 6.0 * 0.7 + 0.25, rtol=1e-12)
         assert_close(got_closure, 6.0 * 0.7, rtol=1e-12)  # d/dx of 3 x^2 (+ constants)
+
+
+# -- a callable dataclass (unhashable: eq=True) passed as an argument ------------------
+
+@dataclass
+class TanhLayer:
+    W: np.ndarray
+    b: np.ndarray
+
+    def __call__(self, x):
+        return np.tanh(self.W @ x + self.b)
+
+
+def layer_energy(layer, x):
+    return np.sum(layer(x) ** 2)
+
+
+def test_an_unhashable_callable_argument():
+    layer = TanhLayer(np.array([[0.5, 0.1], [-0.2, 0.4]]), np.array([0.1, 0.2]))
+    x = np.array([0.5, -0.3])
+    energy = lambda v: layer_energy(layer, v)  # noqa: E731
+    assert_close(grad(layer_energy, wrt=1)(layer, x), numeric_grad(energy, (x,)))
+    slope = grad(layer_energy, wrt=1)
+    h, v = 1e-5, np.array([0.3, -0.8])
+    along = (slope(layer, x + h * v) - slope(layer, x - h * v)) / (2 * h)
+    assert_close(hessian(layer_energy, wrt=1)(layer, x) @ v, along, rtol=1e-5, atol=1e-8)
+    _, tangent = jvp(layer_energy, wrt=1)(layer, x, tangents=np.ones(2))
+    assert float(tangent) == pytest.approx(float(np.sum(numeric_grad(energy, (x,)))), rel=1e-6)

@@ -143,7 +143,7 @@ def vjp_link(_f, _active, /, *args, **kwargs):
     `link.backward(saved, g)` the gradients of the active arguments. (Calls
     without keywords use `link_finder`'s faster form of this.)"""
     f, active = _f, _active  # (underscored: the callee's keywords may be named f)
-    if not kwargs:
+    if not kwargs and type(f) is types.FunctionType:
         link = _VJP_LINKS.get(_key(f, active, args))
         if link is not None:
             return link
@@ -185,11 +185,12 @@ def link_finder(kind, nargs):
         name = f"{kind}_link"
         made = _FINDERS[(kind, nargs)] = define(
             name, f"def {name}({', '.join(['f', 'active', *params])}, /):\n"
-                  f"    link = links.get((f, active{kinds}))\n"
+                  f"    link = links.get((f, active{kinds})) if type(f) is function else None\n"
                   f"    if link is None:\n"
                   f"        link = find(f, active{''.join(', ' + p for p in params)})\n"
                   f"    return link\n",
             {"links": _VJP_LINKS if kind == "vjp" else _JVP_LINKS, "ndarray": np.ndarray,
+             "function": types.FunctionType,  # (only plain functions are kept: _remember)
              "find": vjp_link if kind == "vjp" else jvp_link})
         nondifferentiable(made)
     return made
@@ -227,7 +228,7 @@ def jvp_link(_f, _active, /, *args, **kwargs):
     `link(*args, *tangents)` returns (value, tangent), the tangents being those
     of the active arguments, in `active`'s order."""
     f, active = _f, _active
-    if not kwargs:
+    if not kwargs and type(f) is types.FunctionType:
         link = _JVP_LINKS.get(_key(f, active, args))
         if link is not None:
             return link
