@@ -35,6 +35,8 @@ def columns_to(columns, x, lead):
     column itself when `x` is a number)."""
     if np.ndim(x) == 0 and not isinstance(x, np.ndarray):
         return columns[0]
+    if not columns:  # an empty x: no column, and a Jacobian with no entries
+        return np.zeros(tuple(lead) + np.shape(x))
     if no_numpy_functions(columns[0]):  # (read by the compiler: its own namespace)
         xp = columns[0].__array_namespace__()
         return xp.reshape(xp.stack(columns, axis=-1), lead + tuple(x.shape))
@@ -46,6 +48,8 @@ def rows_to(rows, value, x):
     (the row itself when `value` is a number)."""
     if np.ndim(value) == 0 and not isinstance(value, np.ndarray):
         return rows[0]
+    if not rows:  # an empty value: no row
+        return np.zeros(np.shape(value) + np.shape(x))
     if no_numpy_functions(rows[0]):
         xp = rows[0].__array_namespace__()
         return xp.reshape(xp.stack(rows, axis=0), tuple(value.shape) + tuple(np.shape(x)))

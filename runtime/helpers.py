@@ -16,7 +16,7 @@ from .helpers_arrays import (_FLOAT64, _SCALARS, _SHAPE_LIKE, _expand_dims,  # n
                              _scalar_like, _unbroadcast_in, astype, broadcast_like,
                              broadcast_to_like, cast_like, extremum_grad, float_array,
                              grad_dtype, ones_like, prod_grad, real_part_for, repeat_to,
-                             shape_like, size_of, unbroadcast, zeros_like)
+                             reduced_count, shape_like, size_of, unbroadcast, zeros_like)
 from .helpers_joins import (_CONCATENATORS, _is_item_array, _items_grad,  # noqa: F401
                             _labelled, copy_grad, grid_slice, hstack_grad, index_concat,
                             index_concat_grad, index_concat_tangent, index_grid, items_tangent,

@@ -107,6 +107,17 @@ def size_of(x):
     return math.prod(np.shape(x))
 
 
+def reduced_count(a, ans):
+    """How many items of `a` each item of its reduction `ans` combines (a mean's
+    divisor); 1.0 when either is empty, whose gradient is empty anyway.
+
+    >>> reduced_count(np.ones((4, 3)), np.ones(3)), reduced_count(np.ones((4, 0)), np.ones(0))
+    (4.0, 1.0)
+    """
+    n, m = size_of(a), size_of(ans)
+    return n / m if n and m else 1.0
+
+
 def _scalar_like(g, x):
     """A 0-d gradient for a Python scalar input comes back as a Python float."""
     if type(x) in _SCALARS:

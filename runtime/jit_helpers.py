@@ -143,6 +143,15 @@ def _ones_like(x):
         return lambda x: np.ones(x.shape, dtype)
 
 
+@overload(helpers.reduced_count)
+def _reduced_count(a, ans):
+    if (_array(a) or _number(a)) and (_array(ans) or _number(ans)):
+        def count(a, ans):
+            n, m = helpers.size_of(a), helpers.size_of(ans)
+            return n / m if n and m else 1.0
+        return count
+
+
 @overload(helpers.size_of)
 def _size_of(x):
     if _number(x):

@@ -249,3 +249,18 @@ def test_jacobian_of_a_function_that_changes_its_argument_in_place():
     for mode in (None, "forward", "reverse"):
         assert_close(jacobian(doubled_in_place, mode=mode)(x), np.diag(8 * before))
         np.testing.assert_array_equal(x, before)
+
+
+# -- empty arrays: empty gradients, not a division by zero ----------------------------
+
+def column_spread(x):
+    return np.sum(np.mean(x, axis=0)) + np.sum(np.var(x, axis=0)) + np.sum(np.std(x, axis=0))
+
+
+def test_reductions_of_empty_arrays_have_empty_gradients():
+    empty = np.zeros((4, 0))
+    assert grad(column_spread)(empty).shape == (4, 0)
+    assert jvp(column_spread, (empty,), (empty,))[1] == 0.0
+    assert hessian(lambda v: np.sum(v ** 2))(np.zeros(0)).shape == (0, 0)
+    x = np.arange(6.0).reshape(3, 2) ** 1.5
+    assert_close(grad(column_spread)(x), numeric_grad(column_spread, (x,)), rtol=1e-5)

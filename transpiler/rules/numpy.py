@@ -9,7 +9,7 @@ from runtime.helpers import (abs_grad, abs_tangent, angle_grad, angle_tangent, a
                              hstack_grad, index_concat, index_concat_grad, index_concat_tangent, index_grid, items_tangent,
                              linspace_spread, linspace_weight, pad_grad, pad_tangent, prod_grad,
                              repeat_grad, trapezoid_grad_x, trapezoid_grad_y,
-                             trapezoid_tangent_x, repeat_to, size_of, split_grad, split_like,
+                             trapezoid_tangent_x, reduced_count, repeat_to, size_of, split_grad, split_like,
                              tile_grad, unbroadcast, unstack, vstack_grad)
 from runtime.linalg import (cholesky_grad, cholesky_tangent, dot_grad_a, dot_grad_b, einsum_grad,
                             inner_grad_a, inner_grad_b, norm_slope,
@@ -271,8 +271,8 @@ def sum_a(da, ans, a, axis=None, keepdims=False):
 @adjoint(np.mean)
 def mean(g, ans, a, axis=None, keepdims=False):
     if axis is None:
-        return fill_like(a, g / size_of(a))
-    return repeat_to(g, a, axis, keepdims) * (size_of(ans) / size_of(a))
+        return fill_like(a, g / reduced_count(a, ans))
+    return repeat_to(g, a, axis, keepdims) / reduced_count(a, ans)
 
 
 @tangent(np.mean, "a")
@@ -416,13 +416,13 @@ def prod_a(da, ans, a, axis=None, keepdims=False):
 def var(g, ans, a, axis=None, ddof=0, keepdims=False):
     """Complex a: the gradient uses conj(a - mean), as autograd."""
     return repeat_to(g, a, axis, keepdims) * 2.0 * \
-        np.conj(a - np.mean(a, axis=axis, keepdims=True)) / (size_of(a) / size_of(ans) - ddof)
+        np.conj(a - np.mean(a, axis=axis, keepdims=True)) / (reduced_count(a, ans) - ddof)
 
 
 @tangent(np.var, "a")
 def var_a(da, ans, a, axis=None, ddof=0, keepdims=False):
     return np.real(np.sum(da * 2.0 * np.conj(a - np.mean(a, axis=axis, keepdims=True)), axis=axis,
-                          keepdims=keepdims)) / (size_of(a) / size_of(ans) - ddof)
+                          keepdims=keepdims)) / (reduced_count(a, ans) - ddof)
 
 
 @adjoint(np.std, wrt=("a",))
@@ -430,13 +430,13 @@ def std(g, ans, a, axis=None, ddof=0, keepdims=False):
     """Slope 0 where the input is constant, as autograd and finite differences give.
     (Dividing by inf, not by 0; complex a: the conjugate, as autograd.)"""
     return repeat_to(g / np.where(ans == 0, np.inf, ans), a, axis, keepdims) * \
-        np.conj(a - np.mean(a, axis=axis, keepdims=True)) / (size_of(a) / size_of(ans) - ddof)
+        np.conj(a - np.mean(a, axis=axis, keepdims=True)) / (reduced_count(a, ans) - ddof)
 
 
 @tangent(np.std, "a")
 def std_a(da, ans, a, axis=None, ddof=0, keepdims=False):
     return np.real(np.sum(da * np.conj(a - np.mean(a, axis=axis, keepdims=True)), axis=axis,
-                          keepdims=keepdims)) / (size_of(a) / size_of(ans) - ddof) / \
+                          keepdims=keepdims)) / (reduced_count(a, ans) - ddof) / \
         np.where(ans == 0, np.inf, ans)
 
 

@@ -22,7 +22,7 @@ from runtime.helpers import broadcast_like, repeat_to, unbroadcast
 from .table import adjoint, nondifferentiable, tangent
 
 nondifferentiable(helpers.zeros_like, helpers.ones_like, helpers.grad_dtype, helpers.shape_like,
-                  helpers.size_of, loop_shapes.kept_shapes)
+                  helpers.size_of, helpers.reduced_count, loop_shapes.kept_shapes)
 
 
 # (the gradient helpers' own parameters are named `v`, not `g`: the adjoints' `g`
