@@ -14,8 +14,9 @@ from numba.extending import overload
 from .jit_axes import _number
 
 
-def _domain(name, outside):
-    """The twin of `math.<name>`: ValueError where `outside(x)`, as Python."""
+def _checked(name, outside):
+    """The twin of `math.<name>`: Python's ValueError where `outside(x)`, and its
+    OverflowError where a finite x gives inf (exp, cosh, ...)."""
     fn = getattr(math, name)
 
     def python(x):
@@ -27,23 +28,6 @@ def _domain(name, outside):
             def checked(x):
                 if outside(x):
                     raise ValueError("math domain error")
-                return fn(x)
-            return checked
-    python.__name__ = name
-    return python
-
-
-def _range(name):
-    """The twin of `math.<name>` (exp): OverflowError where a finite x gives inf."""
-    fn = getattr(math, name)
-
-    def python(x):
-        raise NotImplementedError  # only ever compiled
-
-    @overload(python, inline="always")
-    def _typed(x):
-        if _number(x):
-            def checked(x):
                 y = fn(x)
                 if math.isinf(y) and not math.isinf(x):
                     raise OverflowError("math range error")
@@ -70,24 +54,22 @@ def _pow(x, y):
         return checked
 
 
-def _register(outside):
+def _predicate(outside):
     from numba import njit
     return njit(inline="always")(outside)
 
 
 CHECKED = {
-    "sqrt": _domain("sqrt", _register(lambda x: x < 0.0)),
-    "log": _domain("log", _register(lambda x: x <= 0.0)),
-    "log10": _domain("log10", _register(lambda x: x <= 0.0)),
-    "log2": _domain("log2", _register(lambda x: x <= 0.0)),
-    "log1p": _domain("log1p", _register(lambda x: x <= -1.0)),
-    "acos": _domain("acos", _register(lambda x: x < -1.0 or x > 1.0)),
-    "asin": _domain("asin", _register(lambda x: x < -1.0 or x > 1.0)),
-    "acosh": _domain("acosh", _register(lambda x: x < 1.0)),
-    "atanh": _domain("atanh", _register(lambda x: x <= -1.0 or x >= 1.0)),
-    "exp": _range("exp"),
-    "expm1": _range("expm1"),
-    "cosh": _range("cosh"),
-    "sinh": _range("sinh"),
+    "sqrt": _checked("sqrt", _predicate(lambda x: x < 0.0)),
+    "log": _checked("log", _predicate(lambda x: x <= 0.0)),
+    "log10": _checked("log10", _predicate(lambda x: x <= 0.0)),
+    "log2": _checked("log2", _predicate(lambda x: x <= 0.0)),
+    "log1p": _checked("log1p", _predicate(lambda x: x <= -1.0)),
+    "acos": _checked("acos", _predicate(lambda x: x < -1.0 or x > 1.0)),
+    "asin": _checked("asin", _predicate(lambda x: x < -1.0 or x > 1.0)),
+    "acosh": _checked("acosh", _predicate(lambda x: x < 1.0)),
+    "atanh": _checked("atanh", _predicate(lambda x: x <= -1.0 or x >= 1.0)),
+    **{name: _checked(name, _predicate(lambda x: False))
+       for name in ("exp", "expm1", "cosh", "sinh")},
     "pow": pow,
 }
